@@ -1,0 +1,324 @@
+"""`BedrockClientManager`: credentials validated once, one cached client per (service, region).
+
+>>> from bedrock_auth.testing import BedrockEmulator
+>>> with BedrockEmulator() as emu:
+...     manager = emu.manager()
+...     manager.client() is manager.client("bedrock-runtime", manager.region)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from botocore.config import Config
+
+from bedrock_auth._version import __version__
+from bedrock_auth.credentials import BEARER_SERVICES, build_session, chain_sources, endpoint_for, with_region
+from bedrock_auth.errors import (
+    BedrockAuthError,
+    ConfigurationError,
+    ErrorContext,
+    translate_error,
+)
+from bedrock_auth.settings import BEARER_ENV, AuthConfig, Settings, check_region, make_config, resolve_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import botocore.session
+    from botocore.credentials import Credentials
+    from typing_extensions import Unpack
+
+logger = logging.getLogger("bedrock_auth")
+
+__all__ = ["AuthOptions", "BedrockClientManager", "CallerIdentity", "get_manager"]
+
+
+class AuthOptions(TypedDict, total=False):
+    """The keyword options of :class:`BedrockClientManager` (the fields of ``AuthConfig``)."""
+
+    region: str | None
+    profile: str | None
+    access_key_id: str | None
+    secret_access_key: str | None
+    session_token: str | None
+    role_arn: str | None
+    external_id: str | None
+    role_session_name: str | None
+    duration_seconds: int | None
+    mfa_serial: str | None
+    mfa_token_provider: Callable[[], str] | None
+    web_identity_token_file: str | None
+    api_key: str | None
+    mode: str | None
+    endpoint_url: str | Mapping[str, str] | None
+    verify: bool | str | None
+    max_retries: int | None
+    retry_mode: str | None
+    connect_timeout: float | None
+    read_timeout: float | None
+    max_pool_connections: int | None
+    validate: bool
+    load_dotenv: bool
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    """Who the credentials belong to, as STS GetCallerIdentity says."""
+
+    account: str
+    arn: str
+    user_id: str
+
+
+# One GetCallerIdentity per distinct credential per process. The key is the access key id
+# plus a hash of the whole credential, so the secret is never held here in clear.
+_identity_lock = threading.Lock()
+_identities: dict[str, CallerIdentity] = {}
+_bearer_warning_lock = threading.Lock()
+_bearer_warned = False
+
+
+def _credential_key(access_key: str, secret_key: str, token: str | None) -> str:
+    digest = hashlib.sha256(f"{access_key}\0{secret_key}\0{token or ''}".encode()).hexdigest()
+    return f"{access_key}:{digest[:32]}"
+
+
+def mask_key_id(access_key_id: str | None) -> str | None:
+    """``AKIAIOSFODNN7EXAMPLE`` -> ``AKIA************MPLE``: enough to tell keys apart."""
+    if not access_key_id:
+        return None
+    return access_key_id[:4] + "*" * max(len(access_key_id) - 8, 0) + access_key_id[-4:]
+
+
+def _warn_bearer_pinned() -> None:
+    global _bearer_warned
+    with _bearer_warning_lock:
+        if _bearer_warned:
+            return
+        _bearer_warned = True
+    logger.warning(
+        "%s is set, but BEDROCK_AUTH_MODE is 'iam': bedrock clients are pinned to SigV4 so the "
+        "API key does not silently replace your IAM credentials. To use the key, set "
+        "BEDROCK_AUTH_MODE=api_key or pass api_key=...", BEARER_ENV)
+
+
+class BedrockClientManager:
+    """Resolves credentials once, validates them with STS, and caches botocore clients.
+
+    Options come from keyword arguments, then the environment, then `.env`; see
+    :class:`~bedrock_auth.settings.AuthConfig` for each one. Pass ``config=AuthConfig(...)`` to
+    give them as one value (keyword arguments then override its fields).
+
+    >>> manager = BedrockClientManager(region="us-west-2")          # doctest: +SKIP
+    >>> manager.identity.arn                                          # doctest: +SKIP
+    'arn:aws:sts::123456789012:assumed-role/Dev/alice'
+    >>> manager.client().converse(modelId="us.amazon.nova-lite-v1:0", messages=[...])  # doctest: +SKIP
+    """
+
+    def __init__(self, *, config: AuthConfig | None = None, **options: Unpack[AuthOptions]) -> None:
+        self._config = _merge(config, options)
+        self._settings: Settings = with_region(resolve_settings(self._config))
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._identity: CallerIdentity | None = None
+        self._client_config = Config(
+            retries={"mode": self._settings.retry_mode,  # type: ignore[typeddict-item]
+                     "max_attempts": self._settings.max_retries},
+            connect_timeout=self._settings.connect_timeout,
+            read_timeout=self._settings.read_timeout,
+            max_pool_connections=self._settings.max_pool_connections,
+            user_agent_extra=f"bedrock-auth/{__version__}",
+        )
+        with self._translating(ErrorContext(service="sts", profile=self._settings.profile or "")):
+            self._session = build_session(self._settings, self._client_config)
+        if self._settings.bearer_env_present and self._settings.mode != "api_key":
+            _warn_bearer_pinned()
+        if self._config.validate:
+            self.validate()
+
+    # -- public properties -------------------------------------------------------------------
+
+    @property
+    def region(self) -> str:
+        """The default region for clients."""
+        return self._settings.region
+
+    @property
+    def mode(self) -> str:
+        """The auth mode in use: ``auto``, ``profile``, ``env``, ``static``, ``assume_role``, ..."""
+        return self._settings.mode
+
+    @property
+    def identity(self) -> CallerIdentity | None:
+        """The STS caller identity; ``None`` until validated (and always in API-key mode)."""
+        return self._identity
+
+    @property
+    def credential_source(self) -> str:
+        """Where credentials came from: botocore's method name, ``explicit`` or ``api-key``."""
+        if self._settings.mode == "api_key":
+            return "api-key"
+        return str(getattr(self._credentials(), "method", None) or "explicit")
+
+    @property
+    def session(self) -> botocore.session.Session:
+        """The botocore session behind every client (for code that needs one)."""
+        return self._session
+
+    # -- validation -------------------------------------------------------------------------
+
+    def validate(self) -> CallerIdentity | None:
+        """Check the credentials with STS GetCallerIdentity, once per credential per process.
+
+        Skipped in API-key mode, where there is no IAM identity. Raises a
+        :class:`~bedrock_auth.errors.BedrockAuthError` that says what to fix.
+        """
+        if self._settings.mode == "api_key":
+            return None
+        ctx = self._context("sts", "GetCallerIdentity")
+        with self._translating(ctx):
+            frozen = self._credentials().get_frozen_credentials()
+        key = _credential_key(frozen.access_key, frozen.secret_key, frozen.token)
+        with _identity_lock:
+            identity = _identities.get(key)
+        if identity is None:
+            with self._translating(ctx):
+                reply = self.client("sts").get_caller_identity()
+            identity = CallerIdentity(reply["Account"], reply["Arn"], reply["UserId"])
+            with _identity_lock:
+                _identities[key] = identity
+        self._identity = identity
+        logger.debug("validated %s credentials for %s", self.credential_source, identity.arn)
+        return identity
+
+    # -- clients ----------------------------------------------------------------------------
+
+    def client(self, service_name: str = "bedrock-runtime", region: str | None = None) -> Any:
+        """The cached botocore client for (service, region), created on first use.
+
+        Thread-safe: concurrent callers get the same object.
+        """
+        key = (service_name, region or self.region)
+        client = self._clients.get(key)
+        if client is None:
+            # One lock for creation: botocore sessions are not thread-safe to create clients from.
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    client = self._clients[key] = self._create_client(*key)
+        return client
+
+    def _create_client(self, service_name: str, region: str) -> Any:
+        if region != self.region:
+            check_region(region)
+        config = self._client_config
+        if service_name in BEARER_SERVICES:
+            if self._settings.mode == "api_key":
+                config = config.merge(Config(signature_version="bearer"))
+            elif self._settings.bearer_env_present:
+                config = config.merge(Config(auth_scheme_preference="sigv4"))
+        elif self._settings.mode == "api_key" and self._credentials() is None:
+            raise ConfigurationError(
+                f"{service_name} needs IAM credentials (SigV4); a Bedrock API key only works for "
+                "bedrock and bedrock-runtime. Configure IAM credentials beside the key (AWS_PROFILE, "
+                "keys or a role); Bedrock Agents need them."
+            )
+        logger.debug("creating %s client in %s", service_name, region)
+        with self._translating(self._context(service_name, "", region)):
+            return self._session.create_client(
+                service_name,
+                region_name=region,
+                endpoint_url=endpoint_for(self._config.endpoint_url, service_name),
+                verify=self._config.verify,
+                config=config,
+            )
+
+    # -- reporting --------------------------------------------------------------------------
+
+    def auth_info(self) -> dict[str, Any]:
+        """What this manager uses, safe to print or log: never a secret."""
+        creds = self._credentials() if self._settings.mode != "api_key" else None
+        key_id = getattr(creds, "access_key", None) if creds is not None and not getattr(
+            creds, "refresh_needed", lambda: False)() else None
+        identity = self._identity
+        return {
+            "source": self.credential_source,
+            "mode": self.mode,
+            "region": self.region,
+            "region_source": self._settings.region_source,
+            "profile": self._settings.profile,
+            "access_key_id": mask_key_id(key_id),
+            "account": identity.account if identity else None,
+            "arn": identity.arn if identity else None,
+            "endpoint_url": endpoint_for(self._config.endpoint_url, "bedrock-runtime"),
+            "bearer_pinned_to_sigv4": self._settings.bearer_env_present and self.mode != "api_key",
+        }
+
+    def __repr__(self) -> str:
+        account = self._identity.account if self._identity else None
+        return (f"BedrockClientManager(mode={self.mode!r}, region={self.region!r}, "
+                f"account={account!r})")
+
+    __str__ = __repr__
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _credentials(self) -> Credentials | None:
+        with self._translating(self._context("sts", "")):
+            creds: Credentials | None = self._session.get_credentials()
+        if creds is None and self._settings.mode != "api_key":
+            from botocore.exceptions import NoCredentialsError
+
+            ctx = replace(self._context("sts", ""), sources_tried=tuple(chain_sources(self._session)))
+            raise translate_error(NoCredentialsError(), ctx)
+        return creds
+
+    def _context(self, service: str, operation: str, region: str | None = None) -> ErrorContext:
+        s = self._settings
+        return ErrorContext(
+            service=service, operation=operation, region=region or s.region,
+            profile=s.profile or "",
+            partial_env={name: s.origin_of(name) for name in s.dotenv_keys},
+        )
+
+    @contextmanager
+    def _translating(self, ctx: ErrorContext) -> Iterator[None]:
+        try:
+            yield
+        except BedrockAuthError:
+            raise
+        except Exception as exc:
+            raise translate_error(exc, ctx) from exc
+
+
+def _merge(config: AuthConfig | None, options: Mapping[str, Any]) -> AuthConfig:
+    if config is None:
+        return make_config(options)
+    make_config(options)  # rejects unknown names
+    return replace(config, **options)
+
+
+_managers_lock = threading.Lock()
+_managers: dict[tuple[Any, ...], BedrockClientManager] = {}
+
+
+def get_manager(**options: Unpack[AuthOptions]) -> BedrockClientManager:
+    """A process-wide manager: the same options give the same object.
+
+    >>> get_manager(region="us-east-1") is get_manager(region="us-east-1")   # doctest: +SKIP
+    True
+    """
+    key = make_config(options).cache_key()
+    with _managers_lock:
+        manager = _managers.get(key)
+        if manager is None:
+            manager = _managers[key] = BedrockClientManager(**options)
+    return manager

@@ -1,0 +1,90 @@
+"""Minimal IAM policies for what this library calls; used by error messages and the CLI.
+
+>>> iam_action_for("bedrock-runtime", "ConverseStream")
+'bedrock:InvokeModelWithResponseStream'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+# Bedrock authorises Converse with the InvokeModel actions, and each API with its own action.
+_ACTIONS = {
+    "Converse": "bedrock:InvokeModel",
+    "InvokeModel": "bedrock:InvokeModel",
+    "CountTokens": "bedrock:CountTokens",
+    "ConverseStream": "bedrock:InvokeModelWithResponseStream",
+    "InvokeModelWithResponseStream": "bedrock:InvokeModelWithResponseStream",
+    "InvokeAgent": "bedrock:InvokeAgent",
+    "GetInferenceProfile": "bedrock:GetInferenceProfile",
+    "ListInferenceProfiles": "bedrock:ListInferenceProfiles",
+    "ListFoundationModels": "bedrock:ListFoundationModels",
+    "GetCallerIdentity": "sts:GetCallerIdentity",
+    "AssumeRole": "sts:AssumeRole",
+}
+
+#: What an app using every helper of this library needs.
+DEFAULT_ACTIONS = (
+    "bedrock:InvokeModel",
+    "bedrock:InvokeModelWithResponseStream",
+)
+
+
+def iam_action_for(service: str, operation: str) -> str:
+    """The IAM action that authorises ``operation`` (falls back to ``<prefix>:<operation>``)."""
+    if operation in _ACTIONS:
+        return _ACTIONS[operation]
+    prefix = "sts" if service == "sts" else "bedrock"
+    return f"{prefix}:{operation or '*'}"
+
+
+def _model_resources(model_id: str, region: str) -> list[str]:
+    """Resources for a model id: the foundation model in every region a profile may route to,
+    plus the inference profile itself when the id is one."""
+    region_part = region or "*"
+    if model_id.startswith("arn:"):
+        return [model_id]
+    base = model_id
+    is_profile = False
+    head, _, rest = model_id.partition(".")
+    if rest and head in ("us", "eu", "apac", "jp", "au", "global", "us-gov", "ca"):
+        base, is_profile = rest, True
+    resources = [f"arn:aws:bedrock:*::foundation-model/{base}"]
+    if is_profile:
+        resources.append(f"arn:aws:bedrock:{region_part}:*:inference-profile/{model_id}")
+    return resources
+
+
+def policy_document(
+    actions: Sequence[str] = DEFAULT_ACTIONS, *, model_id: str = "", region: str = ""
+) -> dict[str, Any]:
+    """An IAM policy document allowing ``actions`` on ``model_id`` (every model if empty).
+
+    >>> policy_document(["bedrock:InvokeModel"], model_id="amazon.nova-lite-v1:0")["Statement"][0][
+    ...     "Resource"]
+    ['arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0']
+    """
+    bedrock_actions = sorted({a for a in actions if a.startswith("bedrock:")})
+    other_actions = sorted({a for a in actions if not a.startswith("bedrock:")})
+    statements: list[dict[str, Any]] = []
+    if bedrock_actions:
+        resources = _model_resources(model_id, region) if model_id else [
+            "arn:aws:bedrock:*::foundation-model/*",
+            "arn:aws:bedrock:*:*:inference-profile/*",
+        ]
+        if any(a in ("bedrock:InvokeAgent",) for a in bedrock_actions):
+            resources = ["arn:aws:bedrock:*:*:agent-alias/*"]
+        statements.append(
+            {"Effect": "Allow", "Action": bedrock_actions, "Resource": resources}
+        )
+    if other_actions:
+        statements.append({"Effect": "Allow", "Action": other_actions, "Resource": "*"})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def policy_json(actions: Sequence[str] = DEFAULT_ACTIONS, *, model_id: str = "",
+                region: str = "") -> str:
+    """:func:`policy_document` as indented JSON, ready to paste into the IAM console."""
+    return json.dumps(policy_document(actions, model_id=model_id, region=region), indent=2)
