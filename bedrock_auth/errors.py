@@ -110,8 +110,8 @@ class ErrorContext:
 _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"(?<![A-Za-z0-9])ABSK[A-Za-z0-9+/=]{8,}"),
-    re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{100,}"),
-    re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[/+0-9])"
+    re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+=]{100,}"),
+    re.compile(r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[/+0-9])"
                r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"),
     re.compile(r"(?i)((?:secret|token|signature|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"),
 )

@@ -1,0 +1,50 @@
+"""Shared fixtures: every test starts from an empty AWS environment and empty caches."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bedrock_auth import manager as manager_module
+from bedrock_auth import settings as settings_module
+
+# Planted in tests that check nothing secret leaks; shaped like the real thing.
+SECRET_KEY = "zQ8rT4vW1xY7uI0oP3aS6dF9gH2jK5lZ8xC1vB4n"
+SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN" + "Zm9vYmFy" * 20
+API_KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLXNlY3JldC1rZXk="
+ACCESS_KEY = "AKIAPLANTEDKEY000001"
+
+
+@pytest.fixture(autouse=True)
+def clean_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """No AWS_*/BEDROCK_* variables, no ~/.aws, no IMDS, no .env, and fresh library caches."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "BEDROCK_")):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    manager_module._identities.clear()
+    manager_module._managers.clear()
+    monkeypatch.setattr(manager_module, "_bearer_warned", False)
+    settings_module._dotenv_loaded.clear()
+    yield work
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Real-AWS tests run only when asked for: they cost money and need an account."""
+    if os.environ.get("RUN_BEDROCK_INTEGRATION") == "1":
+        return
+    skip = pytest.mark.skip(reason="set RUN_BEDROCK_INTEGRATION=1 to run tests against real AWS")
+    for item in items:
+        if "integration" in item.keywords:
+            item.add_marker(skip)
