@@ -24,6 +24,7 @@ from bedrock_auth.errors import (
     ModelNotAvailableError,
     ProfileNotFoundError,
     ServiceError,
+    ServiceUnavailableError,
     SSOLoginRequiredError,
     ThrottlingError,
 )
@@ -31,32 +32,77 @@ from bedrock_auth.manager import BedrockClientManager, CallerIdentity, get_manag
 from bedrock_auth.settings import AuthConfig
 
 if TYPE_CHECKING:
+    from bedrock_auth.invoke import (
+        AgentResult,
+        AgentStream,
+        ConverseResult,
+        ConverseStream,
+        InvokeResult,
+        InvokeStream,
+        Usage,
+        converse,
+        converse_stream,
+        invoke_agent,
+        invoke_agent_stream,
+        invoke_model,
+        invoke_model_stream,
+    )
+    from bedrock_auth.llm import get_llm
     from bedrock_auth.models import is_bedrock_model, resolve_model_id
 
 __all__ = [
     "AccessDeniedError",
+    "AgentResult",
+    "AgentStream",
     "AuthConfig",
     "BedrockAuthError",
     "BedrockClientManager",
     "CallerIdentity",
     "ConfigurationError",
+    "ConverseResult",
+    "ConverseStream",
     "CredentialsNotFoundError",
     "EndpointUnreachableError",
     "ExpiredCredentialsError",
     "InvalidCredentialsError",
+    "InvokeResult",
+    "InvokeStream",
     "ModelNotAvailableError",
     "ProfileNotFoundError",
     "SSOLoginRequiredError",
     "ServiceError",
+    "ServiceUnavailableError",
     "ThrottlingError",
-    "__version__",
+    "Usage",
+    "converse",
+    "converse_stream",
+    "get_llm",
     "get_manager",
+    "invoke_agent",
+    "invoke_agent_stream",
+    "invoke_model",
+    "invoke_model_stream",
     "is_bedrock_model",
     "resolve_model_id",
+    "__version__",
 ]
 
 # Names served from modules that are imported on first use, to keep `import bedrock_auth` cheap.
 _LAZY = {
+    "converse": "bedrock_auth.invoke",
+    "converse_stream": "bedrock_auth.invoke",
+    "invoke_model": "bedrock_auth.invoke",
+    "invoke_model_stream": "bedrock_auth.invoke",
+    "invoke_agent": "bedrock_auth.invoke",
+    "invoke_agent_stream": "bedrock_auth.invoke",
+    "ConverseResult": "bedrock_auth.invoke",
+    "ConverseStream": "bedrock_auth.invoke",
+    "InvokeResult": "bedrock_auth.invoke",
+    "InvokeStream": "bedrock_auth.invoke",
+    "AgentResult": "bedrock_auth.invoke",
+    "AgentStream": "bedrock_auth.invoke",
+    "Usage": "bedrock_auth.invoke",
+    "get_llm": "bedrock_auth.llm",
     "resolve_model_id": "bedrock_auth.models",
     "is_bedrock_model": "bedrock_auth.models",
 }

@@ -28,7 +28,9 @@ __all__ = [
     "ModelNotAvailableError",
     "ProfileNotFoundError",
     "SSOLoginRequiredError",
+    "FAILOVER_ERRORS",
     "ServiceError",
+    "ServiceUnavailableError",
     "ThrottlingError",
     "redact",
     "translate_error",
@@ -89,7 +91,19 @@ class EndpointUnreachableError(BedrockAuthError):
 
 
 class ServiceError(BedrockAuthError):
-    """Any other error returned by the service (unavailable, internal, validation, ...)."""
+    """Any other error returned by the service (validation, conflict, ...)."""
+
+
+class ServiceUnavailableError(ServiceError):
+    """Bedrock was unavailable, failed internally or the model was not ready, after retries."""
+
+
+#: Errors worth moving to another region for: capacity and reachability, never auth or input.
+FAILOVER_ERRORS: tuple[type[BedrockAuthError], ...] = (
+    ThrottlingError,
+    ServiceUnavailableError,
+    EndpointUnreachableError,
+)
 
 
 @dataclass(frozen=True)
@@ -174,6 +188,16 @@ _INVALID = {
     "InvalidAccessKeyId",
 }
 _DENIED = {"AccessDenied", "AccessDeniedException"}
+_UNAVAILABLE = {
+    "ServiceUnavailableException",
+    "ServiceUnavailable",
+    "InternalServerException",
+    "InternalFailure",
+    "ModelNotReadyException",
+    "internalServerException",
+    "serviceUnavailableException",
+    "modelStreamErrorException",
+}
 _THROTTLED = {
     "Throttling",
     "ThrottlingException",
@@ -297,6 +321,12 @@ def _client_error(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
             f"Bedrock throttled {_where(ctx)} ({code}) after botocore's retries: {detail}\n"
             "Fix: raise BEDROCK_MAX_RETRIES, use a cross-region inference profile, add "
             "fallback regions, or request a quota increase in Service Quotas."
+        )
+    if code in _UNAVAILABLE:
+        return ServiceUnavailableError(
+            f"Bedrock could not serve {_where(ctx)} ({code}) after botocore's retries: {detail}\n"
+            "Fix: retry later, add fallback regions (regions=[...] or BEDROCK_FALLBACK_REGIONS), "
+            "or use a cross-region inference profile."
         )
     if code == "ResourceNotFoundException" and ctx.model_id:
         return ModelNotAvailableError(

@@ -131,6 +131,8 @@ _GLOBAL = (
     "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
     "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
 )  # fmt: skip
+# Regions where Llama 3 8B and 70B run on demand.
+_LLAMA3 = ("us-east-1", "us-west-2", "us-gov-west-1", "ca-central-1", "eu-west-2", "ap-south-1")
 # Regions where the older Mistral models (7B, Mixtral, Large 24.02) run on demand.
 _MISTRAL_V1 = (
     "us-east-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1", "eu-west-2",
@@ -147,27 +149,6 @@ def _geos(**sources: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
     }
 
 
-def _claude(
-    model_id: str,
-    name: str,
-    aliases: tuple[str, ...],
-    geographies: Mapping[str, tuple[str, ...]],
-    on_demand: tuple[str, ...] = (),
-    *,
-    legacy: bool = False,
-) -> ModelInfo:
-    return ModelInfo(
-        model_id=model_id,
-        provider="anthropic",
-        display_name=name,
-        aliases=aliases,
-        requires_profile=not on_demand,
-        geographies=geographies,
-        on_demand_regions=tuple(sorted(on_demand)),
-        legacy=legacy,
-    )
-
-
 def _model(
     model_id: str,
     name: str,
@@ -180,6 +161,7 @@ def _model(
 ) -> ModelInfo:
     return ModelInfo(
         model_id=model_id,
+        # Every Bedrock model id starts with its provider: "anthropic.claude-...".
         provider=model_id.split(".", 1)[0],
         display_name=name,
         aliases=aliases,
@@ -199,44 +181,65 @@ CATALOG: tuple[ModelInfo, ...] = (
     # ---------------------------------------------------------------- Anthropic Claude
     # AWS model card, current: in-Region in 15 Regions, us/eu profiles, us-gov from
     # us-gov-east-1 only (us-gov-west-1 runs it in-Region). No APAC profile is listed any more.
-    _claude(
+    _model(
         "anthropic.claude-3-haiku-20240307-v1:0",
         "Claude 3 Haiku",
         ("claude-3-haiku-20240307", "claude-3-haiku", "haiku-3"),
         _geos(us=_US3, us_gov=("us-gov-east-1",), eu=("eu-central-1", "eu-west-1", "eu-west-3")),
         on_demand=(
-            "us-east-1", "us-west-2", "us-gov-west-1", "ca-central-1", "sa-east-1",
-            "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
-            "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
-        ),  # fmt: skip
+            "us-east-1",
+            "us-west-2",
+            "us-gov-west-1",
+            "ca-central-1",
+            "sa-east-1",
+            "eu-central-1",
+            "eu-central-2",
+            "eu-west-1",
+            "eu-west-2",
+            "eu-west-3",
+            "ap-northeast-1",
+            "ap-northeast-2",
+            "ap-south-1",
+            "ap-southeast-1",
+            "ap-southeast-2",
+        ),
     ),
     # Legacy on Bedrock; no current model card. Lists are from the 2025 inference-profile
     # and supported-models tables, not re-confirmed.
-    _claude(
+    _model(
         "anthropic.claude-3-5-sonnet-20240620-v1:0",
         "Claude 3.5 Sonnet",
         ("claude-3-5-sonnet-20240620", "claude-3-5-sonnet-v1", "sonnet-3.5-v1"),
         _geos(us=_US3, us_gov=_GOV, eu=("eu-central-1", "eu-west-1", "eu-west-3"), apac=_APAC5),
         on_demand=(
-            "us-east-1", "us-west-2", "us-gov-west-1", "eu-central-1",
-            "ap-northeast-1", "ap-northeast-2", "ap-southeast-1",
-        ),  # fmt: skip
+            "us-east-1",
+            "us-west-2",
+            "us-gov-west-1",
+            "eu-central-1",
+            "ap-northeast-1",
+            "ap-northeast-2",
+            "ap-southeast-1",
+        ),
         legacy=True,
     ),
     # Legacy; lists from the 2025 tables, not re-confirmed. On demand only in us-west-2.
-    _claude(
+    _model(
         "anthropic.claude-3-5-sonnet-20241022-v2:0",
         "Claude 3.5 Sonnet v2",
         (
-            "claude-3-5-sonnet-20241022", "claude-3-5-sonnet-latest", "claude-3-5-sonnet",
-            "claude-3-5-sonnet-v2", "sonnet-3.5", "sonnet-3.5-v2",
-        ),  # fmt: skip
+            "claude-3-5-sonnet-20241022",
+            "claude-3-5-sonnet-latest",
+            "claude-3-5-sonnet",
+            "claude-3-5-sonnet-v2",
+            "sonnet-3.5",
+            "sonnet-3.5-v2",
+        ),
         _geos(us=_US3, apac=_APAC7),
         on_demand=("us-west-2",),
         legacy=True,
     ),
     # Legacy (its US profile is being retired); lists from the 2025 tables.
-    _claude(
+    _model(
         "anthropic.claude-3-5-haiku-20241022-v1:0",
         "Claude 3.5 Haiku",
         ("claude-3-5-haiku-20241022", "claude-3-5-haiku-latest", "claude-3-5-haiku", "haiku-3.5"),
@@ -245,16 +248,21 @@ CATALOG: tuple[ModelInfo, ...] = (
         legacy=True,
     ),
     # Legacy; lists from the 2025 tables. Anthropic's table: us, eu, apac; no global.
-    _claude(
+    _model(
         "anthropic.claude-3-7-sonnet-20250219-v1:0",
         "Claude 3.7 Sonnet",
-        ("claude-3-7-sonnet-20250219", "claude-3-7-sonnet-latest", "claude-3-7-sonnet", "sonnet-3.7"),
+        (
+            "claude-3-7-sonnet-20250219",
+            "claude-3-7-sonnet-latest",
+            "claude-3-7-sonnet",
+            "sonnet-3.7",
+        ),
         _geos(us=_US3, us_gov=_GOV, eu=_EU4, apac=_APAC7),
         legacy=True,
     ),
     # AWS model card. The APAC source list is the card's detail table; its summary table also
     # ticks ap-east-2 and ap-southeast-3/4/5/7, left out here until a detail table lists them.
-    _claude(
+    _model(
         "anthropic.claude-sonnet-4-20250514-v1:0",
         "Claude Sonnet 4",
         ("claude-sonnet-4-20250514", "claude-sonnet-4-0", "claude-sonnet-4", "sonnet-4"),
@@ -267,21 +275,21 @@ CATALOG: tuple[ModelInfo, ...] = (
         ),
     ),
     # No current AWS model card found; US-only profile per the 2025 tables and Anthropic's.
-    _claude(
+    _model(
         "anthropic.claude-opus-4-20250514-v1:0",
         "Claude Opus 4",
         ("claude-opus-4-20250514", "claude-opus-4-0", "claude-opus-4", "opus-4"),
         _geos(us=_US3),
     ),
     # AWS model card: US profile only, no global.
-    _claude(
+    _model(
         "anthropic.claude-opus-4-1-20250805-v1:0",
         "Claude Opus 4.1",
         ("claude-opus-4-1-20250805", "claude-opus-4-1", "opus-4.1"),
         _geos(us=_US3),
     ),
     # AWS model card (incl. GovCloud, Canada, Zurich/London, New Zealand).
-    _claude(
+    _model(
         "anthropic.claude-sonnet-4-5-20250929-v1:0",
         "Claude Sonnet 4.5",
         ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5", "sonnet-4.5"),
@@ -289,7 +297,7 @@ CATALOG: tuple[ModelInfo, ...] = (
     ),
     # AWS model card. Its in-Region ticks belong to the bedrock-mantle endpoint; on
     # bedrock-runtime the card gives no in-Region URL, so a profile is always used.
-    _claude(
+    _model(
         "anthropic.claude-haiku-4-5-20251001-v1:0",
         "Claude Haiku 4.5",
         ("claude-haiku-4-5-20251001", "claude-haiku-4-5", "haiku-4.5", "haiku"),
@@ -297,7 +305,7 @@ CATALOG: tuple[ModelInfo, ...] = (
     ),
     # No AWS model card found. Anthropic's table: global, us, eu (no jp/apac). Source lists
     # are the smallest ones every Claude 4.x profile shares; global assumed as for Sonnet 4.5.
-    _claude(
+    _model(
         "anthropic.claude-opus-4-5-20251101-v1:0",
         "Claude Opus 4.5",
         ("claude-opus-4-5-20251101", "claude-opus-4-5", "opus-4.5"),
@@ -305,7 +313,7 @@ CATALOG: tuple[ModelInfo, ...] = (
     ),
     # AWS model card: us, eu, au and global (Anthropic's table also lists jp and apac; not on
     # the AWS card, so not used). The card's global list has no ap-southeast-6.
-    _claude(
+    _model(
         "anthropic.claude-opus-4-6-v1",
         "Claude Opus 4.6",
         ("claude-opus-4-6", "opus-4.6"),
@@ -317,14 +325,14 @@ CATALOG: tuple[ModelInfo, ...] = (
         ),
     ),
     # AWS model card. It also ticks in-Region for eu-west-2, which the eu. profile serves too.
-    _claude(
+    _model(
         "anthropic.claude-sonnet-4-6",
         "Claude Sonnet 4.6",
         ("claude-sonnet-4-6", "sonnet-4.6", "sonnet"),
         _geos(us=_US_CA2, eu=_EU8, jp=_JP, au=_AU_NZ, global_=_GLOBAL),
     ),
     # AWS model card.
-    _claude(
+    _model(
         "anthropic.claude-opus-4-7",
         "Claude Opus 4.7",
         ("claude-opus-4-7", "opus-4.7"),
@@ -332,7 +340,7 @@ CATALOG: tuple[ModelInfo, ...] = (
     ),
     # AWS model card. The card ticks GovCloud for "Geo" but names no us-gov. profile id, so
     # GovCloud is left out until one is documented.
-    _claude(
+    _model(
         "anthropic.claude-opus-4-8",
         "Claude Opus 4.8",
         ("claude-opus-4-8", "opus-4.8", "opus"),
@@ -363,9 +371,13 @@ CATALOG: tuple[ModelInfo, ...] = (
         ("nova-pro", "amazon-nova-pro"),
         _geos(us=_US4, eu=(*_EU6, "il-central-1"), apac=_APAC5),
         on_demand=(
-            "us-east-1", "us-gov-west-1", "eu-west-2", "ap-southeast-2", "ap-southeast-3",
+            "us-east-1",
+            "us-gov-west-1",
+            "eu-west-2",
+            "ap-southeast-2",
+            "ap-southeast-3",
             "me-central-1",
-        ),  # fmt: skip
+        ),
     ),
     # AWS model card: US profile only.
     _model(
@@ -381,14 +393,14 @@ CATALOG: tuple[ModelInfo, ...] = (
         "meta.llama3-8b-instruct-v1:0",
         "Llama 3 8B Instruct",
         ("llama-3-8b", "llama3-8b"),
-        on_demand=("us-east-1", "us-west-2", "us-gov-west-1", "ca-central-1", "eu-west-2", "ap-south-1"),
+        on_demand=_LLAMA3,
         tool_use=False,
     ),
     _model(
         "meta.llama3-70b-instruct-v1:0",
         "Llama 3 70B Instruct",
         ("llama-3-70b", "llama3-70b"),
-        on_demand=("us-east-1", "us-west-2", "us-gov-west-1", "ca-central-1", "eu-west-2", "ap-south-1"),
+        on_demand=_LLAMA3,
         tool_use=False,
     ),
     _model(
@@ -760,7 +772,8 @@ def provider_of(model_or_arn_or_profile_id: str) -> str | None:
     info = get_model_info(model_or_arn_or_profile_id)
     if info is not None:
         return info.provider
-    base = _base_id(model_or_arn_or_profile_id) if isinstance(model_or_arn_or_profile_id, str) else None
+    text = model_or_arn_or_profile_id
+    base = _base_id(text) if isinstance(text, str) else None
     head, dot, _ = (base or "").partition(".")
     return head.lower() if dot and head.lower() in KNOWN_PROVIDERS else None
 

@@ -50,7 +50,8 @@ CTX = ErrorContext(service="bedrock-runtime", operation="Converse", region="us-e
                       "isn't supported. Retry your request with the ID or ARN of an inference "
                       "profile that contains this model."), errors.ModelNotAvailableError,
          "use us.anthropic.claude-3-haiku"),
-        (client_error("ServiceUnavailableException"), errors.ServiceError, "ServiceUnavailable"),
+        (client_error("ServiceUnavailableException"), errors.ServiceUnavailableError, "fallback"),
+        (client_error("ValidationException"), errors.ServiceError, "ValidationException"),
     ],
 )
 def test_translation(exc: Exception, kind: type[errors.BedrockAuthError], says: str) -> None:

@@ -88,3 +88,18 @@ def sts_response(action: str, result_xml: str) -> Response:
         f"</{action}Response>\n"
     )
     return Response(200, {"Content-Type": XML}, body.encode("utf-8"))
+
+
+class ApiError(Exception):
+    """Raised by a handler to answer with a modelled AWS error."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def validation_error(message: str) -> ApiError:
+    """The 400 ValidationException Bedrock answers malformed input with."""
+    return ApiError("ValidationException", message, 400)

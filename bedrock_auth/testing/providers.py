@@ -1,0 +1,310 @@
+"""InvokeModel body formats, one class per provider family.
+
+Each family knows how to read its request body (prompt, token budget) and how to write its
+native response body and its stream chunks (the JSON that InvokeModelWithResponseStream
+base64-encodes into each ``chunk`` event).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from typing import Any, ClassVar
+
+from .catalog import provider_family, strip_profile_prefix
+from .generation import Generation, all_text_tokens, count_tokens, last_user_text, split_words
+
+Json = dict[str, Any]
+
+
+def invocation_metrics(gen: Generation, latency_ms: int) -> Json:
+    """The ``amazon-bedrock-invocationMetrics`` object Bedrock adds to the last chunk."""
+    return {
+        "inputTokenCount": gen.input_tokens,
+        "outputTokenCount": gen.output_tokens,
+        "invocationLatency": latency_ms,
+        "firstByteLatency": min(latency_ms, 1),
+    }
+
+
+def _malformed(key: str) -> str:
+    return (f"Malformed input request: #: required key [{key}] not found, "
+            "please reformat your input and try again.")
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class Family:
+    """Base: a provider's body format. Subclasses override what differs."""
+
+    name: ClassVar[str] = "unknown"
+    required: ClassVar[tuple[str, ...]] = ()
+    streams: ClassVar[bool] = True
+
+    def validate(self, body: Json) -> str | None:
+        """Bedrock's ValidationException message for a malformed body, or None."""
+        missing = next((k for k in self.required if k not in body), None)
+        return _malformed(missing) if missing else None
+
+    def prompt(self, body: Json) -> str:
+        """The text the default reply echoes."""
+        return last_user_text(body.get("messages"))
+
+    def input_tokens(self, body: Json) -> int:
+        """Tokens in the whole request."""
+        return all_text_tokens(body.get("messages"), body.get("system"))
+
+    def max_tokens(self, body: Json) -> int | None:
+        """The output token budget the body asks for."""
+        return None
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        """The InvokeModel response body."""
+        raise NotImplementedError
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        """The InvokeModelWithResponseStream chunk bodies, in order."""
+        raise NotImplementedError
+
+
+class Anthropic(Family):
+    """Anthropic Messages API on Bedrock."""
+
+    name = "anthropic"
+    required = ("anthropic_version", "messages", "max_tokens")
+
+    def max_tokens(self, body: Json) -> int | None:
+        return _int_or_none(body.get("max_tokens"))
+
+    @staticmethod
+    def _model_name(model_id: str) -> str:
+        base = strip_profile_prefix(model_id.rsplit("/", 1)[-1]).removeprefix("anthropic.")
+        return base.split("-v", 1)[0] if "-v" in base else base
+
+    def _tool_block(self, gen: Generation, with_input: bool) -> Json:
+        assert gen.tool_use is not None
+        tool = gen.tool_use
+        return {"type": "tool_use", "id": tool.tool_use_id, "name": tool.name,
+                "input": dict(tool.input) if with_input else {}}
+
+    def _message(self, gen: Generation, model_id: str) -> Json:
+        return {"id": f"msg_bdrk_{gen.message_id}", "type": "message", "role": "assistant",
+                "model": self._model_name(model_id)}
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        content: list[Json] = [{"type": "text", "text": gen.text}] if gen.text is not None else []
+        if gen.tool_use:
+            content.append(self._tool_block(gen, with_input=True))
+        return {**self._message(gen, model_id), "content": content,
+                "stop_reason": gen.stop_reason, "stop_sequence": None,
+                "usage": {"input_tokens": gen.input_tokens, "output_tokens": gen.output_tokens}}
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        start = {**self._message(gen, model_id), "content": [], "stop_reason": None,
+                 "stop_sequence": None,
+                 "usage": {"input_tokens": gen.input_tokens, "output_tokens": 1}}
+        out: list[Json] = [{"type": "message_start", "message": start}]
+        index = 0
+        if gen.text is not None:
+            out += self._block(index, {"type": "text", "text": ""},
+                               [{"type": "text_delta", "text": p} for p in split_words(gen.text)])
+            index += 1
+        if gen.tool_use:
+            pieces = _halves(gen.tool_input_json)
+            out += self._block(index, self._tool_block(gen, with_input=False),
+                               [{"type": "input_json_delta", "partial_json": p} for p in pieces])
+        out.append({"type": "message_delta",
+                    "delta": {"stop_reason": gen.stop_reason, "stop_sequence": None},
+                    "usage": {"output_tokens": gen.output_tokens}})
+        out.append({"type": "message_stop",
+                    "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms)})
+        return out
+
+    @staticmethod
+    def _block(index: int, start: Json, deltas: list[Json]) -> list[Json]:
+        return [{"type": "content_block_start", "index": index, "content_block": start},
+                *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
+                {"type": "content_block_stop", "index": index}]
+
+
+def _halves(text: str) -> list[str]:
+    # Tool input arrives in more than one delta on the real service; callers must concatenate.
+    middle = len(text) // 2
+    return [p for p in (text[:middle], text[middle:]) if p]
+
+
+class Nova(Family):
+    """Amazon Nova's native (Converse-like) body."""
+
+    name = "nova"
+    required = ("messages",)
+
+    def max_tokens(self, body: Json) -> int | None:
+        config = body.get("inferenceConfig") or {}
+        if not isinstance(config, dict):
+            return None
+        return _int_or_none(config.get("maxTokens", config.get("max_new_tokens")))
+
+    def _usage(self, gen: Generation) -> Json:
+        return {"inputTokens": gen.input_tokens, "outputTokens": gen.output_tokens,
+                "totalTokens": gen.total_tokens, "cacheReadInputTokenCount": 0,
+                "cacheWriteInputTokenCount": 0}
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        content: list[Json] = [{"text": gen.text}] if gen.text is not None else []
+        if gen.tool_use:
+            content.append({"toolUse": {"toolUseId": gen.tool_use.tool_use_id,
+                                        "name": gen.tool_use.name,
+                                        "input": dict(gen.tool_use.input)}})
+        return {"output": {"message": {"role": "assistant", "content": content}},
+                "stopReason": gen.stop_reason, "usage": self._usage(gen)}
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        out: list[Json] = [{"messageStart": {"role": "assistant"}}]
+        index = 0
+        if gen.text is not None:
+            out += [{"contentBlockDelta": {"delta": {"text": p}, "contentBlockIndex": index}}
+                    for p in split_words(gen.text)]
+            out.append({"contentBlockStop": {"contentBlockIndex": index}})
+            index += 1
+        if gen.tool_use:
+            tool = gen.tool_use
+            out.append({"contentBlockStart": {
+                "start": {"toolUse": {"toolUseId": tool.tool_use_id, "name": tool.name}},
+                "contentBlockIndex": index}})
+            out.append({"contentBlockDelta": {"delta": {"toolUse": {"input": gen.tool_input_json}},
+                                              "contentBlockIndex": index}})
+            out.append({"contentBlockStop": {"contentBlockIndex": index}})
+        out.append({"messageStop": {"stopReason": gen.stop_reason}})
+        out.append({"metadata": {"usage": self._usage(gen), "metrics": {}, "trace": {}},
+                    "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms)})
+        return out
+
+
+_TITAN_REASONS = {"end_turn": "FINISH", "max_tokens": "LENGTH",
+                  "stop_sequence": "STOP_CRITERIA_MET", "content_filtered": "CONTENT_FILTERED"}
+
+
+class Titan(Family):
+    """Amazon Titan Text."""
+
+    name = "titan"
+    required = ("inputText",)
+
+    def prompt(self, body: Json) -> str:
+        return str(body.get("inputText", ""))
+
+    def input_tokens(self, body: Json) -> int:
+        return count_tokens(self.prompt(body))
+
+    def max_tokens(self, body: Json) -> int | None:
+        config = body.get("textGenerationConfig") or {}
+        return _int_or_none(config.get("maxTokenCount")) if isinstance(config, dict) else None
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        return {"inputTextTokenCount": gen.input_tokens,
+                "results": [{"tokenCount": gen.output_tokens, "outputText": gen.text or "",
+                             "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH")}]}
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        pieces = split_words(gen.text or "")
+        out: list[Json] = [
+            {"outputText": p, "index": 0, "totalOutputTextTokenCount": None,
+             "completionReason": None, "inputTextTokenCount": gen.input_tokens if i == 0 else None}
+            for i, p in enumerate(pieces)
+        ]
+        out[-1].update({"totalOutputTextTokenCount": gen.output_tokens,
+                        "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH"),
+                        "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms)})
+        return out
+
+
+class Llama(Family):
+    """Meta Llama's prompt/generation body."""
+
+    name = "llama"
+    required = ("prompt",)
+
+    def prompt(self, body: Json) -> str:
+        return str(body.get("prompt", ""))
+
+    def input_tokens(self, body: Json) -> int:
+        return count_tokens(self.prompt(body))
+
+    def max_tokens(self, body: Json) -> int | None:
+        return _int_or_none(body.get("max_gen_len"))
+
+    @staticmethod
+    def _reason(gen: Generation) -> str:
+        return "length" if gen.stop_reason == "max_tokens" else "stop"
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        return {"generation": gen.text or "", "prompt_token_count": gen.input_tokens,
+                "generation_token_count": gen.output_tokens, "stop_reason": self._reason(gen)}
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        pieces = split_words(gen.text or "")
+        out: list[Json] = [
+            {"generation": p, "prompt_token_count": gen.input_tokens if i == 0 else None,
+             "generation_token_count": i + 1, "stop_reason": None}
+            for i, p in enumerate(pieces)
+        ]
+        out[-1].update({"stop_reason": self._reason(gen),
+                        "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms)})
+        return out
+
+
+class TitanEmbed(Family):
+    """Amazon Titan text embeddings: a deterministic unit vector derived from the text."""
+
+    name = "embed"
+    required = ("inputText",)
+    streams = False
+
+    def prompt(self, body: Json) -> str:
+        return str(body.get("inputText", ""))
+
+    def input_tokens(self, body: Json) -> int:
+        return count_tokens(self.prompt(body))
+
+    def embed(self, body: Json) -> Json:
+        """The InvokeModel body for an embedding request."""
+        dims = _int_or_none(body.get("dimensions")) or 1024
+        vector = _vector(self.prompt(body), dims)
+        return {"embedding": vector, "embeddingsByType": {"float": vector},
+                "inputTextTokenCount": self.input_tokens(body)}
+
+
+def _vector(text: str, dims: int) -> list[float]:
+    # Same text -> same vector, so similarity tests are reproducible.
+    raw = b""
+    counter = 0
+    while len(raw) < dims * 4:
+        raw += hashlib.sha256(f"{counter}:{text}".encode()).digest()
+        counter += 1
+    values = [v / 2**31 for v in struct.unpack(f">{dims}i", raw[: dims * 4])]
+    norm = math.sqrt(sum(v * v for v in values)) or 1.0
+    return [round(v / norm, 6) for v in values]
+
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (Anthropic(), Nova(), Titan(), Llama(),
+                                                   TitanEmbed())}
+
+
+def family_for(model_id: str | None, body: Json) -> Family | None:
+    """The body format for this call: from the model id when known, else from the body shape."""
+    known = FAMILIES.get(provider_family(model_id or ""))
+    if known is not None:
+        return known
+    if "anthropic_version" in body:
+        return FAMILIES["anthropic"]
+    if "inputText" in body:
+        return FAMILIES["titan"]
+    if "prompt" in body:
+        return FAMILIES["llama"]
+    if "messages" in body:
+        return FAMILIES["nova"]
+    return None

@@ -1,0 +1,58 @@
+"""The state one emulator shares between its public object and its handler threads."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from .auth import AuthInfo
+from .catalog import load_models
+from .identity import IdentityStore
+from .registry import ModelRegistry
+from .routing import Route
+from .script import CallKey, Reply, RequestLog, Script
+
+
+class EmulatorState:
+    """Configuration plus the mutable stores (script, log, identities, models)."""
+
+    def __init__(self, *, region: str, account_id: str, strict_models: bool,
+                 assume_role_duration: int | None) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.strict_models = strict_models
+        self.assume_role_duration = assume_role_duration
+        self.script = Script()
+        self.log = RequestLog()
+        self.identities = IdentityStore(account_id)
+        self.registry = ModelRegistry(account_id, load_models())
+        self.stopping = threading.Event()
+
+
+@dataclass
+class Call:
+    """One routed, authenticated request as a handler sees it."""
+
+    state: EmulatorState
+    route: Route
+    region: str
+    auth: AuthInfo
+    headers: dict[str, str]
+    query: dict[str, str]
+    body: Any
+    key: CallKey
+    started: float
+    _reply_taken: bool = field(default=False, repr=False)
+
+    @property
+    def model_id(self) -> str:
+        """The model (or agent) id from the path, already percent-decoded."""
+        return self.route.model_id or ""
+
+    def take_reply(self) -> Reply | None:
+        """The scripted reply for this call, if one is queued (taken at most once)."""
+        if self._reply_taken:
+            return None
+        self._reply_taken = True
+        return self.state.script.take_reply(self.key)

@@ -1,0 +1,1 @@
+"""End-to-end credential-chain tests: each source resolved in a clean subprocess."""

@@ -1,0 +1,192 @@
+"""BedrockClientManager over real sockets: the emulator serves STS and Bedrock on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bedrock_auth import (
+    BedrockClientManager,
+    ConfigurationError,
+    EndpointUnreachableError,
+    InvalidCredentialsError,
+    get_manager,
+)
+from bedrock_auth.testing import BedrockEmulator
+
+MESSAGES = [{"role": "user", "content": [{"text": "hi"}]}]
+MODEL = "amazon.nova-lite-v1:0"
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[BedrockEmulator]:
+    with BedrockEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def tls_emu() -> Iterator[BedrockEmulator]:
+    with BedrockEmulator(tls=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture(autouse=True)
+def fresh(emu: BedrockEmulator) -> None:
+    emu.clear()
+
+
+def operations(emu: BedrockEmulator, name: str) -> list[Any]:
+    return [r for r in emu.requests if r.operation == name]
+
+
+def test_static_keys_are_validated_once_and_report_identity(emu: BedrockEmulator) -> None:
+    manager = emu.manager()
+    assert manager.credential_source == "explicit"
+    assert manager.identity is not None and manager.identity.account == "123456789012"
+    assert len(operations(emu, "GetCallerIdentity")) == 1
+
+
+def test_five_managers_same_credentials_one_get_caller_identity(emu: BedrockEmulator) -> None:
+    managers = [emu.manager() for _ in range(5)]
+    assert len({id(m) for m in managers}) == 5
+    assert len(operations(emu, "GetCallerIdentity")) == 1
+    emu.manager(access_key_id="AKIAOTHERKEY00000001")
+    assert len(operations(emu, "GetCallerIdentity")) == 2
+
+
+def test_env_keys_and_env_endpoints(emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in emu.env().items():
+        monkeypatch.setenv(name, value)
+    manager = BedrockClientManager()
+    assert manager.credential_source == "env"
+    assert manager.region == emu.region
+    manager.client().converse(modelId=MODEL, messages=MESSAGES)
+    assert [r.operation for r in emu.requests] == ["GetCallerIdentity", "Converse"]
+
+
+def test_client_is_cached_per_service_and_region(emu: BedrockEmulator) -> None:
+    manager = emu.manager()
+    runtime = manager.client()
+    assert manager.client("bedrock-runtime") is runtime
+    assert manager.client("bedrock-runtime", manager.region) is runtime
+    assert manager.client("bedrock-runtime", "us-west-2") is not runtime
+    assert manager.client("bedrock-runtime", "us-west-2").meta.region_name == "us-west-2"
+    assert manager.client("bedrock") is not runtime
+
+
+def test_thirty_two_threads_get_one_client(emu: BedrockEmulator) -> None:
+    manager = emu.manager()
+    barrier = threading.Barrier(32)
+    seen: list[int] = []
+
+    def grab() -> None:
+        barrier.wait()
+        seen.append(id(manager.client("bedrock-runtime", "eu-west-1")))
+
+    threads = [threading.Thread(target=grab) for _ in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 32 and len(set(seen)) == 1
+
+
+def test_get_manager_is_one_per_configuration(emu: BedrockEmulator) -> None:
+    options: dict[str, Any] = {"endpoint_url": emu.endpoint_url, "region": "us-east-1",
+                               "access_key_id": emu.access_key_id,
+                               "secret_access_key": emu.secret_access_key, "load_dotenv": False}
+    results: list[BedrockClientManager] = []
+    threads = [threading.Thread(target=lambda: results.append(get_manager(**options)))
+               for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(m) for m in results}) == 1
+    assert get_manager(**{**options, "region": "eu-west-1"}) is not results[0]
+
+
+def test_bad_region_for_client_is_a_configuration_error(emu: BedrockEmulator) -> None:
+    with pytest.raises(ConfigurationError, match="us-west2"):
+        emu.manager().client("bedrock-runtime", "us-west2")
+
+
+def test_rejected_keys_raise_invalid_credentials(emu: BedrockEmulator) -> None:
+    emu.reject_keys({"AKIAREJECTED00000001"})
+    with pytest.raises(InvalidCredentialsError) as info:
+        emu.manager(access_key_id="AKIAREJECTED00000001")
+    assert info.value.__cause__ is not None
+
+
+def test_unreachable_endpoint_is_reported_at_init() -> None:
+    with pytest.raises(EndpointUnreachableError, match="VPC"):
+        BedrockClientManager(endpoint_url="http://127.0.0.1:9", region="us-east-1",
+                             access_key_id="AKIAEXAMPLE000000001", secret_access_key="x" * 40,
+                             max_retries=0, connect_timeout=1)
+
+
+def test_endpoint_mapping_per_service(emu: BedrockEmulator) -> None:
+    manager = BedrockClientManager(
+        endpoint_url={"sts": emu.endpoint_url, "bedrock-runtime": emu.endpoint_url},
+        access_key_id=emu.access_key_id, secret_access_key=emu.secret_access_key,
+        region="us-east-1", load_dotenv=False)
+    assert manager.client().meta.endpoint_url == emu.endpoint_url
+    assert manager.client("bedrock").meta.endpoint_url.startswith("https://bedrock.us-east-1.")
+
+
+def test_bearer_env_is_pinned_to_sigv4_by_default(
+    tls_emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "ABSKbearer-token-value-000")
+    with caplog.at_level(logging.WARNING, logger="bedrock_auth"):
+        manager = tls_emu.manager()
+        tls_emu.manager(region="eu-west-1")
+    manager.client().converse(modelId=MODEL, messages=MESSAGES)
+    converse = operations(tls_emu, "Converse")[-1]
+    assert converse.auth_scheme == "sigv4"
+    warnings = [r.getMessage() for r in caplog.records if "AWS_BEARER_TOKEN_BEDROCK" in r.getMessage()]
+    assert len(warnings) == 1 and "BEDROCK_AUTH_MODE=api_key" in warnings[0]
+    assert manager.auth_info()["bearer_pinned_to_sigv4"] is True
+
+
+def test_api_key_opt_in_uses_bearer_without_touching_environ(tls_emu: BedrockEmulator) -> None:
+    before = dict(os.environ)
+    manager = BedrockClientManager(api_key="ABSKopt-in-key-000000", endpoint_url=tls_emu.endpoint_url,
+                                   verify=tls_emu.ca_bundle, region="us-east-1", load_dotenv=False)
+    manager.client().converse(modelId=MODEL, messages=MESSAGES)
+    assert dict(os.environ) == before
+    assert manager.credential_source == "api-key" and manager.identity is None
+    assert operations(tls_emu, "Converse")[-1].auth_scheme == "bearer"
+    assert not operations(tls_emu, "GetCallerIdentity")
+    with pytest.raises(ConfigurationError, match="Agents need"):
+        manager.client("bedrock-agent-runtime")
+
+
+def test_api_key_from_env_when_opted_in(tls_emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "ABSKenv-opt-in-000000")
+    monkeypatch.setenv("BEDROCK_AUTH_MODE", "api_key")
+    manager = BedrockClientManager(endpoint_url=tls_emu.endpoint_url, verify=tls_emu.ca_bundle,
+                                   region="us-east-1")
+    manager.client().converse(modelId=MODEL, messages=MESSAGES)
+    assert operations(tls_emu, "Converse")[-1].auth_scheme == "bearer"
+
+
+def test_auth_info_repr_and_str_are_safe(emu: BedrockEmulator) -> None:
+    manager = emu.manager()
+    info = manager.auth_info()
+    assert info["source"] == "explicit" and info["account"] == "123456789012"
+    assert info["access_key_id"] != emu.access_key_id and info["access_key_id"].endswith(
+        emu.access_key_id[-4:])
+    for text in (str(info), repr(manager), str(manager)):
+        assert emu.secret_access_key not in text
+
+
+def test_validate_false_defers_sts(emu: BedrockEmulator) -> None:
+    manager = emu.manager(validate=False)
+    assert manager.identity is None and not emu.requests
+    assert manager.validate() is not None and manager.identity is not None
