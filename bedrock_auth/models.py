@@ -615,10 +615,10 @@ def _not_offered(info: ModelInfo, region: str) -> str:
     )
 
 
-def _resolve_known(info: ModelInfo, region: str) -> str:
-    if region in info.on_demand_regions:
-        return info.model_id
+def _resolve_known(info: ModelInfo, region: str, *, prefer_profile: bool = False) -> str:
     prefix = _profile_prefix(info, region)
+    if region in info.on_demand_regions and not (prefer_profile and prefix):
+        return info.model_id
     if prefix is None:
         raise ModelNotAvailableError(_not_offered(info, region))
     return f"{prefix}.{info.model_id}"
@@ -639,13 +639,17 @@ def _check_explicit_prefix(model: str, prefix: str, info: ModelInfo, region: str
     raise ModelNotAvailableError(f"{model} cannot be called from {region}; use {working}")
 
 
-def resolve_model_id(model: str, region: str) -> str:
+def resolve_model_id(model: str, region: str, *, prefer_profile: bool = False) -> str:
     """Return the model id Bedrock accepts for ``model`` when called from ``region``.
 
     ``model`` may be an alias (``sonnet``, ``claude-sonnet-4-5``), an Anthropic API name
     (``claude-sonnet-4-20250514``), a canonical Bedrock id, an inference-profile id or an ARN.
     Known models get the inference-profile prefix their Region needs; explicit profile ids
     and ARNs are returned unchanged; ids newer than the catalog pass through untouched.
+
+    Where the plain id also runs on demand, the plain id is returned, unless
+    ``prefer_profile`` is true: then a profile is used whenever one serves the Region (more
+    throughput; also the right suggestion after Bedrock refused the plain id on demand).
 
     Raises :class:`ConfigurationError` for an empty model or a malformed Region, and
     :class:`ModelNotAvailableError` when a known model, or the given profile, cannot be
@@ -657,6 +661,8 @@ def resolve_model_id(model: str, region: str) -> str:
     'global.anthropic.claude-haiku-4-5-20251001-v1:0'
     >>> resolve_model_id("nova-pro", "us-east-1")
     'amazon.nova-pro-v1:0'
+    >>> resolve_model_id("nova-pro", "us-east-1", prefer_profile=True)
+    'us.amazon.nova-pro-v1:0'
     >>> resolve_model_id("anthropic.claude-some-future-model-v1", "us-east-1")
     'anthropic.claude-some-future-model-v1'
     >>> resolve_model_id("eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-east-1")
@@ -681,7 +687,7 @@ cannot be called from us-east-1; use us.anthropic.claude-sonnet-4-5-20250929-v1:
         return text
     if prefix is not None:
         return _check_explicit_prefix(text, prefix, info, region)
-    return _resolve_known(info, region)
+    return _resolve_known(info, region, prefer_profile=prefer_profile)
 
 
 def geography_for_region(region: str) -> str:

@@ -272,8 +272,9 @@ def test_resolution_is_idempotent(data: st.DataObject) -> None:
     info = data.draw(st.sampled_from(CATALOG))
     name = data.draw(st.sampled_from((info.model_id, *info.aliases)))
     region = data.draw(st.sampled_from(info.regions))
-    once = resolve_model_id(name, region)
-    assert resolve_model_id(once, region) == once
+    prefer = data.draw(st.booleans())
+    once = resolve_model_id(name, region, prefer_profile=prefer)
+    assert resolve_model_id(once, region, prefer_profile=prefer) == once
 
 
 @pytest.mark.parametrize(
@@ -292,6 +293,26 @@ def test_resolution_is_idempotent(data: st.DataObject) -> None:
 def test_on_demand_models_keep_their_plain_id(model: str, region: str) -> None:
     info = _by_id(model)
     assert resolve_model_id(model, region) == info.model_id
+
+
+@pytest.mark.parametrize(
+    ("model", "region", "expected"),
+    [
+        ("claude-3-haiku", "us-east-1", "us.anthropic.claude-3-haiku-20240307-v1:0"),
+        ("nova-pro", "ap-southeast-2", "apac.amazon.nova-pro-v1:0"),
+        ("llama-3.3-70b", "us-east-2", "us.meta.llama3-3-70b-instruct-v1:0"),
+        # No profile serves the Region: the plain id is still the one that works.
+        ("claude-3-haiku", "sa-east-1", "anthropic.claude-3-haiku-20240307-v1:0"),
+        ("command-r", "us-east-1", "cohere.command-r-v1:0"),
+        # Profile-only models are unaffected.
+        ("sonnet-4.5", "eu-west-1", f"eu.{SONNET_45}"),
+    ],
+)
+def test_prefer_profile(model: str, region: str, expected: str) -> None:
+    resolved = resolve_model_id(model, region, prefer_profile=True)
+    assert resolved == expected
+    assert resolve_model_id(resolved, region, prefer_profile=True) == resolved
+    assert resolve_model_id(resolved, region) == resolved
 
 
 def test_profile_used_where_on_demand_model_is_not_in_region() -> None:

@@ -3,14 +3,12 @@ front of it (the children's ``AWS_ENDPOINT_URL_STS``), and a per-test clean chil
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .helpers import MotoAdmin, aws_files, manager_code, run_in_clean_env
+from .helpers import Chain, MotoAdmin, aws_files
 from .servers import RecordingProxy
 
 
@@ -42,39 +40,10 @@ def sts(_sts_proxy: RecordingProxy) -> RecordingProxy:
     return _sts_proxy
 
 
-@dataclass
-class Chain:
-    """One test's sandbox: a temp HOME (with ``.aws/``), a working directory, base env."""
-
-    home: Path
-    cwd: Path
-    env: dict[str, str | None] = field(default_factory=dict)
-
-    @property
-    def config_file(self) -> Path:
-        return aws_files(self.home)[0]
-
-    @property
-    def credentials_file(self) -> Path:
-        return aws_files(self.home)[1]
-
-    def write_config(self, text: str) -> None:
-        self.config_file.write_text(text)
-
-    def write_credentials(self, text: str) -> None:
-        self.credentials_file.write_text(text)
-
-    def run(self, options: Mapping[str, Any] | None = None,
-            env: Mapping[str, str | None] | None = None, after: str = "") -> dict[str, Any]:
-        """Build a manager with ``options`` in a clean child; the base env plus ``env``."""
-        return run_in_clean_env(manager_code(options, after), {**self.env, **(env or {})},
-                                self.home, self.cwd)
-
-
 @pytest.fixture
 def chain(tmp_path: Path, sts: RecordingProxy) -> Chain:
     """A clean sandbox whose STS endpoint is the recording proxy in front of moto."""
-    home, cwd = tmp_path / "home", tmp_path / "work"
+    home, cwd = tmp_path / "chain-home", tmp_path / "chain-cwd"
     home.mkdir()
     cwd.mkdir()
     aws_files(home)

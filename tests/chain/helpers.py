@@ -17,7 +17,7 @@ import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from .servers import RoleCredentials
 
 __all__ = [
     "ACCOUNT",
+    "Chain",
     "IamUser",
     "MotoAdmin",
     "aws_files",
@@ -203,3 +204,32 @@ class MotoAdmin:
         if status != 200:
             raise AssertionError(f"moto reset-auth -> {status}: {payload!r}")
         return str(json.loads(payload)["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"])
+
+
+@dataclass
+class Chain:
+    """One test's sandbox: a temp HOME (with ``.aws/``), a working directory, base env."""
+
+    home: Path
+    cwd: Path
+    env: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def config_file(self) -> Path:
+        return aws_files(self.home)[0]
+
+    @property
+    def credentials_file(self) -> Path:
+        return aws_files(self.home)[1]
+
+    def write_config(self, text: str) -> None:
+        self.config_file.write_text(text)
+
+    def write_credentials(self, text: str) -> None:
+        self.credentials_file.write_text(text)
+
+    def run(self, options: Mapping[str, Any] | None = None,
+            env: Mapping[str, str | None] | None = None, after: str = "") -> dict[str, Any]:
+        """Build a manager with ``options`` in a clean child; the base env plus ``env``."""
+        return run_in_clean_env(manager_code(options, after), {**self.env, **(env or {})},
+                                self.home, self.cwd)

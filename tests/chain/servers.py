@@ -51,7 +51,8 @@ class RoleCredentials:
     @property
     def expiration_ms(self) -> int:
         """The expiration as epoch milliseconds (the SSO portal's format)."""
-        return int(datetime.fromisoformat(self.expiration.replace("Z", "+00:00")).timestamp() * 1000)
+        expires = datetime.fromisoformat(self.expiration.replace("Z", "+00:00"))
+        return int(expires.timestamp() * 1000)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Record:
     """One request a server received, and what it answered."""
 
     method: str
+    target: str
     path: str
     query: dict[str, str]
     headers: dict[str, str]
@@ -138,6 +140,7 @@ class LocalServer:
                 parsed = urllib.parse.urlsplit(self.path)
                 record = Record(
                     method=self.command,
+                    target=self.path,
                     path=parsed.path,
                     query=dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True)),
                     headers=dict(self.headers.items()),
@@ -226,8 +229,7 @@ class RecordingProxy(LocalServer):
     def respond(self, record: Record) -> Reply:
         conn = http.client.HTTPConnection(*self._upstream, timeout=30)
         try:
-            target = record.path + (f"?{urllib.parse.urlencode(record.query)}" if record.query else "")
-            conn.putrequest(record.method, target, skip_host=True, skip_accept_encoding=True)
+            conn.putrequest(record.method, record.target, skip_host=True, skip_accept_encoding=True)
             for name, value in record.headers.items():
                 if name.lower() not in ("content-length", "connection", "transfer-encoding"):
                     conn.putheader(name, value)

@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Chain
-from .helpers import ACCOUNT, MotoAdmin
+from .helpers import ACCOUNT, Chain, MotoAdmin
 from .servers import ContainerCredentials, IMDSv2, RecordingProxy, SSOPortal
 
 
@@ -282,13 +281,14 @@ def test_credential_process(chain: Chain, moto_admin: MotoAdmin) -> None:
     creds = moto_admin.assume_role("ProcessRole", "proc")
     script = chain.home / "bin" / "creds.py"
     script.parent.mkdir()
-    script.write_text("import json\nprint(json.dumps(%r))\n" % {
+    payload = {
         "Version": 1,
         "AccessKeyId": creds.access_key_id,
         "SecretAccessKey": creds.secret_access_key,
         "SessionToken": creds.session_token,
         "Expiration": creds.expiration,
-    })
+    }
+    script.write_text(f"import json\nprint(json.dumps({payload!r}))\n")
     chain.write_config(f"[profile proc]\ncredential_process = {sys.executable} {script}\n")
     result = succeeded(chain.run(env={"AWS_PROFILE": "proc"}))
     assert result["credential_source"] == "custom-process"

@@ -1,0 +1,108 @@
+"""`doctor`: check each step from settings to a model call, and say how to fix the first failure.
+
+>>> from bedrock_auth.diagnostics import run_checks
+>>> checks = run_checks(region="us-east-1")                   # doctest: +SKIP
+>>> [c.name for c in checks if not c.ok]                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bedrock_auth.errors import ErrorContext, translate_error
+from bedrock_auth.manager import BedrockClientManager
+from bedrock_auth.models import resolve_model_id
+
+
+@dataclass(frozen=True)
+class Check:
+    """One step of the diagnosis: what was checked, whether it passed, and what was found."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def _step(name: str, action: Callable[[], str], ctx: ErrorContext | None = None) -> Check:
+    try:
+        return Check(name, True, action())
+    except Exception as exc:  # noqa: BLE001 - doctor reports every failure instead of raising
+        return Check(name, False, str(translate_error(exc, ctx)))
+
+
+def _identity(manager: BedrockClientManager) -> str:
+    identity = manager.validate()
+    if identity is None:
+        return "skipped: API-key mode has no IAM identity"
+    return f"{identity.arn} (account {identity.account})"
+
+
+def _model_access(manager: BedrockClientManager, model_id: str) -> str:
+    reply = manager.client().count_tokens(
+        modelId=model_id, input={"converse": {"messages": [
+            {"role": "user", "content": [{"text": "ping"}]}]}})
+    return f"{model_id} answered CountTokens ({reply.get('inputTokens', '?')} tokens)"
+
+
+def run_checks(model: str | None = None, *, call_model: bool = False,
+               **options: Any) -> list[Check]:
+    """Run the checks in order, stopping after the first one that the rest depend on.
+
+    ``options`` are :class:`BedrockClientManager` options (``profile=``, ``region=``, ...).
+    """
+    checks: list[Check] = []
+    holder: dict[str, BedrockClientManager] = {}
+
+    def build() -> str:
+        holder["m"] = BedrockClientManager(validate=False, **options)
+        info = holder["m"].auth_info()
+        return (f"mode={info['mode']}, region={info['region']} (from {info['region_source']}), "
+                f"profile={info['profile'] or '-'}")
+
+    checks.append(_step("settings", build))
+    if not checks[-1].ok:
+        return checks
+    manager = holder["m"]
+    checks.append(_step("credentials", lambda: f"source={manager.credential_source}, key="
+                        f"{manager.auth_info()['access_key_id'] or '-'}"))
+    if not checks[-1].ok:
+        return checks
+    checks.append(_step("identity (sts:GetCallerIdentity)", lambda: _identity(manager),
+                        ErrorContext(service="sts", operation="GetCallerIdentity",
+                                     region=manager.region)))
+    checks.append(_step("bedrock-runtime client", lambda: str(manager.client().meta.endpoint_url)))
+    if model:
+        model_id_holder: list[str] = []
+
+        def resolve() -> str:
+            model_id_holder.append(resolve_model_id(model, manager.region))
+            return f"{model} -> {model_id_holder[0]} in {manager.region}"
+
+        checks.append(_step("model id", resolve))
+        if call_model and model_id_holder:
+            checks.append(_step("model access (CountTokens)",
+                                lambda: _model_access(manager, model_id_holder[0]),
+                                ErrorContext(service="bedrock-runtime", operation="CountTokens",
+                                             region=manager.region, model_id=model_id_holder[0])))
+    return checks
+
+
+def format_checks(checks: Sequence[Check]) -> str:
+    """Human-readable report: one line per check, the fix indented under a failure."""
+    lines = []
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        first, *rest = check.detail.splitlines() or [""]
+        lines.append(f"[{mark}] {check.name}: {first}")
+        lines.extend(f"       {line}" for line in rest)
+    return "\n".join(lines)
+
+
+def all_ok(checks: Sequence[Check]) -> bool:
+    """True when every check passed."""
+    return all(c.ok for c in checks)
+
+
+__all__ = ["Check", "all_ok", "format_checks", "run_checks"]

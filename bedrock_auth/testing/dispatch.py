@@ -1,0 +1,236 @@
+"""The request pipeline, socket-free: route, record, authenticate, inject faults, handle.
+
+The server feeds each request in and writes out the :class:`Outcome`; keeping the socket out of
+this module means every decision the emulator makes is a plain function of its inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from . import agents, control, runtime, sts
+from .auth import BEARER, SIGV4, AuthInfo, mask_headers, mask_query, read_auth
+from .identity import EXPIRED, MISSING, OK, UNRECOGNIZED
+from .responses import ApiError, Response, error_for, json_error, validation_error
+from .routing import (
+    AGENT_RUNTIME,
+    STREAMING_OPERATIONS,
+    STS,
+    UNSIGNED_OPERATIONS,
+    Route,
+    flatten_query,
+    route,
+    sts_action,
+)
+from .script import CallKey, Fault, RecordedRequest, default_message
+from .state import Call, EmulatorState
+
+logger = logging.getLogger("bedrock_auth.testing")
+
+Handler = Callable[[Call], Response]
+
+HANDLERS: dict[str, Handler] = {
+    "Converse": runtime.converse,
+    "ConverseStream": runtime.converse_stream,
+    "InvokeModel": runtime.invoke_model,
+    "InvokeModelWithResponseStream": runtime.invoke_model_stream,
+    "CountTokens": runtime.count_tokens,
+    "InvokeAgent": agents.invoke_agent,
+    "GetInferenceProfile": control.get_inference_profile,
+    "ListInferenceProfiles": control.list_inference_profiles,
+    "GetFoundationModel": control.get_foundation_model,
+    "ListFoundationModels": control.list_foundation_models,
+    **sts.ACTIONS,
+}
+
+# The auth error each IdentityStore outcome becomes, per protocol.
+_AUTH_ERRORS = {
+    MISSING: ("MissingAuthenticationTokenException", "MissingAuthenticationToken"),
+    EXPIRED: ("ExpiredTokenException", "ExpiredToken"),
+}
+_UNRECOGNIZED = ("UnrecognizedClientException", "InvalidClientTokenId")
+
+
+@dataclass
+class Request:
+    """The parts of an HTTP request the pipeline needs; ``headers`` keys are lower-case."""
+
+    method: str
+    path: str
+    raw_query: str
+    headers: dict[str, str]
+    body: bytes
+    started: float
+
+
+@dataclass
+class Outcome:
+    """What to send: ``response`` None means close the socket without answering.
+
+    ``stream_fault`` is applied by the writer after ``after_chunks`` event frames.
+    """
+
+    response: Response | None
+    stream_fault: Fault | None = None
+
+
+def _sts_form(request: Request) -> dict[str, str]:
+    if request.method != "POST" or not request.body:
+        return {}
+    try:
+        parsed = parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return {}
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def _resolve_route(request: Request, query: dict[str, str],
+                   form: dict[str, str]) -> Route | None:
+    found = route(request.method, request.path)
+    if found is not None:
+        return found
+    action = sts_action(request.method, request.path, form, query)
+    return Route(STS, action) if action else None
+
+
+def _parse_json(body: bytes) -> tuple[Any, bool]:
+    """(parsed body, ok). An empty body is ``None`` and fine."""
+    if not body.strip():
+        return None, True
+    try:
+        return json.loads(body), True
+    except (UnicodeDecodeError, ValueError):
+        return None, False
+
+
+def _recorded_body(service: str | None, form: dict[str, str], parsed: Any, ok: bool,
+                   raw: bytes) -> Any:
+    if service == STS or (service is None and form):
+        return {k: ("***" if k == "WebIdentityToken" else v) for k, v in form.items()}
+    if ok:
+        return parsed
+    return raw.decode("utf-8", "replace")
+
+
+def _region(auth: AuthInfo, state: EmulatorState) -> str:
+    return auth.region or state.region
+
+
+def _auth_error(state: EmulatorState, found: Route, auth: AuthInfo) -> ApiError | None:
+    if found.operation in UNSIGNED_OPERATIONS:
+        return None
+    outcome = state.identities.check(auth)
+    if outcome == OK and auth.scheme == BEARER and found.service in (AGENT_RUNTIME, STS):
+        outcome = UNRECOGNIZED  # API keys only work for bedrock and bedrock-runtime
+    if outcome == OK:
+        return None
+    json_code, xml_code = _AUTH_ERRORS.get(outcome, _UNRECOGNIZED)
+    code = xml_code if found.service == STS else json_code
+    return ApiError(code, default_message(code), 403)
+
+
+def _record(state: EmulatorState, request: Request, found: Route | None, auth: AuthInfo,
+            key: CallKey, body: Any) -> RecordedRequest:
+    record = RecordedRequest(
+        method=request.method,
+        path=request.path,
+        service=found.service if found else None,
+        operation=found.operation if found else None,
+        model_id=found.model_id if found else None,
+        region=key.region,
+        signing_service=auth.service if auth.scheme == SIGV4 else None,
+        auth_scheme=auth.scheme,
+        access_key_id=auth.access_key_id,
+        headers=mask_headers(request.headers),
+        body=body,
+        query=mask_query(flatten_query(request.raw_query)),
+        params=dict(found.params) if found else {},
+    )
+    state.log.append(record)
+    return record
+
+
+def _finish(record: RecordedRequest, outcome: Outcome) -> Outcome:
+    response = outcome.response
+    if response is None:
+        record.error_code = "ConnectionDropped"
+        return outcome
+    record.status = response.status
+    record.error_code = response.error_code
+    if outcome.stream_fault is not None and outcome.stream_fault.code:
+        record.error_code = outcome.stream_fault.code
+    return outcome
+
+
+def _wait(state: EmulatorState, seconds: float | None) -> bool:
+    """Sleep for a fault's delay; False if the emulator is stopping meanwhile."""
+    if not seconds:
+        return True
+    return not state.stopping.wait(seconds)
+
+
+def _apply_fault(state: EmulatorState, service: str | None, fault: Fault) -> Outcome | None:
+    """The outcome of a pre-response fault, or None to carry on normally after its delay."""
+    if not _wait(state, fault.delay) or fault.drop_connection:
+        return Outcome(None)
+    if fault.code is None:
+        return None
+    return Outcome(error_for(service, fault.code, fault.message, fault.status))
+
+
+def _handle(state: EmulatorState, call: Call, parsed_ok: bool) -> Response:
+    service = call.route.service
+    try:
+        if not parsed_ok:
+            raise validation_error("Malformed input request, please reformat your input and "
+                                   "try again.")
+        handler = HANDLERS.get(call.route.operation)
+        if handler is None:
+            raise sts.unknown_action(call.route.operation)
+        return handler(call)
+    except ApiError as err:
+        return error_for(service, err.code, err.message, err.status)
+    except Exception:  # one bad request must never take the handler thread down
+        logger.exception("emulator handler failed for %s", call.route.operation)
+        return error_for(service, "InternalServerException",
+                         "The emulator failed while handling the request.", 500)
+
+
+def process(state: EmulatorState, request: Request) -> Outcome:
+    """Everything between reading a request and writing its response."""
+    query = flatten_query(request.raw_query)
+    form = _sts_form(request)
+    found = _resolve_route(request, query, form)
+    auth = read_auth(request.headers, request.raw_query)
+    service = found.service if found else None
+    parsed, parsed_ok = (form, True) if service == STS else _parse_json(request.body)
+    model_id = found.model_id if found else None
+    resolved = state.registry.resolve(model_id) if model_id and service != AGENT_RUNTIME else None
+    key = CallKey(service, found.operation if found else None, _region(auth, state), model_id,
+                  resolved, bool(found and found.operation in STREAMING_OPERATIONS))
+    record = _record(state, request, found, auth, key,
+                     _recorded_body(service, form, parsed, parsed_ok, request.body))
+    if found is None:
+        message = f"Unknown operation: {request.method} {request.path}"
+        return _finish(record, Outcome(json_error("UnknownOperationException", message, 404)))
+    denied = _auth_error(state, found, auth)
+    if denied is not None:
+        return _finish(record, Outcome(error_for(service, denied.code, denied.message,
+                                                 denied.status)))
+    fault = state.script.take_fault(key)
+    stream_fault = fault if fault and fault.after_chunks is not None else None
+    if fault is not None and stream_fault is None:
+        early = _apply_fault(state, service, fault)
+        if early is not None:
+            return _finish(record, early)
+    call = Call(state, found, key.region, auth, request.headers, query, parsed, key,
+                request.started)
+    response = _handle(state, call, parsed_ok)
+    if response.frames is None:
+        stream_fault = None  # the call failed before streaming; nothing to interrupt
+    return _finish(record, Outcome(response, stream_fault))
