@@ -298,6 +298,16 @@ def _unreachable(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableEr
     )
 
 
+def _profile_id_for(ctx: ErrorContext) -> str:
+    from bedrock_auth.models import base_model_from_arn, resolve_model_id
+
+    base = base_model_from_arn(ctx.model_id) or ctx.model_id
+    try:
+        return resolve_model_id(base, ctx.region or "us-east-1", prefer_profile=True)
+    except BedrockAuthError:
+        return f"us.{base}"
+
+
 def _client_error(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     code = _error_code(exc)
     detail = redact(_error_message(exc))
@@ -335,15 +345,9 @@ def _client_error(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
             f"{ctx.region or '<region>'}` or use a cross-region inference profile id."
         )
     if code == "ValidationException" and ctx.model_id and "inference profile" in detail:
-        from bedrock_auth.models import resolve_model_id
-
-        try:
-            suggestion = resolve_model_id(ctx.model_id, ctx.region or "us-east-1")
-        except BedrockAuthError:
-            suggestion = f"us.{ctx.model_id}"
         return ModelNotAvailableError(
             f"Model {ctx.model_id} cannot be called on demand in {ctx.region}: {detail}\n"
-            f"Fix: use the inference profile id, e.g. use {suggestion}"
+            f"Fix: use the inference profile id, e.g. use {_profile_id_for(ctx)}"
         )
     return ServiceError(f"{_where(ctx)} failed ({code or type(exc).__name__}): {detail}")
 

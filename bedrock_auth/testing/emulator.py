@@ -1,0 +1,346 @@
+"""``BedrockEmulator``: the public face of the local Bedrock/STS emulator."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import ssl
+import tempfile
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
+from .script import (
+    Citation,
+    Fault,
+    RecordedRequest,
+    Reply,
+    ToolUse,
+    default_message,
+    default_status,
+)
+from .server import EmulatorHTTPServer
+from .state import EmulatorState
+
+if TYPE_CHECKING:
+    from bedrock_auth.manager import BedrockClientManager
+
+logger = logging.getLogger("bedrock_auth.testing")
+
+#: Access key id the emulator hands out in ``env()``/``manager()`` (not a real key).
+TEST_ACCESS_KEY_ID = "AKIAEMULATOR00000000"
+#: Matching fake secret; the emulator never checks signatures, so any value works.
+TEST_SECRET_ACCESS_KEY = "emulator/secret/key/not/a/real/one/00000"
+#: Account id of every identity the emulator reports.
+DEFAULT_ACCOUNT_ID = "123456789012"
+
+_ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+    "AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME",
+    "AWS_ENDPOINT_URL_BEDROCK",
+    "AWS_ENDPOINT_URL_STS",
+)
+# Options that pick their own credentials, so the emulator's test keys must not be added.
+_OWN_CREDENTIALS = ("api_key", "profile", "web_identity_token_file", "access_key_id")
+
+
+class EmulatorStartError(OSError):
+    """The emulator could not listen on the requested address (e.g. the port is taken)."""
+
+
+def _tool_use(value: ToolUse | Mapping[str, Any] | None) -> ToolUse | None:
+    if value is None or isinstance(value, ToolUse):
+        return value
+    name, arguments = value.get("name"), value.get("input", {})
+    if not isinstance(name, str) or not isinstance(arguments, Mapping):
+        raise ValueError('tool_use needs {"name": str, "input": dict}')
+    tool_id = value.get("toolUseId") or value.get("id")
+    return ToolUse(name, dict(arguments), tool_id) if tool_id else ToolUse(name, dict(arguments))
+
+
+def _citation(value: Citation | Mapping[str, str]) -> Citation:
+    if isinstance(value, Citation):
+        return value
+    return Citation(uri=value["uri"], text=value.get("text", ""))
+
+
+class BedrockEmulator:
+    """A local server speaking bedrock-runtime, bedrock-agent-runtime, bedrock and STS.
+
+    Use as a context manager (or ``start()``/``stop()``). Point clients at ``endpoint_url``;
+    script answers with :meth:`reply`, failures with :meth:`fail`, and read what arrived in
+    :attr:`requests`. Without scripting, models answer ``"Emulated reply to: <prompt>"``.
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, tls: bool = False,
+                 region: str = "us-east-1", account_id: str = DEFAULT_ACCOUNT_ID,
+                 access_key_id: str = TEST_ACCESS_KEY_ID,
+                 secret_access_key: str = TEST_SECRET_ACCESS_KEY,
+                 strict_models: bool = False, assume_role_duration: int | None = None) -> None:
+        """Configure (but do not start) an emulator.
+
+        ``port=0`` picks a free port. ``tls=True`` serves https with a certificate made at
+        start (trust it via :attr:`ca_bundle`); Bedrock API keys need it. ``strict_models``
+        makes runtime calls fail as Bedrock does for unknown ids and for models that need an
+        inference profile. ``assume_role_duration`` overrides every AssumeRole's
+        DurationSeconds, to test credential refresh with short-lived credentials.
+        """
+        self.host = host
+        self.tls = tls
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self._requested_port = port
+        self._state = EmulatorState(region=region, account_id=account_id,
+                                    strict_models=strict_models,
+                                    assume_role_duration=assume_role_duration)
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._cert_dir: Path | None = None
+        self._ca_bundle: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def __enter__(self) -> BedrockEmulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.endpoint_url if self.running else "not started"
+        return f"BedrockEmulator({where}, region={self.region!r}, tls={self.tls})"
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop()."""
+        return self._server is not None
+
+    def start(self) -> BedrockEmulator:
+        """Bind, then serve in a background thread. Returns self."""
+        if self._server is not None:
+            raise RuntimeError("BedrockEmulator is already running")
+        self._state.stopping.clear()
+        context = self._tls_context() if self.tls else None
+        try:
+            server = EmulatorHTTPServer((self.host, self._requested_port), self._state, context)
+        except OSError as exc:
+            self._remove_certificates()
+            raise EmulatorStartError(
+                exc.errno, f"BedrockEmulator cannot listen on {self.host}:{self._requested_port}"
+                f" ({exc.strerror}); another process may be using that port, or pass port=0 "
+                "to pick a free one") from exc
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"bedrock-emulator-{self.port}", daemon=True)
+        self._thread.start()
+        logger.info("BedrockEmulator listening on %s", self.endpoint_url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: in-flight requests are cut off, open connections closed."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._state.stopping.set()  # wakes handlers sleeping on an injected delay
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = self._thread = None
+        self._remove_certificates()
+        logger.info("BedrockEmulator stopped")
+
+    def _tls_context(self) -> ssl.SSLContext:
+        try:
+            from .tls import write_certificates
+        except ImportError as exc:
+            raise RuntimeError("BedrockEmulator(tls=True) needs the 'cryptography' package "
+                               "(pip install cryptography)") from exc
+        self._cert_dir = Path(tempfile.mkdtemp(prefix="bedrock-emulator-"))
+        files = write_certificates(self._cert_dir)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(files.cert_chain, files.private_key)
+        self._ca_bundle = str(files.ca_bundle)
+        return context
+
+    def _remove_certificates(self) -> None:
+        if self._cert_dir is not None:
+            shutil.rmtree(self._cert_dir, ignore_errors=True)
+        self._cert_dir = None
+        self._ca_bundle = None
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    def _running_server(self) -> EmulatorHTTPServer:
+        if self._server is None:
+            raise RuntimeError("BedrockEmulator is not running; call start() or use `with`")
+        return self._server
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful with ``port=0``)."""
+        return int(self._running_server().server_address[1])
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http(s)://127.0.0.1:PORT``: one endpoint for every emulated service."""
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """Path of the CA certificate to trust in TLS mode (``verify=`` / ``AWS_CA_BUNDLE``)."""
+        return self._ca_bundle
+
+    @property
+    def region(self) -> str:
+        """Region assumed when a request does not say (unsigned or bearer over 127.0.0.1)."""
+        return self._state.region
+
+    @region.setter
+    def region(self, value: str) -> None:
+        self._state.region = value
+
+    @property
+    def account_id(self) -> str:
+        """The AWS account id every emulated identity belongs to."""
+        return self._state.account_id
+
+    @property
+    def assume_role_duration(self) -> int | None:
+        """When set, the lifetime (seconds) of every credential AssumeRole hands out."""
+        return self._state.assume_role_duration
+
+    @assume_role_duration.setter
+    def assume_role_duration(self, seconds: int | None) -> None:
+        self._state.assume_role_duration = seconds
+
+    # -- scripting ---------------------------------------------------------------------------
+
+    def reply(self, text: str | None = None, *, model: str | None = None,
+              tool_use: ToolUse | Mapping[str, Any] | None = None,
+              stop_reason: str | None = None,
+              citations: Sequence[Citation | Mapping[str, str]] = ()) -> None:
+        """Queue the next answer (FIFO). ``model`` limits it to calls for that model id
+        (a geo-prefixed or ARN form of it matches too) or, for InvokeAgent, that agent id.
+
+        ``tool_use={"name": ..., "input": {...}}`` makes the model call a tool (stop reason
+        ``tool_use``); ``citations=[{"uri": "s3://...", "text": ...}]`` adds InvokeAgent
+        attribution. Streaming APIs split ``text`` into one chunk per word.
+        """
+        self._state.script.add_reply(Reply(text, _tool_use(tool_use), stop_reason, model,
+                                           tuple(_citation(c) for c in citations)))
+
+    def fail(self, code: str | None = "ThrottlingException", *, status: int | None = None,
+             times: int | None = 1, region: str | None = None, operation: str | None = None,
+             service: str | None = None, model: str | None = None,
+             after_chunks: int | None = None, delay: float | None = None,
+             drop_connection: bool = False, message: str | None = None) -> None:
+        """Make the next ``times`` matching calls fail (``times=None``: until :meth:`clear`).
+
+        By default faults hit bedrock-runtime and bedrock-agent-runtime calls only; pass
+        ``operation=`` (e.g. ``"GetCallerIdentity"``) or ``service=`` (``"sts"``,
+        ``"bedrock"``) to aim elsewhere, ``region=``/``model=`` to narrow further.
+        ``status`` defaults to the code's modelled HTTP status. ``after_chunks=N`` lets a
+        stream send N events, then fails it with an exception event (streaming calls only).
+        ``delay`` waits that many seconds first (``code=None`` + ``delay``: answer normally,
+        late). ``drop_connection`` closes the socket without any response.
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be >= 1 (or None for every call)")
+        fault = Fault(code, status or (default_status(code) if code else 200),
+                      message or (default_message(code) if code else ""), region, operation,
+                      service, model, after_chunks, delay, drop_connection)
+        self._state.script.add_fault(fault, times)
+
+    def reject_keys(self, keys: Iterable[str]) -> None:
+        """Treat these access key ids (or API keys) as invalid: UnrecognizedClientException on
+        Bedrock, InvalidClientTokenId on STS. Only digests are kept."""
+        self._state.identities.reject(list(keys))
+
+    def set_identity(self, access_key_id: str, arn: str) -> None:
+        """Make GetCallerIdentity report ``arn`` (and its account) for this access key."""
+        self._state.identities.set_identity(access_key_id, arn)
+
+    def add_inference_profile(self, arn_or_id: str, model_id: str, *, name: str | None = None,
+                              region: str | None = None) -> str:
+        """Register an application inference profile routing to ``model_id``; returns its ARN.
+
+        Give the full ``arn:aws:bedrock:REGION:ACCOUNT:application-inference-profile/ID`` or
+        just the ID (the ARN is then built from ``region`` or the emulator's region).
+        """
+        return self._state.registry.add_application_profile(
+            arn_or_id, model_id, region or self.region, name)
+
+    def add_foundation_model(self, model_id: str, *, name: str | None = None,
+                             provider: str | None = None, requires_profile: bool = False) -> None:
+        """Add a foundation model to ListFoundationModels (and strict-mode checks)."""
+        types = (INFERENCE_PROFILE,) if requires_profile else (ON_DEMAND, INFERENCE_PROFILE)
+        vendor = provider or model_id.split(".", 1)[0].title()
+        self._state.registry.add_model(FoundationModel(model_id, name or model_id, vendor, types))
+
+    # -- inspection --------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of every request received so far (secrets masked), oldest first."""
+        return self._state.log.snapshot()
+
+    def clear(self) -> None:
+        """Forget recorded requests, queued replies and armed faults."""
+        self._state.log.clear()
+        self._state.script.clear()
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point the AWS SDK (and bedrock_auth) at this emulator."""
+        url = self.endpoint_url
+        env = dict.fromkeys(_ENDPOINT_VARIABLES, url)
+        env.update({
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+        })
+        if self._ca_bundle:
+            env["AWS_CA_BUNDLE"] = self._ca_bundle
+        return env
+
+    def client(self, service_name: str = "bedrock-runtime", *, region: str | None = None,
+               **kwargs: Any) -> Any:
+        """A boto3 client for ``service_name`` wired to this emulator with the test keys."""
+        import boto3
+
+        options: dict[str, Any] = {
+            "region_name": region or self.region,
+            "endpoint_url": self.endpoint_url,
+            "aws_access_key_id": self.access_key_id,
+            "aws_secret_access_key": self.secret_access_key,
+        }
+        if self._ca_bundle:
+            options["verify"] = self._ca_bundle
+        options.update(kwargs)
+        return boto3.client(service_name, **options)  # type: ignore[call-overload]
+
+    def manager(self, **kwargs: Any) -> BedrockClientManager:
+        """A ``bedrock_auth.BedrockClientManager`` wired to this emulator, without touching
+        ``os.environ``. Keyword arguments override the defaults (endpoint, test keys, region,
+        CA bundle, ``load_dotenv=False``); passing ``api_key``/``profile`` drops the test keys.
+        """
+        from bedrock_auth.manager import BedrockClientManager
+
+        options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "region": self.region,
+                                   "load_dotenv": False}
+        if not any(k in kwargs for k in _OWN_CREDENTIALS):
+            options.update(access_key_id=self.access_key_id,
+                           secret_access_key=self.secret_access_key)
+        if self._ca_bundle:
+            options["verify"] = self._ca_bundle
+        options.update(kwargs)
+        return BedrockClientManager(**options)

@@ -1,0 +1,199 @@
+"""The HTTP(S) server: sockets, HTTP/1.1 framing, chunked event streams, clean shutdown.
+
+Stdlib only. Every connection gets its own thread (``ThreadingHTTPServer``); all decisions are
+made by :func:`dispatch.process`, this module only moves bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from .dispatch import Outcome, Request, process
+from .eventstream import exception_frame
+from .responses import Response, new_request_id
+from .script import Fault
+from .state import EmulatorState
+
+logger = logging.getLogger("bedrock_auth.testing")
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server that can wrap connections in TLS and close them all on stop."""
+
+    daemon_threads = True
+    # Handler threads are unblocked by closing their sockets in close_connections(); waiting
+    # for them in server_close() would let an idle keep-alive client stall stop().
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], state: EmulatorState,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self.state = state
+        self.ssl_context = ssl_context
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = self.socket.accept()
+        if self.ssl_context is not None:
+            # The handshake runs later in the connection's own thread, so one slow or
+            # misbehaving client cannot block the accept loop.
+            sock = self.ssl_context.wrap_socket(sock, server_side=True,
+                                                do_handshake_on_connect=False)
+        return sock, address
+
+    def track(self, conn: socket.socket) -> None:
+        """Remember a live connection so stop() can close it."""
+        with self._connections_lock:
+            self._connections.add(conn)
+
+    def untrack(self, conn: socket.socket) -> None:
+        """Forget a finished connection."""
+        with self._connections_lock:
+            self._connections.discard(conn)
+
+    def close_connections(self) -> None:
+        """Abort every open connection (idle keep-alives and requests in flight)."""
+        with self._connections_lock:
+            conns = list(self._connections)
+        for conn in conns:
+            _shutdown(conn)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Client disconnects and failed TLS handshakes are routine here; keep them off stderr.
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+def _shutdown(conn: socket.socket) -> None:
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by the peer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "BedrockEmulator"
+    sys_version = ""
+    server: EmulatorHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection)
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except OSError:
+                self.server.untrack(self.connection)  # finish() will not run after setup fails
+                raise
+
+    def finish(self) -> None:
+        self.server.untrack(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass  # the client went away first
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        logger.debug("%s - " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        self._serve()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve()
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._serve()
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._serve()
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(body)
+            body += self.rfile.read(size)
+            self.rfile.readline()
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        url = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        request = Request(self.command, url.path, url.query, headers, self._read_body(), started)
+        outcome = process(self.server.state, request)
+        try:
+            self._write(outcome)
+        except OSError:
+            # The client timed out or hung up mid-response; nothing left to tell it.
+            self.close_connection = True
+            logger.debug("client went away during %s %s", self.command, url.path)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        _shutdown(self.connection)
+
+    def _start(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("x-amzn-RequestId", new_request_id())
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+
+    def _write(self, outcome: Outcome) -> None:
+        response = outcome.response
+        if response is None:
+            self._drop()
+            return
+        self._start(response)
+        if response.frames is None:
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
+            return
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self._write_stream(response.frames, outcome.stream_fault)
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def _write_stream(self, frames: list[bytes], fault: Fault | None) -> None:
+        cut = len(frames) if fault is None else min(fault.after_chunks or 0, len(frames))
+        for frame in frames[:cut]:
+            self._write_chunk(frame)
+        if fault is not None and not self._interrupt(fault):
+            return
+        if fault is None or fault.code is None:
+            for frame in frames[cut:]:
+                self._write_chunk(frame)
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _interrupt(self, fault: Fault) -> bool:
+        """Apply a mid-stream fault; False when the connection was dropped."""
+        if fault.delay and self.server.state.stopping.wait(fault.delay):
+            self._drop()
+            return False
+        if fault.drop_connection:
+            self._drop()
+            return False
+        if fault.code is not None:
+            member = fault.code[0].lower() + fault.code[1:]
+            self._write_chunk(exception_frame(member, fault.message))
+        return True

@@ -1,0 +1,179 @@
+"""get_llm(): LangChain models on the manager's shared clients, against the emulator."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.session
+import pytest
+from langchain_aws import ChatBedrock, ChatBedrockConverse
+from langchain_core.tools import tool
+
+from bedrock_auth import (
+    AccessDeniedError,
+    BedrockClientManager,
+    ConfigurationError,
+    ModelNotAvailableError,
+    ThrottlingError,
+    get_llm,
+)
+from bedrock_auth.testing import BedrockEmulator
+
+SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[BedrockEmulator]:
+    with BedrockEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def manager(emu: BedrockEmulator) -> BedrockClientManager:
+    emu.clear()
+    return emu.manager(max_retries=1)
+
+
+def requests_for(emu: BedrockEmulator, operation: str) -> list[Any]:
+    return [r for r in emu.requests if r.operation == operation]
+
+
+def test_hundred_models_share_one_client_and_create_none(
+    manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = get_llm("claude-sonnet-4-5", manager=manager)
+    created: list[str] = []
+    original = botocore.session.Session.create_client
+
+    def counting(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        created.append(args[0] if args else kwargs["service_name"])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counting)
+    models = [get_llm("claude-sonnet-4-5", manager=manager) for _ in range(100)]
+    assert created == []
+    assert isinstance(first, ChatBedrockConverse)
+    assert {id(m.client) for m in models} == {id(manager.client())}  # type: ignore[union-attr]
+    assert {id(m.bedrock_client) for m in models} == {id(manager.client("bedrock"))}  # type: ignore[union-attr]
+    assert first.model_id == SONNET  # type: ignore[union-attr]
+
+
+def test_invoke_stream_and_kwargs(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
+    llm = get_llm("claude-sonnet-4-5", manager=manager, temperature=0.2, max_tokens=64,
+                  stop=["END"])
+    emu.reply(text="Paris is the capital.")
+    assert llm.invoke("Capital of France?").content == "Paris is the capital."
+    body = requests_for(emu, "Converse")[-1].body
+    assert body["inferenceConfig"] == {"temperature": 0.2, "maxTokens": 64, "stopSequences": ["END"]}
+    emu.reply(text="one two three")
+    chunks = [c.content for c in llm.stream("Count")]
+    assert len([c for c in chunks if c]) > 1 and "".join(map(str, chunks)) == "one two three"
+
+
+def test_tool_call(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
+    @tool
+    def get_weather(city: str) -> str:
+        """Weather for a city."""
+        return "sunny"
+
+    emu.reply(tool_use={"name": "get_weather", "input": {"city": "Lyon"}})
+    reply = get_llm("claude-sonnet-4-5", manager=manager).bind_tools([get_weather]).invoke("Lyon?")
+    assert reply.tool_calls[0]["name"] == "get_weather"  # type: ignore[attr-defined]
+    assert reply.tool_calls[0]["args"] == {"city": "Lyon"}  # type: ignore[attr-defined]
+    assert "toolConfig" in requests_for(emu, "Converse")[-1].body
+
+
+def test_model_from_env_and_missing_model(manager: BedrockClientManager,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigurationError, match="BEDROCK_MODEL_ID") as info:
+        get_llm(manager=manager)
+    assert "claude-sonnet-4-5" in str(info.value)
+    monkeypatch.setenv("BEDROCK_MODEL_ID", "nova-lite")
+    assert get_llm(manager=manager).model_id == "us.amazon.nova-lite-v1:0"  # type: ignore[union-attr]
+
+
+def test_application_profile_arn_one_lookup(emu: BedrockEmulator,
+                                            manager: BedrockClientManager) -> None:
+    arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
+    emu.add_inference_profile(arn, "anthropic.claude-sonnet-4-5-20250929-v1:0")
+    models = [get_llm(arn, manager=manager) for _ in range(3)]
+    assert len(requests_for(emu, "GetInferenceProfile")) == 1
+    assert models[0].provider == "anthropic"  # type: ignore[union-attr]
+    emu.reply(text="via profile")
+    assert models[0].invoke("hi").content == "via profile"
+
+
+def test_fallback_region_on_throttling(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
+    emu.fail("ThrottlingException", status=429, times=100, region="us-east-1")
+    llm = get_llm("claude-sonnet-4-5", manager=manager, fallback_regions=["us-west-2"])
+    emu.reply(text="from us-west-2")
+    assert llm.invoke("hi").content == "from us-west-2"
+    regions = [r.region for r in requests_for(emu, "Converse")]
+    assert regions == ["us-east-1", "us-east-1", "us-west-2"]  # 1 retry in us-east-1
+
+
+def test_no_fallback_on_access_denied(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
+    emu.fail("AccessDeniedException", times=100, region="us-east-1")
+    llm = get_llm("claude-sonnet-4-5", manager=manager, fallback_regions=["us-west-2"])
+    with pytest.raises(AccessDeniedError) as info:
+        llm.invoke("hi")
+    assert [r.region for r in requests_for(emu, "Converse")] == ["us-east-1"]
+    message = str(info.value)
+    assert f"enable model access for {SONNET} in us-east-1" in message
+    assert '"bedrock:InvokeModel"' in message
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "kind", "says"),
+    [
+        ("ThrottlingException", 429, ThrottlingError, "after botocore's retries"),
+        ("ResourceNotFoundException", 404, ModelNotAvailableError, "list-foundation-models"),
+    ],
+)
+def test_errors_through_the_model(emu: BedrockEmulator, manager: BedrockClientManager, code: str,
+                                  status: int, kind: type[Exception], says: str) -> None:
+    emu.fail(code, status=status, times=10)
+    with pytest.raises(kind, match=says) as info:
+        get_llm("claude-sonnet-4-5", manager=manager).invoke("hi")
+    assert info.value.__cause__ is not None
+
+
+def test_on_demand_id_that_needs_a_profile(emu: BedrockEmulator,
+                                           manager: BedrockClientManager) -> None:
+    emu.fail("ValidationException", status=400, times=1,
+             message="Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with "
+                     "on-demand throughput isn't supported. Retry your request with the ID or ARN "
+                     "of an inference profile that contains this model.")
+    llm = get_llm("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+                  manager=manager)
+    with pytest.raises(ModelNotAvailableError, match=r"use us\.anthropic\.claude-sonnet-4-5"):
+        llm.invoke("hi")
+
+
+def test_legacy_invoke_api_on_shared_clients(emu: BedrockEmulator,
+                                             manager: BedrockClientManager) -> None:
+    llm = get_llm("claude-sonnet-4-5", manager=manager, api="invoke", max_tokens=50)
+    assert isinstance(llm, ChatBedrock)
+    assert llm.client is manager.client() and llm.bedrock_client is manager.client("bedrock")
+    converse = llm._as_converse()
+    assert converse.client is manager.client() and converse.bedrock_client is manager.client("bedrock")
+    emu.reply(text="legacy path")
+    assert llm.invoke("hi").content == "legacy path"
+
+
+def test_missing_extra_says_what_to_install(manager: BedrockClientManager,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "langchain_aws", None)
+    monkeypatch.delitem(sys.modules, "bedrock_auth._langchain", raising=False)
+    with pytest.raises(ImportError, match=r'pip install "bedrock-auth\[langchain\]"'):
+        get_llm("haiku", manager=manager)
+
+
+def test_import_does_not_load_langchain() -> None:
+    code = ("import sys, bedrock_auth; "
+            "print(sorted(m for m in sys.modules if m.startswith(('langchain', 'bedrock_auth.test'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
