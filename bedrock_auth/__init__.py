@@ -74,6 +74,7 @@ __all__ = [
     "ServiceUnavailableError",
     "ThrottlingError",
     "Usage",
+    "__version__",
     "converse",
     "converse_stream",
     "get_llm",
@@ -84,7 +85,6 @@ __all__ = [
     "invoke_model_stream",
     "is_bedrock_model",
     "resolve_model_id",
-    "__version__",
 ]
 
 # Names served from modules that are imported on first use, to keep `import bedrock_auth` cheap.

@@ -17,24 +17,36 @@ from bedrock_auth.errors import ErrorContext, translate_error
 
 
 def _context(model: Any, operation: str) -> ErrorContext:
-    return ErrorContext(service="bedrock-runtime", operation=operation,
-                        region=getattr(model.client.meta, "region_name", "") or "",
-                        model_id=model.model_id)
+    return ErrorContext(
+        service="bedrock-runtime",
+        operation=operation,
+        region=getattr(model.client.meta, "region_name", "") or "",
+        model_id=model.model_id,
+    )
 
 
 class SharedChatBedrockConverse(ChatBedrockConverse):
     """``ChatBedrockConverse`` whose failures arrive as :class:`~bedrock_auth.BedrockAuthError`."""
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         try:
             return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
         except Exception as exc:
             raise translate_error(exc, _context(self, "Converse")) from exc
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None,
-                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         try:
             yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
         except Exception as exc:
@@ -48,37 +60,61 @@ class SharedChatBedrock(ChatBedrock):
     client on every call.
     """
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         try:
             return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
         except Exception as exc:
             raise translate_error(exc, _context(self, "InvokeModel")) from exc
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None,
-                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         try:
             yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
         except Exception as exc:
             raise translate_error(exc, _context(self, "InvokeModelWithResponseStream")) from exc
 
+    @property
     def _as_converse(self) -> ChatBedrockConverse:
         return SharedChatBedrockConverse(
-            client=self.client, bedrock_client=self.bedrock_client, model=self.model_id,
-            region_name=self.region_name, provider=self.provider or "",
-            base_model_id=getattr(self, "base_model_id", None), **_converse_kwargs(self),
+            client=self.client,
+            bedrock_client=self.bedrock_client,
+            model=self.model_id,
+            region_name=self.region_name,
+            provider=self.provider or "",
+            **_converse_kwargs(self),
         )
 
 
 def _converse_kwargs(model: ChatBedrock) -> dict[str, Any]:
-    keep = ("stop", "stop_sequences", "max_tokens", "temperature", "top_p",
-            "additional_model_request_fields", "additional_model_response_field_paths",
-            "performance_config", "request_metadata", "service_tier")
+    keep = (
+        "stop",
+        "stop_sequences",
+        "max_tokens",
+        "temperature",
+        "top_p",
+        "additional_model_request_fields",
+        "additional_model_response_field_paths",
+        "performance_config",
+        "request_metadata",
+        "service_tier",
+    )
     kwargs = {k: v for k, v in (model.model_kwargs or {}).items() if k in keep}
     for name in ("max_tokens", "temperature", "stop_sequences", "service_tier", "request_metadata"):
         if getattr(model, name, None) is not None:
             kwargs[name] = getattr(model, name)
+    if getattr(model, "base_model_id", None):
+        kwargs["base_model"] = model.base_model_id
     if getattr(model, "_guardrails_enabled", False):
         kwargs["guardrail_config"] = model.guardrails
     return kwargs

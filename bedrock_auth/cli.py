@@ -18,8 +18,15 @@ from bedrock_auth.errors import BedrockAuthError
 def _doctor(args: argparse.Namespace) -> int:
     from bedrock_auth.diagnostics import all_ok, format_checks, run_checks
 
-    options: dict[str, Any] = {k: v for k, v in (("profile", args.profile), ("region", args.region),
-                                                 ("role_arn", args.role_arn)) if v}
+    options: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("profile", args.profile),
+            ("region", args.region),
+            ("role_arn", args.role_arn),
+        )
+        if v
+    }
     checks = run_checks(args.model, call_model=args.call_model, **options)
     if args.json:
         print(json.dumps([c.__dict__ for c in checks], indent=2))
@@ -38,8 +45,9 @@ def _policy(args: argparse.Namespace) -> int:
     models = [resolve_model_id(m, args.region) for m in args.model] or [""]
     statements: list[Any] = []
     for model_id in models:
-        statements.extend(policy_document(DEFAULT_ACTIONS, model_id=model_id,
-                                          region=args.region)["Statement"])
+        statements.extend(
+            policy_document(DEFAULT_ACTIONS, model_id=model_id, region=args.region)["Statement"]
+        )
     if args.agents:
         statements.extend(policy_document(["bedrock:InvokeAgent"])["Statement"])
     print(json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2))
@@ -62,14 +70,21 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--region")
     doctor.add_argument("--role-arn")
     doctor.add_argument("--model", help="also resolve this model id (alias, id or ARN)")
-    doctor.add_argument("--call-model", action="store_true",
-                        help="also call CountTokens on the model to prove access")
+    doctor.add_argument(
+        "--call-model",
+        action="store_true",
+        help="also call CountTokens on the model to prove access",
+    )
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
     doctor.set_defaults(run=_doctor)
 
     policy = sub.add_parser("policy", help="print a minimal IAM policy for this library")
-    policy.add_argument("--model", action="append", default=[],
-                        help="limit to this model (repeatable); default: every model")
+    policy.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        help="limit to this model (repeatable); default: every model",
+    )
     policy.add_argument("--region", default="us-east-1")
     policy.add_argument("--agents", action="store_true", help="include bedrock:InvokeAgent")
     policy.set_defaults(run=_policy)
@@ -82,8 +97,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bedrock-auth`` console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         code: int = args.run(args)
     except BedrockAuthError as error:

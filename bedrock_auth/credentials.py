@@ -52,7 +52,7 @@ class _ResolvedProvider(CredentialProvider):  # type: ignore[misc]
 
 
 class _ApiKeyTokenProvider:
-    """Gives this session's Bedrock API key to bedrock clients only; nothing goes into os.environ."""
+    """Gives this session's Bedrock API key to bedrock clients only, never to os.environ."""
 
     METHOD = "bedrock-auth-api-key"
 
@@ -79,8 +79,9 @@ def _use_only(session: botocore.session.Session, provider: CredentialProvider) -
     session.register_component("credential_provider", CredentialResolver([provider]))
 
 
-def _client_creator(session: botocore.session.Session, settings: Settings,
-                    base_config: Config) -> ClientFactory:
+def _client_creator(
+    session: botocore.session.Session, settings: Settings, base_config: Config
+) -> ClientFactory:
     """What botocore's role fetchers call to make their STS client: our region, endpoint, config."""
 
     def create(service_name: str, **kwargs: Any) -> Any:
@@ -99,17 +100,24 @@ def _client_creator(session: botocore.session.Session, settings: Settings,
 
 
 def _base_session(settings: Settings) -> botocore.session.Session:
-    """The session that holds the base credentials: a profile, static keys, env only, or the chain."""
+    """The session holding the base credentials: a profile, static keys, env only, or the chain."""
     c = settings.config
     # An explicit profile makes botocore skip env keys, which is what a pinned profile means.
-    session = botocore.session.Session(profile=settings.profile if c.profile or
-                                       settings.mode == "profile" else None)
+    session = botocore.session.Session(
+        profile=settings.profile if c.profile or settings.mode == "profile" else None
+    )
     if settings.region:
         session.set_config_variable("region", settings.region)
     if c.access_key_id and c.secret_access_key:
-        _use_only(session, _ResolvedProvider(
-            "explicit", Credentials(c.access_key_id, c.secret_access_key, c.session_token,
-                                    method="explicit")))
+        _use_only(
+            session,
+            _ResolvedProvider(
+                "explicit",
+                Credentials(
+                    c.access_key_id, c.secret_access_key, c.session_token, method="explicit"
+                ),
+            ),
+        )
     elif settings.mode == "env":
         _use_only(session, EnvProvider())
     return session
@@ -126,13 +134,17 @@ def with_region(settings: Settings) -> Settings:
     region = _base_session(settings).get_config_variable("region")
     if region:
         return replace(settings, region=str(region), region_source="profile")
-    logger.warning("No AWS region configured (AWS_REGION, AWS_DEFAULT_REGION or the profile); "
-                   "using %s. Set AWS_REGION to choose one.", DEFAULT_REGION)
+    logger.warning(
+        "No AWS region configured (AWS_REGION, AWS_DEFAULT_REGION or the profile); "
+        "using %s. Set AWS_REGION to choose one.",
+        DEFAULT_REGION,
+    )
     return replace(settings, region=DEFAULT_REGION, region_source="default")
 
 
-def _role_credentials(settings: Settings, create_client: ClientFactory,
-                      source: Credentials | None) -> DeferredRefreshableCredentials:
+def _role_credentials(
+    settings: Settings, create_client: ClientFactory, source: Credentials | None
+) -> DeferredRefreshableCredentials:
     extra: dict[str, Any] = {
         "RoleSessionName": settings.role_session_name or f"bedrock-auth-{int(time.time())}"
     }
@@ -161,7 +173,9 @@ def _role_credentials(settings: Settings, create_client: ClientFactory,
         extra_args=extra,
         mfa_prompter=(lambda _prompt: mfa_provider()) if mfa_provider else None,
     )
-    return DeferredRefreshableCredentials(method="assume-role", refresh_using=fetcher.fetch_credentials)
+    return DeferredRefreshableCredentials(
+        method="assume-role", refresh_using=fetcher.fetch_credentials
+    )
 
 
 def build_session(settings: Settings, base_config: Config) -> botocore.session.Session:
@@ -178,9 +192,15 @@ def build_session(settings: Settings, base_config: Config) -> botocore.session.S
             return session  # the manager reports "no credentials" with the chain it tried
         role_session = botocore.session.Session()
         role_session.set_config_variable("region", settings.region)
-        _use_only(role_session, _ResolvedProvider(
-            "assume-role" if settings.mode == "assume_role" else "assume-role-with-web-identity",
-            _role_credentials(settings, create_client, source)))
+        _use_only(
+            role_session,
+            _ResolvedProvider(
+                "assume-role"
+                if settings.mode == "assume_role"
+                else "assume-role-with-web-identity",
+                _role_credentials(settings, create_client, source),
+            ),
+        )
         session = role_session
     if settings.api_key:
         session.register_component("token_provider", _ApiKeyTokenProvider(settings.api_key))

@@ -28,7 +28,7 @@ class Check:
 def _step(name: str, action: Callable[[], str], ctx: ErrorContext | None = None) -> Check:
     try:
         return Check(name, True, action())
-    except Exception as exc:  # noqa: BLE001 - doctor reports every failure instead of raising
+    except Exception as exc:
         return Check(name, False, str(translate_error(exc, ctx)))
 
 
@@ -41,13 +41,15 @@ def _identity(manager: BedrockClientManager) -> str:
 
 def _model_access(manager: BedrockClientManager, model_id: str) -> str:
     reply = manager.client().count_tokens(
-        modelId=model_id, input={"converse": {"messages": [
-            {"role": "user", "content": [{"text": "ping"}]}]}})
+        modelId=model_id,
+        input={"converse": {"messages": [{"role": "user", "content": [{"text": "ping"}]}]}},
+    )
     return f"{model_id} answered CountTokens ({reply.get('inputTokens', '?')} tokens)"
 
 
-def run_checks(model: str | None = None, *, call_model: bool = False,
-               **options: Any) -> list[Check]:
+def run_checks(
+    model: str | None = None, *, call_model: bool = False, **options: Any
+) -> list[Check]:
     """Run the checks in order, stopping after the first one that the rest depend on.
 
     ``options`` are :class:`BedrockClientManager` options (``profile=``, ``region=``, ...).
@@ -58,20 +60,33 @@ def run_checks(model: str | None = None, *, call_model: bool = False,
     def build() -> str:
         holder["m"] = BedrockClientManager(validate=False, **options)
         info = holder["m"].auth_info()
-        return (f"mode={info['mode']}, region={info['region']} (from {info['region_source']}), "
-                f"profile={info['profile'] or '-'}")
+        return (
+            f"mode={info['mode']}, region={info['region']} (from {info['region_source']}), "
+            f"profile={info['profile'] or '-'}"
+        )
 
     checks.append(_step("settings", build))
     if not checks[-1].ok:
         return checks
     manager = holder["m"]
-    checks.append(_step("credentials", lambda: f"source={manager.credential_source}, key="
-                        f"{manager.auth_info()['access_key_id'] or '-'}"))
+    checks.append(
+        _step(
+            "credentials",
+            lambda: (
+                f"source={manager.credential_source}, key="
+                f"{manager.auth_info()['access_key_id'] or '-'}"
+            ),
+        )
+    )
     if not checks[-1].ok:
         return checks
-    checks.append(_step("identity (sts:GetCallerIdentity)", lambda: _identity(manager),
-                        ErrorContext(service="sts", operation="GetCallerIdentity",
-                                     region=manager.region)))
+    checks.append(
+        _step(
+            "identity (sts:GetCallerIdentity)",
+            lambda: _identity(manager),
+            ErrorContext(service="sts", operation="GetCallerIdentity", region=manager.region),
+        )
+    )
     checks.append(_step("bedrock-runtime client", lambda: str(manager.client().meta.endpoint_url)))
     if model:
         model_id_holder: list[str] = []
@@ -82,10 +97,18 @@ def run_checks(model: str | None = None, *, call_model: bool = False,
 
         checks.append(_step("model id", resolve))
         if call_model and model_id_holder:
-            checks.append(_step("model access (CountTokens)",
-                                lambda: _model_access(manager, model_id_holder[0]),
-                                ErrorContext(service="bedrock-runtime", operation="CountTokens",
-                                             region=manager.region, model_id=model_id_holder[0])))
+            checks.append(
+                _step(
+                    "model access (CountTokens)",
+                    lambda: _model_access(manager, model_id_holder[0]),
+                    ErrorContext(
+                        service="bedrock-runtime",
+                        operation="CountTokens",
+                        region=manager.region,
+                        model_id=model_id_holder[0],
+                    ),
+                )
+            )
     return checks
 
 

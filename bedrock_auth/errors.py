@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from bedrock_auth.policy import iam_action_for, policy_json
 
 __all__ = [
+    "FAILOVER_ERRORS",
     "AccessDeniedError",
     "BedrockAuthError",
     "ConfigurationError",
@@ -28,7 +29,6 @@ __all__ = [
     "ModelNotAvailableError",
     "ProfileNotFoundError",
     "SSOLoginRequiredError",
-    "FAILOVER_ERRORS",
     "ServiceError",
     "ServiceUnavailableError",
     "ThrottlingError",
@@ -125,8 +125,10 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"(?<![A-Za-z0-9])ABSK[A-Za-z0-9+/=]{8,}"),
     re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+=]{100,}"),
-    re.compile(r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[/+0-9])"
-               r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"),
+    re.compile(
+        r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[/+0-9])"
+        r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"
+    ),
     re.compile(r"(?i)((?:secret|token|signature|password)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"),
 )
 
@@ -240,7 +242,7 @@ def _profile_not_found(exc: BaseException, ctx: ErrorContext) -> ProfileNotFound
     profile = getattr(exc, "kwargs", {}).get("profile", ctx.profile) or ctx.profile
     try:
         known = sorted(botocore.session.Session().available_profiles)
-    except Exception:  # noqa: BLE001 - a broken config file must not hide the real error
+    except Exception:
         known = []
     listing = ", ".join(known) if known else "(none: run `aws configure --profile <name>`)"
     return ProfileNotFoundError(

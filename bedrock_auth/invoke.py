@@ -41,8 +41,13 @@ T = TypeVar("T")
 Messages = Sequence[Mapping[str, Any]]
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
-_INFERENCE_KEYS = {"max_tokens": "maxTokens", "temperature": "temperature", "top_p": "topP",
-                   "stop_sequences": "stopSequences", "stop": "stopSequences"}
+_INFERENCE_KEYS = {
+    "max_tokens": "maxTokens",
+    "temperature": "temperature",
+    "top_p": "topP",
+    "stop_sequences": "stopSequences",
+    "stop": "stopSequences",
+}
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,11 @@ class Usage:
     @classmethod
     def from_converse(cls, usage: Mapping[str, Any] | None) -> Usage:
         usage = usage or {}
-        return cls(int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0)),
-                   int(usage.get("totalTokens", 0)))
+        return cls(
+            int(usage.get("inputTokens", 0)),
+            int(usage.get("outputTokens", 0)),
+            int(usage.get("totalTokens", 0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -105,12 +113,15 @@ def _manager(manager: BedrockClientManager | None) -> BedrockClientManager:
     return get_manager()
 
 
-def regions_to_try(manager: BedrockClientManager, region: str | None,
-                   regions: Sequence[str] | None) -> list[str]:
+def regions_to_try(
+    manager: BedrockClientManager, region: str | None, regions: Sequence[str] | None
+) -> list[str]:
     """The ordered regions for a call: ``regions``, else ``region`` (or the manager's) followed
     by ``BEDROCK_FALLBACK_REGIONS``."""
     if regions is not None and region is not None:
-        raise ConfigurationError("Pass region= or regions=, not both: regions= is the ordered list.")
+        raise ConfigurationError(
+            "Pass region= or regions=, not both: regions= is the ordered list."
+        )
     if regions is not None:
         chosen = list(regions)
         if not chosen:
@@ -133,17 +144,28 @@ def with_failover(regions: Sequence[str], call: Callable[[str], T], what: str) -
         except FAILOVER_ERRORS as error:
             failures.append((region, error))
             if index + 1 < len(regions):
-                logger.warning("%s failed in %s (%s); failing over to %s", what, region,
-                               type(error).__name__, regions[index + 1])
+                logger.warning(
+                    "%s failed in %s (%s); failing over to %s",
+                    what,
+                    region,
+                    type(error).__name__,
+                    regions[index + 1],
+                )
     if len(failures) == 1:
         raise failures[0][1]
-    last_region, last = failures[-1]
+    last = failures[-1][1]
     summary = "\n".join(f"  {r}: {type(e).__name__}: {str(e).splitlines()[0]}" for r, e in failures)
     raise type(last)(f"{what} failed in every region tried:\n{summary}") from last
 
 
-def _call(manager: BedrockClientManager, service: str, operation: str, region: str,
-          model_id: str, invoke: Callable[[Any], T]) -> T:
+def _call(
+    manager: BedrockClientManager,
+    service: str,
+    operation: str,
+    region: str,
+    model_id: str,
+    invoke: Callable[[Any], T],
+) -> T:
     client = manager.client(service, region)
     try:
         return invoke(client)
@@ -156,8 +178,10 @@ def _stream_failed(exc: BaseException, ctx: ErrorContext, partial: str) -> Bedro
     """A typed error for a stream that broke after delivering ``partial``."""
     error = translate_error(exc, ctx)
     if partial:
-        error = type(error)(f"{error}\nThe stream failed after a partial answer "
-                            f"({len(partial)} characters) was delivered; it is in .partial_text.")
+        error = type(error)(
+            f"{error}\nThe stream failed after a partial answer "
+            f"({len(partial)} characters) was delivered; it is in .partial_text."
+        )
         error.partial_text = partial
     return error
 
@@ -169,8 +193,12 @@ class _Stream(Generic[T]):
     that fails before answering can still be replaced by the next one.
     """
 
-    def __init__(self, events: Iterator[Mapping[str, Any]], ctx: ErrorContext,
-                 on_event: Callable[[Mapping[str, Any]], str]) -> None:
+    def __init__(
+        self,
+        events: Iterator[Mapping[str, Any]],
+        ctx: ErrorContext,
+        on_event: Callable[[Mapping[str, Any]], str],
+    ) -> None:
         self._events = events
         self._ctx = ctx
         self._on_event = on_event
@@ -215,8 +243,12 @@ def _messages(prompt_or_messages: str | Messages) -> list[Mapping[str, Any]]:
     return list(prompt_or_messages)
 
 
-def _converse_request(model_id: str, prompt_or_messages: str | Messages, system: str | None,
-                      inference: Mapping[str, Any]) -> dict[str, Any]:
+def _converse_request(
+    model_id: str,
+    prompt_or_messages: str | Messages,
+    system: str | None,
+    inference: Mapping[str, Any],
+) -> dict[str, Any]:
     request: dict[str, Any] = {"modelId": model_id, "messages": _messages(prompt_or_messages)}
     if system:
         request["system"] = [{"text": system}]
@@ -231,9 +263,16 @@ def _text_of(content: Sequence[Mapping[str, Any]]) -> str:
     return "".join(str(block["text"]) for block in content if "text" in block)
 
 
-def converse(model: str, prompt_or_messages: str | Messages, *, system: str | None = None,
-             region: str | None = None, regions: Sequence[str] | None = None,
-             manager: BedrockClientManager | None = None, **inference: Any) -> ConverseResult:
+def converse(
+    model: str,
+    prompt_or_messages: str | Messages,
+    *,
+    system: str | None = None,
+    region: str | None = None,
+    regions: Sequence[str] | None = None,
+    manager: BedrockClientManager | None = None,
+    **inference: Any,
+) -> ConverseResult:
     """Send one Converse request and return its text, stop reason, usage and latency.
 
     ``inference`` takes ``max_tokens``, ``temperature``, ``top_p``, ``stop_sequences`` (or
@@ -248,15 +287,25 @@ def converse(model: str, prompt_or_messages: str | Messages, *, system: str | No
         model_id = resolve_model_id(model, region_name)
         request = _converse_request(model_id, prompt_or_messages, system, inference)
         started = time.perf_counter()
-        reply = _call(mgr, "bedrock-runtime", "Converse", region_name, model_id,
-                      lambda client: client.converse(**request))
+        reply = _call(
+            mgr,
+            "bedrock-runtime",
+            "Converse",
+            region_name,
+            model_id,
+            lambda client: client.converse(**request),
+        )
         latency = reply.get("metrics", {}).get("latencyMs")
         return ConverseResult(
             text=_text_of(reply.get("output", {}).get("message", {}).get("content", [])),
             stop_reason=str(reply.get("stopReason", "")),
             usage=Usage.from_converse(reply.get("usage")),
-            latency_ms=int(latency if latency is not None else (time.perf_counter() - started) * 1000),
-            region=region_name, model_id=model_id, raw=reply,
+            latency_ms=int(
+                latency if latency is not None else (time.perf_counter() - started) * 1000
+            ),
+            region=region_name,
+            model_id=model_id,
+            raw=reply,
         )
 
     return with_failover(regions_to_try(mgr, region, regions), attempt, f"Converse {model}")
@@ -282,9 +331,16 @@ class ConverseStream(_Stream[str]):
         return str(event.get("contentBlockDelta", {}).get("delta", {}).get("text", ""))
 
 
-def converse_stream(model: str, prompt_or_messages: str | Messages, *, system: str | None = None,
-                    region: str | None = None, regions: Sequence[str] | None = None,
-                    manager: BedrockClientManager | None = None, **inference: Any) -> ConverseStream:
+def converse_stream(
+    model: str,
+    prompt_or_messages: str | Messages,
+    *,
+    system: str | None = None,
+    region: str | None = None,
+    regions: Sequence[str] | None = None,
+    manager: BedrockClientManager | None = None,
+    **inference: Any,
+) -> ConverseStream:
     """Like :func:`converse`, streamed: iterate for text deltas as they arrive.
 
     >>> stream = converse_stream("nova-lite", "Count to 3")            # doctest: +SKIP
@@ -297,10 +353,20 @@ def converse_stream(model: str, prompt_or_messages: str | Messages, *, system: s
     def attempt(region_name: str) -> ConverseStream:
         model_id = resolve_model_id(model, region_name)
         request = _converse_request(model_id, prompt_or_messages, system, inference)
-        reply = _call(mgr, "bedrock-runtime", "ConverseStream", region_name, model_id,
-                      lambda client: client.converse_stream(**request))
-        ctx = ErrorContext(service="bedrock-runtime", operation="ConverseStream",
-                           region=region_name, model_id=model_id)
+        reply = _call(
+            mgr,
+            "bedrock-runtime",
+            "ConverseStream",
+            region_name,
+            model_id,
+            lambda client: client.converse_stream(**request),
+        )
+        ctx = ErrorContext(
+            service="bedrock-runtime",
+            operation="ConverseStream",
+            region=region_name,
+            model_id=model_id,
+        )
         return ConverseStream(iter(reply["stream"]), ctx)
 
     return with_failover(regions_to_try(mgr, region, regions), attempt, f"ConverseStream {model}")
@@ -311,28 +377,26 @@ def converse_stream(model: str, prompt_or_messages: str | Messages, *, system: s
 # Where each provider puts its text, in complete bodies and in stream chunks. Data, so that a
 # new provider is one more path, not another branch.
 _TEXT_PATHS: tuple[tuple[str | int, ...], ...] = (
-    ("content",),                                    # Anthropic messages
-    ("output", "message", "content"),                # Amazon Nova
-    ("results", 0, "outputText"),                    # Amazon Titan
-    ("delta", "text"),                               # Anthropic stream: content_block_delta
-    ("contentBlockDelta", "delta", "text"),          # Nova stream
-    ("outputText",),                                 # Titan stream
-    ("generation",),                                 # Meta Llama
-    ("outputs", 0, "text"),                          # Mistral
-    ("choices", 0, "message", "content"),            # OpenAI-style (Mistral Large, DeepSeek)
+    ("content",),  # Anthropic messages
+    ("output", "message", "content"),  # Amazon Nova
+    ("results", 0, "outputText"),  # Amazon Titan
+    ("delta", "text"),  # Anthropic stream: content_block_delta
+    ("contentBlockDelta", "delta", "text"),  # Nova stream
+    ("outputText",),  # Titan stream
+    ("generation",),  # Meta Llama
+    ("outputs", 0, "text"),  # Mistral
+    ("choices", 0, "message", "content"),  # OpenAI-style (Mistral Large, DeepSeek)
     ("choices", 0, "text"),
-    ("generations", 0, "text"),                      # Cohere Command
+    ("generations", 0, "text"),  # Cohere Command
     ("text",),
 )
 
 
 def _follow(body: Any, path: tuple[str | int, ...]) -> Any:
     for step in path:
-        if isinstance(step, int) and isinstance(body, list) and len(body) > step:
+        try:
             body = body[step]
-        elif isinstance(step, str) and isinstance(body, Mapping) and step in body:
-            body = body[step]
-        else:
+        except (KeyError, IndexError, TypeError):
             return None
     return body
 
@@ -357,9 +421,14 @@ def _native_body(body: Mapping[str, Any] | str | bytes, provider: str | None) ->
     return json.dumps(payload).encode()
 
 
-def invoke_model(model: str, body: Mapping[str, Any] | str | bytes, *, region: str | None = None,
-                 regions: Sequence[str] | None = None,
-                 manager: BedrockClientManager | None = None) -> InvokeResult:
+def invoke_model(
+    model: str,
+    body: Mapping[str, Any] | str | bytes,
+    *,
+    region: str | None = None,
+    regions: Sequence[str] | None = None,
+    manager: BedrockClientManager | None = None,
+) -> InvokeResult:
     """Send a provider-native body with InvokeModel and decode the JSON reply.
 
     Anthropic bodies get ``anthropic_version`` filled in.
@@ -374,14 +443,27 @@ def invoke_model(model: str, body: Mapping[str, Any] | str | bytes, *, region: s
         model_id = resolve_model_id(model, region_name)
         payload = _native_body(body, provider_for(mgr, model_id, region_name))
         started = time.perf_counter()
-        reply = _call(mgr, "bedrock-runtime", "InvokeModel", region_name, model_id,
-                      lambda client: client.invoke_model(
-                          modelId=model_id, body=payload, contentType="application/json",
-                          accept="application/json"))
+        reply = _call(
+            mgr,
+            "bedrock-runtime",
+            "InvokeModel",
+            region_name,
+            model_id,
+            lambda client: client.invoke_model(
+                modelId=model_id,
+                body=payload,
+                contentType="application/json",
+                accept="application/json",
+            ),
+        )
         decoded = json.loads(reply["body"].read())
-        return InvokeResult(text=text_from_body(decoded), body=decoded, region=region_name,
-                            model_id=model_id,
-                            latency_ms=int((time.perf_counter() - started) * 1000))
+        return InvokeResult(
+            text=text_from_body(decoded),
+            body=decoded,
+            region=region_name,
+            model_id=model_id,
+            latency_ms=int((time.perf_counter() - started) * 1000),
+        )
 
     return with_failover(regions_to_try(mgr, region, regions), attempt, f"InvokeModel {model}")
 
@@ -404,25 +486,44 @@ class InvokeStream(_Stream[str]):
         return text_from_body(decoded)
 
 
-def invoke_model_stream(model: str, body: Mapping[str, Any] | str | bytes, *,
-                        region: str | None = None, regions: Sequence[str] | None = None,
-                        manager: BedrockClientManager | None = None) -> InvokeStream:
+def invoke_model_stream(
+    model: str,
+    body: Mapping[str, Any] | str | bytes,
+    *,
+    region: str | None = None,
+    regions: Sequence[str] | None = None,
+    manager: BedrockClientManager | None = None,
+) -> InvokeStream:
     """Like :func:`invoke_model`, streamed: iterate for text deltas."""
     mgr = _manager(manager)
 
     def attempt(region_name: str) -> InvokeStream:
         model_id = resolve_model_id(model, region_name)
         payload = _native_body(body, provider_for(mgr, model_id, region_name))
-        reply = _call(mgr, "bedrock-runtime", "InvokeModelWithResponseStream", region_name,
-                      model_id, lambda client: client.invoke_model_with_response_stream(
-                          modelId=model_id, body=payload, contentType="application/json",
-                          accept="application/json"))
-        ctx = ErrorContext(service="bedrock-runtime", operation="InvokeModelWithResponseStream",
-                           region=region_name, model_id=model_id)
+        reply = _call(
+            mgr,
+            "bedrock-runtime",
+            "InvokeModelWithResponseStream",
+            region_name,
+            model_id,
+            lambda client: client.invoke_model_with_response_stream(
+                modelId=model_id,
+                body=payload,
+                contentType="application/json",
+                accept="application/json",
+            ),
+        )
+        ctx = ErrorContext(
+            service="bedrock-runtime",
+            operation="InvokeModelWithResponseStream",
+            region=region_name,
+            model_id=model_id,
+        )
         return InvokeStream(iter(reply["body"]), ctx)
 
-    return with_failover(regions_to_try(mgr, region, regions), attempt,
-                         f"InvokeModelWithResponseStream {model}")
+    return with_failover(
+        regions_to_try(mgr, region, regions), attempt, f"InvokeModelWithResponseStream {model}"
+    )
 
 
 # -- agents ----------------------------------------------------------------------------------
@@ -431,8 +532,14 @@ def invoke_model_stream(model: str, body: Mapping[str, Any] | str | bytes, *,
 def _agent_ids(agent_id: str | None, alias_id: str | None) -> tuple[str, str]:
     agent = agent_id or os.environ.get("BEDROCK_AGENT_ID", "").strip()
     alias = alias_id or os.environ.get("BEDROCK_AGENT_ALIAS_ID", "").strip()
-    missing = [name for name, value in (("agent_id (or BEDROCK_AGENT_ID)", agent),
-                                        ("alias_id (or BEDROCK_AGENT_ALIAS_ID)", alias)) if not value]
+    missing = [
+        name
+        for name, value in (
+            ("agent_id (or BEDROCK_AGENT_ID)", agent),
+            ("alias_id (or BEDROCK_AGENT_ALIAS_ID)", alias),
+        )
+        if not value
+    ]
     if missing:
         raise ConfigurationError(
             f"invoke_agent needs {' and '.join(missing)}. Find them with "
@@ -445,8 +552,9 @@ def _agent_ids(agent_id: str | None, alias_id: str | None) -> tuple[str, str]:
 class AgentStream(_Stream[str]):
     """Yields an agent's answer chunk by chunk; ``.citations`` and ``.trace`` fill as it goes."""
 
-    def __init__(self, events: Iterator[Mapping[str, Any]], ctx: ErrorContext,
-                 session_id: str) -> None:
+    def __init__(
+        self, events: Iterator[Mapping[str, Any]], ctx: ErrorContext, session_id: str
+    ) -> None:
         self.session_id = session_id
         self.citations: list[Mapping[str, Any]] = []
         self.trace: list[Mapping[str, Any]] = []
@@ -480,11 +588,17 @@ def _agent_error(error: BedrockAuthError, agent: str, alias: str, region: str) -
     return error
 
 
-def invoke_agent_stream(input_text: str, *, agent_id: str | None = None,
-                        alias_id: str | None = None, session_id: str | None = None,
-                        enable_trace: bool = False, session_state: Mapping[str, Any] | None = None,
-                        region: str | None = None,
-                        manager: BedrockClientManager | None = None) -> AgentStream:
+def invoke_agent_stream(
+    input_text: str,
+    *,
+    agent_id: str | None = None,
+    alias_id: str | None = None,
+    session_id: str | None = None,
+    enable_trace: bool = False,
+    session_state: Mapping[str, Any] | None = None,
+    region: str | None = None,
+    manager: BedrockClientManager | None = None,
+) -> AgentStream:
     """Invoke a Bedrock Agent and stream its answer chunk by chunk.
 
     ``agent_id``/``alias_id`` default to ``BEDROCK_AGENT_ID``/``BEDROCK_AGENT_ALIAS_ID``; a new
@@ -493,31 +607,55 @@ def invoke_agent_stream(input_text: str, *, agent_id: str | None = None,
     agent, alias = _agent_ids(agent_id, alias_id)
     mgr = _manager(manager)
     region_name = region or mgr.region
-    request: dict[str, Any] = {"agentId": agent, "agentAliasId": alias,
-                               "sessionId": session_id or str(uuid.uuid4()),
-                               "inputText": input_text, "enableTrace": enable_trace}
+    request: dict[str, Any] = {
+        "agentId": agent,
+        "agentAliasId": alias,
+        "sessionId": session_id or str(uuid.uuid4()),
+        "inputText": input_text,
+        "enableTrace": enable_trace,
+    }
     if session_state:
         request["sessionState"] = dict(session_state)
     ctx = ErrorContext(service="bedrock-agent-runtime", operation="InvokeAgent", region=region_name)
     try:
-        reply = _call(mgr, "bedrock-agent-runtime", "InvokeAgent", region_name, "",
-                      lambda client: client.invoke_agent(**request))
-        return AgentStream(iter(reply["completion"]), ctx,
-                           str(reply.get("sessionId", request["sessionId"])))
+        reply = _call(
+            mgr,
+            "bedrock-agent-runtime",
+            "InvokeAgent",
+            region_name,
+            "",
+            lambda client: client.invoke_agent(**request),
+        )
+        return AgentStream(
+            iter(reply["completion"]), ctx, str(reply.get("sessionId", request["sessionId"]))
+        )
     except BedrockAuthError as error:
         raise _agent_error(error, agent, alias, region_name) from error.__cause__
 
 
-def invoke_agent(input_text: str, *, agent_id: str | None = None, alias_id: str | None = None,
-                 session_id: str | None = None, enable_trace: bool = False,
-                 session_state: Mapping[str, Any] | None = None, region: str | None = None,
-                 manager: BedrockClientManager | None = None) -> AgentResult:
+def invoke_agent(
+    input_text: str,
+    *,
+    agent_id: str | None = None,
+    alias_id: str | None = None,
+    session_id: str | None = None,
+    enable_trace: bool = False,
+    session_state: Mapping[str, Any] | None = None,
+    region: str | None = None,
+    manager: BedrockClientManager | None = None,
+) -> AgentResult:
     """Invoke a Bedrock Agent and return its whole answer, session id, citations and trace.
 
     >>> answer = invoke_agent("What is our refund policy?")      # doctest: +SKIP
     >>> answer.text, answer.session_id                            # doctest: +SKIP
     """
-    return invoke_agent_stream(input_text, agent_id=agent_id, alias_id=alias_id,
-                               session_id=session_id, enable_trace=enable_trace,
-                               session_state=session_state, region=region,
-                               manager=manager).result()
+    return invoke_agent_stream(
+        input_text,
+        agent_id=agent_id,
+        alias_id=alias_id,
+        session_id=session_id,
+        enable_trace=enable_trace,
+        session_state=session_state,
+        region=region,
+        manager=manager,
+    ).result()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal
 
 from bedrock_auth.errors import FAILOVER_ERRORS, ConfigurationError
@@ -37,7 +38,7 @@ INSTALL_HINT = 'get_llm needs langchain-aws: pip install "bedrock-auth[langchain
 
 
 def model_from_env(model: str | None) -> str:
-    """``model`` or ``BEDROCK_MODEL_ID``; a :class:`ConfigurationError` that shows ids if neither."""
+    """``model``, else ``BEDROCK_MODEL_ID``, else a :class:`ConfigurationError` showing ids."""
     chosen = model or os.environ.get("BEDROCK_MODEL_ID", "").strip()
     if not chosen:
         raise ConfigurationError(
@@ -50,14 +51,14 @@ def model_from_env(model: str | None) -> str:
 
 def _adapters() -> Any:
     try:
-        from bedrock_auth import _langchain
+        return import_module("bedrock_auth._langchain")
     except ImportError as exc:
         raise ImportError(INSTALL_HINT) from exc
-    return _langchain
 
 
-def _one_model(model: str, region: str, manager: BedrockClientManager, api: str,
-               model_kwargs: dict[str, Any]) -> ChatBedrockConverse | ChatBedrock:
+def _one_model(
+    model: str, region: str, manager: BedrockClientManager, api: str, model_kwargs: dict[str, Any]
+) -> ChatBedrockConverse | ChatBedrock:
     adapters = _adapters()
     model_id = resolve_model_id(model, region)
     kwargs: dict[str, Any] = {
@@ -71,7 +72,7 @@ def _one_model(model: str, region: str, manager: BedrockClientManager, api: str,
         kwargs.setdefault("provider", provider_for(manager, model_id, region) or "")
         base = base_model_of(manager, model_id, region)
         if base:
-            kwargs.setdefault("base_model_id", base)
+            kwargs.setdefault("base_model", base)
     klass = adapters.SharedChatBedrock if api == "invoke" else adapters.SharedChatBedrockConverse
     return klass(**kwargs)  # type: ignore[no-any-return]
 

@@ -20,14 +20,27 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from botocore.config import Config
 
 from bedrock_auth._version import __version__
-from bedrock_auth.credentials import BEARER_SERVICES, build_session, chain_sources, endpoint_for, with_region
+from bedrock_auth.credentials import (
+    BEARER_SERVICES,
+    build_session,
+    chain_sources,
+    endpoint_for,
+    with_region,
+)
 from bedrock_auth.errors import (
     BedrockAuthError,
     ConfigurationError,
     ErrorContext,
     translate_error,
 )
-from bedrock_auth.settings import BEARER_ENV, AuthConfig, Settings, check_region, make_config, resolve_settings
+from bedrock_auth.settings import (
+    BEARER_ENV,
+    AuthConfig,
+    Settings,
+    check_region,
+    make_config,
+    resolve_settings,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -107,7 +120,9 @@ def _warn_bearer_pinned() -> None:
     logger.warning(
         "%s is set, but BEDROCK_AUTH_MODE is 'iam': bedrock clients are pinned to SigV4 so the "
         "API key does not silently replace your IAM credentials. To use the key, set "
-        "BEDROCK_AUTH_MODE=api_key or pass api_key=...", BEARER_ENV)
+        "BEDROCK_AUTH_MODE=api_key or pass api_key=...",
+        BEARER_ENV,
+    )
 
 
 class BedrockClientManager:
@@ -120,7 +135,7 @@ class BedrockClientManager:
     >>> manager = BedrockClientManager(region="us-west-2")          # doctest: +SKIP
     >>> manager.identity.arn                                          # doctest: +SKIP
     'arn:aws:sts::123456789012:assumed-role/Dev/alice'
-    >>> manager.client().converse(modelId="us.amazon.nova-lite-v1:0", messages=[...])  # doctest: +SKIP
+    >>> manager.client().converse(modelId=..., messages=[...])      # doctest: +SKIP
     """
 
     def __init__(self, *, config: AuthConfig | None = None, **options: Unpack[AuthOptions]) -> None:
@@ -130,8 +145,10 @@ class BedrockClientManager:
         self._clients: dict[tuple[str, str], Any] = {}
         self._identity: CallerIdentity | None = None
         self._client_config = Config(
-            retries={"mode": self._settings.retry_mode,  # type: ignore[typeddict-item]
-                     "max_attempts": self._settings.max_retries},
+            retries={
+                "mode": self._settings.retry_mode,
+                "max_attempts": self._settings.max_retries,
+            },
             connect_timeout=self._settings.connect_timeout,
             read_timeout=self._settings.read_timeout,
             max_pool_connections=self._settings.max_pool_connections,
@@ -184,8 +201,11 @@ class BedrockClientManager:
         if self._settings.mode == "api_key":
             return None
         ctx = self._context("sts", "GetCallerIdentity")
+        creds = self._credentials()
+        if creds is None:
+            return None
         with self._translating(ctx):
-            frozen = self._credentials().get_frozen_credentials()
+            frozen = creds.get_frozen_credentials()
         key = _credential_key(frozen.access_key, frozen.secret_key, frozen.token)
         with _identity_lock:
             identity = _identities.get(key)
@@ -228,7 +248,8 @@ class BedrockClientManager:
         elif self._settings.mode == "api_key" and self._credentials() is None:
             raise ConfigurationError(
                 f"{service_name} needs IAM credentials (SigV4); a Bedrock API key only works for "
-                "bedrock and bedrock-runtime. Configure IAM credentials beside the key (AWS_PROFILE, "
+                "bedrock and bedrock-runtime. Configure IAM credentials beside the key "
+                "(AWS_PROFILE, "
                 "keys or a role); Bedrock Agents need them."
             )
         logger.debug("creating %s client in %s", service_name, region)
@@ -246,8 +267,11 @@ class BedrockClientManager:
     def auth_info(self) -> dict[str, Any]:
         """What this manager uses, safe to print or log: never a secret."""
         creds = self._credentials() if self._settings.mode != "api_key" else None
-        key_id = getattr(creds, "access_key", None) if creds is not None and not getattr(
-            creds, "refresh_needed", lambda: False)() else None
+        key_id = (
+            getattr(creds, "access_key", None)
+            if creds is not None and not getattr(creds, "refresh_needed", lambda: False)()
+            else None
+        )
         identity = self._identity
         return {
             "source": self.credential_source,
@@ -264,8 +288,9 @@ class BedrockClientManager:
 
     def __repr__(self) -> str:
         account = self._identity.account if self._identity else None
-        return (f"BedrockClientManager(mode={self.mode!r}, region={self.region!r}, "
-                f"account={account!r})")
+        return (
+            f"BedrockClientManager(mode={self.mode!r}, region={self.region!r}, account={account!r})"
+        )
 
     __str__ = __repr__
 
@@ -277,14 +302,18 @@ class BedrockClientManager:
         if creds is None and self._settings.mode != "api_key":
             from botocore.exceptions import NoCredentialsError
 
-            ctx = replace(self._context("sts", ""), sources_tried=tuple(chain_sources(self._session)))
+            ctx = replace(
+                self._context("sts", ""), sources_tried=tuple(chain_sources(self._session))
+            )
             raise translate_error(NoCredentialsError(), ctx)
         return creds
 
     def _context(self, service: str, operation: str, region: str | None = None) -> ErrorContext:
         s = self._settings
         return ErrorContext(
-            service=service, operation=operation, region=region or s.region,
+            service=service,
+            operation=operation,
+            region=region or s.region,
             profile=s.profile or "",
             partial_env={name: s.origin_of(name) for name in s.dotenv_keys},
         )

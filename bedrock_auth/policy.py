@@ -70,21 +70,24 @@ def policy_document(
     other_actions = sorted({a for a in actions if not a.startswith("bedrock:")})
     statements: list[dict[str, Any]] = []
     if bedrock_actions:
-        resources = _model_resources(model_id, region) if model_id else [
-            "arn:aws:bedrock:*::foundation-model/*",
-            "arn:aws:bedrock:*:*:inference-profile/*",
-        ]
+        resources = (
+            _model_resources(model_id, region)
+            if model_id
+            else [
+                "arn:aws:bedrock:*::foundation-model/*",
+                "arn:aws:bedrock:*:*:inference-profile/*",
+            ]
+        )
         if any(a in ("bedrock:InvokeAgent",) for a in bedrock_actions):
             resources = ["arn:aws:bedrock:*:*:agent-alias/*"]
-        statements.append(
-            {"Effect": "Allow", "Action": bedrock_actions, "Resource": resources}
-        )
+        statements.append({"Effect": "Allow", "Action": bedrock_actions, "Resource": resources})
     if other_actions:
         statements.append({"Effect": "Allow", "Action": other_actions, "Resource": "*"})
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def policy_json(actions: Sequence[str] = DEFAULT_ACTIONS, *, model_id: str = "",
-                region: str = "") -> str:
+def policy_json(
+    actions: Sequence[str] = DEFAULT_ACTIONS, *, model_id: str = "", region: str = ""
+) -> str:
     """:func:`policy_document` as indented JSON, ready to paste into the IAM console."""
     return json.dumps(policy_document(actions, model_id=model_id, region=region), indent=2)

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _cache: weakref.WeakKeyDictionary[BedrockClientManager, dict[str, str]] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 
 
 def is_application_profile(model_id: str) -> bool:
@@ -33,11 +34,13 @@ def base_model_of(manager: BedrockClientManager, model_id: str, region: str) -> 
         known = _cache.setdefault(manager, {}).get(model_id)
     if known is not None:
         return known
-    ctx = ErrorContext(service="bedrock", operation="GetInferenceProfile", region=region,
-                       model_id=model_id)
+    ctx = ErrorContext(
+        service="bedrock", operation="GetInferenceProfile", region=region, model_id=model_id
+    )
     try:
         reply = manager.client("bedrock", region).get_inference_profile(
-            inferenceProfileIdentifier=model_id)
+            inferenceProfileIdentifier=model_id
+        )
     except Exception as exc:
         raise translate_error(exc, ctx) from exc
     models = reply.get("models") or [{}]

@@ -24,8 +24,15 @@ from bedrock_auth.errors import ConfigurationError
 
 logger = logging.getLogger("bedrock_auth")
 
-MODES: tuple[str, ...] = ("auto", "profile", "env", "static", "assume_role", "web_identity",
-                          "api_key")
+MODES: tuple[str, ...] = (
+    "auto",
+    "profile",
+    "env",
+    "static",
+    "assume_role",
+    "web_identity",
+    "api_key",
+)
 RETRY_MODES = ("standard", "adaptive", "legacy")
 DEFAULT_REGION = "us-east-1"
 DEFAULT_MAX_RETRIES = 3
@@ -104,7 +111,8 @@ def make_config(options: Mapping[str, Any]) -> AuthConfig:
         close = difflib.get_close_matches(name, AUTH_CONFIG_FIELDS, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise ConfigurationError(
-            f"Unknown option '{name}'.{hint} Accepted options: {', '.join(sorted(AUTH_CONFIG_FIELDS))}."
+            f"Unknown option '{name}'.{hint} "
+            f"Accepted options: {', '.join(sorted(AUTH_CONFIG_FIELDS))}."
         )
     return AuthConfig(**options)
 
@@ -172,7 +180,8 @@ def _env_number(environ: Mapping[str, str], name: str, kind: type[int] | type[fl
         return kind(raw)
     except ValueError:
         raise ConfigurationError(
-            f"{name}={raw!r} is not a number. Accepted: {'an integer' if kind is int else 'a number'}"
+            f"{name}={raw!r} is not a number. "
+            f"Accepted: {'an integer' if kind is int else 'a number'}"
             f", e.g. {name}={'5' if kind is int else '60'}."
         ) from None
 
@@ -197,12 +206,16 @@ def check_region(region: str, name: str = "region") -> None:
 
 def _check_range(name: str, value: float | None, low: float, high: float) -> None:
     if value is not None and not low <= value <= high:
-        raise ConfigurationError(f"{name}={value!r} is out of range. Accepted: {low:g} to {high:g}.")
+        raise ConfigurationError(
+            f"{name}={value!r} is out of range. Accepted: {low:g} to {high:g}."
+        )
 
 
 def _validate_config(c: AuthConfig) -> None:
     if c.profile is not None and not c.profile.strip():
-        raise ConfigurationError("profile='' is empty. Pass a profile name, or None for the default chain.")
+        raise ConfigurationError(
+            "profile='' is empty. Pass a profile name, or None for the default chain."
+        )
     if c.region is not None:
         check_region(c.region)
     if c.role_arn is not None and not _ROLE_ARN_RE.match(c.role_arn):
@@ -218,17 +231,22 @@ def _validate_config(c: AuthConfig) -> None:
         )
     if bool(c.access_key_id) != bool(c.secret_access_key):
         missing = "secret_access_key" if c.access_key_id else "access_key_id"
-        raise ConfigurationError(f"Static keys need both access_key_id and secret_access_key; {missing} is missing.")
+        raise ConfigurationError(
+            f"Static keys need both access_key_id and secret_access_key; {missing} is missing."
+        )
     if c.mode is not None and c.mode not in MODES:
         raise ConfigurationError(f"mode={c.mode!r} is not a mode. Accepted: {', '.join(MODES)}.")
     if c.retry_mode is not None and c.retry_mode not in RETRY_MODES:
-        raise ConfigurationError(f"retry_mode={c.retry_mode!r}. Accepted: {', '.join(RETRY_MODES)}.")
+        raise ConfigurationError(
+            f"retry_mode={c.retry_mode!r}. Accepted: {', '.join(RETRY_MODES)}."
+        )
     _check_range("max_retries", c.max_retries, 0, 50)
     _check_range("max_pool_connections", c.max_pool_connections, 1, 10000)
 
 
-def _infer_mode(c: AuthConfig, api_key: str | None, web_identity_file: str | None,
-                role_arn: str | None) -> str:
+def _infer_mode(
+    c: AuthConfig, api_key: str | None, web_identity_file: str | None, role_arn: str | None
+) -> str:
     if api_key:
         return "api_key"
     if c.web_identity_token_file and role_arn:
@@ -255,14 +273,23 @@ def _check_mode(mode: str, c: AuthConfig, s: dict[str, Any], environ: Mapping[st
     elif mode == "profile":
         _require(mode, **{"profile (or AWS_PROFILE)": s["profile"]})
     elif mode == "env":
-        _require(mode, AWS_ACCESS_KEY_ID=environ.get("AWS_ACCESS_KEY_ID"),
-                 AWS_SECRET_ACCESS_KEY=environ.get("AWS_SECRET_ACCESS_KEY"))
+        _require(
+            mode,
+            AWS_ACCESS_KEY_ID=environ.get("AWS_ACCESS_KEY_ID"),
+            AWS_SECRET_ACCESS_KEY=environ.get("AWS_SECRET_ACCESS_KEY"),
+        )
     elif mode == "assume_role":
         _require(mode, **{"role_arn (or BEDROCK_ROLE_ARN)": s["role_arn"]})
     elif mode == "web_identity":
-        _require(mode, **{"web_identity_token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)":
-                          s["web_identity_token_file"],
-                          "role_arn (or AWS_ROLE_ARN)": s["role_arn"]})
+        _require(
+            mode,
+            **{
+                "web_identity_token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)": s[
+                    "web_identity_token_file"
+                ],
+                "role_arn (or AWS_ROLE_ARN)": s["role_arn"],
+            },
+        )
     elif mode == "api_key":
         _require(mode, **{f"api_key (or {BEARER_ENV})": s["api_key"]})
 
@@ -293,38 +320,63 @@ def resolve_settings(config: AuthConfig, environ: Mapping[str, str] | None = Non
         "role_arn": _pick(config.role_arn, environ, *role_env),
         "external_id": _pick(config.external_id, environ, "BEDROCK_EXTERNAL_ID"),
         "role_session_name": _pick(config.role_session_name, environ, "BEDROCK_ROLE_SESSION_NAME"),
-        "web_identity_token_file": _pick(config.web_identity_token_file, environ,
-                                         "AWS_WEB_IDENTITY_TOKEN_FILE") if wants_web_identity
+        "web_identity_token_file": _pick(
+            config.web_identity_token_file, environ, "AWS_WEB_IDENTITY_TOKEN_FILE"
+        )
+        if wants_web_identity
         else None,
         "api_key": api_key,
     }
     if resolved["role_arn"] != config.role_arn:
         _validate_config(replace(config, role_arn=resolved["role_arn"]))
-    mode = config.mode or _infer_mode(config, api_key, resolved["web_identity_token_file"],
-                                      resolved["role_arn"])
+    mode = config.mode or _infer_mode(
+        config, api_key, resolved["web_identity_token_file"], resolved["role_arn"]
+    )
     _check_mode(mode, config, resolved, environ)
 
     retry_mode = _pick(config.retry_mode, environ, "BEDROCK_RETRY_MODE") or "standard"
     numbers = {
-        "max_retries": _coalesce(config.max_retries,
-                                 _env_number(environ, "BEDROCK_MAX_RETRIES", int), DEFAULT_MAX_RETRIES),
-        "connect_timeout": _coalesce(config.connect_timeout,
-                                     _env_number(environ, "BEDROCK_CONNECT_TIMEOUT", float),
-                                     DEFAULT_CONNECT_TIMEOUT),
-        "read_timeout": _coalesce(config.read_timeout,
-                                  _env_number(environ, "BEDROCK_READ_TIMEOUT", float),
-                                  DEFAULT_READ_TIMEOUT),
-        "max_pool_connections": _coalesce(config.max_pool_connections,
-                                          _env_number(environ, "BEDROCK_MAX_POOL_CONNECTIONS", int),
-                                          DEFAULT_MAX_POOL_CONNECTIONS),
+        "max_retries": _coalesce(
+            config.max_retries,
+            _env_number(environ, "BEDROCK_MAX_RETRIES", int),
+            DEFAULT_MAX_RETRIES,
+        ),
+        "connect_timeout": _coalesce(
+            config.connect_timeout,
+            _env_number(environ, "BEDROCK_CONNECT_TIMEOUT", float),
+            DEFAULT_CONNECT_TIMEOUT,
+        ),
+        "read_timeout": _coalesce(
+            config.read_timeout,
+            _env_number(environ, "BEDROCK_READ_TIMEOUT", float),
+            DEFAULT_READ_TIMEOUT,
+        ),
+        "max_pool_connections": _coalesce(
+            config.max_pool_connections,
+            _env_number(environ, "BEDROCK_MAX_POOL_CONNECTIONS", int),
+            DEFAULT_MAX_POOL_CONNECTIONS,
+        ),
     }
-    _validate_config(replace(config, retry_mode=retry_mode, max_retries=numbers["max_retries"],
-                             max_pool_connections=numbers["max_pool_connections"]))
+    _validate_config(
+        replace(
+            config,
+            retry_mode=retry_mode,
+            max_retries=numbers["max_retries"],
+            max_pool_connections=numbers["max_pool_connections"],
+        )
+    )
     region, region_source = _resolve_region(config.region, environ)
     return Settings(
-        config=config, mode=mode, region=region, region_source=region_source,
-        bearer_env_present=bearer_env is not None, retry_mode=retry_mode,
-        dotenv_path=dotenv_path, dotenv_keys=dotenv_keys, **resolved, **numbers,
+        config=config,
+        mode=mode,
+        region=region,
+        region_source=region_source,
+        bearer_env_present=bearer_env is not None,
+        retry_mode=retry_mode,
+        dotenv_path=dotenv_path,
+        dotenv_keys=dotenv_keys,
+        **resolved,
+        **numbers,
     )
 
 
@@ -334,8 +386,11 @@ def _coalesce(*values: Any) -> Any:
 
 def _resolve_region(region: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
     """Region from the kwarg or the environment; ``("", "")`` means "ask the profile next"."""
-    for value, source in ((region, "argument"), (environ.get("AWS_REGION"), "AWS_REGION"),
-                          (environ.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION")):
+    for value, source in (
+        (region, "argument"),
+        (environ.get("AWS_REGION"), "AWS_REGION"),
+        (environ.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
+    ):
         if value:
             check_region(value, "region" if source == "argument" else source)
             return value, source

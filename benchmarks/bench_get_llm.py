@@ -48,8 +48,13 @@ print(json.dumps({"seconds": elapsed, "rss_bytes": max(rss() - before, 0)}))
 
 
 def _run(side: str, n: int, env: dict[str, str]) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", CHILD, side, str(n), MODEL], env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, side, str(n), MODEL],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -67,12 +72,18 @@ def main() -> None:
     time_ratio = ours["seconds"] / plain["seconds"]
     rss_ratio = ours["rss_bytes"] / plain["rss_bytes"] if plain["rss_bytes"] else 0.0
     print(f"{args.models} models, model id {MODEL}")
-    print(f"  plain ChatBedrockConverse: {plain['seconds'] * 1000:9.1f} ms  "
-          f"RSS +{plain['rss_bytes'] / 2**20:7.1f} MiB")
-    print(f"  get_llm:                   {ours['seconds'] * 1000:9.1f} ms  "
-          f"RSS +{ours['rss_bytes'] / 2**20:7.1f} MiB")
-    print(f"  ratio get_llm/plain: time {time_ratio:.2%}, RSS growth {rss_ratio:.2%} "
-          f"(targets: <= 1%, <= 5%)")
+    print(
+        f"  plain ChatBedrockConverse: {plain['seconds'] * 1000:9.1f} ms  "
+        f"RSS +{plain['rss_bytes'] / 2**20:7.1f} MiB"
+    )
+    print(
+        f"  get_llm:                   {ours['seconds'] * 1000:9.1f} ms  "
+        f"RSS +{ours['rss_bytes'] / 2**20:7.1f} MiB"
+    )
+    print(
+        f"  ratio get_llm/plain: time {time_ratio:.2%}, RSS growth {rss_ratio:.2%} "
+        f"(targets: <= 1%, <= 5%)"
+    )
 
 
 if __name__ == "__main__":

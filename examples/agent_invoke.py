@@ -1,7 +1,7 @@
 """Ask a Bedrock Agent, streaming its answer, and keep the session for a follow-up.
 
-    export BEDROCK_AGENT_ID=... BEDROCK_AGENT_ALIAS_ID=...
-    python examples/agent_invoke.py "What is our refund policy?"
+export BEDROCK_AGENT_ID=... BEDROCK_AGENT_ALIAS_ID=...
+python examples/agent_invoke.py "What is our refund policy?"
 """
 
 import sys

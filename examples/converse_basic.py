@@ -15,5 +15,7 @@ model = os.environ.get("BEDROCK_MODEL_ID", "nova-lite")
 prompt = sys.argv[1] if len(sys.argv) > 1 else "Say hello in one sentence."
 result = converse(model, prompt, system="Answer briefly.", max_tokens=200)
 print(result.text)
-print(f"[{result.model_id} in {result.region}: stop={result.stop_reason}, "
-      f"tokens={result.usage.total_tokens}, {result.latency_ms} ms]")
+print(
+    f"[{result.model_id} in {result.region}: stop={result.stop_reason}, "
+    f"tokens={result.usage.total_tokens}, {result.latency_ms} ms]"
+)

@@ -1,6 +1,6 @@
 """Stream a Converse answer as it is generated, then print the final usage.
 
-    python examples/converse_streaming.py "Write a haiku about regions."
+python examples/converse_streaming.py "Write a haiku about regions."
 """
 
 import os

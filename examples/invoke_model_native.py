@@ -1,6 +1,6 @@
 """InvokeModel with a provider-native body (Anthropic messages), plain and streamed.
 
-    python examples/invoke_model_native.py
+python examples/invoke_model_native.py
 """
 
 import os

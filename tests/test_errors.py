@@ -18,38 +18,72 @@ def client_error(code: str, message: str = "boom", operation: str = "Converse") 
     return bx.ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
 
-CTX = ErrorContext(service="bedrock-runtime", operation="Converse", region="us-east-1",
-                   model_id="anthropic.claude-3-haiku-20240307-v1:0", profile="dev")
+CTX = ErrorContext(
+    service="bedrock-runtime",
+    operation="Converse",
+    region="us-east-1",
+    model_id="anthropic.claude-3-haiku-20240307-v1:0",
+    profile="dev",
+)
 
 
 @pytest.mark.parametrize(
     ("exc", "kind", "says"),
     [
         (bx.NoCredentialsError(), errors.CredentialsNotFoundError, "aws sso login --profile"),
-        (bx.SSOTokenLoadError(error_msg="gone"), errors.SSOLoginRequiredError,
-         "aws sso login --profile dev"),
-        (bx.UnauthorizedSSOTokenError(), errors.SSOLoginRequiredError, "aws sso login --profile dev"),
-        (bx.TokenRetrievalError(provider="sso", error_msg="x"), errors.SSOLoginRequiredError,
-         "aws sso login --profile dev"),
+        (
+            bx.SSOTokenLoadError(error_msg="gone"),
+            errors.SSOLoginRequiredError,
+            "aws sso login --profile dev",
+        ),
+        (
+            bx.UnauthorizedSSOTokenError(),
+            errors.SSOLoginRequiredError,
+            "aws sso login --profile dev",
+        ),
+        (
+            bx.TokenRetrievalError(provider="sso", error_msg="x"),
+            errors.SSOLoginRequiredError,
+            "aws sso login --profile dev",
+        ),
         (client_error("ExpiredToken"), errors.ExpiredCredentialsError, "have expired"),
         (client_error("ExpiredTokenException"), errors.ExpiredCredentialsError, "have expired"),
         (client_error("RequestExpired"), errors.ExpiredCredentialsError, "have expired"),
-        (client_error("InvalidClientTokenId"), errors.InvalidCredentialsError, "AWS_SECRET_ACCESS_KEY"),
+        (
+            client_error("InvalidClientTokenId"),
+            errors.InvalidCredentialsError,
+            "AWS_SECRET_ACCESS_KEY",
+        ),
         (client_error("SignatureDoesNotMatch"), errors.InvalidCredentialsError, "rejected"),
         (client_error("UnrecognizedClientException"), errors.InvalidCredentialsError, "rejected"),
         (client_error("AccessDeniedException"), errors.AccessDeniedError, '"bedrock:InvokeModel"'),
         (client_error("AccessDenied"), errors.AccessDeniedError, "enable model access"),
-        (bx.EndpointConnectionError(endpoint_url="https://x"), errors.EndpointUnreachableError,
-         "VPC interface endpoint"),
-        (bx.ConnectTimeoutError(endpoint_url="https://x"), errors.EndpointUnreachableError,
-         "private DNS"),
+        (
+            bx.EndpointConnectionError(endpoint_url="https://x"),
+            errors.EndpointUnreachableError,
+            "VPC interface endpoint",
+        ),
+        (
+            bx.ConnectTimeoutError(endpoint_url="https://x"),
+            errors.EndpointUnreachableError,
+            "private DNS",
+        ),
         (client_error("ThrottlingException"), errors.ThrottlingError, "BEDROCK_MAX_RETRIES"),
-        (client_error("ResourceNotFoundException"), errors.ModelNotAvailableError,
-         "list-foundation-models"),
-        (client_error("ValidationException", "Invocation of model ID x with on-demand throughput "
-                      "isn't supported. Retry your request with the ID or ARN of an inference "
-                      "profile that contains this model."), errors.ModelNotAvailableError,
-         "use us.anthropic.claude-3-haiku"),
+        (
+            client_error("ResourceNotFoundException"),
+            errors.ModelNotAvailableError,
+            "list-foundation-models",
+        ),
+        (
+            client_error(
+                "ValidationException",
+                "Invocation of model ID x with on-demand throughput "
+                "isn't supported. Retry your request with the ID or ARN of an inference "
+                "profile that contains this model.",
+            ),
+            errors.ModelNotAvailableError,
+            "use us.anthropic.claude-3-haiku",
+        ),
         (client_error("ServiceUnavailableException"), errors.ServiceUnavailableError, "fallback"),
         (client_error("ValidationException"), errors.ServiceError, "ValidationException"),
     ],
@@ -86,7 +120,7 @@ def test_partial_credentials_names_variable_and_origin() -> None:
 
 def test_access_denied_shows_a_policy_statement() -> None:
     message = str(translate_error(client_error("AccessDeniedException"), CTX))
-    policy: dict[str, Any] = json.loads(message[message.index("{"):])
+    policy: dict[str, Any] = json.loads(message[message.index("{") :])
     statement = policy["Statement"][0]
     assert statement["Action"] == ["bedrock:InvokeModel"]
     assert statement["Resource"] == [
@@ -124,5 +158,7 @@ def test_redact_masks_secret_shapes(secret: str) -> None:
 
 def test_redact_masks_given_secrets_and_keeps_normal_text() -> None:
     assert redact("token abc-123 used", ["abc-123"]) == "token *** used"
-    plain = "Could not connect to the endpoint URL: https://bedrock-runtime.us-east-1.amazonaws.com/"
+    plain = (
+        "Could not connect to the endpoint URL: https://bedrock-runtime.us-east-1.amazonaws.com/"
+    )
     assert redact(plain) == plain

@@ -22,18 +22,35 @@ def emu() -> Iterator[BedrockEmulator]:
 
 
 def run_example(emu: BedrockEmulator, name: str, *args: str) -> str:
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ["HOME"], **emu.env(),
-           "AWS_EC2_METADATA_DISABLED": "true", "BEDROCK_AGENT_ID": "AGENT00001",
-           "BEDROCK_AGENT_ALIAS_ID": "ALIAS00001", "BEDROCK_MAX_RETRIES": "1"}
-    done = subprocess.run([sys.executable, str(EXAMPLES / name), *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ["HOME"],
+        **emu.env(),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "BEDROCK_AGENT_ID": "AGENT00001",
+        "BEDROCK_AGENT_ALIAS_ID": "ALIAS00001",
+        "BEDROCK_MAX_RETRIES": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"converse_basic.py", "converse_streaming.py", "invoke_model_native.py",
-              "agent_invoke.py", "region_failover.py", "langchain_chat.py"}
+    tested = {
+        "converse_basic.py",
+        "converse_streaming.py",
+        "invoke_model_native.py",
+        "agent_invoke.py",
+        "region_failover.py",
+        "langchain_chat.py",
+    }
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 

@@ -62,15 +62,20 @@ def test_hundred_models_share_one_client_and_create_none(
 
 
 def test_invoke_stream_and_kwargs(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
-    llm = get_llm("claude-sonnet-4-5", manager=manager, temperature=0.2, max_tokens=64,
-                  stop=["END"])
+    llm = get_llm(
+        "claude-sonnet-4-5", manager=manager, temperature=0.2, max_tokens=64, stop=["END"]
+    )
     emu.reply(text="Paris is the capital.")
     assert llm.invoke("Capital of France?").content == "Paris is the capital."
     body = requests_for(emu, "Converse")[-1].body
-    assert body["inferenceConfig"] == {"temperature": 0.2, "maxTokens": 64, "stopSequences": ["END"]}
+    assert body["inferenceConfig"] == {
+        "temperature": 0.2,
+        "maxTokens": 64,
+        "stopSequences": ["END"],
+    }
     emu.reply(text="one two three")
-    chunks = [c.content for c in llm.stream("Count")]
-    assert len([c for c in chunks if c]) > 1 and "".join(map(str, chunks)) == "one two three"
+    chunks = [c.text for c in llm.stream("Count")]
+    assert len([c for c in chunks if c]) > 1 and "".join(chunks) == "one two three"
 
 
 def test_tool_call(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
@@ -86,17 +91,19 @@ def test_tool_call(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
     assert "toolConfig" in requests_for(emu, "Converse")[-1].body
 
 
-def test_model_from_env_and_missing_model(manager: BedrockClientManager,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_model_from_env_and_missing_model(
+    manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(ConfigurationError, match="BEDROCK_MODEL_ID") as info:
         get_llm(manager=manager)
     assert "claude-sonnet-4-5" in str(info.value)
     monkeypatch.setenv("BEDROCK_MODEL_ID", "nova-lite")
-    assert get_llm(manager=manager).model_id == "us.amazon.nova-lite-v1:0"  # type: ignore[union-attr]
+    assert get_llm(manager=manager).model_id == "amazon.nova-lite-v1:0"  # type: ignore[union-attr]
 
 
-def test_application_profile_arn_one_lookup(emu: BedrockEmulator,
-                                            manager: BedrockClientManager) -> None:
+def test_application_profile_arn_one_lookup(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
     arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
     emu.add_inference_profile(arn, "anthropic.claude-sonnet-4-5-20250929-v1:0")
     models = [get_llm(arn, manager=manager) for _ in range(3)]
@@ -133,39 +140,56 @@ def test_no_fallback_on_access_denied(emu: BedrockEmulator, manager: BedrockClie
         ("ResourceNotFoundException", 404, ModelNotAvailableError, "list-foundation-models"),
     ],
 )
-def test_errors_through_the_model(emu: BedrockEmulator, manager: BedrockClientManager, code: str,
-                                  status: int, kind: type[Exception], says: str) -> None:
+def test_errors_through_the_model(
+    emu: BedrockEmulator,
+    manager: BedrockClientManager,
+    code: str,
+    status: int,
+    kind: type[Exception],
+    says: str,
+) -> None:
     emu.fail(code, status=status, times=10)
     with pytest.raises(kind, match=says) as info:
         get_llm("claude-sonnet-4-5", manager=manager).invoke("hi")
     assert info.value.__cause__ is not None
 
 
-def test_on_demand_id_that_needs_a_profile(emu: BedrockEmulator,
-                                           manager: BedrockClientManager) -> None:
-    emu.fail("ValidationException", status=400, times=1,
-             message="Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with "
-                     "on-demand throughput isn't supported. Retry your request with the ID or ARN "
-                     "of an inference profile that contains this model.")
-    llm = get_llm("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
-                  manager=manager)
+def test_on_demand_id_that_needs_a_profile(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
+    emu.fail(
+        "ValidationException",
+        status=400,
+        times=1,
+        message="Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with "
+        "on-demand throughput isn't supported. Retry your request with the ID or ARN "
+        "of an inference profile that contains this model.",
+    )
+    llm = get_llm(
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
+        manager=manager,
+    )
     with pytest.raises(ModelNotAvailableError, match=r"use us\.anthropic\.claude-sonnet-4-5"):
         llm.invoke("hi")
 
 
-def test_legacy_invoke_api_on_shared_clients(emu: BedrockEmulator,
-                                             manager: BedrockClientManager) -> None:
+def test_legacy_invoke_api_on_shared_clients(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
     llm = get_llm("claude-sonnet-4-5", manager=manager, api="invoke", max_tokens=50)
     assert isinstance(llm, ChatBedrock)
     assert llm.client is manager.client() and llm.bedrock_client is manager.client("bedrock")
-    converse = llm._as_converse()
-    assert converse.client is manager.client() and converse.bedrock_client is manager.client("bedrock")
+    converse = llm._as_converse
+    assert converse.client is manager.client() and converse.bedrock_client is manager.client(
+        "bedrock"
+    )
     emu.reply(text="legacy path")
     assert llm.invoke("hi").content == "legacy path"
 
 
-def test_missing_extra_says_what_to_install(manager: BedrockClientManager,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_extra_says_what_to_install(
+    manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "langchain_aws", None)
     monkeypatch.delitem(sys.modules, "bedrock_auth._langchain", raising=False)
     with pytest.raises(ImportError, match=r'pip install "bedrock-auth\[langchain\]"'):
@@ -173,7 +197,9 @@ def test_missing_extra_says_what_to_install(manager: BedrockClientManager,
 
 
 def test_import_does_not_load_langchain() -> None:
-    code = ("import sys, bedrock_auth; "
-            "print(sorted(m for m in sys.modules if m.startswith(('langchain', 'bedrock_auth.test'))))")
+    code = (
+        "import sys, bedrock_auth; "
+        "print(sorted(m for m in sys.modules if m.startswith(('langchain', 'bedrock_auth.test'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -55,7 +55,7 @@ def test_five_managers_same_credentials_one_get_caller_identity(emu: BedrockEmul
     managers = [emu.manager() for _ in range(5)]
     assert len({id(m) for m in managers}) == 5
     assert len(operations(emu, "GetCallerIdentity")) == 1
-    emu.manager(access_key_id="AKIAOTHERKEY00000001")
+    emu.manager(access_key_id="AKIAOTHERKEY00000001", secret_access_key="y" * 40)
     assert len(operations(emu, "GetCallerIdentity")) == 2
 
 
@@ -97,12 +97,17 @@ def test_thirty_two_threads_get_one_client(emu: BedrockEmulator) -> None:
 
 
 def test_get_manager_is_one_per_configuration(emu: BedrockEmulator) -> None:
-    options: dict[str, Any] = {"endpoint_url": emu.endpoint_url, "region": "us-east-1",
-                               "access_key_id": emu.access_key_id,
-                               "secret_access_key": emu.secret_access_key, "load_dotenv": False}
+    options: dict[str, Any] = {
+        "endpoint_url": emu.endpoint_url,
+        "region": "us-east-1",
+        "access_key_id": emu.access_key_id,
+        "secret_access_key": emu.secret_access_key,
+        "load_dotenv": False,
+    }
     results: list[BedrockClientManager] = []
-    threads = [threading.Thread(target=lambda: results.append(get_manager(**options)))
-               for _ in range(16)]
+    threads = [
+        threading.Thread(target=lambda: results.append(get_manager(**options))) for _ in range(16)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -119,22 +124,30 @@ def test_bad_region_for_client_is_a_configuration_error(emu: BedrockEmulator) ->
 def test_rejected_keys_raise_invalid_credentials(emu: BedrockEmulator) -> None:
     emu.reject_keys({"AKIAREJECTED00000001"})
     with pytest.raises(InvalidCredentialsError) as info:
-        emu.manager(access_key_id="AKIAREJECTED00000001")
+        emu.manager(access_key_id="AKIAREJECTED00000001", secret_access_key="y" * 40)
     assert info.value.__cause__ is not None
 
 
 def test_unreachable_endpoint_is_reported_at_init() -> None:
     with pytest.raises(EndpointUnreachableError, match="VPC"):
-        BedrockClientManager(endpoint_url="http://127.0.0.1:9", region="us-east-1",
-                             access_key_id="AKIAEXAMPLE000000001", secret_access_key="x" * 40,
-                             max_retries=0, connect_timeout=1)
+        BedrockClientManager(
+            endpoint_url="http://127.0.0.1:9",
+            region="us-east-1",
+            access_key_id="AKIAEXAMPLE000000001",
+            secret_access_key="x" * 40,
+            max_retries=0,
+            connect_timeout=1,
+        )
 
 
 def test_endpoint_mapping_per_service(emu: BedrockEmulator) -> None:
     manager = BedrockClientManager(
         endpoint_url={"sts": emu.endpoint_url, "bedrock-runtime": emu.endpoint_url},
-        access_key_id=emu.access_key_id, secret_access_key=emu.secret_access_key,
-        region="us-east-1", load_dotenv=False)
+        access_key_id=emu.access_key_id,
+        secret_access_key=emu.secret_access_key,
+        region="us-east-1",
+        load_dotenv=False,
+    )
     assert manager.client().meta.endpoint_url == emu.endpoint_url
     assert manager.client("bedrock").meta.endpoint_url.startswith("https://bedrock.us-east-1.")
 
@@ -149,15 +162,23 @@ def test_bearer_env_is_pinned_to_sigv4_by_default(
     manager.client().converse(modelId=MODEL, messages=MESSAGES)
     converse = operations(tls_emu, "Converse")[-1]
     assert converse.auth_scheme == "sigv4"
-    warnings = [r.getMessage() for r in caplog.records if "AWS_BEARER_TOKEN_BEDROCK" in r.getMessage()]
+    warnings = [
+        r.getMessage() for r in caplog.records if "AWS_BEARER_TOKEN_BEDROCK" in r.getMessage()
+    ]
     assert len(warnings) == 1 and "BEDROCK_AUTH_MODE=api_key" in warnings[0]
     assert manager.auth_info()["bearer_pinned_to_sigv4"] is True
 
 
 def test_api_key_opt_in_uses_bearer_without_touching_environ(tls_emu: BedrockEmulator) -> None:
+    tls_emu.clear()
     before = dict(os.environ)
-    manager = BedrockClientManager(api_key="ABSKopt-in-key-000000", endpoint_url=tls_emu.endpoint_url,
-                                   verify=tls_emu.ca_bundle, region="us-east-1", load_dotenv=False)
+    manager = BedrockClientManager(
+        api_key="ABSKopt-in-key-000000",
+        endpoint_url=tls_emu.endpoint_url,
+        verify=tls_emu.ca_bundle,
+        region="us-east-1",
+        load_dotenv=False,
+    )
     manager.client().converse(modelId=MODEL, messages=MESSAGES)
     assert dict(os.environ) == before
     assert manager.credential_source == "api-key" and manager.identity is None
@@ -167,11 +188,14 @@ def test_api_key_opt_in_uses_bearer_without_touching_environ(tls_emu: BedrockEmu
         manager.client("bedrock-agent-runtime")
 
 
-def test_api_key_from_env_when_opted_in(tls_emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_key_from_env_when_opted_in(
+    tls_emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "ABSKenv-opt-in-000000")
     monkeypatch.setenv("BEDROCK_AUTH_MODE", "api_key")
-    manager = BedrockClientManager(endpoint_url=tls_emu.endpoint_url, verify=tls_emu.ca_bundle,
-                                   region="us-east-1")
+    manager = BedrockClientManager(
+        endpoint_url=tls_emu.endpoint_url, verify=tls_emu.ca_bundle, region="us-east-1"
+    )
     manager.client().converse(modelId=MODEL, messages=MESSAGES)
     assert operations(tls_emu, "Converse")[-1].auth_scheme == "bearer"
 
@@ -181,7 +205,8 @@ def test_auth_info_repr_and_str_are_safe(emu: BedrockEmulator) -> None:
     info = manager.auth_info()
     assert info["source"] == "explicit" and info["account"] == "123456789012"
     assert info["access_key_id"] != emu.access_key_id and info["access_key_id"].endswith(
-        emu.access_key_id[-4:])
+        emu.access_key_id[-4:]
+    )
     for text in (str(info), repr(manager), str(manager)):
         assert emu.secret_access_key not in text
 

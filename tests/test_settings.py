@@ -24,14 +24,18 @@ OFFLINE: dict[str, Any] = {"validate": False, "endpoint_url": "http://127.0.0.1:
         ({"role_arn": "arn:aws:iam::123:user/bob"}, "role_arn="),
         ({"role_arn": "my-role"}, "arn:aws:iam::<12-digit account>:role/<name>"),
         ({"role_arn": "arn:aws:iam::123456789012:role/r", "duration_seconds": 60}, "900 to 43200"),
-        ({"role_arn": "arn:aws:iam::123456789012:role/r", "duration_seconds": 50000},
-         "duration_seconds=50000"),
+        (
+            {"role_arn": "arn:aws:iam::123456789012:role/r", "duration_seconds": 50000},
+            "duration_seconds=50000",
+        ),
         ({"profile": ""}, "profile='' is empty"),
         ({"profile": "   "}, "profile="),
         ({"region": "us-east1"}, "region='us-east1' is not an AWS region name"),
         ({"region": "US-EAST-1"}, "'us-east-1'"),
-        ({"api_key": "k", "access_key_id": "AKIAX", "secret_access_key": "s"},
-         "api_key cannot be combined"),
+        (
+            {"api_key": "k", "access_key_id": "AKIAX", "secret_access_key": "s"},
+            "api_key cannot be combined",
+        ),
         ({"access_key_id": "AKIAX"}, "secret_access_key is missing"),
         ({"mode": "magic"}, "Accepted: auto, profile, env, static"),
         ({"mode": "static"}, "mode='static' needs access_key_id"),
@@ -94,11 +98,14 @@ def test_region_from_profile_then_default_with_one_warning(
     assert [r.getMessage() for r in caplog.records if "AWS_REGION" in r.getMessage()]
 
 
-def test_dotenv_never_overrides_the_shell(monkeypatch: pytest.MonkeyPatch, clean_aws_env: Path) -> None:
+def test_dotenv_never_overrides_the_shell(
+    monkeypatch: pytest.MonkeyPatch, clean_aws_env: Path
+) -> None:
     (clean_aws_env / ".env").write_text("AWS_REGION=eu-west-2\nBEDROCK_MAX_RETRIES=7\n")
     monkeypatch.setenv("AWS_REGION", "us-west-2")
-    manager = BedrockClientManager(validate=False, access_key_id="AKIAEXAMPLE000000001",
-                                   secret_access_key="x" * 40)
+    manager = BedrockClientManager(
+        validate=False, access_key_id="AKIAEXAMPLE000000001", secret_access_key="x" * 40
+    )
     assert manager.region == "us-west-2"
     assert manager.client().meta.config.retries["total_max_attempts"] == 8
 
@@ -119,8 +126,12 @@ def test_env_overrides_for_client_config(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("BEDROCK_RETRY_MODE", "adaptive")
     monkeypatch.setenv("BEDROCK_READ_TIMEOUT", "42")
     monkeypatch.setenv("BEDROCK_CONNECT_TIMEOUT", "3")
-    manager = BedrockClientManager(validate=False, access_key_id="AKIAEXAMPLE000000001",
-                                   secret_access_key="x" * 40, max_pool_connections=7)
+    manager = BedrockClientManager(
+        validate=False,
+        access_key_id="AKIAEXAMPLE000000001",
+        secret_access_key="x" * 40,
+        max_pool_connections=7,
+    )
     config = manager.client().meta.config
     assert config.retries == {"mode": "adaptive", "total_max_attempts": 6}
     assert (config.read_timeout, config.connect_timeout, config.max_pool_connections) == (42, 3, 7)
@@ -128,16 +139,25 @@ def test_env_overrides_for_client_config(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_defaults_for_client_config() -> None:
-    manager = BedrockClientManager(validate=False, access_key_id="AKIAEXAMPLE000000001",
-                                   secret_access_key="x" * 40)
+    manager = BedrockClientManager(
+        validate=False, access_key_id="AKIAEXAMPLE000000001", secret_access_key="x" * 40
+    )
     config = manager.client().meta.config
     assert config.retries["mode"] == "standard"
-    assert (config.read_timeout, config.connect_timeout, config.max_pool_connections) == (300, 10, 50)
+    assert (config.read_timeout, config.connect_timeout, config.max_pool_connections) == (
+        300,
+        10,
+        50,
+    )
 
 
 def test_auth_config_object_and_kwarg_override() -> None:
-    config = AuthConfig(region="eu-west-1", access_key_id="AKIAEXAMPLE000000001",
-                        secret_access_key="x" * 40, validate=False)
+    config = AuthConfig(
+        region="eu-west-1",
+        access_key_id="AKIAEXAMPLE000000001",
+        secret_access_key="x" * 40,
+        validate=False,
+    )
     assert BedrockClientManager(config=config).region == "eu-west-1"
     assert BedrockClientManager(config=config, region="eu-north-1").region == "eu-north-1"
     with pytest.raises(ConfigurationError, match="Unknown option 'regio'"):
@@ -166,8 +186,13 @@ def test_api_key_from_env_only_when_opted_in() -> None:
 
 
 def test_auth_config_repr_hides_secrets() -> None:
-    config = AuthConfig(access_key_id="AKIAEXAMPLE000000001", secret_access_key="sekrit-value",
-                        session_token="tok-value", api_key=None, external_id="ext-value")
+    config = AuthConfig(
+        access_key_id="AKIAEXAMPLE000000001",
+        secret_access_key="sekrit-value",
+        session_token="tok-value",
+        api_key=None,
+        external_id="ext-value",
+    )
     text = repr(config)
     assert "sekrit" not in text and "tok-value" not in text and "ext-value" not in text
     assert "AKIAEXAMPLE000000001" in text

@@ -25,7 +25,9 @@ _SIGV4_RE = re.compile(
     r"/aws4_request\s*,\s*SignedHeaders=(?P<signed>[^,\s]+)\s*,\s*Signature=(?P<sig>[0-9a-fA-F]+)$"
 )
 _SIGNATURE_RE = re.compile(r"(Signature=)[0-9a-fA-F]+")
-_HOST_REGION_RE = re.compile(r"bedrock(?:-runtime|-agent-runtime)?(?:-fips)?\.([a-z0-9-]+)\.amazonaws")
+_HOST_REGION_RE = re.compile(
+    r"bedrock(?:-runtime|-agent-runtime)?(?:-fips)?\.([a-z0-9-]+)\.amazonaws"
+)
 _SECRET_HEADERS = frozenset({"x-amz-security-token"})
 _SECRET_QUERY = frozenset({"X-Amz-Signature", "X-Amz-Security-Token"})
 

@@ -43,11 +43,12 @@ class FoundationModel:
         return ON_DEMAND not in self.inference_types
 
 
+_BOTH = (ON_DEMAND, INFERENCE_PROFILE)
 _BUILTIN: tuple[FoundationModel, ...] = (
     FoundationModel("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "Anthropic",
-                    (ON_DEMAND, INFERENCE_PROFILE)),
+                    _BOTH),
     FoundationModel("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", "Anthropic",
-                    (ON_DEMAND, INFERENCE_PROFILE)),
+                    _BOTH),
     FoundationModel("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", "Anthropic",
                     (INFERENCE_PROFILE,)),
     FoundationModel("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", "Anthropic",
@@ -60,9 +61,9 @@ _BUILTIN: tuple[FoundationModel, ...] = (
                     (INFERENCE_PROFILE,), global_profile=True),
     FoundationModel("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", "Anthropic",
                     (INFERENCE_PROFILE,)),
-    FoundationModel("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", (ON_DEMAND, INFERENCE_PROFILE)),
-    FoundationModel("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", (ON_DEMAND, INFERENCE_PROFILE)),
-    FoundationModel("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", (ON_DEMAND, INFERENCE_PROFILE)),
+    FoundationModel("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", _BOTH),
+    FoundationModel("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", _BOTH),
+    FoundationModel("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", _BOTH),
     FoundationModel("amazon.titan-text-express-v1", "Titan Text G1 - Express", "Amazon"),
     FoundationModel("amazon.titan-text-lite-v1", "Titan Text G1 - Lite", "Amazon"),
     FoundationModel("amazon.titan-embed-text-v2:0", "Titan Text Embeddings V2", "Amazon",

@@ -141,7 +141,7 @@ def _record(state: EmulatorState, request: Request, found: Route | None, auth: A
         path=request.path,
         service=found.service if found else None,
         operation=found.operation if found else None,
-        model_id=found.model_id if found else None,
+        model_id=found.params.get("modelId") if found else None,
         region=key.region,
         signing_service=auth.service if auth.scheme == SIGV4 else None,
         auth_scheme=auth.scheme,

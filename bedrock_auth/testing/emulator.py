@@ -26,6 +26,8 @@ from .server import EmulatorHTTPServer
 from .state import EmulatorState
 
 if TYPE_CHECKING:
+    from botocore.config import Config
+
     from bedrock_auth.manager import BedrockClientManager
 
 logger = logging.getLogger("bedrock_auth.testing")
@@ -313,11 +315,18 @@ class BedrockEmulator:
         return env
 
     def client(self, service_name: str = "bedrock-runtime", *, region: str | None = None,
-               **kwargs: Any) -> Any:
-        """A boto3 client for ``service_name`` wired to this emulator with the test keys."""
-        import boto3
+               config: Config | None = None, **kwargs: Any) -> Any:
+        """A boto3 client for ``service_name`` wired to this emulator with the test keys.
 
+        It signs with SigV4 even when ``AWS_BEARER_TOKEN_BEDROCK`` is set (botocore would
+        otherwise switch to the bearer token); ``config`` is merged over that default.
+        """
+        import boto3
+        from botocore.config import Config
+
+        sigv4 = Config(signature_version="v4")
         options: dict[str, Any] = {
+            "config": sigv4.merge(config) if config is not None else sigv4,
             "region_name": region or self.region,
             "endpoint_url": self.endpoint_url,
             "aws_access_key_id": self.access_key_id,
@@ -326,7 +335,7 @@ class BedrockEmulator:
         if self._ca_bundle:
             options["verify"] = self._ca_bundle
         options.update(kwargs)
-        return boto3.client(service_name, **options)  # type: ignore[call-overload]
+        return boto3.client(service_name, **options)
 
     def manager(self, **kwargs: Any) -> BedrockClientManager:
         """A ``bedrock_auth.BedrockClientManager`` wired to this emulator, without touching

@@ -106,7 +106,8 @@ class ModelRegistry:
 
     def _app_profile(self, app: _AppProfile) -> InferenceProfile:
         base = strip_profile_prefix(app.model_id)
-        arns = tuple(foundation_model_arn(r, base) for r in _model_regions(app.model_id, app.region))
+        regions = _model_regions(app.model_id, app.region)
+        arns = tuple(foundation_model_arn(r, base) for r in regions)
         return InferenceProfile(app.profile_id, self._app_arn(app), app.name, APPLICATION, arns)
 
     def _find_app(self, identifier: str) -> _AppProfile | None:

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 JSON = "application/json"
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 XML = "text/xml"
+REQUEST_ID_HEADER = "x-amzn-RequestId"
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 # Bedrock's front-end appends its Coral namespace to x-amzn-ErrorType; botocore strips it.
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
@@ -32,7 +33,8 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(payload: Any, status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
     """A rest-json success response."""
     body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     return Response(status, {"Content-Type": JSON, **(headers or {})}, body)
@@ -48,13 +50,15 @@ def json_error(code: str, message: str, status: int) -> Response:
 def xml_error(code: str, message: str, status: int) -> Response:
     """A query-protocol (STS) ``ErrorResponse`` document."""
     kind = "Receiver" if status >= 500 else "Sender"
+    request_id = new_request_id()
     body = (
         f'<ErrorResponse xmlns="{STS_NAMESPACE}">\n'
         f"  <Error>\n    <Type>{kind}</Type>\n    <Code>{escape(code)}</Code>\n"
         f"    <Message>{escape(message)}</Message>\n  </Error>\n"
-        f"  <RequestId>{new_request_id()}</RequestId>\n</ErrorResponse>\n"
+        f"  <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n"
     )
-    return Response(status, {"Content-Type": XML}, body.encode("utf-8"), error_code=code)
+    headers = {"Content-Type": XML, REQUEST_ID_HEADER: request_id}
+    return Response(status, headers, body.encode("utf-8"), error_code=code)
 
 
 def error_for(service: str | None, code: str, message: str, status: int) -> Response:
@@ -81,13 +85,15 @@ def xml_text(tag: str, value: str) -> str:
 
 def sts_response(action: str, result_xml: str) -> Response:
     """A query-protocol success document for ``action`` (``<ActionResponse><ActionResult>``)."""
+    request_id = new_request_id()
     body = (
         f'<{action}Response xmlns="{STS_NAMESPACE}">\n'
         f"  {xml_element(f'{action}Result', result_xml)}\n"
-        f"  {xml_element('ResponseMetadata', xml_text('RequestId', new_request_id()))}\n"
+        f"  {xml_element('ResponseMetadata', xml_text('RequestId', request_id))}\n"
         f"</{action}Response>\n"
     )
-    return Response(200, {"Content-Type": XML}, body.encode("utf-8"))
+    headers = {"Content-Type": XML, REQUEST_ID_HEADER: request_id}
+    return Response(200, headers, body.encode("utf-8"))
 
 
 class ApiError(Exception):

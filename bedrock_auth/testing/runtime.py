@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import time
 from typing import Any
@@ -47,7 +48,7 @@ def _validate_conversation(body: Json) -> list[Any]:
     roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
     if roles[0] != "user":
         raise validation_error(_START_WITH_USER)
-    if any(a == b for a, b in zip(roles, roles[1:], strict=False)):
+    if any(a == b for a, b in itertools.pairwise(roles)):
         raise validation_error(_ALTERNATE)
     if _uses_tools(messages) and not body.get("toolConfig"):
         raise validation_error(_NEEDS_TOOL_CONFIG)

@@ -6,6 +6,7 @@ made by :func:`dispatch.process`, this module only moves bytes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .dispatch import Outcome, Request, process
 from .eventstream import exception_frame
-from .responses import Response, new_request_id
+from .responses import REQUEST_ID_HEADER, Response, new_request_id
 from .script import Fault
 from .state import EmulatorState
 
@@ -72,10 +73,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
 
 def _shutdown(conn: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # already closed by the peer
         conn.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed by the peer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -96,24 +95,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def finish(self) -> None:
         self.server.untrack(self.connection)
-        try:
+        with contextlib.suppress(OSError):  # the client went away first
             super().finish()
-        except OSError:
-            pass  # the client went away first
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - " + format, self.address_string(), *args)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         self._serve()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._serve()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._serve()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._serve()
 
     def _read_body(self) -> bytes:
@@ -152,7 +152,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _start(self, response: Response) -> None:
         self.send_response(response.status)
-        self.send_header("x-amzn-RequestId", new_request_id())
+        if REQUEST_ID_HEADER not in response.headers:
+            self.send_header(REQUEST_ID_HEADER, new_request_id())
         for name, value in response.headers.items():
             self.send_header(name, value)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "ContainerCredentials",
@@ -113,6 +113,7 @@ class Reply:
 
 
 Responder = Callable[[Record], Reply]
+_S = TypeVar("_S", bound="LocalServer")
 
 
 class LocalServer:
@@ -128,7 +129,7 @@ class LocalServer:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> LocalServer:
+    def start(self: _S) -> _S:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -181,7 +182,7 @@ class LocalServer:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> LocalServer:
+    def __enter__(self: _S) -> _S:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -43,6 +43,9 @@ def test_env_keys(chain: Chain, moto_admin: MotoAdmin) -> None:
     assert result["credential_source"] == "env"
     assert result["arn"] == user.arn == f"arn:aws:iam::{ACCOUNT}:user/{user.name}"
     assert result["account"] == ACCOUNT
+    key = user.access_key_id
+    assert result["auth_info"]["access_key_id"] == key[:4] + "*" * (len(key) - 8) + key[-4:]
+    assert user.secret_access_key not in json.dumps(result)
 
 
 def test_explicit_keys_win_over_env(chain: Chain, moto_admin: MotoAdmin) -> None:
@@ -185,60 +188,106 @@ def test_web_identity_env_through_botocore_chain(chain: Chain, sts: RecordingPro
 
 # -- SSO ---------------------------------------------------------------------------------------
 
-_SSO_CONFIG = f"""\
+_START_URL = "https://corp.awsapps.com/start"
+_SSO_SESSION_CONFIG = f"""\
 [profile sso-dev]
 sso_session = corp
 sso_account_id = {ACCOUNT}
 sso_role_name = BedrockUsers
 
 [sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
+sso_start_url = {_START_URL}
 sso_region = us-east-1
 sso_registration_scopes = sso:account:access
 """
+# The pre-2022 format: no sso-session, the token cache is keyed by the start URL.
+_LEGACY_SSO_CONFIG = f"""\
+[profile sso-dev]
+sso_start_url = {_START_URL}
+sso_region = us-east-1
+sso_account_id = {ACCOUNT}
+sso_role_name = BedrockUsers
+"""
+_SSO_ROLE = "AWSReservedSSO_BedrockUsers_0123456789abcdef"
 
 
-def _write_sso_token(chain: Chain, access_token: str, expires_at: datetime) -> None:
+def _sso_setup(chain: Chain, access_token: str, expires_in: timedelta | None,
+               legacy: bool = False) -> None:
+    """Write the SSO profile, and the token cache file ``aws sso login`` would have left
+    (none when ``expires_in`` is ``None``)."""
+    chain.write_config(_LEGACY_SSO_CONFIG if legacy else _SSO_SESSION_CONFIG)
+    if expires_in is None:
+        return
     cache = chain.home / ".aws" / "sso" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    (cache / f"{hashlib.sha1(b'corp').hexdigest()}.json").write_text(json.dumps({
-        "startUrl": "https://corp.awsapps.com/start",
+    key = _START_URL if legacy else "corp"
+    expires_at = datetime.now(timezone.utc) + expires_in
+    (cache / f"{hashlib.sha1(key.encode()).hexdigest()}.json").write_text(json.dumps({
+        "startUrl": _START_URL,
         "region": "us-east-1",
         "accessToken": access_token,
         "expiresAt": expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }))
 
 
-def test_sso_session_profile(chain: Chain, moto_admin: MotoAdmin) -> None:
-    role = "AWSReservedSSO_BedrockUsers_0123456789abcdef"
-    creds = moto_admin.assume_role(role, "alice")
-    chain.write_config(_SSO_CONFIG)
-    _write_sso_token(chain, "sso-access-token-1",
-                     datetime.now(timezone.utc) + timedelta(hours=8))
+@pytest.mark.parametrize("legacy", [False, True], ids=["sso-session", "legacy-sso"])
+def test_sso_profile(chain: Chain, moto_admin: MotoAdmin, legacy: bool) -> None:
+    creds = moto_admin.assume_role(_SSO_ROLE, "alice")
+    _sso_setup(chain, "sso-access-token-1", timedelta(hours=8), legacy)
     with SSOPortal("sso-access-token-1", ACCOUNT, "BedrockUsers", creds) as portal:
         result = succeeded(chain.run(env={"AWS_PROFILE": "sso-dev",
                                           "AWS_ENDPOINT_URL_SSO": portal.url}))
         records = portal.records
     assert result["credential_source"] == "sso"
-    assert result["arn"] == creds.arn == assumed_role_arn(role, "alice")
+    assert result["arn"] == creds.arn == assumed_role_arn(_SSO_ROLE, "alice")
     assert [(r.status, r.header("x-amz-sso_bearer_token")) for r in records] == [
         (200, "sso-access-token-1")]
 
 
-@pytest.mark.parametrize("token", ["expired", "missing"])
-def test_sso_login_required(chain: Chain, moto_admin: MotoAdmin, token: str) -> None:
-    creds = moto_admin.assume_role("AWSReservedSSO_BedrockUsers_0123456789abcdef", "alice")
-    chain.write_config(_SSO_CONFIG)
-    if token == "expired":
-        _write_sso_token(chain, "sso-access-token-old",
-                         datetime.now(timezone.utc) - timedelta(hours=1))
+@pytest.mark.parametrize(("token", "legacy", "how"), [
+    ("expired", False, "AWS_PROFILE"),
+    ("expired", False, "profile-kwarg"),
+    ("missing", False, "AWS_PROFILE"),
+    ("expired", True, "AWS_PROFILE"),
+    ("expired", False, "role-on-top"),
+])
+def test_sso_login_required(chain: Chain, moto_admin: MotoAdmin, token: str, legacy: bool,
+                            how: str) -> None:
+    creds = moto_admin.assume_role(_SSO_ROLE, "alice")
+    _sso_setup(chain, "sso-access-token-old",
+               -timedelta(hours=1) if token == "expired" else None, legacy)
+    options: dict[str, Any] = {}
+    env: dict[str, str | None] = {}
+    if how == "profile-kwarg":
+        options["profile"] = "sso-dev"
+    else:
+        env["AWS_PROFILE"] = "sso-dev"
+    if how == "role-on-top":
+        options["role_arn"] = f"arn:aws:iam::{ACCOUNT}:role/CrossAccountBedrock"
     with SSOPortal("sso-access-token-old", ACCOUNT, "BedrockUsers", creds) as portal:
-        result = chain.run(env={"AWS_PROFILE": "sso-dev", "AWS_ENDPOINT_URL_SSO": portal.url})
+        env["AWS_ENDPOINT_URL_SSO"] = portal.url
+        result = chain.run(options, env)
         records = portal.records
     assert not result["ok"], result
     assert result["error"] == "SSOLoginRequiredError", result
     assert "aws sso login --profile sso-dev" in result["message"]
     assert records == []  # an expired token is never sent to the portal
+
+
+def test_role_on_top_of_sso(chain: Chain, moto_admin: MotoAdmin, sts: RecordingProxy) -> None:
+    """A laptop SSO session as the base, ``role_arn=`` for the cross-account hop."""
+    creds = moto_admin.assume_role(_SSO_ROLE, "alice")
+    _sso_setup(chain, "sso-access-token-2", timedelta(hours=8))
+    with SSOPortal("sso-access-token-2", ACCOUNT, "BedrockUsers", creds) as portal:
+        result = succeeded(chain.run(
+            {"role_arn": f"arn:aws:iam::{ACCOUNT}:role/BedrockInvoker",
+             "role_session_name": "alice-hop"},
+            {"AWS_PROFILE": "sso-dev", "AWS_ENDPOINT_URL_SSO": portal.url}))
+        assert len(portal.records) == 1
+    assert result["credential_source"] == "assume-role"
+    assert result["arn"] == assumed_role_arn("BedrockInvoker", "alice-hop")
+    [assume] = sts.calls("AssumeRole")
+    assert assume.signing_key_id == creds.access_key_id  # signed with the SSO credentials
 
 
 # -- host roles --------------------------------------------------------------------------------
@@ -247,7 +296,6 @@ def test_sso_login_required(chain: Chain, moto_admin: MotoAdmin, token: str) -> 
 def test_container_credentials(chain: Chain, moto_admin: MotoAdmin) -> None:
     creds = moto_admin.assume_role("EcsTaskRole", "task-0a1b")
     with ContainerCredentials("Bearer-ish container token", creds) as server:
-        assert isinstance(server, ContainerCredentials)
         result = succeeded(chain.run(env={
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.full_uri,
             "AWS_CONTAINER_AUTHORIZATION_TOKEN": "Bearer-ish container token",

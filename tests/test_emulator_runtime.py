@@ -1,0 +1,344 @@
+"""bedrock-runtime operations through real boto3 clients against the emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from bedrock_auth.testing import BedrockEmulator
+
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+NOVA = "amazon.nova-lite-v1:0"
+TITAN = "amazon.titan-text-express-v1"
+LLAMA = "meta.llama3-1-8b-instruct-v1:0"
+ONE_TRY = Config(retries={"mode": "standard", "max_attempts": 1})
+
+
+def _user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": [{"text": text}]}]
+
+
+@pytest.fixture
+def emu() -> Iterator[BedrockEmulator]:
+    with BedrockEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def runtime(emu: BedrockEmulator) -> Any:
+    return emu.client("bedrock-runtime", config=ONE_TRY)
+
+
+def _invoke(runtime: Any, model: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = runtime.invoke_model(modelId=model, body=json.dumps(body))
+    assert response["contentType"] == "application/json"
+    return dict(json.loads(response["body"].read()))
+
+
+def _invoke_stream(runtime: Any, model: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    response = runtime.invoke_model_with_response_stream(modelId=model, body=json.dumps(body))
+    return [json.loads(event["chunk"]["bytes"]) for event in response["body"]]
+
+
+# -- Converse -------------------------------------------------------------------------------
+
+
+def test_converse_echoes_last_user_text_with_usage(runtime: Any, emu: BedrockEmulator) -> None:
+    response = runtime.converse(modelId=HAIKU, messages=_user("Hello there"),
+                                system=[{"text": "Be brief"}])
+
+    assert response["output"]["message"] == {
+        "role": "assistant", "content": [{"text": "Emulated reply to: Hello there"}]}
+    assert response["stopReason"] == "end_turn"
+    assert response["usage"] == {"inputTokens": 4, "outputTokens": 5, "totalTokens": 9}
+    assert response["metrics"]["latencyMs"] >= 1
+    [record] = emu.requests
+    assert (record.operation, record.service, record.model_id) == ("Converse", "bedrock-runtime",
+                                                                     HAIKU)
+    assert record.body["messages"] == _user("Hello there")
+
+
+def test_scripted_replies_are_fifo_and_model_scoped(runtime: Any, emu: BedrockEmulator) -> None:
+    emu.reply("only for nova", model=NOVA)
+    emu.reply("first")
+    emu.reply("second")
+
+    texts = [runtime.converse(modelId=m, messages=_user("q"))["output"]["message"]["content"][0]
+             ["text"] for m in (HAIKU, HAIKU, f"us.{NOVA}", HAIKU)]
+
+    assert texts == ["first", "second", "only for nova", "Emulated reply to: q"]
+
+
+def test_converse_tool_use_reply(runtime: Any, emu: BedrockEmulator) -> None:
+    emu.reply(tool_use={"name": "get_weather", "input": {"city": "Paris"}})
+    tools = {"tools": [{"toolSpec": {"name": "get_weather",
+                                     "inputSchema": {"json": {"type": "object"}}}}]}
+
+    response = runtime.converse(modelId=HAIKU, messages=_user("Weather?"), toolConfig=tools)
+
+    [block] = response["output"]["message"]["content"]
+    assert block["toolUse"]["name"] == "get_weather"
+    assert block["toolUse"]["input"] == {"city": "Paris"}
+    assert block["toolUse"]["toolUseId"].startswith("tooluse_")
+    assert response["stopReason"] == "tool_use"
+
+
+def test_converse_tool_result_turn_is_echoed(runtime: Any) -> None:
+    tools = {"tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": {}}}}]}
+    messages = [
+        *_user("Weather?"),
+        {"role": "assistant", "content": [{"toolUse": {"toolUseId": "1", "name": "t",
+                                                        "input": {}}}]},
+        {"role": "user", "content": [{"toolResult": {"toolUseId": "1",
+                                                      "content": [{"text": "sunny"}]}}]},
+    ]
+    response = runtime.converse(modelId=HAIKU, messages=messages, toolConfig=tools)
+    assert response["output"]["message"]["content"][0]["text"] == "Emulated reply to: sunny"
+
+
+def test_converse_max_tokens_truncates(runtime: Any, emu: BedrockEmulator) -> None:
+    emu.reply("one two three four five")
+    response = runtime.converse(modelId=HAIKU, messages=_user("q"),
+                                inferenceConfig={"maxTokens": 2})
+    assert response["output"]["message"]["content"][0]["text"] == "one two"
+    assert response["stopReason"] == "max_tokens"
+    assert response["usage"]["outputTokens"] == 2
+
+
+@pytest.mark.parametrize(("messages", "fragment"), [
+    ([{"role": "assistant", "content": [{"text": "hi"}]}], "must start with a user message"),
+    ([*_user("a"), *_user("b")], "must alternate"),
+    ([{"role": "user", "content": [{"toolResult": {"toolUseId": "1", "content": []}}]}],
+     "toolConfig field must be defined"),
+])
+def test_converse_rejects_invalid_conversations(runtime: Any, messages: list[Any],
+                                                fragment: str) -> None:
+    with pytest.raises(ClientError) as info:
+        runtime.converse(modelId=HAIKU, messages=messages)
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert fragment in info.value.response["Error"]["Message"]
+
+
+def test_converse_stream_sends_words_as_separate_deltas(runtime: Any, emu: BedrockEmulator) -> None:
+    emu.reply("The quick brown fox")
+
+    events = list(runtime.converse_stream(modelId=HAIKU, messages=_user("q"))["stream"])
+
+    names = [next(iter(e)) for e in events]
+    assert names == ["messageStart", *["contentBlockDelta"] * 4, "contentBlockStop",
+                     "messageStop", "metadata"]
+    text = "".join(e["contentBlockDelta"]["delta"]["text"] for e in events
+                   if "contentBlockDelta" in e)
+    assert text == "The quick brown fox"
+    assert events[-2]["messageStop"]["stopReason"] == "end_turn"
+    metadata = events[-1]["metadata"]
+    assert metadata["usage"] == {"inputTokens": 1, "outputTokens": 4, "totalTokens": 5}
+    assert metadata["metrics"]["latencyMs"] >= 1
+
+
+def test_converse_stream_tool_use(runtime: Any, emu: BedrockEmulator) -> None:
+    emu.reply("Let me check.", tool_use={"name": "get_weather", "input": {"city": "Oslo"}})
+
+    events = list(runtime.converse_stream(modelId=HAIKU, messages=_user("q"))["stream"])
+
+    [start] = [e["contentBlockStart"] for e in events if "contentBlockStart" in e]
+    assert start["contentBlockIndex"] == 1
+    assert start["start"]["toolUse"]["name"] == "get_weather"
+    tool_json = "".join(e["contentBlockDelta"]["delta"]["toolUse"]["input"] for e in events
+                        if "toolUse" in e.get("contentBlockDelta", {}).get("delta", {}))
+    assert json.loads(tool_json) == {"city": "Oslo"}
+    assert events[-2]["messageStop"]["stopReason"] == "tool_use"
+
+
+# -- InvokeModel, per provider ----------------------------------------------------------------
+
+ANTHROPIC_BODY = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
+                  "messages": [{"role": "user", "content": "Hi Claude"}]}
+
+
+def test_invoke_anthropic(runtime: Any) -> None:
+    body = _invoke(runtime, HAIKU, ANTHROPIC_BODY)
+
+    assert body["type"] == "message"
+    assert body["role"] == "assistant"
+    assert body["content"] == [{"type": "text", "text": "Emulated reply to: Hi Claude"}]
+    assert body["stop_reason"] == "end_turn"
+    assert body["usage"] == {"input_tokens": 2, "output_tokens": 5}
+    assert body["id"].startswith("msg_bdrk_")
+
+
+def test_invoke_anthropic_tool_use(runtime: Any, emu: BedrockEmulator) -> None:
+    emu.reply(tool_use={"name": "lookup", "input": {"q": "x"}, "id": "toolu_1"})
+    body = _invoke(runtime, HAIKU, ANTHROPIC_BODY)
+    assert body["content"] == [{"type": "tool_use", "id": "toolu_1", "name": "lookup",
+                                "input": {"q": "x"}}]
+    assert body["stop_reason"] == "tool_use"
+
+
+def test_invoke_anthropic_stream(runtime: Any, emu: BedrockEmulator) -> None:
+    emu.reply("Hello from Claude")
+
+    chunks = _invoke_stream(runtime, HAIKU, ANTHROPIC_BODY)
+
+    types = [c["type"] for c in chunks]
+    assert types == ["message_start", "content_block_start", *["content_block_delta"] * 3,
+                     "content_block_stop", "message_delta", "message_stop"]
+    text = "".join(c["delta"]["text"] for c in chunks if c["type"] == "content_block_delta")
+    assert text == "Hello from Claude"
+    assert chunks[-2]["delta"]["stop_reason"] == "end_turn"
+    metrics = chunks[-1]["amazon-bedrock-invocationMetrics"]
+    assert (metrics["inputTokenCount"], metrics["outputTokenCount"]) == (2, 3)
+    assert all("amazon-bedrock-invocationMetrics" not in c for c in chunks[:-1])
+
+
+def test_invoke_anthropic_stream_tool_use(runtime: Any, emu: BedrockEmulator) -> None:
+    emu.reply(tool_use={"name": "lookup", "input": {"q": "some query"}})
+    chunks = _invoke_stream(runtime, HAIKU, ANTHROPIC_BODY)
+    [start] = [c for c in chunks if c["type"] == "content_block_start"]
+    assert start["content_block"]["type"] == "tool_use"
+    partial = "".join(c["delta"]["partial_json"] for c in chunks
+                      if c["type"] == "content_block_delta")
+    assert json.loads(partial) == {"q": "some query"}
+
+
+NOVA_BODY = {"messages": [{"role": "user", "content": [{"text": "Hi Nova"}]}],
+             "inferenceConfig": {"maxTokens": 50}}
+
+
+def test_invoke_nova(runtime: Any) -> None:
+    body = _invoke(runtime, NOVA, NOVA_BODY)
+    assert body["output"]["message"] == {"role": "assistant",
+                                         "content": [{"text": "Emulated reply to: Hi Nova"}]}
+    assert body["stopReason"] == "end_turn"
+    assert body["usage"]["inputTokens"] == 2
+    assert body["usage"]["outputTokens"] == 5
+    assert body["usage"]["totalTokens"] == 7
+
+
+def test_invoke_nova_stream(runtime: Any) -> None:
+    chunks = _invoke_stream(runtime, f"us.{NOVA}", NOVA_BODY)
+    keys = [next(k for k in c if k != "amazon-bedrock-invocationMetrics") for c in chunks]
+    assert keys[0] == "messageStart"
+    assert keys[-3:] == ["contentBlockStop", "messageStop", "metadata"]
+    text = "".join(c["contentBlockDelta"]["delta"]["text"] for c in chunks
+                   if "contentBlockDelta" in c)
+    assert text == "Emulated reply to: Hi Nova"
+    assert chunks[-1]["metadata"]["usage"]["outputTokens"] == 5
+    assert "amazon-bedrock-invocationMetrics" in chunks[-1]
+
+
+TITAN_BODY = {"inputText": "Hi Titan", "textGenerationConfig": {"maxTokenCount": 50}}
+
+
+def test_invoke_titan(runtime: Any) -> None:
+    body = _invoke(runtime, TITAN, TITAN_BODY)
+    assert body == {"inputTextTokenCount": 2, "results": [
+        {"tokenCount": 5, "outputText": "Emulated reply to: Hi Titan", "completionReason": "FINISH"}]}
+
+
+def test_invoke_titan_stream(runtime: Any) -> None:
+    chunks = _invoke_stream(runtime, TITAN, TITAN_BODY)
+    assert len(chunks) == 5
+    assert "".join(c["outputText"] for c in chunks) == "Emulated reply to: Hi Titan"
+    assert chunks[0]["inputTextTokenCount"] == 2
+    assert chunks[0]["completionReason"] is None
+    assert chunks[-1]["completionReason"] == "FINISH"
+    assert chunks[-1]["totalOutputTextTokenCount"] == 5
+    assert set(chunks[0]) >= {"outputText", "index", "totalOutputTextTokenCount",
+                              "completionReason", "inputTextTokenCount"}
+
+
+def test_invoke_llama_and_stream(runtime: Any) -> None:
+    body = {"prompt": "Hi Llama", "max_gen_len": 2}
+    assert _invoke(runtime, LLAMA, body) == {"generation": "Emulated reply", "prompt_token_count": 2,
+                                              "generation_token_count": 2, "stop_reason": "length"}
+    chunks = _invoke_stream(runtime, LLAMA, body)
+    assert "".join(c["generation"] for c in chunks) == "Emulated reply"
+
+
+def test_invoke_titan_embeddings_are_deterministic(runtime: Any) -> None:
+    first = _invoke(runtime, "amazon.titan-embed-text-v2:0", {"inputText": "cat", "dimensions": 256})
+    again = _invoke(runtime, "amazon.titan-embed-text-v2:0", {"inputText": "cat", "dimensions": 256})
+    assert len(first["embedding"]) == 256
+    assert first["embedding"] == again["embedding"]
+    assert abs(sum(v * v for v in first["embedding"]) - 1) < 1e-3
+
+
+def test_provider_is_detected_from_body_for_unknown_model_ids(runtime: Any) -> None:
+    body = _invoke(runtime, "arn:aws:bedrock:us-east-1:123456789012:custom-model/x", TITAN_BODY)
+    assert "results" in body
+
+
+@pytest.mark.parametrize(("model", "body", "fragment"), [
+    (HAIKU, {"messages": [], "max_tokens": 5}, "[anthropic_version]"),
+    (NOVA, {"inferenceConfig": {}}, "[messages]"),
+    ("some.unknown-model", {"foo": 1}, "Malformed input request"),
+])
+def test_invoke_malformed_body_is_validation_error(runtime: Any, model: str,
+                                                   body: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ClientError) as info:
+        runtime.invoke_model(modelId=model, body=json.dumps(body))
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert fragment in info.value.response["Error"]["Message"]
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_invoke_non_json_body_is_validation_error(runtime: Any, emu: BedrockEmulator) -> None:
+    with pytest.raises(ClientError) as info:
+        runtime.invoke_model(modelId=HAIKU, body=b"{not json")
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert emu.requests[-1].body == "{not json"
+
+
+# -- CountTokens ----------------------------------------------------------------------------
+
+
+def test_count_tokens_for_converse_and_invoke_inputs(runtime: Any) -> None:
+    converse = runtime.count_tokens(modelId=HAIKU, input={"converse": {
+        "messages": _user("one two three"), "system": [{"text": "four"}]}})
+    invoke = runtime.count_tokens(modelId=HAIKU, input={"invokeModel": {
+        "body": json.dumps(ANTHROPIC_BODY).encode()}})
+    assert converse["inputTokens"] == 4
+    assert invoke["inputTokens"] == 2
+
+
+# -- model ids: ARNs and inference profiles -------------------------------------------------
+
+
+def test_application_profile_arn_is_decoded_and_matched(runtime: Any, emu: BedrockEmulator) -> None:
+    arn = emu.add_inference_profile("app-123", f"us.{HAIKU}")
+    emu.reply("via profile", model=HAIKU)
+
+    response = runtime.converse(modelId=arn, messages=_user("q"))
+
+    assert response["output"]["message"]["content"][0]["text"] == "via profile"
+    record = emu.requests[-1]
+    assert record.model_id == arn
+    assert quote(arn, safe="") in record.path  # the wire form was percent-encoded
+
+
+def test_application_profile_arn_works_with_invoke_model(runtime: Any, emu: BedrockEmulator) -> None:
+    arn = emu.add_inference_profile(
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc", NOVA)
+    assert "output" in _invoke(runtime, arn, NOVA_BODY)
+
+
+def test_strict_models_enforces_profiles_like_bedrock() -> None:
+    with BedrockEmulator(strict_models=True) as emu:
+        runtime = emu.client("bedrock-runtime", config=ONE_TRY)
+        sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+        for bad, fragment in [(sonnet, "on-demand throughput isn't supported"),
+                              (f"eu.{sonnet}", "model identifier is invalid"),
+                              ("anthropic.claude-nonexistent", "model identifier is invalid")]:
+            with pytest.raises(ClientError) as info:
+                runtime.converse(modelId=bad, messages=_user("q"))
+            assert info.value.response["Error"]["Code"] == "ValidationException"
+            assert fragment in info.value.response["Error"]["Message"]
+        for good in (f"us.{sonnet}", f"global.{sonnet}", HAIKU):
+            runtime.converse(modelId=good, messages=_user("q"))
