@@ -36,7 +36,8 @@ def _identity(manager: BedrockClientManager) -> str:
     identity = manager.validate()
     if identity is None:
         return "skipped: API-key mode has no IAM identity"
-    return f"{identity.arn} (account {identity.account})"
+    key = manager.auth_info()["access_key_id"]
+    return f"{identity.arn} (account {identity.account}, key {key})"
 
 
 def _model_access(manager: BedrockClientManager, model_id: str) -> str:
@@ -72,10 +73,7 @@ def run_checks(
     checks.append(
         _step(
             "credentials",
-            lambda: (
-                f"source={manager.credential_source}, key="
-                f"{manager.auth_info()['access_key_id'] or '-'}"
-            ),
+            lambda: f"source={manager.credential_source}",
         )
     )
     if not checks[-1].ok:

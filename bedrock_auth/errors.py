@@ -267,11 +267,24 @@ def _partial(exc: BaseException, ctx: ErrorContext) -> ConfigurationError:
         present = [v for v in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if v != var]
         where = {name: ctx.partial_env.get(name, "the shell environment") for name in present}
         origin = "; ".join(f"{name} is set (from {src})" for name, src in where.items())
-        origin = f" {origin}, but {var} is empty or missing."
+        origin = f" {origin}, but {var} is empty or missing"
+        if var in ctx.partial_env:
+            origin += f": it is set to an empty value in {ctx.partial_env[var]}"
+        origin += "."
     return ConfigurationError(
         f"Partial credentials from {provider}: {var} is missing.{origin}\n"
         f"Fix: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or remove both "
         f"(empty lines in .env are fine) to use the rest of the credential chain."
+    )
+
+
+def _retrieval(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundError:
+    provider = getattr(exc, "kwargs", {}).get("provider", "a credential provider")
+    return CredentialsNotFoundError(
+        f"Credentials could not be retrieved from {provider}: {redact(str(exc))}\n"
+        "Fix: for container credentials check AWS_CONTAINER_CREDENTIALS_FULL_URI / "
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE); "
+        "for credential_process run the command by hand; for a role check its trust policy."
     )
 
 
@@ -362,6 +375,7 @@ _BY_CLASS_NAME = {
     "TokenRetrievalError": _sso_error,
     "SSOError": _sso_error,
     "PartialCredentialsError": _partial,
+    "CredentialRetrievalError": _retrieval,
     "EndpointConnectionError": _unreachable,
     "ConnectTimeoutError": _unreachable,
     "ConnectionClosedError": _unreachable,

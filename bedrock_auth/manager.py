@@ -144,6 +144,7 @@ class BedrockClientManager:
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
         self._identity: CallerIdentity | None = None
+        self._masked_key_id: str | None = None
         self._client_config = Config(
             retries={
                 "mode": self._settings.retry_mode,
@@ -216,6 +217,7 @@ class BedrockClientManager:
             with _identity_lock:
                 _identities[key] = identity
         self._identity = identity
+        self._masked_key_id = mask_key_id(frozen.access_key)
         logger.debug("validated %s credentials for %s", self.credential_source, identity.arn)
         return identity
 
@@ -266,20 +268,18 @@ class BedrockClientManager:
 
     def auth_info(self) -> dict[str, Any]:
         """What this manager uses, safe to print or log: never a secret."""
-        creds = self._credentials() if self._settings.mode != "api_key" else None
-        key_id = (
-            getattr(creds, "access_key", None)
-            if creds is not None and not getattr(creds, "refresh_needed", lambda: False)()
-            else None
-        )
+        try:
+            source: str | None = self.credential_source
+        except BedrockAuthError:
+            source = None
         identity = self._identity
         return {
-            "source": self.credential_source,
+            "source": source,
             "mode": self.mode,
             "region": self.region,
             "region_source": self._settings.region_source,
             "profile": self._settings.profile,
-            "access_key_id": mask_key_id(key_id),
+            "access_key_id": self._masked_key_id,
             "account": identity.account if identity else None,
             "arn": identity.arn if identity else None,
             "endpoint_url": endpoint_for(self._config.endpoint_url, "bedrock-runtime"),

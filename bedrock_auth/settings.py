@@ -130,7 +130,7 @@ class Settings:
     external_id: str | None
     role_session_name: str | None
     web_identity_token_file: str | None
-    api_key: str | None
+    api_key: str | None = field(repr=False)
     bearer_env_present: bool
     max_retries: int
     retry_mode: str

@@ -11,12 +11,6 @@ import pytest
 from bedrock_auth import manager as manager_module
 from bedrock_auth import settings as settings_module
 
-# Planted in tests that check nothing secret leaks; shaped like the real thing.
-SECRET_KEY = "zQ8rT4vW1xY7uI0oP3aS6dF9gH2jK5lZ8xC1vB4n"
-SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN" + "Zm9vYmFy" * 20
-API_KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLXNlY3JldC1rZXk="
-ACCESS_KEY = "AKIAPLANTEDKEY000001"
-
 
 @pytest.fixture(autouse=True)
 def clean_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:

@@ -17,7 +17,7 @@ HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 NOVA = "amazon.nova-lite-v1:0"
 TITAN = "amazon.titan-text-express-v1"
 LLAMA = "meta.llama3-1-8b-instruct-v1:0"
-ONE_TRY = Config(retries={"mode": "standard", "max_attempts": 1})
+ONE_TRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
 def _user(text: str) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from bedrock_auth.testing import BedrockEmulator
 
-ONE_TRY = Config(retries={"mode": "standard", "max_attempts": 1})
+ONE_TRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 ROLE = "arn:aws:iam::210987654321:role/team/BedrockRole"
 
