@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,12 +30,6 @@ ONE_TRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 FAKE_SIGV4 = ("AWS4-HMAC-SHA256 Credential=AKIAEMULATOR00000000/20250101/us-west-2/bedrock/"
               "aws4_request, SignedHeaders=host;x-amz-date, Signature=0123456789abcdef")
 API_KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLXRva2Vu"  # shaped like a Bedrock API key; fake
-
-
-@pytest.fixture(autouse=True)
-def clean_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_BEARER_TOKEN_BEDROCK", "AWS_PROFILE", "AWS_CA_BUNDLE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -347,12 +342,16 @@ def test_manager_is_wired_without_touching_environ() -> None:
 
 def test_manager_validates_identity_against_the_emulator() -> None:
     pytest.importorskip("bedrock_auth.manager")
+    # A key no other test uses: the manager caches identities per credential per process.
+    key = f"AKIAEMULATOR{uuid.uuid4().int % 10**8:08d}"
     with BedrockEmulator() as emu:
-        manager = emu.manager(validate=True)
+        emu.set_identity(key, "arn:aws:iam::444455556666:user/ci")
+        manager = emu.manager(validate=True, access_key_id=key, secret_access_key="fake")
         identity = manager.identity
         assert identity is not None
-        assert identity.account == emu.account_id
-        assert emu.requests[0].operation == "GetCallerIdentity"
+        assert (identity.account, identity.arn) == ("444455556666",
+                                                    "arn:aws:iam::444455556666:user/ci")
+        assert [r.operation for r in emu.requests] == ["GetCallerIdentity"]
 
 
 def test_manager_with_api_key_over_tls() -> None:

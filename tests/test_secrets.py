@@ -136,7 +136,7 @@ def test_no_secret_in_errors_reprs_or_logs(
         api_key=API_KEY, endpoint_url=emu.endpoint_url, region="us-east-1"
     )
     assert_clean(repr(api_manager), api_manager.auth_info())
-    config = AuthConfig(secret_access_key=SECRET_KEY, session_token=SESSION_TOKEN, api_key=API_KEY)
+    config = AuthConfig(external_id=SECRET_KEY, session_token=SESSION_TOKEN, api_key=API_KEY)
     assert_clean(repr(config), repr(resolve_settings(config, environ={})))
     records = [r for r in caplog.records if r.name.startswith("bedrock_auth")]
     assert records, "the library logged nothing at DEBUG: the scan would prove nothing"
