@@ -127,7 +127,7 @@ class Settings:
     region_source: str
     profile: str | None
     role_arn: str | None
-    external_id: str | None
+    external_id: str | None = field(repr=False)
     role_session_name: str | None
     web_identity_token_file: str | None
     api_key: str | None = field(repr=False)
