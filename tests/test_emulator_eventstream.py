@@ -9,7 +9,12 @@ import zlib
 import pytest
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
 
-from bedrock_auth.testing.eventstream import encode_message, event_frame, exception_frame
+from bedrock_auth.testing.eventstream import (
+    HeaderValue,
+    encode_message,
+    event_frame,
+    exception_frame,
+)
 
 
 def _decode(data: bytes) -> list[tuple[dict[str, object], bytes]]:
@@ -37,7 +42,8 @@ def test_exception_frame_carries_exception_type_and_message() -> None:
 
 
 def test_all_header_value_types_decode() -> None:
-    headers = {"t": True, "f": False, "small": 7, "big": 2**40, "neg": -3, "s": "é", "b": b"\x00\x01"}
+    headers: dict[str, HeaderValue] = {"t": True, "f": False, "small": 7, "big": 2**40,
+                                       "neg": -3, "s": "é", "b": b"\x00\x01"}
 
     [(decoded, payload)] = _decode(encode_message(headers, b"payload"))
 

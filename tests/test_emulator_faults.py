@@ -15,7 +15,6 @@ from botocore.exceptions import (
     ConnectionClosedError,
     EventStreamError,
     ReadTimeoutError,
-    ResponseStreamingError,
 )
 from botocore.retries.standard import ExponentialBackoff
 
@@ -165,7 +164,8 @@ def test_converse_stream_fails_after_n_events(emu: BedrockEmulator) -> None:
             received.append(event)
 
     assert info.value.response["Error"]["Code"] == "throttlingException"
-    assert info.value.response["Error"]["Message"] == "Too many requests, please wait before trying again."
+    assert info.value.response["Error"]["Message"] == (
+        "Too many requests, please wait before trying again.")
     assert [next(iter(e)) for e in received] == ["messageStart", "contentBlockDelta",
                                                  "contentBlockDelta"]
     assert _attempts(emu, "ConverseStream") == 1  # a broken stream is not retried by botocore
@@ -195,7 +195,7 @@ def test_stream_faults_do_not_affect_unary_calls(emu: BedrockEmulator) -> None:
 def test_dropped_connection_mid_stream(emu: BedrockEmulator) -> None:
     emu.fail(None, after_chunks=2, drop_connection=True)
     stream = _runtime(emu, attempts=1).converse_stream(modelId=HAIKU, messages=MESSAGES)
-    with pytest.raises((urllib3.exceptions.ProtocolError, ResponseStreamingError)):
+    with pytest.raises(urllib3.exceptions.ProtocolError):
         list(stream["stream"])
 
 
@@ -248,3 +248,15 @@ def test_dropped_connection_once_is_retried(emu: BedrockEmulator) -> None:
     emu.fail(None, drop_connection=True)
     response = _runtime(emu, attempts=2).converse(modelId=HAIKU, messages=MESSAGES)
     assert response["ResponseMetadata"]["RetryAttempts"] == 1
+
+
+def test_stream_that_stalls_mid_way_hits_the_read_timeout(emu: BedrockEmulator) -> None:
+    emu.fail(None, after_chunks=2, delay=2)
+    stream = _runtime(emu, attempts=1, read_timeout=0.3).converse_stream(modelId=HAIKU,
+                                                                         messages=MESSAGES)
+    events = iter(stream["stream"])
+    assert "messageStart" in next(events)
+    assert "contentBlockDelta" in next(events)
+    # botocore does not wrap errors raised while iterating a stream: urllib3's surface as is.
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        next(events)

@@ -239,7 +239,8 @@ TITAN_BODY = {"inputText": "Hi Titan", "textGenerationConfig": {"maxTokenCount":
 def test_invoke_titan(runtime: Any) -> None:
     body = _invoke(runtime, TITAN, TITAN_BODY)
     assert body == {"inputTextTokenCount": 2, "results": [
-        {"tokenCount": 5, "outputText": "Emulated reply to: Hi Titan", "completionReason": "FINISH"}]}
+        {"tokenCount": 5, "outputText": "Emulated reply to: Hi Titan",
+         "completionReason": "FINISH"}]}
 
 
 def test_invoke_titan_stream(runtime: Any) -> None:
@@ -256,15 +257,17 @@ def test_invoke_titan_stream(runtime: Any) -> None:
 
 def test_invoke_llama_and_stream(runtime: Any) -> None:
     body = {"prompt": "Hi Llama", "max_gen_len": 2}
-    assert _invoke(runtime, LLAMA, body) == {"generation": "Emulated reply", "prompt_token_count": 2,
-                                              "generation_token_count": 2, "stop_reason": "length"}
+    assert _invoke(runtime, LLAMA, body) == {
+        "generation": "Emulated reply", "prompt_token_count": 2, "generation_token_count": 2,
+        "stop_reason": "length"}
     chunks = _invoke_stream(runtime, LLAMA, body)
     assert "".join(c["generation"] for c in chunks) == "Emulated reply"
 
 
 def test_invoke_titan_embeddings_are_deterministic(runtime: Any) -> None:
-    first = _invoke(runtime, "amazon.titan-embed-text-v2:0", {"inputText": "cat", "dimensions": 256})
-    again = _invoke(runtime, "amazon.titan-embed-text-v2:0", {"inputText": "cat", "dimensions": 256})
+    body = {"inputText": "cat", "dimensions": 256}
+    first = _invoke(runtime, "amazon.titan-embed-text-v2:0", body)
+    again = _invoke(runtime, "amazon.titan-embed-text-v2:0", body)
     assert len(first["embedding"]) == 256
     assert first["embedding"] == again["embedding"]
     assert abs(sum(v * v for v in first["embedding"]) - 1) < 1e-3
@@ -323,7 +326,8 @@ def test_application_profile_arn_is_decoded_and_matched(runtime: Any, emu: Bedro
     assert quote(arn, safe="") in record.path  # the wire form was percent-encoded
 
 
-def test_application_profile_arn_works_with_invoke_model(runtime: Any, emu: BedrockEmulator) -> None:
+def test_application_profile_arn_works_with_invoke_model(runtime: Any,
+                                                         emu: BedrockEmulator) -> None:
     arn = emu.add_inference_profile(
         "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc", NOVA)
     assert "output" in _invoke(runtime, arn, NOVA_BODY)

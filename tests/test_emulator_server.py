@@ -117,7 +117,8 @@ def test_bearer_is_accepted_for_runtime_over_http_but_not_for_agents(emu: Bedroc
 
 
 def test_unknown_path_then_server_still_serves(emu: BedrockEmulator) -> None:
-    status, headers, body = _raw(emu, "GET", "/no/such/thing", headers={"Authorization": FAKE_SIGV4})
+    status, headers, body = _raw(emu, "GET", "/no/such/thing",
+                                 headers={"Authorization": FAKE_SIGV4})
     assert status == 404
     assert headers["x-amzn-errortype"].startswith("UnknownOperationException")
     assert "message" in json.loads(body)
@@ -371,3 +372,27 @@ def test_import_isolation() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     code = "import sys, bedrock_auth\nassert 'bedrock_auth.testing' not in sys.modules\n"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_concurrent_calls_each_get_one_scripted_reply(emu: BedrockEmulator) -> None:
+    replies = {f"reply {i}" for i in range(16)}
+    for text in sorted(replies):
+        emu.reply(text)
+    runtime = emu.client("bedrock-runtime", config=Config(max_pool_connections=16,
+                                                          retries={"total_max_attempts": 1}))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        out = runtime.converse(modelId=HAIKU, messages=MESSAGES)
+        with lock:
+            results.append(out["output"]["message"]["content"][0]["text"])
+
+    workers = [threading.Thread(target=call) for _ in range(16)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=10)
+
+    assert sorted(results) == sorted(replies)
+    assert len(emu.requests) == 16

@@ -17,18 +17,28 @@ logger = logging.getLogger("bedrock_auth.testing")
 ON_DEMAND = "ON_DEMAND"
 INFERENCE_PROFILE = "INFERENCE_PROFILE"
 
-#: Regions each system-defined (cross-region) inference profile prefix routes to.
+#: Source regions of each system-defined (cross-region) profile prefix, for models whose
+#: catalog entry does not list its own.
 GEO_REGIONS: dict[str, tuple[str, ...]] = {
     "us": ("us-east-1", "us-east-2", "us-west-2"),
     "eu": ("eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1"),
     "apac": ("ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "ap-south-1"),
 }
-GEO_NAMES = {"us": "US", "eu": "EU", "apac": "APAC", "global": "Global"}
+#: Every prefix AWS puts in front of a model id to name a system-defined profile.
+PROFILE_PREFIXES = frozenset({"us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"})
+GEO_NAMES = {"us": "US", "us-gov": "US-GOV", "eu": "EU", "apac": "APAC", "jp": "JP", "au": "AU",
+             "ca": "CA", "global": "Global"}
+
+Geographies = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
 class FoundationModel:
-    """One foundation model as ListFoundationModels describes it."""
+    """One foundation model as ListFoundationModels describes it.
+
+    ``geographies`` ((prefix, source regions), ...) and ``on_demand_regions`` come from the
+    library catalog when it has them; None means "use the generic per-geography rules".
+    """
 
     model_id: str
     name: str
@@ -36,11 +46,38 @@ class FoundationModel:
     inference_types: tuple[str, ...] = (ON_DEMAND,)
     output_modality: str = "TEXT"
     global_profile: bool = False
+    geographies: Geographies | None = None
+    on_demand_regions: tuple[str, ...] | None = None
 
     @property
     def requires_profile(self) -> bool:
-        """True when Bedrock refuses the bare id and wants an inference profile."""
+        """True when Bedrock refuses the bare id everywhere and wants an inference profile."""
         return ON_DEMAND not in self.inference_types
+
+    def on_demand_in(self, region: str) -> bool:
+        """Is the bare id accepted on demand in ``region``?"""
+        if self.on_demand_regions is not None:
+            return region in self.on_demand_regions
+        return not self.requires_profile
+
+    def profile_prefixes(self, region: str) -> list[str]:
+        """The system-profile prefixes callable from ``region`` (``us``, ``global``, ...)."""
+        if self.geographies is not None:
+            return [prefix for prefix, sources in self.geographies if region in sources]
+        if INFERENCE_PROFILE not in self.inference_types:
+            return []
+        geo = region_geo(region)
+        return [g for g in (geo, "global" if self.global_profile else None) if g]
+
+    def profile_regions(self, prefix: str) -> tuple[str, ...]:
+        """Regions a ``prefix.model`` profile routes to (its models' ARNs)."""
+        if self.geographies is not None:
+            for name, sources in self.geographies:
+                if name == prefix:
+                    return sources
+        if prefix == "global":
+            return tuple(r for regions in GEO_REGIONS.values() for r in regions)
+        return GEO_REGIONS.get(prefix, ())
 
 
 _BOTH = (ON_DEMAND, INFERENCE_PROFILE)
@@ -88,7 +125,7 @@ def region_geo(region: str) -> str | None:
 def strip_profile_prefix(model_id: str) -> str:
     """``us.anthropic.x`` -> ``anthropic.x``; ids without a geo prefix are returned unchanged."""
     head, _, rest = model_id.partition(".")
-    if rest and (head in GEO_REGIONS or head == "global"):
+    if rest and head in PROFILE_PREFIXES:
         return rest
     return model_id
 
@@ -120,6 +157,13 @@ def _field(entry: Any, *names: str) -> Any:
     return None
 
 
+def _geographies(entry: Any) -> Geographies | None:
+    raw = _field(entry, "geographies")
+    if not isinstance(raw, Mapping):
+        return None
+    return tuple((str(k), tuple(str(r) for r in v)) for k, v in raw.items())
+
+
 def _entry_to_model(key: str | None, entry: Any) -> FoundationModel | None:
     model_id = _field(entry, "model_id", "modelId", "base_model_id", "id")
     if not isinstance(model_id, str):
@@ -129,10 +173,18 @@ def _entry_to_model(key: str | None, entry: Any) -> FoundationModel | None:
     model_id = strip_profile_prefix(model_id)
     vendor = model_id.split(".", 1)[0]
     provider = str(_field(entry, "provider_name", "provider") or vendor)
-    name = str(_field(entry, "name", "model_name", "display_name") or model_id)
-    needs_profile = _field(entry, "requires_profile", "requires_inference_profile")
-    types = (INFERENCE_PROFILE,) if needs_profile else (ON_DEMAND, INFERENCE_PROFILE)
-    return FoundationModel(model_id, name, _PROVIDERS.get(provider.lower(), provider), types)
+    name = str(_field(entry, "display_name", "name", "model_name") or model_id)
+    needs_profile = bool(_field(entry, "requires_profile", "requires_inference_profile"))
+    geographies = _geographies(entry)
+    on_demand = _field(entry, "on_demand_regions")
+    types = tuple(t for t, wanted in ((ON_DEMAND, not needs_profile),
+                                      (INFERENCE_PROFILE, geographies is None or geographies))
+                  if wanted)
+    return FoundationModel(
+        model_id, name, _PROVIDERS.get(provider.lower(), provider), types,
+        geographies=geographies,
+        on_demand_regions=tuple(on_demand) if isinstance(on_demand, (tuple, list)) else None,
+    )
 
 
 def _iter_entries(catalog: Any) -> Iterable[tuple[str | None, Any]]:
@@ -170,8 +222,7 @@ def _models_from_library() -> list[FoundationModel]:
 
 
 def load_models() -> dict[str, FoundationModel]:
-    """Built-in models, overlaid with the library catalog when there is one."""
+    """Built-in models, overridden and extended by the library catalog when there is one."""
     table = {m.model_id: m for m in _BUILTIN}
-    for model in _models_from_library():
-        table.setdefault(model.model_id, model)
+    table.update((m.model_id, m) for m in _models_from_library())
     return table

@@ -117,8 +117,15 @@ def _recorded_body(service: str | None, form: dict[str, str], parsed: Any, ok: b
     return raw.decode("utf-8", "replace")
 
 
-def _region(auth: AuthInfo, state: EmulatorState) -> str:
-    return auth.region or state.region
+def _call_key(state: EmulatorState, found: Route | None, auth: AuthInfo) -> CallKey:
+    if found is None:
+        return CallKey(None, None, auth.region or state.region)
+    model_id = found.model_id
+    resolved = None
+    if model_id and found.service != AGENT_RUNTIME:  # an agent id is not a model id
+        resolved = state.registry.resolve(model_id)
+    return CallKey(found.service, found.operation, auth.region or state.region, model_id,
+                   resolved, found.operation in STREAMING_OPERATIONS)
 
 
 def _auth_error(state: EmulatorState, found: Route, auth: AuthInfo) -> ApiError | None:
@@ -183,7 +190,7 @@ def _apply_fault(state: EmulatorState, service: str | None, fault: Fault) -> Out
     return Outcome(error_for(service, fault.code, fault.message, fault.status))
 
 
-def _handle(state: EmulatorState, call: Call, parsed_ok: bool) -> Response:
+def _handle(call: Call, parsed_ok: bool) -> Response:
     service = call.route.service
     try:
         if not parsed_ok:
@@ -209,10 +216,7 @@ def process(state: EmulatorState, request: Request) -> Outcome:
     auth = read_auth(request.headers, request.raw_query)
     service = found.service if found else None
     parsed, parsed_ok = (form, True) if service == STS else _parse_json(request.body)
-    model_id = found.model_id if found else None
-    resolved = state.registry.resolve(model_id) if model_id and service != AGENT_RUNTIME else None
-    key = CallKey(service, found.operation if found else None, _region(auth, state), model_id,
-                  resolved, bool(found and found.operation in STREAMING_OPERATIONS))
+    key = _call_key(state, found, auth)
     record = _record(state, request, found, auth, key,
                      _recorded_body(service, form, parsed, parsed_ok, request.body))
     if found is None:
@@ -228,9 +232,9 @@ def process(state: EmulatorState, request: Request) -> Outcome:
         early = _apply_fault(state, service, fault)
         if early is not None:
             return _finish(record, early)
-    call = Call(state, found, key.region, auth, request.headers, query, parsed, key,
+    call = Call(state, found, key.region, auth, record.headers, query, parsed, key,
                 request.started)
-    response = _handle(state, call, parsed_ok)
+    response = _handle(call, parsed_ok)
     if response.frames is None:
         stream_fault = None  # the call failed before streaming; nothing to interrupt
     return _finish(record, Outcome(response, stream_fault))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from .catalog import GEO_NAMES, GEO_REGIONS, FoundationModel, region_geo, strip_profile_prefix
+from .catalog import GEO_NAMES, FoundationModel, strip_profile_prefix
 
 SYSTEM_DEFINED = "SYSTEM_DEFINED"
 APPLICATION = "APPLICATION"
@@ -45,16 +45,6 @@ def parse_arn(arn: str) -> tuple[str, str, str] | None:
     if len(parts) != 6 or parts[0] != "arn" or parts[2] != "bedrock":
         return None
     return parts[3], parts[4], parts[5]
-
-
-def _model_regions(model_id: str, region: str) -> tuple[str, ...]:
-    """Regions a (possibly geo-prefixed) id routes to, seen from ``region``."""
-    head = model_id.split(".", 1)[0]
-    if head in GEO_REGIONS:
-        return GEO_REGIONS[head]
-    if head == "global":
-        return tuple(r for regions in GEO_REGIONS.values() for r in regions)
-    return (region,)
 
 
 class ModelRegistry:
@@ -104,9 +94,17 @@ class ModelRegistry:
     def _app_arn(self, app: _AppProfile) -> str:
         return f"arn:aws:bedrock:{app.region}:{self._account_id}:{_APP_PROFILE}{app.profile_id}"
 
+    def _routes(self, model_id: str, region: str) -> tuple[str, ...]:
+        """Regions a (possibly geo-prefixed) id sends requests to, seen from ``region``."""
+        base = strip_profile_prefix(model_id)
+        model = self.find_model(base)
+        if base == model_id or model is None:
+            return (region,)
+        return model.profile_regions(model_id.split(".", 1)[0]) or (region,)
+
     def _app_profile(self, app: _AppProfile) -> InferenceProfile:
         base = strip_profile_prefix(app.model_id)
-        regions = _model_regions(app.model_id, app.region)
+        regions = self._routes(app.model_id, app.region)
         arns = tuple(foundation_model_arn(r, base) for r in regions)
         return InferenceProfile(app.profile_id, self._app_arn(app), app.name, APPLICATION, arns)
 
@@ -124,11 +122,11 @@ class ModelRegistry:
 
     def _system_profile(self, geo: str, model: FoundationModel, region: str) -> InferenceProfile:
         profile_id = f"{geo}.{model.model_id}"
-        regions = _model_regions(profile_id, region)
+        regions = model.profile_regions(geo) or (region,)
         return InferenceProfile(
             profile_id,
             f"arn:aws:bedrock:{region}:{self._account_id}:{_SYS_PROFILE}{profile_id}",
-            f"{GEO_NAMES[geo]} {model.name}",
+            f"{GEO_NAMES.get(geo, geo.upper())} {model.name}",
             SYSTEM_DEFINED,
             tuple(foundation_model_arn(r, model.model_id) for r in regions),
             f"Routes requests to {model.name} in {', '.join(regions)}.",
@@ -136,16 +134,9 @@ class ModelRegistry:
 
     def system_profiles(self, region: str) -> list[InferenceProfile]:
         """The cross-region profiles callable from ``region``."""
-        geo = region_geo(region)
-        out: list[InferenceProfile] = []
-        for model in self.foundation_models():
-            if "INFERENCE_PROFILE" not in model.inference_types:
-                continue
-            if geo is not None:
-                out.append(self._system_profile(geo, model, region))
-            if model.global_profile:
-                out.append(self._system_profile("global", model, region))
-        return out
+        return [self._system_profile(prefix, model, region)
+                for model in self.foundation_models()
+                for prefix in model.profile_prefixes(region)]
 
     def application_profiles(self, region: str) -> list[InferenceProfile]:
         """Application profiles registered in ``region``."""
@@ -190,7 +181,7 @@ class ModelRegistry:
         parsed = parse_arn(model_id)
         via_profile = model_id != base if parsed is None else not parsed[2].startswith(_FOUNDATION)
         if not via_profile:
-            if not model.requires_profile:
+            if model.on_demand_in(region):
                 return None
             return (f"Invocation of model ID {base} with on-demand throughput isn't supported. "
                     "Retry your request with the ID or ARN of an inference profile that "

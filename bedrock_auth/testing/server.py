@@ -101,6 +101,10 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # Not the request line: a presigned URL carries its signature in the query string.
+        logger.debug("%s %s -> %s", self.command, urlsplit(self.path).path, code)
+
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - " + format, self.address_string(), *args)
 

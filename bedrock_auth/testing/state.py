@@ -32,7 +32,7 @@ class EmulatorState:
 
 @dataclass
 class Call:
-    """One routed, authenticated request as a handler sees it."""
+    """One routed, authenticated request as a handler sees it (headers lower-cased, masked)."""
 
     state: EmulatorState
     route: Route

@@ -80,13 +80,18 @@ def _jwt_claims(token: str) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
+def _audience(claim: Any) -> str:
+    if isinstance(claim, list) and claim:
+        return str(claim[0])
+    return claim if isinstance(claim, str) else "sts.amazonaws.com"
+
+
 def assume_role_with_web_identity(call: Call) -> Response:
     """Like AssumeRole, authorised by the (unverified) web identity token instead of a key."""
     claims = _jwt_claims(_required(call.body, "WebIdentityToken"))
     creds = _issue(call)
-    audience = claims.get("aud", "sts.amazonaws.com")
     extra = (xml_text("SubjectFromWebIdentityToken", str(claims.get("sub", "emulator-subject")))
-             + xml_text("Audience", audience if isinstance(audience, str) else str(audience[0]))
+             + xml_text("Audience", _audience(claims.get("aud")))
              + xml_text("Provider", str(claims.get("iss", "emulator"))))
     return sts_response("AssumeRoleWithWebIdentity", _credentials_xml(creds) + extra)
 
