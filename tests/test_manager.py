@@ -215,3 +215,26 @@ def test_validate_false_defers_sts(emu: BedrockEmulator) -> None:
     manager = emu.manager(validate=False)
     assert manager.identity is None and not emu.requests
     assert manager.validate() is not None and manager.identity is not None
+
+
+def test_assume_role_with_mfa_external_id_and_default_session_name(emu: BedrockEmulator) -> None:
+    codes: list[str] = []
+
+    def mfa() -> str:
+        codes.append("123456")
+        return "123456"
+
+    role = "arn:aws:iam::210987654321:role/bedrock-user"
+    manager = emu.manager(role_arn=role, external_id="ext-1", duration_seconds=3600,
+                          mfa_serial="arn:aws:iam::123456789012:mfa/alice", mfa_token_provider=mfa)
+    assert manager.credential_source == "assume-role"
+    assert manager.identity is not None and ":assumed-role/bedrock-user/bedrock-auth-" in (
+        manager.identity.arn)
+    assume = operations(emu, "AssumeRole")
+    assert len(assume) == 1 and codes == ["123456"]
+    form = assume[0].body
+    assert form["RoleArn"] == role and form["ExternalId"] == "ext-1"
+    assert form["TokenCode"] == "123456" and form["DurationSeconds"] == "3600"
+    assert form["RoleSessionName"].startswith("bedrock-auth-")
+    # The role's credentials sign everything after AssumeRole, not the base keys.
+    assert operations(emu, "GetCallerIdentity")[-1].access_key_id != emu.access_key_id
