@@ -25,8 +25,13 @@ def _context(model: Any, operation: str) -> ErrorContext:
     )
 
 
-class SharedChatBedrockConverse(ChatBedrockConverse):
-    """``ChatBedrockConverse`` whose failures arrive as :class:`~bedrock_auth.BedrockAuthError`."""
+class _TypedErrors:
+    """Mixin: failures of ``_generate``/``_stream`` arrive as our typed errors.
+
+    ``_operations`` names the (call, stream) operations for the message and IAM action.
+    """
+
+    _operations: tuple[str, str]
 
     def _generate(
         self,
@@ -36,9 +41,12 @@ class SharedChatBedrockConverse(ChatBedrockConverse):
         **kwargs: Any,
     ) -> ChatResult:
         try:
-            return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+            result: ChatResult = super()._generate(  # type: ignore[misc]
+                messages, stop=stop, run_manager=run_manager, **kwargs
+            )
         except Exception as exc:
-            raise translate_error(exc, _context(self, "Converse")) from exc
+            raise translate_error(exc, _context(self, self._operations[0])) from exc
+        return result
 
     def _stream(
         self,
@@ -48,41 +56,27 @@ class SharedChatBedrockConverse(ChatBedrockConverse):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         try:
-            yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+            yield from super()._stream(  # type: ignore[misc]
+                messages, stop=stop, run_manager=run_manager, **kwargs
+            )
         except Exception as exc:
-            raise translate_error(exc, _context(self, "ConverseStream")) from exc
+            raise translate_error(exc, _context(self, self._operations[1])) from exc
 
 
-class SharedChatBedrock(ChatBedrock):
+class SharedChatBedrockConverse(_TypedErrors, ChatBedrockConverse):
+    """``ChatBedrockConverse`` whose failures arrive as :class:`~bedrock_auth.BedrockAuthError`."""
+
+    _operations = ("Converse", "ConverseStream")
+
+
+class SharedChatBedrock(_TypedErrors, ChatBedrock):
     """Legacy ``ChatBedrock`` (InvokeModel API) on shared clients, with typed errors.
 
     Its converse path reuses both clients, where langchain-aws builds a new control-plane
     client on every call.
     """
 
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        try:
-            return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
-        except Exception as exc:
-            raise translate_error(exc, _context(self, "InvokeModel")) from exc
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        try:
-            yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
-        except Exception as exc:
-            raise translate_error(exc, _context(self, "InvokeModelWithResponseStream")) from exc
+    _operations = ("InvokeModel", "InvokeModelWithResponseStream")
 
     @property
     def _as_converse(self) -> ChatBedrockConverse:

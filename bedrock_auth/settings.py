@@ -242,6 +242,8 @@ def _validate_config(c: AuthConfig) -> None:
         )
     _check_range("max_retries", c.max_retries, 0, 50)
     _check_range("max_pool_connections", c.max_pool_connections, 1, 10000)
+    _check_range("connect_timeout", c.connect_timeout, 0.1, 3600)
+    _check_range("read_timeout", c.read_timeout, 0.1, 3600)
 
 
 def _infer_mode(
@@ -327,43 +329,18 @@ def resolve_settings(config: AuthConfig, environ: Mapping[str, str] | None = Non
         else None,
         "api_key": api_key,
     }
-    if resolved["role_arn"] != config.role_arn:
-        _validate_config(replace(config, role_arn=resolved["role_arn"]))
     mode = config.mode or _infer_mode(
         config, api_key, resolved["web_identity_token_file"], resolved["role_arn"]
     )
     _check_mode(mode, config, resolved, environ)
-
     retry_mode = _pick(config.retry_mode, environ, "BEDROCK_RETRY_MODE") or "standard"
     numbers = {
-        "max_retries": _coalesce(
-            config.max_retries,
-            _env_number(environ, "BEDROCK_MAX_RETRIES", int),
-            DEFAULT_MAX_RETRIES,
-        ),
-        "connect_timeout": _coalesce(
-            config.connect_timeout,
-            _env_number(environ, "BEDROCK_CONNECT_TIMEOUT", float),
-            DEFAULT_CONNECT_TIMEOUT,
-        ),
-        "read_timeout": _coalesce(
-            config.read_timeout,
-            _env_number(environ, "BEDROCK_READ_TIMEOUT", float),
-            DEFAULT_READ_TIMEOUT,
-        ),
-        "max_pool_connections": _coalesce(
-            config.max_pool_connections,
-            _env_number(environ, "BEDROCK_MAX_POOL_CONNECTIONS", int),
-            DEFAULT_MAX_POOL_CONNECTIONS,
-        ),
+        name: _coalesce(getattr(config, name), _env_number(environ, variable, kind), default)
+        for name, variable, kind, default in _NUMBERS
     }
+    # Values from the environment get the same checks as keyword arguments.
     _validate_config(
-        replace(
-            config,
-            retry_mode=retry_mode,
-            max_retries=numbers["max_retries"],
-            max_pool_connections=numbers["max_pool_connections"],
-        )
+        replace(config, role_arn=resolved["role_arn"], retry_mode=retry_mode, **numbers)
     )
     region, region_source = _resolve_region(config.region, environ)
     return Settings(
@@ -378,6 +355,15 @@ def resolve_settings(config: AuthConfig, environ: Mapping[str, str] | None = Non
         **resolved,
         **numbers,
     )
+
+
+# Numeric options: (option, environment variable, type, default).
+_NUMBERS: tuple[tuple[str, str, type[int] | type[float], float], ...] = (
+    ("max_retries", "BEDROCK_MAX_RETRIES", int, DEFAULT_MAX_RETRIES),
+    ("connect_timeout", "BEDROCK_CONNECT_TIMEOUT", float, DEFAULT_CONNECT_TIMEOUT),
+    ("read_timeout", "BEDROCK_READ_TIMEOUT", float, DEFAULT_READ_TIMEOUT),
+    ("max_pool_connections", "BEDROCK_MAX_POOL_CONNECTIONS", int, DEFAULT_MAX_POOL_CONNECTIONS),
+)
 
 
 def _coalesce(*values: Any) -> Any:

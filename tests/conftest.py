@@ -10,6 +10,7 @@ import pytest
 
 from bedrock_auth import manager as manager_module
 from bedrock_auth import settings as settings_module
+from bedrock_auth.testing import BedrockEmulator
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,13 @@ def clean_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[P
     monkeypatch.setattr(manager_module, "_bearer_warned", False)
     settings_module._dotenv_loaded.clear()
     yield work
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[BedrockEmulator]:
+    """One emulator per test module; tests clear it (``emu.clear()``) where order matters."""
+    with BedrockEmulator() as emulator:
+        yield emulator
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,18 +6,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from bedrock_auth.cli import main
 from bedrock_auth.testing import BedrockEmulator
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[BedrockEmulator]:
-    with BedrockEmulator() as emulator:
-        yield emulator
 
 
 def test_demo_runs_the_whole_path_as_a_module() -> None:

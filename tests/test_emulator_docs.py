@@ -29,10 +29,12 @@ def test_script_example(source: str) -> None:
     exec(compile(source, str(DOC), "exec"), {"__name__": "doc_example"})
 
 
-@pytest.mark.parametrize("source", TEST_MODULES,
-                         ids=[f"module{i}" for i in range(len(TEST_MODULES))])
-def test_pytest_example(source: str, pytester: pytest.Pytester,
-                        monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "source", TEST_MODULES, ids=[f"module{i}" for i in range(len(TEST_MODULES))]
+)
+def test_pytest_example(
+    source: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     name = re.match(r"# (test_\w+)\.py", source)
     assert name, "a pytest example must start with '# test_<name>.py'"
     pytester.makepyfile(**{name.group(1): source})

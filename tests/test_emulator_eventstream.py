@@ -28,8 +28,11 @@ def test_event_frame_round_trips_through_botocore_decoder() -> None:
 
     [(headers, payload)] = _decode(frame)
 
-    assert headers == {":event-type": "chunk", ":content-type": "application/json",
-                       ":message-type": "event"}
+    assert headers == {
+        ":event-type": "chunk",
+        ":content-type": "application/json",
+        ":message-type": "event",
+    }
     assert json.loads(payload) == {"bytes": "aGk="}
 
 
@@ -42,8 +45,15 @@ def test_exception_frame_carries_exception_type_and_message() -> None:
 
 
 def test_all_header_value_types_decode() -> None:
-    headers: dict[str, HeaderValue] = {"t": True, "f": False, "small": 7, "big": 2**40,
-                                       "neg": -3, "s": "é", "b": b"\x00\x01"}
+    headers: dict[str, HeaderValue] = {
+        "t": True,
+        "f": False,
+        "small": 7,
+        "big": 2**40,
+        "neg": -3,
+        "s": "é",
+        "b": b"\x00\x01",
+    }
 
     [(decoded, payload)] = _decode(encode_message(headers, b"payload"))
 
@@ -56,7 +66,7 @@ def test_frames_decode_when_split_across_reads() -> None:
     buffer = EventStreamBuffer()
     seen = []
     for i in range(0, len(data), 7):  # arbitrary chunking, as a socket might deliver it
-        buffer.add_data(data[i:i + 7])
+        buffer.add_data(data[i : i + 7])
         seen += [json.loads(m.payload)["n"] for m in buffer]
     assert seen == [0, 1, 2]
 

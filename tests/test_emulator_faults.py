@@ -36,8 +36,7 @@ def emu() -> Iterator[BedrockEmulator]:
         yield emulator
 
 
-def _runtime(emu: BedrockEmulator, attempts: int, region: str | None = None,
-             **config: Any) -> Any:
+def _runtime(emu: BedrockEmulator, attempts: int, region: str | None = None, **config: Any) -> Any:
     retries = Config(retries={"mode": "standard", "total_max_attempts": attempts}, **config)
     return emu.client("bedrock-runtime", region=region, config=retries)
 
@@ -46,19 +45,23 @@ def _attempts(emu: BedrockEmulator, operation: str = "Converse") -> int:
     return sum(1 for r in emu.requests if r.operation == operation)
 
 
-@pytest.mark.parametrize(("code", "status", "retried"), [
-    ("ThrottlingException", 429, True),
-    ("ServiceUnavailableException", 503, True),
-    ("InternalServerException", 500, True),
-    ("ModelNotReadyException", 429, True),   # modelled as retryable (not throttling)
-    ("AccessDeniedException", 403, False),
-    ("ValidationException", 400, False),
-    ("ResourceNotFoundException", 404, False),
-    ("ModelTimeoutException", 408, False),
-    ("ExpiredTokenException", 403, False),
-])
-def test_fault_codes_statuses_and_retry_policy(emu: BedrockEmulator, code: str, status: int,
-                                               retried: bool) -> None:
+@pytest.mark.parametrize(
+    ("code", "status", "retried"),
+    [
+        ("ThrottlingException", 429, True),
+        ("ServiceUnavailableException", 503, True),
+        ("InternalServerException", 500, True),
+        ("ModelNotReadyException", 429, True),  # modelled as retryable (not throttling)
+        ("AccessDeniedException", 403, False),
+        ("ValidationException", 400, False),
+        ("ResourceNotFoundException", 404, False),
+        ("ModelTimeoutException", 408, False),
+        ("ExpiredTokenException", 403, False),
+    ],
+)
+def test_fault_codes_statuses_and_retry_policy(
+    emu: BedrockEmulator, code: str, status: int, retried: bool
+) -> None:
     emu.fail(code, times=None)
 
     with pytest.raises(ClientError) as info:
@@ -85,10 +88,13 @@ def test_custom_status_and_message(emu: BedrockEmulator) -> None:
     emu.fail("ServiceQuotaExceededException", status=400, message="Too many tokens today")
     with pytest.raises(ClientError) as info:
         _runtime(emu, attempts=1).invoke_model(
-            modelId=HAIKU, body=json.dumps({"anthropic_version": "x", "max_tokens": 1,
-                                            "messages": MESSAGES}))
-    assert info.value.response["Error"] == {"Code": "ServiceQuotaExceededException",
-                                            "Message": "Too many tokens today"}
+            modelId=HAIKU,
+            body=json.dumps({"anthropic_version": "x", "max_tokens": 1, "messages": MESSAGES}),
+        )
+    assert info.value.response["Error"] == {
+        "Code": "ServiceQuotaExceededException",
+        "Message": "Too many tokens today",
+    }
 
 
 def test_region_scoped_fault_only_hits_that_region(emu: BedrockEmulator) -> None:
@@ -99,7 +105,10 @@ def test_region_scoped_fault_only_hits_that_region(emu: BedrockEmulator) -> None
     _runtime(emu, attempts=2, region="us-west-2").converse(modelId=HAIKU, messages=MESSAGES)
 
     assert [(r.region, r.status) for r in emu.requests] == [
-        ("us-east-1", 503), ("us-east-1", 503), ("us-west-2", 200)]
+        ("us-east-1", 503),
+        ("us-east-1", 503),
+        ("us-west-2", 200),
+    ]
 
 
 def test_operation_and_model_scoped_faults(emu: BedrockEmulator) -> None:
@@ -124,15 +133,19 @@ def test_faults_skip_sts_unless_aimed_at_it(emu: BedrockEmulator) -> None:
     emu.fail("AccessDenied", operation="AssumeRole", message="not authorized to assume")
     with pytest.raises(ClientError) as info:
         sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/r", RoleSessionName="session")
-    assert info.value.response["Error"] == {"Type": "Sender", "Code": "AccessDenied",
-                                            "Message": "not authorized to assume"}
+    assert info.value.response["Error"] == {
+        "Type": "Sender",
+        "Code": "AccessDenied",
+        "Message": "not authorized to assume",
+    }
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
 def test_service_scoped_fault_hits_control_plane(emu: BedrockEmulator) -> None:
     emu.fail("ThrottlingException", service="bedrock", times=None)
-    bedrock = emu.client("bedrock", config=Config(retries={"mode": "standard",
-                                                           "total_max_attempts": 2}))
+    bedrock = emu.client(
+        "bedrock", config=Config(retries={"mode": "standard", "total_max_attempts": 2})
+    )
     with pytest.raises(ClientError):
         bedrock.list_foundation_models()
     assert _attempts(emu, "ListFoundationModels") == 2
@@ -165,9 +178,13 @@ def test_converse_stream_fails_after_n_events(emu: BedrockEmulator) -> None:
 
     assert info.value.response["Error"]["Code"] == "throttlingException"
     assert info.value.response["Error"]["Message"] == (
-        "Too many requests, please wait before trying again.")
-    assert [next(iter(e)) for e in received] == ["messageStart", "contentBlockDelta",
-                                                 "contentBlockDelta"]
+        "Too many requests, please wait before trying again."
+    )
+    assert [next(iter(e)) for e in received] == [
+        "messageStart",
+        "contentBlockDelta",
+        "contentBlockDelta",
+    ]
     assert _attempts(emu, "ConverseStream") == 1  # a broken stream is not retried by botocore
     assert emu.requests[-1].error_code == "ThrottlingException"
 
@@ -176,7 +193,8 @@ def test_invoke_stream_model_stream_error(emu: BedrockEmulator) -> None:
     emu.fail("ModelStreamErrorException", after_chunks=1)
     body = json.dumps({"inputText": "hi there"})
     response = _runtime(emu, attempts=1).invoke_model_with_response_stream(
-        modelId="amazon.titan-text-express-v1", body=body)
+        modelId="amazon.titan-text-express-v1", body=body
+    )
     events = iter(response["body"])
     assert "chunk" in next(events)
     with pytest.raises(EventStreamError) as info:
@@ -202,8 +220,9 @@ def test_dropped_connection_mid_stream(emu: BedrockEmulator) -> None:
 def test_agent_stream_fault(emu: BedrockEmulator) -> None:
     emu.fail("DependencyFailedException", after_chunks=1)
     agent = emu.client("bedrock-agent-runtime")
-    response = agent.invoke_agent(agentId="AGENT", agentAliasId="ALIAS", sessionId="session",
-                               inputText="x y z")
+    response = agent.invoke_agent(
+        agentId="AGENT", agentAliasId="ALIAS", sessionId="session", inputText="x y z"
+    )
     with pytest.raises(EventStreamError) as info:
         list(response["completion"])
     assert info.value.response["Error"]["Code"] == "dependencyFailedException"
@@ -231,8 +250,9 @@ def test_delay_without_code_answers_late_but_normally(emu: BedrockEmulator) -> N
 
 def test_read_timeout_is_retried_then_succeeds(emu: BedrockEmulator) -> None:
     emu.fail(None, delay=1, times=1)
-    response = _runtime(emu, attempts=2, read_timeout=0.3).converse(modelId=HAIKU,
-                                                                     messages=MESSAGES)
+    response = _runtime(emu, attempts=2, read_timeout=0.3).converse(
+        modelId=HAIKU, messages=MESSAGES
+    )
     assert response["ResponseMetadata"]["RetryAttempts"] == 1
 
 
@@ -252,8 +272,9 @@ def test_dropped_connection_once_is_retried(emu: BedrockEmulator) -> None:
 
 def test_stream_that_stalls_mid_way_hits_the_read_timeout(emu: BedrockEmulator) -> None:
     emu.fail(None, after_chunks=2, delay=2)
-    stream = _runtime(emu, attempts=1, read_timeout=0.3).converse_stream(modelId=HAIKU,
-                                                                         messages=MESSAGES)
+    stream = _runtime(emu, attempts=1, read_timeout=0.3).converse_stream(
+        modelId=HAIKU, messages=MESSAGES
+    )
     events = iter(stream["stream"])
     assert "messageStart" in next(events)
     assert "contentBlockDelta" in next(events)

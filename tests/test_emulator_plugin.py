@@ -8,7 +8,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-USER_TESTS = '''
+USER_TESTS = """
 import boto3
 
 from bedrock_auth.testing import BedrockEmulator
@@ -36,12 +36,14 @@ def test_env_fixture_points_plain_boto3_at_the_emulator(bedrock_emulator_env):
     reply = boto3.client("bedrock-runtime").converse(modelId="amazon.nova-lite-v1:0",
                                                      messages=MESSAGES)
     assert reply["output"]["message"]["content"][0]["text"] == "Emulated reply to: ping"
-'''
+"""
 
 
 def _entry_point_installed() -> bool:
-    return any(ep.name == "bedrock_auth" and ep.value == "bedrock_auth.testing.plugin"
-               for ep in importlib.metadata.entry_points(group="pytest11"))
+    return any(
+        ep.name == "bedrock_auth" and ep.value == "bedrock_auth.testing.plugin"
+        for ep in importlib.metadata.entry_points(group="pytest11")
+    )
 
 
 def test_fixtures_come_from_the_entry_point(pytester: pytest.Pytester) -> None:
@@ -54,8 +56,9 @@ def test_fixtures_come_from_the_entry_point(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=3)
 
 
-def test_fixtures_with_the_plugin_named_explicitly(pytester: pytest.Pytester,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fixtures_with_the_plugin_named_explicitly(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # With autoload off, only the explicit -p can provide the fixtures.
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     pytester.makepyfile(test_user_app=USER_TESTS)

@@ -50,17 +50,23 @@ def _invoke_stream(runtime: Any, model: str, body: dict[str, Any]) -> list[dict[
 
 
 def test_converse_echoes_last_user_text_with_usage(runtime: Any, emu: BedrockEmulator) -> None:
-    response = runtime.converse(modelId=HAIKU, messages=_user("Hello there"),
-                                system=[{"text": "Be brief"}])
+    response = runtime.converse(
+        modelId=HAIKU, messages=_user("Hello there"), system=[{"text": "Be brief"}]
+    )
 
     assert response["output"]["message"] == {
-        "role": "assistant", "content": [{"text": "Emulated reply to: Hello there"}]}
+        "role": "assistant",
+        "content": [{"text": "Emulated reply to: Hello there"}],
+    }
     assert response["stopReason"] == "end_turn"
     assert response["usage"] == {"inputTokens": 4, "outputTokens": 5, "totalTokens": 9}
     assert response["metrics"]["latencyMs"] >= 1
     [record] = emu.requests
-    assert (record.operation, record.service, record.model_id) == ("Converse", "bedrock-runtime",
-                                                                     HAIKU)
+    assert (record.operation, record.service, record.model_id) == (
+        "Converse",
+        "bedrock-runtime",
+        HAIKU,
+    )
     assert record.body["messages"] == _user("Hello there")
 
 
@@ -69,16 +75,21 @@ def test_scripted_replies_are_fifo_and_model_scoped(runtime: Any, emu: BedrockEm
     emu.reply("first")
     emu.reply("second")
 
-    texts = [runtime.converse(modelId=m, messages=_user("q"))["output"]["message"]["content"][0]
-             ["text"] for m in (HAIKU, HAIKU, f"us.{NOVA}", HAIKU)]
+    texts = [
+        runtime.converse(modelId=m, messages=_user("q"))["output"]["message"]["content"][0]["text"]
+        for m in (HAIKU, HAIKU, f"us.{NOVA}", HAIKU)
+    ]
 
     assert texts == ["first", "second", "only for nova", "Emulated reply to: q"]
 
 
 def test_converse_tool_use_reply(runtime: Any, emu: BedrockEmulator) -> None:
     emu.reply(tool_use={"name": "get_weather", "input": {"city": "Paris"}})
-    tools = {"tools": [{"toolSpec": {"name": "get_weather",
-                                     "inputSchema": {"json": {"type": "object"}}}}]}
+    tools = {
+        "tools": [
+            {"toolSpec": {"name": "get_weather", "inputSchema": {"json": {"type": "object"}}}}
+        ]
+    }
 
     response = runtime.converse(modelId=HAIKU, messages=_user("Weather?"), toolConfig=tools)
 
@@ -93,10 +104,14 @@ def test_converse_tool_result_turn_is_echoed(runtime: Any) -> None:
     tools = {"tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": {}}}}]}
     messages = [
         *_user("Weather?"),
-        {"role": "assistant", "content": [{"toolUse": {"toolUseId": "1", "name": "t",
-                                                        "input": {}}}]},
-        {"role": "user", "content": [{"toolResult": {"toolUseId": "1",
-                                                      "content": [{"text": "sunny"}]}}]},
+        {
+            "role": "assistant",
+            "content": [{"toolUse": {"toolUseId": "1", "name": "t", "input": {}}}],
+        },
+        {
+            "role": "user",
+            "content": [{"toolResult": {"toolUseId": "1", "content": [{"text": "sunny"}]}}],
+        },
     ]
     response = runtime.converse(modelId=HAIKU, messages=messages, toolConfig=tools)
     assert response["output"]["message"]["content"][0]["text"] == "Emulated reply to: sunny"
@@ -104,21 +119,28 @@ def test_converse_tool_result_turn_is_echoed(runtime: Any) -> None:
 
 def test_converse_max_tokens_truncates(runtime: Any, emu: BedrockEmulator) -> None:
     emu.reply("one two three four five")
-    response = runtime.converse(modelId=HAIKU, messages=_user("q"),
-                                inferenceConfig={"maxTokens": 2})
+    response = runtime.converse(
+        modelId=HAIKU, messages=_user("q"), inferenceConfig={"maxTokens": 2}
+    )
     assert response["output"]["message"]["content"][0]["text"] == "one two"
     assert response["stopReason"] == "max_tokens"
     assert response["usage"]["outputTokens"] == 2
 
 
-@pytest.mark.parametrize(("messages", "fragment"), [
-    ([{"role": "assistant", "content": [{"text": "hi"}]}], "must start with a user message"),
-    ([*_user("a"), *_user("b")], "must alternate"),
-    ([{"role": "user", "content": [{"toolResult": {"toolUseId": "1", "content": []}}]}],
-     "toolConfig field must be defined"),
-])
-def test_converse_rejects_invalid_conversations(runtime: Any, messages: list[Any],
-                                                fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("messages", "fragment"),
+    [
+        ([{"role": "assistant", "content": [{"text": "hi"}]}], "must start with a user message"),
+        ([*_user("a"), *_user("b")], "must alternate"),
+        (
+            [{"role": "user", "content": [{"toolResult": {"toolUseId": "1", "content": []}}]}],
+            "toolConfig field must be defined",
+        ),
+    ],
+)
+def test_converse_rejects_invalid_conversations(
+    runtime: Any, messages: list[Any], fragment: str
+) -> None:
     with pytest.raises(ClientError) as info:
         runtime.converse(modelId=HAIKU, messages=messages)
     assert info.value.response["Error"]["Code"] == "ValidationException"
@@ -131,10 +153,16 @@ def test_converse_stream_sends_words_as_separate_deltas(runtime: Any, emu: Bedro
     events = list(runtime.converse_stream(modelId=HAIKU, messages=_user("q"))["stream"])
 
     names = [next(iter(e)) for e in events]
-    assert names == ["messageStart", *["contentBlockDelta"] * 4, "contentBlockStop",
-                     "messageStop", "metadata"]
-    text = "".join(e["contentBlockDelta"]["delta"]["text"] for e in events
-                   if "contentBlockDelta" in e)
+    assert names == [
+        "messageStart",
+        *["contentBlockDelta"] * 4,
+        "contentBlockStop",
+        "messageStop",
+        "metadata",
+    ]
+    text = "".join(
+        e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e
+    )
     assert text == "The quick brown fox"
     assert events[-2]["messageStop"]["stopReason"] == "end_turn"
     metadata = events[-1]["metadata"]
@@ -150,16 +178,22 @@ def test_converse_stream_tool_use(runtime: Any, emu: BedrockEmulator) -> None:
     [start] = [e["contentBlockStart"] for e in events if "contentBlockStart" in e]
     assert start["contentBlockIndex"] == 1
     assert start["start"]["toolUse"]["name"] == "get_weather"
-    tool_json = "".join(e["contentBlockDelta"]["delta"]["toolUse"]["input"] for e in events
-                        if "toolUse" in e.get("contentBlockDelta", {}).get("delta", {}))
+    tool_json = "".join(
+        e["contentBlockDelta"]["delta"]["toolUse"]["input"]
+        for e in events
+        if "toolUse" in e.get("contentBlockDelta", {}).get("delta", {})
+    )
     assert json.loads(tool_json) == {"city": "Oslo"}
     assert events[-2]["messageStop"]["stopReason"] == "tool_use"
 
 
 # -- InvokeModel, per provider ----------------------------------------------------------------
 
-ANTHROPIC_BODY = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
-                  "messages": [{"role": "user", "content": "Hi Claude"}]}
+ANTHROPIC_BODY = {
+    "anthropic_version": "bedrock-2023-05-31",
+    "max_tokens": 100,
+    "messages": [{"role": "user", "content": "Hi Claude"}],
+}
 
 
 def test_invoke_anthropic(runtime: Any) -> None:
@@ -176,8 +210,9 @@ def test_invoke_anthropic(runtime: Any) -> None:
 def test_invoke_anthropic_tool_use(runtime: Any, emu: BedrockEmulator) -> None:
     emu.reply(tool_use={"name": "lookup", "input": {"q": "x"}, "id": "toolu_1"})
     body = _invoke(runtime, HAIKU, ANTHROPIC_BODY)
-    assert body["content"] == [{"type": "tool_use", "id": "toolu_1", "name": "lookup",
-                                "input": {"q": "x"}}]
+    assert body["content"] == [
+        {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {"q": "x"}}
+    ]
     assert body["stop_reason"] == "tool_use"
 
 
@@ -187,8 +222,14 @@ def test_invoke_anthropic_stream(runtime: Any, emu: BedrockEmulator) -> None:
     chunks = _invoke_stream(runtime, HAIKU, ANTHROPIC_BODY)
 
     types = [c["type"] for c in chunks]
-    assert types == ["message_start", "content_block_start", *["content_block_delta"] * 3,
-                     "content_block_stop", "message_delta", "message_stop"]
+    assert types == [
+        "message_start",
+        "content_block_start",
+        *["content_block_delta"] * 3,
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+    ]
     text = "".join(c["delta"]["text"] for c in chunks if c["type"] == "content_block_delta")
     assert text == "Hello from Claude"
     assert chunks[-2]["delta"]["stop_reason"] == "end_turn"
@@ -202,19 +243,24 @@ def test_invoke_anthropic_stream_tool_use(runtime: Any, emu: BedrockEmulator) ->
     chunks = _invoke_stream(runtime, HAIKU, ANTHROPIC_BODY)
     [start] = [c for c in chunks if c["type"] == "content_block_start"]
     assert start["content_block"]["type"] == "tool_use"
-    partial = "".join(c["delta"]["partial_json"] for c in chunks
-                      if c["type"] == "content_block_delta")
+    partial = "".join(
+        c["delta"]["partial_json"] for c in chunks if c["type"] == "content_block_delta"
+    )
     assert json.loads(partial) == {"q": "some query"}
 
 
-NOVA_BODY = {"messages": [{"role": "user", "content": [{"text": "Hi Nova"}]}],
-             "inferenceConfig": {"maxTokens": 50}}
+NOVA_BODY = {
+    "messages": [{"role": "user", "content": [{"text": "Hi Nova"}]}],
+    "inferenceConfig": {"maxTokens": 50},
+}
 
 
 def test_invoke_nova(runtime: Any) -> None:
     body = _invoke(runtime, NOVA, NOVA_BODY)
-    assert body["output"]["message"] == {"role": "assistant",
-                                         "content": [{"text": "Emulated reply to: Hi Nova"}]}
+    assert body["output"]["message"] == {
+        "role": "assistant",
+        "content": [{"text": "Emulated reply to: Hi Nova"}],
+    }
     assert body["stopReason"] == "end_turn"
     assert body["usage"]["inputTokens"] == 2
     assert body["usage"]["outputTokens"] == 5
@@ -226,8 +272,9 @@ def test_invoke_nova_stream(runtime: Any) -> None:
     keys = [next(k for k in c if k != "amazon-bedrock-invocationMetrics") for c in chunks]
     assert keys[0] == "messageStart"
     assert keys[-3:] == ["contentBlockStop", "messageStop", "metadata"]
-    text = "".join(c["contentBlockDelta"]["delta"]["text"] for c in chunks
-                   if "contentBlockDelta" in c)
+    text = "".join(
+        c["contentBlockDelta"]["delta"]["text"] for c in chunks if "contentBlockDelta" in c
+    )
     assert text == "Emulated reply to: Hi Nova"
     assert chunks[-1]["metadata"]["usage"]["outputTokens"] == 5
     assert "amazon-bedrock-invocationMetrics" in chunks[-1]
@@ -238,9 +285,16 @@ TITAN_BODY = {"inputText": "Hi Titan", "textGenerationConfig": {"maxTokenCount":
 
 def test_invoke_titan(runtime: Any) -> None:
     body = _invoke(runtime, TITAN, TITAN_BODY)
-    assert body == {"inputTextTokenCount": 2, "results": [
-        {"tokenCount": 5, "outputText": "Emulated reply to: Hi Titan",
-         "completionReason": "FINISH"}]}
+    assert body == {
+        "inputTextTokenCount": 2,
+        "results": [
+            {
+                "tokenCount": 5,
+                "outputText": "Emulated reply to: Hi Titan",
+                "completionReason": "FINISH",
+            }
+        ],
+    }
 
 
 def test_invoke_titan_stream(runtime: Any) -> None:
@@ -251,15 +305,23 @@ def test_invoke_titan_stream(runtime: Any) -> None:
     assert chunks[0]["completionReason"] is None
     assert chunks[-1]["completionReason"] == "FINISH"
     assert chunks[-1]["totalOutputTextTokenCount"] == 5
-    assert set(chunks[0]) >= {"outputText", "index", "totalOutputTextTokenCount",
-                              "completionReason", "inputTextTokenCount"}
+    assert set(chunks[0]) >= {
+        "outputText",
+        "index",
+        "totalOutputTextTokenCount",
+        "completionReason",
+        "inputTextTokenCount",
+    }
 
 
 def test_invoke_llama_and_stream(runtime: Any) -> None:
     body = {"prompt": "Hi Llama", "max_gen_len": 2}
     assert _invoke(runtime, LLAMA, body) == {
-        "generation": "Emulated reply", "prompt_token_count": 2, "generation_token_count": 2,
-        "stop_reason": "length"}
+        "generation": "Emulated reply",
+        "prompt_token_count": 2,
+        "generation_token_count": 2,
+        "stop_reason": "length",
+    }
     chunks = _invoke_stream(runtime, LLAMA, body)
     assert "".join(c["generation"] for c in chunks) == "Emulated reply"
 
@@ -278,13 +340,17 @@ def test_provider_is_detected_from_body_for_unknown_model_ids(runtime: Any) -> N
     assert "results" in body
 
 
-@pytest.mark.parametrize(("model", "body", "fragment"), [
-    (HAIKU, {"messages": [], "max_tokens": 5}, "[anthropic_version]"),
-    (NOVA, {"inferenceConfig": {}}, "[messages]"),
-    ("some.unknown-model", {"foo": 1}, "Malformed input request"),
-])
-def test_invoke_malformed_body_is_validation_error(runtime: Any, model: str,
-                                                   body: dict[str, Any], fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "body", "fragment"),
+    [
+        (HAIKU, {"messages": [], "max_tokens": 5}, "[anthropic_version]"),
+        (NOVA, {"inferenceConfig": {}}, "[messages]"),
+        ("some.unknown-model", {"foo": 1}, "Malformed input request"),
+    ],
+)
+def test_invoke_malformed_body_is_validation_error(
+    runtime: Any, model: str, body: dict[str, Any], fragment: str
+) -> None:
     with pytest.raises(ClientError) as info:
         runtime.invoke_model(modelId=model, body=json.dumps(body))
     assert info.value.response["Error"]["Code"] == "ValidationException"
@@ -303,10 +369,13 @@ def test_invoke_non_json_body_is_validation_error(runtime: Any, emu: BedrockEmul
 
 
 def test_count_tokens_for_converse_and_invoke_inputs(runtime: Any) -> None:
-    converse = runtime.count_tokens(modelId=HAIKU, input={"converse": {
-        "messages": _user("one two three"), "system": [{"text": "four"}]}})
-    invoke = runtime.count_tokens(modelId=HAIKU, input={"invokeModel": {
-        "body": json.dumps(ANTHROPIC_BODY).encode()}})
+    converse = runtime.count_tokens(
+        modelId=HAIKU,
+        input={"converse": {"messages": _user("one two three"), "system": [{"text": "four"}]}},
+    )
+    invoke = runtime.count_tokens(
+        modelId=HAIKU, input={"invokeModel": {"body": json.dumps(ANTHROPIC_BODY).encode()}}
+    )
     assert converse["inputTokens"] == 4
     assert invoke["inputTokens"] == 2
 
@@ -326,10 +395,12 @@ def test_application_profile_arn_is_decoded_and_matched(runtime: Any, emu: Bedro
     assert quote(arn, safe="") in record.path  # the wire form was percent-encoded
 
 
-def test_application_profile_arn_works_with_invoke_model(runtime: Any,
-                                                         emu: BedrockEmulator) -> None:
+def test_application_profile_arn_works_with_invoke_model(
+    runtime: Any, emu: BedrockEmulator
+) -> None:
     arn = emu.add_inference_profile(
-        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc", NOVA)
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc", NOVA
+    )
     assert "output" in _invoke(runtime, arn, NOVA_BODY)
 
 
@@ -337,9 +408,11 @@ def test_strict_models_enforces_profiles_like_bedrock() -> None:
     with BedrockEmulator(strict_models=True) as emu:
         runtime = emu.client("bedrock-runtime", config=ONE_TRY)
         sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0"
-        for bad, fragment in [(sonnet, "on-demand throughput isn't supported"),
-                              (f"eu.{sonnet}", "model identifier is invalid"),
-                              ("anthropic.claude-nonexistent", "model identifier is invalid")]:
+        for bad, fragment in [
+            (sonnet, "on-demand throughput isn't supported"),
+            (f"eu.{sonnet}", "model identifier is invalid"),
+            ("anthropic.claude-nonexistent", "model identifier is invalid"),
+        ]:
             with pytest.raises(ClientError) as info:
                 runtime.converse(modelId=bad, messages=_user("q"))
             assert info.value.response["Error"]["Code"] == "ValidationException"

@@ -23,12 +23,15 @@ from botocore.exceptions import ClientError, SSLError
 
 from bedrock_auth.testing import BedrockEmulator, EmulatorStartError
 from bedrock_auth.testing import dispatch as emulator_dispatch
+from bedrock_auth.testing import server as emulator_server
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 MESSAGES = [{"role": "user", "content": [{"text": "hello"}]}]
 ONE_TRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
-FAKE_SIGV4 = ("AWS4-HMAC-SHA256 Credential=AKIAEMULATOR00000000/20250101/us-west-2/bedrock/"
-              "aws4_request, SignedHeaders=host;x-amz-date, Signature=0123456789abcdef")
+FAKE_SIGV4 = (
+    "AWS4-HMAC-SHA256 Credential=AKIAEMULATOR00000000/20250101/us-west-2/bedrock/"
+    "aws4_request, SignedHeaders=host;x-amz-date, Signature=0123456789abcdef"
+)
 API_KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLXRva2Vu"  # shaped like a Bedrock API key; fake
 
 
@@ -38,8 +41,13 @@ def emu() -> Iterator[BedrockEmulator]:
         yield emulator
 
 
-def _raw(emu: BedrockEmulator, method: str, path: str, body: bytes = b"",
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def _raw(
+    emu: BedrockEmulator,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=5)
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -80,8 +88,13 @@ def test_rejected_keys_are_unrecognized(emu: BedrockEmulator) -> None:
 
 
 def test_garbled_authorization_is_unrecognized(emu: BedrockEmulator) -> None:
-    status, headers, body = _raw(emu, "POST", f"/model/{HAIKU}/converse", b"{}",
-                                 {"Authorization": "AWS4-HMAC-SHA256 garbage"})
+    status, headers, body = _raw(
+        emu,
+        "POST",
+        f"/model/{HAIKU}/converse",
+        b"{}",
+        {"Authorization": "AWS4-HMAC-SHA256 garbage"},
+    )
     assert status == 403
     assert headers["x-amzn-errortype"].startswith("UnrecognizedClientException")
     assert json.loads(body) == {"message": "The security token included in the request is invalid."}
@@ -89,23 +102,33 @@ def test_garbled_authorization_is_unrecognized(emu: BedrockEmulator) -> None:
 
 
 def test_sigv4_scope_gives_region_key_and_service(emu: BedrockEmulator) -> None:
-    status, headers, _ = _raw(emu, "POST", f"/model/{HAIKU}/converse",
-                              json.dumps({"messages": MESSAGES}).encode(),
-                              {"Authorization": FAKE_SIGV4, "Content-Type": "application/json"})
+    status, headers, _ = _raw(
+        emu,
+        "POST",
+        f"/model/{HAIKU}/converse",
+        json.dumps({"messages": MESSAGES}).encode(),
+        {"Authorization": FAKE_SIGV4, "Content-Type": "application/json"},
+    )
     record = emu.requests[-1]
     assert status == 200
     assert headers["x-amzn-requestid"]
     assert (record.region, record.access_key_id, record.signing_service, record.auth_scheme) == (
-        "us-west-2", "AKIAEMULATOR00000000", "bedrock", "sigv4")
+        "us-west-2",
+        "AKIAEMULATOR00000000",
+        "bedrock",
+        "sigv4",
+    )
     assert record.headers["authorization"].endswith("Signature=***")
 
 
 def test_bearer_is_accepted_for_runtime_over_http_but_not_for_agents(emu: BedrockEmulator) -> None:
     bearer = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
-    ok, _, _ = _raw(emu, "POST", f"/model/{HAIKU}/converse",
-                    json.dumps({"messages": MESSAGES}).encode(), bearer)
-    denied, headers, _ = _raw(emu, "POST", "/agents/A1/agentAliases/B1/sessions/s1/text",
-                              b'{"inputText": "hi"}', bearer)
+    ok, _, _ = _raw(
+        emu, "POST", f"/model/{HAIKU}/converse", json.dumps({"messages": MESSAGES}).encode(), bearer
+    )
+    denied, headers, _ = _raw(
+        emu, "POST", "/agents/A1/agentAliases/B1/sessions/s1/text", b'{"inputText": "hi"}', bearer
+    )
     assert ok == 200
     assert denied == 403
     assert headers["x-amzn-errortype"].startswith("UnrecognizedClientException")
@@ -117,8 +140,9 @@ def test_bearer_is_accepted_for_runtime_over_http_but_not_for_agents(emu: Bedroc
 
 
 def test_unknown_path_then_server_still_serves(emu: BedrockEmulator) -> None:
-    status, headers, body = _raw(emu, "GET", "/no/such/thing",
-                                 headers={"Authorization": FAKE_SIGV4})
+    status, headers, body = _raw(
+        emu, "GET", "/no/such/thing", headers={"Authorization": FAKE_SIGV4}
+    )
     assert status == 404
     assert headers["x-amzn-errortype"].startswith("UnknownOperationException")
     assert "message" in json.loads(body)
@@ -130,14 +154,23 @@ def test_unknown_path_then_server_still_serves(emu: BedrockEmulator) -> None:
 def test_unimplemented_operation_is_a_client_error(emu: BedrockEmulator) -> None:
     runtime = emu.client("bedrock-runtime", config=ONE_TRY)
     with pytest.raises(ClientError) as info:
-        runtime.apply_guardrail(guardrailIdentifier="g1", guardrailVersion="1", source="INPUT",
-                                content=[{"text": {"text": "hi"}}])
+        runtime.apply_guardrail(
+            guardrailIdentifier="g1",
+            guardrailVersion="1",
+            source="INPUT",
+            content=[{"text": {"text": "hi"}}],
+        )
     assert info.value.response["Error"]["Code"] == "UnknownOperationException"
 
 
 def test_malformed_json_is_validation_error_then_server_still_serves(emu: BedrockEmulator) -> None:
-    status, headers, body = _raw(emu, "POST", f"/model/{HAIKU}/converse", b'{"messages": [',
-                                 {"Authorization": FAKE_SIGV4, "Content-Type": "application/json"})
+    status, headers, body = _raw(
+        emu,
+        "POST",
+        f"/model/{HAIKU}/converse",
+        b'{"messages": [',
+        {"Authorization": FAKE_SIGV4, "Content-Type": "application/json"},
+    )
     assert status == 400
     assert headers["x-amzn-errortype"].startswith("ValidationException")
     assert headers["content-type"] == "application/json"
@@ -146,8 +179,9 @@ def test_malformed_json_is_validation_error_then_server_still_serves(emu: Bedroc
     assert runtime.converse(modelId=HAIKU, messages=MESSAGES)["stopReason"] == "end_turn"
 
 
-def test_handler_crash_is_internal_server_error(emu: BedrockEmulator,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_handler_crash_is_internal_server_error(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode(call: Any) -> Any:
         raise RuntimeError("bug")
 
@@ -159,6 +193,17 @@ def test_handler_crash_is_internal_server_error(emu: BedrockEmulator,
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     monkeypatch.undo()
     assert runtime.converse(modelId=HAIKU, messages=MESSAGES)["stopReason"] == "end_turn"
+
+
+def test_pipeline_crash_is_still_answered(emu: BedrockEmulator,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(state: Any, request: Any) -> Any:
+        raise RuntimeError("bug outside any handler")
+
+    monkeypatch.setattr(emulator_server, "process", explode)
+    status, headers, _ = _raw(emu, "GET", "/foundation-models")
+    assert status == 500
+    assert headers["x-amzn-errortype"].startswith("InternalServerException")
 
 
 # -- lifecycle ------------------------------------------------------------------------------
@@ -227,9 +272,13 @@ def test_tls_with_bearer_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
         assert emu.endpoint_url.startswith("https://")
         assert emu.ca_bundle and os.path.exists(emu.ca_bundle)
         monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", API_KEY)
-        runtime = boto3.client("bedrock-runtime", region_name="us-east-1",
-                               endpoint_url=emu.endpoint_url, verify=emu.ca_bundle,
-                               config=ONE_TRY)
+        runtime = boto3.client(
+            "bedrock-runtime",
+            region_name="us-east-1",
+            endpoint_url=emu.endpoint_url,
+            verify=emu.ca_bundle,
+            config=ONE_TRY,
+        )
 
         response = runtime.converse(modelId=HAIKU, messages=MESSAGES)
 
@@ -244,15 +293,22 @@ def test_tls_with_bearer_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_tls_rejects_clients_that_do_not_trust_the_ca() -> None:
     with BedrockEmulator(tls=True) as emu:
-        strict = boto3.client("sts", region_name="us-east-1", endpoint_url=emu.endpoint_url,
-                              aws_access_key_id="AKIAEMULATOR00000000",
-                              aws_secret_access_key="x", config=ONE_TRY)
+        strict = boto3.client(
+            "sts",
+            region_name="us-east-1",
+            endpoint_url=emu.endpoint_url,
+            aws_access_key_id="AKIAEMULATOR00000000",
+            aws_secret_access_key="x",
+            config=ONE_TRY,
+        )
         with pytest.raises(SSLError):
             strict.get_caller_identity()
         assert emu.client("sts").get_caller_identity()["Account"] == emu.account_id
         context = ssl.create_default_context(cafile=emu.ca_bundle)
-        with socket.create_connection(("127.0.0.1", emu.port)) as raw, \
-                context.wrap_socket(raw, server_hostname="localhost") as tls:
+        with (
+            socket.create_connection(("127.0.0.1", emu.port)) as raw,
+            context.wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
             assert tls.version() is not None
 
 
@@ -260,9 +316,13 @@ def test_rejected_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
     with BedrockEmulator(tls=True) as emu:
         emu.reject_keys([API_KEY])
         monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", API_KEY)
-        runtime = boto3.client("bedrock-runtime", region_name="us-east-1",
-                               endpoint_url=emu.endpoint_url, verify=emu.ca_bundle,
-                               config=ONE_TRY)
+        runtime = boto3.client(
+            "bedrock-runtime",
+            region_name="us-east-1",
+            endpoint_url=emu.endpoint_url,
+            verify=emu.ca_bundle,
+            config=ONE_TRY,
+        )
         with pytest.raises(ClientError) as info:
             runtime.converse(modelId=HAIKU, messages=MESSAGES)
         assert info.value.response["Error"]["Code"] == "UnrecognizedClientException"
@@ -273,20 +333,33 @@ def test_rejected_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_recorded_requests_never_hold_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     with BedrockEmulator(tls=True) as emu:
-        creds = emu.client("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/r",
-                                              RoleSessionName="secret-test")["Credentials"]
-        session = emu.client("bedrock-runtime", aws_access_key_id=creds["AccessKeyId"],
-                             aws_secret_access_key=creds["SecretAccessKey"],
-                             aws_session_token=creds["SessionToken"])
+        creds = emu.client("sts").assume_role(
+            RoleArn="arn:aws:iam::123456789012:role/r", RoleSessionName="secret-test"
+        )["Credentials"]
+        session = emu.client(
+            "bedrock-runtime",
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
         session.converse(modelId=HAIKU, messages=MESSAGES)
         monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", API_KEY)
-        boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=emu.endpoint_url,
-                     verify=emu.ca_bundle).converse(modelId=HAIKU, messages=MESSAGES)
+        boto3.client(
+            "bedrock-runtime",
+            region_name="us-east-1",
+            endpoint_url=emu.endpoint_url,
+            verify=emu.ca_bundle,
+        ).converse(modelId=HAIKU, messages=MESSAGES)
         _raw_https_presigned(emu)
 
         dump = repr(emu.requests)
-        secrets = [emu.secret_access_key, creds["SecretAccessKey"], creds["SessionToken"],
-                   API_KEY, "0123456789abcdef"]
+        secrets = [
+            emu.secret_access_key,
+            creds["SecretAccessKey"],
+            creds["SessionToken"],
+            API_KEY,
+            "0123456789abcdef",
+        ]
         assert [s for s in secrets if s in dump] == []
         assert emu.requests[1].headers["x-amz-security-token"] == "***"
         assert emu.requests[1].access_key_id == creds["AccessKeyId"]
@@ -296,9 +369,11 @@ def test_recorded_requests_never_hold_secrets(monkeypatch: pytest.MonkeyPatch) -
 def _raw_https_presigned(emu: BedrockEmulator) -> None:
     context = ssl.create_default_context(cafile=emu.ca_bundle)
     conn = http.client.HTTPSConnection("127.0.0.1", emu.port, context=context, timeout=5)
-    query = ("Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256"
-             "&X-Amz-Credential=AKIAEMULATOR00000000%2F20250101%2Fus-east-1%2Fsts%2Faws4_request"
-             "&X-Amz-Signature=0123456789abcdef")
+    query = (
+        "Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=AKIAEMULATOR00000000%2F20250101%2Fus-east-1%2Fsts%2Faws4_request"
+        "&X-Amz-Signature=0123456789abcdef"
+    )
     conn.request("GET", f"/?{query}")
     assert conn.getresponse().status == 200
     conn.close()
@@ -350,8 +425,10 @@ def test_manager_validates_identity_against_the_emulator() -> None:
         manager = emu.manager(validate=True, access_key_id=key, secret_access_key="fake")
         identity = manager.identity
         assert identity is not None
-        assert (identity.account, identity.arn) == ("444455556666",
-                                                    "arn:aws:iam::444455556666:user/ci")
+        assert (identity.account, identity.arn) == (
+            "444455556666",
+            "arn:aws:iam::444455556666:user/ci",
+        )
         assert [r.operation for r in emu.requests] == ["GetCallerIdentity"]
 
 
@@ -378,8 +455,9 @@ def test_concurrent_calls_each_get_one_scripted_reply(emu: BedrockEmulator) -> N
     replies = {f"reply {i}" for i in range(16)}
     for text in sorted(replies):
         emu.reply(text)
-    runtime = emu.client("bedrock-runtime", config=Config(max_pool_connections=16,
-                                                          retries={"total_max_attempts": 1}))
+    runtime = emu.client(
+        "bedrock-runtime", config=Config(max_pool_connections=16, retries={"total_max_attempts": 1})
+    )
     results: list[str] = []
     lock = threading.Lock()
 

@@ -34,8 +34,13 @@ def _error_code(info: pytest.ExceptionInfo[ClientError]) -> str:
 
 def _invoke_agent(emu: BedrockEmulator, **kwargs: Any) -> tuple[dict[str, Any], list[Any]]:
     agent = emu.client("bedrock-agent-runtime", config=ONE_TRY)
-    response = agent.invoke_agent(agentId="AGENT12345", agentAliasId="ALIAS12345",
-                                  sessionId="session-1", inputText="What is 6 x 7?", **kwargs)
+    response = agent.invoke_agent(
+        agentId="AGENT12345",
+        agentAliasId="ALIAS12345",
+        sessionId="session-1",
+        inputText="What is 6 x 7?",
+        **kwargs,
+    )
     return response, list(response["completion"])
 
 
@@ -52,8 +57,11 @@ def test_invoke_agent_streams_chunks_and_session_headers(emu: BedrockEmulator) -
     record = emu.requests[-1]
     assert record.operation == "InvokeAgent"
     assert record.service == "bedrock-agent-runtime"
-    assert record.params == {"agentId": "AGENT12345", "agentAliasId": "ALIAS12345",
-                             "sessionId": "session-1"}
+    assert record.params == {
+        "agentId": "AGENT12345",
+        "agentAliasId": "ALIAS12345",
+        "sessionId": "session-1",
+    }
 
 
 def test_invoke_agent_default_reply_and_trace(emu: BedrockEmulator) -> None:
@@ -70,8 +78,10 @@ def test_invoke_agent_default_reply_and_trace(emu: BedrockEmulator) -> None:
 
 
 def test_invoke_agent_citations_become_attribution(emu: BedrockEmulator) -> None:
-    emu.reply("Paris is the capital.", citations=[{"uri": "s3://kb/france.txt",
-                                                   "text": "Paris is France's capital"}])
+    emu.reply(
+        "Paris is the capital.",
+        citations=[{"uri": "s3://kb/france.txt", "text": "Paris is France's capital"}],
+    )
 
     _, events = _invoke_agent(emu)
 
@@ -97,7 +107,8 @@ def test_get_system_inference_profile_by_id_and_arn(emu: BedrockEmulator) -> Non
     assert by_arn["inferenceProfileId"] == f"us.{HAIKU}"
     assert {m["modelArn"] for m in by_id["models"]} == {
         f"arn:aws:bedrock:{r}::foundation-model/{HAIKU}"
-        for r in ("us-east-1", "us-east-2", "us-west-2")}
+        for r in ("us-east-1", "us-east-2", "us-west-2")
+    }
 
 
 def test_application_inference_profile_lookup(emu: BedrockEmulator) -> None:
@@ -111,7 +122,8 @@ def test_application_inference_profile_lookup(emu: BedrockEmulator) -> None:
     assert profile["inferenceProfileName"] == "team-a"
     assert profile["inferenceProfileId"] == "abc123"
     assert profile["models"] == [
-        {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}"}]
+        {"modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}"}
+    ]
     listed = bedrock.list_inference_profiles(typeEquals="APPLICATION")
     assert [p["inferenceProfileArn"] for p in listed["inferenceProfileSummaries"]] == [arn]
 
@@ -119,9 +131,11 @@ def test_application_inference_profile_lookup(emu: BedrockEmulator) -> None:
 def test_unknown_or_foreign_profiles_are_not_found(emu: BedrockEmulator) -> None:
     emu.add_inference_profile("west-only", HAIKU, region="us-west-2")
     bedrock = emu.client("bedrock", config=ONE_TRY)
-    for identifier in (f"eu.{HAIKU}", "nope",
-                       "arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/"
-                       "west-only"):
+    for identifier in (
+        f"eu.{HAIKU}",
+        "nope",
+        "arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/west-only",
+    ):
         with pytest.raises(ClientError) as info:
             bedrock.get_inference_profile(inferenceProfileIdentifier=identifier)
         assert _error_code(info) == "ResourceNotFoundException"
@@ -131,7 +145,8 @@ def test_unknown_or_foreign_profiles_are_not_found(emu: BedrockEmulator) -> None
 def test_list_inference_profiles_pages_through_region_geo(emu: BedrockEmulator) -> None:
     bedrock = emu.client("bedrock", region="eu-west-1", config=ONE_TRY)
     pages = bedrock.get_paginator("list_inference_profiles").paginate(
-        PaginationConfig={"PageSize": 3})
+        PaginationConfig={"PageSize": 3}
+    )
 
     ids = [p["inferenceProfileId"] for page in pages for p in page["inferenceProfileSummaries"]]
 
@@ -176,8 +191,10 @@ def test_set_identity_changes_the_answer(emu: BedrockEmulator) -> None:
     emu.set_identity("AKIAOTHER0000EXAMPLE", "arn:aws:iam::111122223333:user/alice")
     sts = emu.client("sts", aws_access_key_id="AKIAOTHER0000EXAMPLE")
     identity = sts.get_caller_identity()
-    assert (identity["Account"], identity["Arn"]) == ("111122223333",
-                                                      "arn:aws:iam::111122223333:user/alice")
+    assert (identity["Account"], identity["Arn"]) == (
+        "111122223333",
+        "arn:aws:iam::111122223333:user/alice",
+    )
 
 
 def _assume(emu: BedrockEmulator, **kwargs: Any) -> dict[str, Any]:
@@ -185,9 +202,13 @@ def _assume(emu: BedrockEmulator, **kwargs: Any) -> dict[str, Any]:
 
 
 def _session_client(emu: BedrockEmulator, service: str, creds: dict[str, Any]) -> Any:
-    return emu.client(service, config=ONE_TRY, aws_access_key_id=creds["AccessKeyId"],
-                      aws_secret_access_key=creds["SecretAccessKey"],
-                      aws_session_token=creds["SessionToken"])
+    return emu.client(
+        service,
+        config=ONE_TRY,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
 
 
 def test_assume_role_issues_temporary_credentials(emu: BedrockEmulator) -> None:
@@ -246,8 +267,9 @@ def test_assume_role_with_web_identity_needs_no_signature(emu: BedrockEmulator) 
     # header.payload.signature, payload = {"sub": "system:serviceaccount:ns:app", "aud": "sts"}
     token = "e30.eyJzdWIiOiAic3lzdGVtOnNlcnZpY2VhY2NvdW50Om5zOmFwcCIsICJhdWQiOiAic3RzIn0.sig"
 
-    response = sts.assume_role_with_web_identity(RoleArn=ROLE, RoleSessionName="pod",
-                                                 WebIdentityToken=token)
+    response = sts.assume_role_with_web_identity(
+        RoleArn=ROLE, RoleSessionName="pod", WebIdentityToken=token
+    )
 
     assert response["Credentials"]["AccessKeyId"].startswith("ASIA")
     assert response["SubjectFromWebIdentityToken"] == "system:serviceaccount:ns:app"

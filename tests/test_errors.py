@@ -46,8 +46,11 @@ CTX = ErrorContext(
             errors.SSOLoginRequiredError,
             "aws sso login --profile dev",
         ),
-        (bx.CredentialRetrievalError(provider="container-role", error_msg="401"),
-         errors.CredentialsNotFoundError, "AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+        (
+            bx.CredentialRetrievalError(provider="container-role", error_msg="401"),
+            errors.CredentialsNotFoundError,
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        ),
         (client_error("ExpiredToken"), errors.ExpiredCredentialsError, "have expired"),
         (client_error("ExpiredTokenException"), errors.ExpiredCredentialsError, "have expired"),
         (client_error("RequestExpired"), errors.ExpiredCredentialsError, "have expired"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import botocore.session
@@ -23,12 +22,6 @@ from bedrock_auth import (
 from bedrock_auth.testing import BedrockEmulator
 
 SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[BedrockEmulator]:
-    with BedrockEmulator() as emulator:
-        yield emulator
 
 
 @pytest.fixture

@@ -24,12 +24,6 @@ MODEL = "amazon.nova-lite-v1:0"
 
 
 @pytest.fixture(scope="module")
-def emu() -> Iterator[BedrockEmulator]:
-    with BedrockEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
 def tls_emu() -> Iterator[BedrockEmulator]:
     with BedrockEmulator(tls=True) as emulator:
         yield emulator
@@ -225,11 +219,17 @@ def test_assume_role_with_mfa_external_id_and_default_session_name(emu: BedrockE
         return "123456"
 
     role = "arn:aws:iam::210987654321:role/bedrock-user"
-    manager = emu.manager(role_arn=role, external_id="ext-1", duration_seconds=3600,
-                          mfa_serial="arn:aws:iam::123456789012:mfa/alice", mfa_token_provider=mfa)
+    manager = emu.manager(
+        role_arn=role,
+        external_id="ext-1",
+        duration_seconds=3600,
+        mfa_serial="arn:aws:iam::123456789012:mfa/alice",
+        mfa_token_provider=mfa,
+    )
     assert manager.credential_source == "assume-role"
     assert manager.identity is not None and ":assumed-role/bedrock-user/bedrock-auth-" in (
-        manager.identity.arn)
+        manager.identity.arn
+    )
     assume = operations(emu, "AssumeRole")
     assert len(assume) == 1 and codes == ["123456"]
     form = assume[0].body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,12 +27,6 @@ API_KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLXNlY3JldC1rZXk="
 ACCESS_KEY = "AKIAPLANTEDKEY000001"
 
 SECRETS = (SECRET_KEY, SESSION_TOKEN, API_KEY)
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[BedrockEmulator]:
-    with BedrockEmulator() as emulator:
-        yield emulator
 
 
 @pytest.fixture
@@ -125,7 +119,7 @@ def test_no_secret_in_errors_reprs_or_logs(
     caplog.set_level(logging.DEBUG, logger="bedrock_auth")
     raised = []
     for path in error_paths(emu, planted):
-        with pytest.raises(BedrockAuthError, match=".") as info:
+        with pytest.raises(BedrockAuthError) as info:
             path()
         raised.append(info.value)
         assert_clean(info.value, repr(info.value), info.value.args, info.value.partial_text)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .dispatch import Outcome, Request, process
 from .eventstream import exception_frame
-from .responses import REQUEST_ID_HEADER, Response, new_request_id
+from .responses import REQUEST_ID_HEADER, Response, json_error, new_request_id
 from .script import Fault
 from .state import EmulatorState
 
@@ -142,7 +142,12 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         request = Request(self.command, url.path, url.query, headers, self._read_body(), started)
-        outcome = process(self.server.state, request)
+        try:
+            outcome = process(self.server.state, request)
+        except Exception:  # a bug in the emulator must still produce an answer, not a hang-up
+            logger.exception("emulator failed on %s %s", self.command, url.path)
+            outcome = Outcome(json_error("InternalServerException",
+                                         "The emulator failed while handling the request.", 500))
         try:
             self._write(outcome)
         except OSError:
