@@ -106,6 +106,8 @@ def _base_session(settings: Settings) -> botocore.session.Session:
     session = botocore.session.Session(
         profile=settings.profile if c.profile or settings.mode == "profile" else None
     )
+    if settings.profile:
+        session.get_scoped_config()  # a missing profile fails here, before any network call
     if settings.region:
         session.set_config_variable("region", settings.region)
     if c.access_key_id and c.secret_access_key:

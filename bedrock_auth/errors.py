@@ -323,6 +323,14 @@ def _profile_id_for(ctx: ErrorContext) -> str:
         return f"us.{base}"
 
 
+def _connection_lost(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+    return EndpointUnreachableError(
+        f"The connection for {_where(ctx)} was lost or timed out mid-response: "
+        f"{redact(str(exc))}\nFix: retry; for long generations raise BEDROCK_READ_TIMEOUT "
+        "(seconds), and check proxies or load balancers that cut idle connections."
+    )
+
+
 def _client_error(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     code = _error_code(exc)
     detail = redact(_error_message(exc))
@@ -380,7 +388,9 @@ _BY_CLASS_NAME = {
     "ConnectTimeoutError": _unreachable,
     "ConnectionClosedError": _unreachable,
     "ProxyConnectionError": _unreachable,
-    "ReadTimeoutError": _unreachable,
+    # urllib3 errors reach us unwrapped when a stream breaks while it is being read.
+    "ReadTimeoutError": _connection_lost,
+    "ProtocolError": _connection_lost,
 }
 
 

@@ -140,7 +140,9 @@ class BedrockClientManager:
 
     def __init__(self, *, config: AuthConfig | None = None, **options: Unpack[AuthOptions]) -> None:
         self._config = _merge(config, options)
-        self._settings: Settings = with_region(resolve_settings(self._config))
+        settings = resolve_settings(self._config)
+        with self._translating(ErrorContext(service="sts", profile=settings.profile or "")):
+            self._settings: Settings = with_region(settings)
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
         self._identity: CallerIdentity | None = None

@@ -26,6 +26,8 @@ def _user(text: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def emu() -> Iterator[BedrockEmulator]:
+    """A fresh emulator per test (overrides conftest's shared one): these tests count requests
+    and change keys, identities and profiles, so they must not see each other's state."""
     with BedrockEmulator() as emulator:
         yield emulator
 

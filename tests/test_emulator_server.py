@@ -37,6 +37,8 @@ API_KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLXRva2Vu"  # shaped like a Bedrock AP
 
 @pytest.fixture
 def emu() -> Iterator[BedrockEmulator]:
+    """A fresh emulator per test (overrides conftest's shared one): these tests count requests
+    and change keys, identities and profiles, so they must not see each other's state."""
     with BedrockEmulator() as emulator:
         yield emulator
 

@@ -21,6 +21,8 @@ ROLE = "arn:aws:iam::210987654321:role/team/BedrockRole"
 
 @pytest.fixture
 def emu() -> Iterator[BedrockEmulator]:
+    """A fresh emulator per test (overrides conftest's shared one): these tests count requests
+    and change keys, identities and profiles, so they must not see each other's state."""
     with BedrockEmulator() as emulator:
         yield emulator
 

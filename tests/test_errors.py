@@ -74,6 +74,8 @@ CTX = ErrorContext(
             "private DNS",
         ),
         (client_error("ThrottlingException"), errors.ThrottlingError, "BEDROCK_MAX_RETRIES"),
+        (bx.ReadTimeoutError(endpoint_url="https://x"), errors.EndpointUnreachableError,
+         "BEDROCK_READ_TIMEOUT"),
         (
             client_error("ResourceNotFoundException"),
             errors.ModelNotAvailableError,

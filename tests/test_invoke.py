@@ -220,3 +220,14 @@ def test_every_region_failing_lists_each(
 def test_region_and_regions_together_is_an_error(manager: BedrockClientManager) -> None:
     with pytest.raises(ConfigurationError, match="not both"):
         converse("nova-lite", "hi", region="us-east-1", regions=["us-west-2"], manager=manager)
+
+
+def test_dropped_connection_mid_stream_is_typed(emu: BedrockEmulator,
+                                                manager: BedrockClientManager) -> None:
+    from bedrock_auth import BedrockAuthError
+
+    emu.reply(text="alpha beta gamma delta")
+    emu.fail(None, after_chunks=3, drop_connection=True)
+    with pytest.raises(BedrockAuthError) as info:
+        list(converse_stream("nova-lite", "hi", manager=manager))
+    assert info.value.partial_text and info.value.__cause__ is not None

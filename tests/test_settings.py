@@ -196,3 +196,12 @@ def test_auth_config_repr_hides_secrets() -> None:
     text = repr(config)
     assert "sekrit" not in text and "tok-value" not in text and "ext-value" not in text
     assert "AKIAEXAMPLE000000001" in text
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", None])
+def test_missing_profile_is_a_profile_error_with_or_without_region(region: str | None) -> None:
+    from bedrock_auth import ProfileNotFoundError
+
+    Path(os.environ["AWS_CONFIG_FILE"]).write_text("[profile dev]\nregion = eu-west-1\n")
+    with pytest.raises(ProfileNotFoundError, match="Profiles that exist: dev"):
+        BedrockClientManager(profile="nope", region=region, validate=False)
