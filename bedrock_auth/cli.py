@@ -39,23 +39,33 @@ def _policy(args: argparse.Namespace) -> int:
     from bedrock_auth.models import resolve_model_id
     from bedrock_auth.policy import DEFAULT_ACTIONS, policy_document
 
-    actions = list(DEFAULT_ACTIONS)
-    if args.agents:
-        actions.append("bedrock:InvokeAgent")
     models = [resolve_model_id(m, args.region) for m in args.model] or [""]
     statements: list[Any] = []
     for model_id in models:
-        statements.extend(
-            policy_document(DEFAULT_ACTIONS, model_id=model_id, region=args.region)["Statement"]
-        )
-    if args.agents:
-        statements.extend(policy_document(["bedrock:InvokeAgent"])["Statement"])
+        document = policy_document(DEFAULT_ACTIONS, model_id=model_id, region=args.region)
+        statements.extend(document["Statement"])
+    extras = {
+        "agents": ["bedrock:InvokeAgent"],
+        "app_profiles": ["bedrock:GetInferenceProfile"],
+        "doctor": ["bedrock:CountTokens"],
+    }
+    for flag, actions in extras.items():
+        if getattr(args, flag):
+            statements.extend(policy_document(actions)["Statement"])
     print(json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2))
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import os
+
     from bedrock_auth.demo import run_demo
+
+    # The demo must not depend on the shell: a stale AWS_PROFILE or an opted-in API key would
+    # break it. This is the CLI process's own environment, never a library user's.
+    for name in [n for n in os.environ if n.startswith(("AWS_", "BEDROCK_"))]:
+        del os.environ[name]
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
     return run_demo(print)
 
@@ -87,6 +97,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     policy.add_argument("--region", default="us-east-1")
     policy.add_argument("--agents", action="store_true", help="include bedrock:InvokeAgent")
+    policy.add_argument(
+        "--app-profiles",
+        action="store_true",
+        help="include bedrock:GetInferenceProfile (application inference profiles)",
+    )
+    policy.add_argument(
+        "--doctor",
+        action="store_true",
+        help="include bedrock:CountTokens (for doctor --call-model)",
+    )
     policy.set_defaults(run=_policy)
 
     demo = sub.add_parser("demo", help="run the whole path against the embedded emulator")
@@ -97,10 +117,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bedrock-auth`` console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.verbose:
+        # Only our logger: botocore's DEBUG output prints request headers, session token included.
+        logging.getLogger("bedrock_auth").setLevel(logging.DEBUG)
     try:
         code: int = args.run(args)
     except BedrockAuthError as error:

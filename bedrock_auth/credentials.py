@@ -69,10 +69,14 @@ class _ApiKeyTokenProvider:
 
 
 def endpoint_for(endpoint_url: str | Mapping[str, str] | None, service: str) -> str | None:
-    """The endpoint to pass for ``service``; ``None`` lets botocore honour AWS_ENDPOINT_URL_*."""
+    """The endpoint to pass for ``service``; ``None`` lets botocore honour AWS_ENDPOINT_URL_*.
+
+    A plain string is the bedrock-runtime endpoint (the usual VPC interface endpoint), so STS
+    validation still goes to STS; a mapping names the endpoint of each service.
+    """
     if isinstance(endpoint_url, Mapping):
         return endpoint_url.get(service)
-    return endpoint_url
+    return endpoint_url if service == "bedrock-runtime" else None
 
 
 def _use_only(session: botocore.session.Session, provider: CredentialProvider) -> None:

@@ -154,14 +154,33 @@ _CHAIN_FIXES = """Fix it with one of:
   export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...
   or attach an IAM role to the host (EC2 instance profile, ECS task role, EKS IRSA/Pod Identity)."""
 
-DEFAULT_CHAIN_SOURCES = (
-    "environment variables (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
-    "web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)",
-    "SSO profile",
-    "shared credentials file (~/.aws/credentials)",
-    "credential_process / config file (~/.aws/config)",
-    "container credentials (ECS/EKS)",
-    "EC2 instance metadata (IMDS)",
+#: botocore's provider names, as a user would recognise them.
+SOURCE_NAMES = {
+    "env": "environment variables (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+    "assume-role": "assume-role profile (role_arn + source_profile in ~/.aws/config)",
+    "assume-role-with-web-identity": "web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)",
+    "sso": "SSO profile (aws sso login)",
+    "login": "aws login session",
+    "shared-credentials-file": "shared credentials file (~/.aws/credentials)",
+    "custom-process": "credential_process in ~/.aws/config",
+    "config-file": "keys in ~/.aws/config",
+    "ec2-credentials-file": "legacy EC2 credentials file",
+    "boto-config": "legacy boto config file",
+    "container-role": "container credentials (ECS task role, EKS Pod Identity)",
+    "iam-role": "EC2 instance metadata (IMDS instance profile)",
+}
+DEFAULT_CHAIN_SOURCES = tuple(
+    SOURCE_NAMES[name]
+    for name in (
+        "env",
+        "assume-role-with-web-identity",
+        "sso",
+        "shared-credentials-file",
+        "custom-process",
+        "config-file",
+        "container-role",
+        "iam-role",
+    )
 )
 
 
@@ -228,11 +247,10 @@ def _sso_error(exc: BaseException, ctx: ErrorContext) -> SSOLoginRequiredError:
 
 
 def _not_found(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundError:
-    tried = ctx.sources_tried or DEFAULT_CHAIN_SOURCES
+    tried = [SOURCE_NAMES.get(s, s) for s in ctx.sources_tried] or DEFAULT_CHAIN_SOURCES
     listing = "\n".join(f"  {i}. {s}" for i, s in enumerate(tried, 1))
     return CredentialsNotFoundError(
-        f"No AWS credentials were found for {_where(ctx)}. Sources tried, in order:\n"
-        f"{listing}\n{_CHAIN_FIXES}"
+        f"No AWS credentials were found. Sources tried, in order:\n{listing}\n{_CHAIN_FIXES}"
     )
 
 
@@ -294,7 +312,7 @@ def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
     hint = ""
     if ctx.model_id and ctx.service in ("bedrock-runtime", "bedrock"):
         hint = (
-            f"If the policy already allows it, enable model access for {ctx.model_id} "
+            f"If the policy already allows it, enable model access for {_base_model(ctx.model_id)} "
             f"in {ctx.region or 'this region'} (Bedrock console > Model access).\n"
         )
     return AccessDeniedError(
@@ -311,6 +329,14 @@ def _unreachable(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableEr
         "(com.amazonaws.<region>.bedrock-runtime, ...) with private DNS enabled, or pass "
         "endpoint_url=/AWS_ENDPOINT_URL_BEDROCK_RUNTIME. Check proxies (HTTPS_PROXY) and DNS."
     )
+
+
+def _base_model(model_id: str) -> str:
+    """The foundation model behind an id, profile id or ARN (model access is granted per model)."""
+    from bedrock_auth.models import base_model_from_arn, get_model_info
+
+    info = get_model_info(model_id)
+    return info.model_id if info else base_model_from_arn(model_id) or model_id
 
 
 def _profile_id_for(ctx: ErrorContext) -> str:

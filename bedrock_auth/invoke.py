@@ -170,7 +170,13 @@ def _call(
     try:
         return invoke(client)
     except Exception as exc:
-        ctx = ErrorContext(service=service, operation=operation, region=region, model_id=model_id)
+        ctx = ErrorContext(
+            service=service,
+            operation=operation,
+            region=region,
+            model_id=model_id,
+            profile=manager.profile or "",
+        )
         raise translate_error(exc, ctx) from exc
 
 
@@ -604,8 +610,8 @@ def invoke_agent_stream(
     ``agent_id``/``alias_id`` default to ``BEDROCK_AGENT_ID``/``BEDROCK_AGENT_ALIAS_ID``; a new
     session id is made when none is given. Agents need IAM credentials (SigV4).
     """
+    mgr = _manager(manager)  # first: building the manager loads .env, which may hold the ids
     agent, alias = _agent_ids(agent_id, alias_id)
-    mgr = _manager(manager)
     region_name = region or mgr.region
     request: dict[str, Any] = {
         "agentId": agent,

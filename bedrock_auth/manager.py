@@ -172,6 +172,11 @@ class BedrockClientManager:
         return self._settings.region
 
     @property
+    def profile(self) -> str | None:
+        """The AWS profile in use (argument or ``AWS_PROFILE``), if any."""
+        return self._settings.profile
+
+    @property
     def mode(self) -> str:
         """The auth mode in use: ``auto``, ``profile``, ``env``, ``static``, ``assume_role``, ..."""
         return self._settings.mode
@@ -304,10 +309,9 @@ class BedrockClientManager:
         if creds is None and self._settings.mode != "api_key":
             from botocore.exceptions import NoCredentialsError
 
-            ctx = replace(
-                self._context("sts", ""), sources_tried=tuple(chain_sources(self._session))
-            )
-            raise translate_error(NoCredentialsError(), ctx)
+            ctx = replace(self._context("", ""), sources_tried=tuple(chain_sources(self._session)))
+            missing = NoCredentialsError()
+            raise translate_error(missing, ctx) from missing
         return creds
 
     def _context(self, service: str, operation: str, region: str | None = None) -> ErrorContext:

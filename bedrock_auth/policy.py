@@ -57,6 +57,19 @@ def _model_resources(model_id: str, region: str) -> list[str]:
     return resources
 
 
+_EVERY_MODEL = ("arn:aws:bedrock:*::foundation-model/*", "arn:aws:bedrock:*:*:inference-profile/*")
+# Actions that act on something other than a model.
+_OWN_RESOURCES = {
+    "bedrock:InvokeAgent": ("arn:aws:bedrock:*:*:agent-alias/*",),
+    "bedrock:GetInferenceProfile": (
+        "arn:aws:bedrock:*:*:application-inference-profile/*",
+        "arn:aws:bedrock:*:*:inference-profile/*",
+    ),
+    "bedrock:ListFoundationModels": ("*",),
+    "bedrock:ListInferenceProfiles": ("*",),
+}
+
+
 def policy_document(
     actions: Sequence[str] = DEFAULT_ACTIONS, *, model_id: str = "", region: str = ""
 ) -> dict[str, Any]:
@@ -66,23 +79,18 @@ def policy_document(
     ...     "Resource"]
     ['arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0']
     """
-    bedrock_actions = sorted({a for a in actions if a.startswith("bedrock:")})
-    other_actions = sorted({a for a in actions if not a.startswith("bedrock:")})
-    statements: list[dict[str, Any]] = []
-    if bedrock_actions:
-        resources = (
-            _model_resources(model_id, region)
-            if model_id
-            else [
-                "arn:aws:bedrock:*::foundation-model/*",
-                "arn:aws:bedrock:*:*:inference-profile/*",
-            ]
-        )
-        if any(a in ("bedrock:InvokeAgent",) for a in bedrock_actions):
-            resources = ["arn:aws:bedrock:*:*:agent-alias/*"]
-        statements.append({"Effect": "Allow", "Action": bedrock_actions, "Resource": resources})
-    if other_actions:
-        statements.append({"Effect": "Allow", "Action": other_actions, "Resource": "*"})
+    by_resources: dict[tuple[str, ...], list[str]] = {}
+    for action in sorted(set(actions)):
+        resources = _OWN_RESOURCES.get(action)
+        if resources is None:
+            resources = tuple(_model_resources(model_id, region)) if model_id else _EVERY_MODEL
+        if not action.startswith("bedrock:"):
+            resources = ("*",)
+        by_resources.setdefault(resources, []).append(action)
+    statements = [
+        {"Effect": "Allow", "Action": grouped, "Resource": list(resources)}
+        for resources, grouped in by_resources.items()
+    ]
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -265,7 +265,7 @@ def _infer_mode(
 def _require(mode: str, **needed: Any) -> None:
     missing = [name for name, value in needed.items() if not value]
     if missing:
-        raise ConfigurationError(f"mode='{mode}' needs {', '.join(missing)}, which is not set.")
+        raise ConfigurationError(f"mode='{mode}' needs {' and '.join(missing)}; not set.")
 
 
 def _check_mode(mode: str, c: AuthConfig, s: dict[str, Any], environ: Mapping[str, str]) -> None:

@@ -90,3 +90,18 @@ def test_bad_input_exits_2_with_the_message(capsys: pytest.CaptureFixture[str]) 
         == 2
     )
     assert "us.anthropic.claude-sonnet-4-5" in capsys.readouterr().err
+
+
+def test_policy_extras_each_get_their_own_resources(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "--app-profiles", "--doctor"]) == 0
+    statements = json.loads(capsys.readouterr().out)["Statement"]
+    by_action = {a: s["Resource"] for s in statements for a in s["Action"]}
+    assert by_action["bedrock:InvokeModel"] == [
+        "arn:aws:bedrock:*::foundation-model/*",
+        "arn:aws:bedrock:*:*:inference-profile/*",
+    ]
+    assert (
+        "arn:aws:bedrock:*:*:application-inference-profile/*"
+        in by_action["bedrock:GetInferenceProfile"]
+    )
+    assert "bedrock:CountTokens" in by_action

@@ -104,7 +104,8 @@ def test_translation(exc: Exception, kind: type[errors.BedrockAuthError], says: 
 def test_no_credentials_lists_sources_in_order() -> None:
     ctx = ErrorContext(sources_tried=("env", "sso", "iam-role"))
     message = str(translate_error(bx.NoCredentialsError(), ctx))
-    assert message.index("1. env") < message.index("2. sso") < message.index("3. iam-role")
+    assert message.index("1. environment variables") < message.index("2. SSO profile")
+    assert message.index("2. SSO profile") < message.index("3. EC2 instance metadata")
     assert "aws configure" in message and "AWS_PROFILE" in message
 
 

@@ -92,7 +92,7 @@ def test_thirty_two_threads_get_one_client(emu: BedrockEmulator) -> None:
 
 def test_get_manager_is_one_per_configuration(emu: BedrockEmulator) -> None:
     options: dict[str, Any] = {
-        "endpoint_url": emu.endpoint_url,
+        "endpoint_url": emu.endpoints(),
         "region": "us-east-1",
         "access_key_id": emu.access_key_id,
         "secret_access_key": emu.secret_access_key,
@@ -125,13 +125,27 @@ def test_rejected_keys_raise_invalid_credentials(emu: BedrockEmulator) -> None:
 def test_unreachable_endpoint_is_reported_at_init() -> None:
     with pytest.raises(EndpointUnreachableError, match="VPC"):
         BedrockClientManager(
-            endpoint_url="http://127.0.0.1:9",
+            endpoint_url={"sts": "http://127.0.0.1:9"},
             region="us-east-1",
             access_key_id="AKIAEXAMPLE000000001",
             secret_access_key="x" * 40,
             max_retries=0,
             connect_timeout=1,
         )
+
+
+def test_string_endpoint_is_bedrock_runtime_only(emu: BedrockEmulator) -> None:
+    manager = emu.manager(endpoint_url={"sts": emu.endpoint_url})
+    assert manager.client("bedrock-runtime", "eu-west-1").meta.endpoint_url.startswith("https://")
+    vpce = BedrockClientManager(
+        endpoint_url="https://vpce-1.bedrock-runtime.us-east-1.vpce.amazonaws.com",
+        region="us-east-1",
+        validate=False,
+        access_key_id="AKIAEXAMPLE000000001",
+        secret_access_key="x" * 40,
+    )
+    assert vpce.client().meta.endpoint_url.startswith("https://vpce-1.")
+    assert vpce.client("sts").meta.endpoint_url == "https://sts.us-east-1.amazonaws.com"
 
 
 def test_endpoint_mapping_per_service(emu: BedrockEmulator) -> None:

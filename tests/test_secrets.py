@@ -93,7 +93,7 @@ def error_paths(
             lambda m: invoke_agent("hi", agent_id="A", alias_id="B", manager=m),
         ),
         lambda: BedrockClientManager(
-            endpoint_url="http://127.0.0.1:9",
+            endpoint_url={"sts": "http://127.0.0.1:9"},
             region="us-east-1",
             access_key_id="AKIAPLANTEDOFFLINE01",
             secret_access_key=SECRET_KEY,

@@ -31,9 +31,14 @@ def _trace(call: Call, text: str) -> Json:
     params = call.route.params
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     rationale = {"text": f"The user asked: {text}", "traceId": str(uuid.uuid4())}
-    return {"agentId": params["agentId"], "agentAliasId": params["agentAliasId"],
-            "sessionId": params["sessionId"], "agentVersion": "1", "eventTime": now,
-            "trace": {"orchestrationTrace": {"rationale": rationale}}}
+    return {
+        "agentId": params["agentId"],
+        "agentAliasId": params["agentAliasId"],
+        "sessionId": params["sessionId"],
+        "agentVersion": "1",
+        "eventTime": now,
+        "trace": {"orchestrationTrace": {"rationale": rationale}},
+    }
 
 
 def _chunks(text: str, citations: tuple[Citation, ...]) -> list[Json]:

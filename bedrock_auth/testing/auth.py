@@ -55,8 +55,9 @@ def _sigv4_from_query(query: Mapping[str, list[str]]) -> AuthInfo | None:
     if query.get("X-Amz-Algorithm", [""])[0] != "AWS4-HMAC-SHA256" or len(parts) != 5:
         return None
     token = query.get("X-Amz-Security-Token", [""])[0]
-    return AuthInfo(SIGV4, parts[0], parts[2], parts[3],
-                    session_token_digest=digest(token) if token else None)
+    return AuthInfo(
+        SIGV4, parts[0], parts[2], parts[3], session_token_digest=digest(token) if token else None
+    )
 
 
 def read_auth(headers: Mapping[str, str], raw_query: str) -> AuthInfo:
@@ -69,13 +70,21 @@ def read_auth(headers: Mapping[str, str], raw_query: str) -> AuthInfo:
         return presigned or AuthInfo(NONE)
     if value.lower().startswith("bearer "):
         bearer = value[7:].strip()
-        return AuthInfo(BEARER, region=region_from_host(headers.get("host", "")),
-                        token_digest=digest(bearer)) if bearer else AuthInfo(MALFORMED)
+        return (
+            AuthInfo(
+                BEARER,
+                region=region_from_host(headers.get("host", "")),
+                token_digest=digest(bearer),
+            )
+            if bearer
+            else AuthInfo(MALFORMED)
+        )
     match = _SIGV4_RE.match(value)
     if match is None:
         return AuthInfo(MALFORMED)
-    return AuthInfo(SIGV4, match["key"], match["region"], match["service"],
-                    session_token_digest=token_digest)
+    return AuthInfo(
+        SIGV4, match["key"], match["region"], match["service"], session_token_digest=token_digest
+    )
 
 
 def region_from_host(host: str) -> str | None:

@@ -26,8 +26,16 @@ GEO_REGIONS: dict[str, tuple[str, ...]] = {
 }
 #: Every prefix AWS puts in front of a model id to name a system-defined profile.
 PROFILE_PREFIXES = frozenset({"us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"})
-GEO_NAMES = {"us": "US", "us-gov": "US-GOV", "eu": "EU", "apac": "APAC", "jp": "JP", "au": "AU",
-             "ca": "CA", "global": "Global"}
+GEO_NAMES = {
+    "us": "US",
+    "us-gov": "US-GOV",
+    "eu": "EU",
+    "apac": "APAC",
+    "jp": "JP",
+    "au": "AU",
+    "ca": "CA",
+    "global": "Global",
+}
 
 Geographies = tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -82,36 +90,77 @@ class FoundationModel:
 
 _BOTH = (ON_DEMAND, INFERENCE_PROFILE)
 _BUILTIN: tuple[FoundationModel, ...] = (
-    FoundationModel("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "Anthropic",
-                    _BOTH),
-    FoundationModel("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", "Anthropic",
-                    _BOTH),
-    FoundationModel("anthropic.claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", "Anthropic",
-                    (INFERENCE_PROFILE,)),
-    FoundationModel("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", "Anthropic",
-                    (INFERENCE_PROFILE,)),
-    FoundationModel("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", "Anthropic",
-                    (INFERENCE_PROFILE,), global_profile=True),
-    FoundationModel("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", "Anthropic",
-                    (INFERENCE_PROFILE,), global_profile=True),
-    FoundationModel("anthropic.claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", "Anthropic",
-                    (INFERENCE_PROFILE,), global_profile=True),
-    FoundationModel("anthropic.claude-opus-4-1-20250805-v1:0", "Claude Opus 4.1", "Anthropic",
-                    (INFERENCE_PROFILE,)),
+    FoundationModel("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "Anthropic", _BOTH),
+    FoundationModel(
+        "anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", "Anthropic", _BOTH
+    ),
+    FoundationModel(
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "Claude 3.5 Haiku",
+        "Anthropic",
+        (INFERENCE_PROFILE,),
+    ),
+    FoundationModel(
+        "anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "Claude 3.7 Sonnet",
+        "Anthropic",
+        (INFERENCE_PROFILE,),
+    ),
+    FoundationModel(
+        "anthropic.claude-sonnet-4-20250514-v1:0",
+        "Claude Sonnet 4",
+        "Anthropic",
+        (INFERENCE_PROFILE,),
+        global_profile=True,
+    ),
+    FoundationModel(
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "Claude Sonnet 4.5",
+        "Anthropic",
+        (INFERENCE_PROFILE,),
+        global_profile=True,
+    ),
+    FoundationModel(
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        "Claude Haiku 4.5",
+        "Anthropic",
+        (INFERENCE_PROFILE,),
+        global_profile=True,
+    ),
+    FoundationModel(
+        "anthropic.claude-opus-4-1-20250805-v1:0",
+        "Claude Opus 4.1",
+        "Anthropic",
+        (INFERENCE_PROFILE,),
+    ),
     FoundationModel("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", _BOTH),
     FoundationModel("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", _BOTH),
     FoundationModel("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", _BOTH),
     FoundationModel("amazon.titan-text-express-v1", "Titan Text G1 - Express", "Amazon"),
     FoundationModel("amazon.titan-text-lite-v1", "Titan Text G1 - Lite", "Amazon"),
-    FoundationModel("amazon.titan-embed-text-v2:0", "Titan Text Embeddings V2", "Amazon",
-                    output_modality="EMBEDDING"),
-    FoundationModel("meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", "Meta",
-                    (INFERENCE_PROFILE,)),
+    FoundationModel(
+        "amazon.titan-embed-text-v2:0",
+        "Titan Text Embeddings V2",
+        "Amazon",
+        output_modality="EMBEDDING",
+    ),
+    FoundationModel(
+        "meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", "Meta", (INFERENCE_PROFILE,)
+    ),
 )
 
-_PROVIDERS = {"anthropic": "Anthropic", "amazon": "Amazon", "meta": "Meta", "mistral": "Mistral AI",
-              "cohere": "Cohere", "ai21": "AI21 Labs", "deepseek": "DeepSeek", "openai": "OpenAI",
-              "writer": "Writer", "qwen": "Qwen"}
+_PROVIDERS = {
+    "anthropic": "Anthropic",
+    "amazon": "Amazon",
+    "meta": "Meta",
+    "mistral": "Mistral AI",
+    "cohere": "Cohere",
+    "ai21": "AI21 Labs",
+    "deepseek": "DeepSeek",
+    "openai": "OpenAI",
+    "writer": "Writer",
+    "qwen": "Qwen",
+}
 
 
 def region_geo(region: str) -> str | None:
@@ -177,11 +226,19 @@ def _entry_to_model(key: str | None, entry: Any) -> FoundationModel | None:
     needs_profile = bool(_field(entry, "requires_profile", "requires_inference_profile"))
     geographies = _geographies(entry)
     on_demand = _field(entry, "on_demand_regions")
-    types = tuple(t for t, wanted in ((ON_DEMAND, not needs_profile),
-                                      (INFERENCE_PROFILE, geographies is None or geographies))
-                  if wanted)
+    types = tuple(
+        t
+        for t, wanted in (
+            (ON_DEMAND, not needs_profile),
+            (INFERENCE_PROFILE, geographies is None or geographies),
+        )
+        if wanted
+    )
     return FoundationModel(
-        model_id, name, _PROVIDERS.get(provider.lower(), provider), types,
+        model_id,
+        name,
+        _PROVIDERS.get(provider.lower(), provider),
+        types,
         geographies=geographies,
         on_demand_regions=tuple(on_demand) if isinstance(on_demand, (tuple, list)) else None,
     )

@@ -32,8 +32,9 @@ def get_inference_profile(call: Call) -> Response:
     identifier = call.route.params["inferenceProfileIdentifier"]
     profile = call.state.registry.get_profile(identifier, call.region)
     if profile is None:
-        raise ApiError("ResourceNotFoundException",
-                       f"Inference profile {identifier} not found.", 404)
+        raise ApiError(
+            "ResourceNotFoundException", f"Inference profile {identifier} not found.", 404
+        )
     return json_response(_profile_json(profile))
 
 
@@ -54,10 +55,13 @@ def list_inference_profiles(call: Call) -> Response:
     kind = call.query.get("type", "SYSTEM_DEFINED")
     if kind not in ("SYSTEM_DEFINED", "APPLICATION"):
         raise validation_error(f"Invalid inference profile type: {kind}")
-    profiles = (registry.application_profiles(call.region) if kind == "APPLICATION"
-                else registry.system_profiles(call.region))
+    profiles = (
+        registry.application_profiles(call.region)
+        if kind == "APPLICATION"
+        else registry.system_profiles(call.region)
+    )
     start, size = _page_bounds(call)
-    page = profiles[start:start + size]
+    page = profiles[start : start + size]
     out: Json = {"inferenceProfileSummaries": [_profile_json(p) for p in page]}
     if start + size < len(profiles):
         out["nextToken"] = str(start + size)
@@ -83,9 +87,11 @@ def _wanted(model: FoundationModel, query: dict[str, str]) -> bool:
     provider = query.get("byProvider")
     modality = query.get("byOutputModality")
     inference = query.get("byInferenceType")
-    return ((provider is None or provider.lower() == model.provider.lower())
-            and (modality is None or modality == model.output_modality)
-            and (inference is None or inference in model.inference_types))
+    return (
+        (provider is None or provider.lower() == model.provider.lower())
+        and (modality is None or modality == model.output_modality)
+        and (inference is None or inference in model.inference_types)
+    )
 
 
 def list_foundation_models(call: Call) -> Response:

@@ -89,8 +89,7 @@ def _sts_form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parsed.items()}
 
 
-def _resolve_route(request: Request, query: dict[str, str],
-                   form: dict[str, str]) -> Route | None:
+def _resolve_route(request: Request, query: dict[str, str], form: dict[str, str]) -> Route | None:
     found = route(request.method, request.path)
     if found is not None:
         return found
@@ -108,8 +107,9 @@ def _parse_json(body: bytes) -> tuple[Any, bool]:
         return None, False
 
 
-def _recorded_body(service: str | None, form: dict[str, str], parsed: Any, ok: bool,
-                   raw: bytes) -> Any:
+def _recorded_body(
+    service: str | None, form: dict[str, str], parsed: Any, ok: bool, raw: bytes
+) -> Any:
     if service == STS or (service is None and form):
         return {k: ("***" if k == "WebIdentityToken" else v) for k, v in form.items()}
     if ok:
@@ -124,8 +124,14 @@ def _call_key(state: EmulatorState, found: Route | None, auth: AuthInfo) -> Call
     resolved = None
     if model_id and found.service != AGENT_RUNTIME:  # an agent id is not a model id
         resolved = state.registry.resolve(model_id)
-    return CallKey(found.service, found.operation, auth.region or state.region, model_id,
-                   resolved, found.operation in STREAMING_OPERATIONS)
+    return CallKey(
+        found.service,
+        found.operation,
+        auth.region or state.region,
+        model_id,
+        resolved,
+        found.operation in STREAMING_OPERATIONS,
+    )
 
 
 def _auth_error(state: EmulatorState, found: Route, auth: AuthInfo) -> ApiError | None:
@@ -141,8 +147,14 @@ def _auth_error(state: EmulatorState, found: Route, auth: AuthInfo) -> ApiError 
     return ApiError(code, default_message(code), 403)
 
 
-def _record(state: EmulatorState, request: Request, found: Route | None, auth: AuthInfo,
-            key: CallKey, body: Any) -> RecordedRequest:
+def _record(
+    state: EmulatorState,
+    request: Request,
+    found: Route | None,
+    auth: AuthInfo,
+    key: CallKey,
+    body: Any,
+) -> RecordedRequest:
     record = RecordedRequest(
         method=request.method,
         path=request.path,
@@ -194,8 +206,9 @@ def _handle(call: Call, parsed_ok: bool) -> Response:
     service = call.route.service
     try:
         if not parsed_ok:
-            raise validation_error("Malformed input request, please reformat your input and "
-                                   "try again.")
+            raise validation_error(
+                "Malformed input request, please reformat your input and try again."
+            )
         handler = HANDLERS.get(call.route.operation)
         if handler is None:
             raise sts.unknown_action(call.route.operation)
@@ -204,8 +217,12 @@ def _handle(call: Call, parsed_ok: bool) -> Response:
         return error_for(service, err.code, err.message, err.status)
     except Exception:  # one bad request must never take the handler thread down
         logger.exception("emulator handler failed for %s", call.route.operation)
-        return error_for(service, "InternalServerException",
-                         "The emulator failed while handling the request.", 500)
+        return error_for(
+            service,
+            "InternalServerException",
+            "The emulator failed while handling the request.",
+            500,
+        )
 
 
 def process(state: EmulatorState, request: Request) -> Outcome:
@@ -217,23 +234,29 @@ def process(state: EmulatorState, request: Request) -> Outcome:
     service = found.service if found else None
     parsed, parsed_ok = (form, True) if service == STS else _parse_json(request.body)
     key = _call_key(state, found, auth)
-    record = _record(state, request, found, auth, key,
-                     _recorded_body(service, form, parsed, parsed_ok, request.body))
+    record = _record(
+        state,
+        request,
+        found,
+        auth,
+        key,
+        _recorded_body(service, form, parsed, parsed_ok, request.body),
+    )
     if found is None:
         message = f"Unknown operation: {request.method} {request.path}"
         return _finish(record, Outcome(json_error("UnknownOperationException", message, 404)))
     denied = _auth_error(state, found, auth)
     if denied is not None:
-        return _finish(record, Outcome(error_for(service, denied.code, denied.message,
-                                                 denied.status)))
+        return _finish(
+            record, Outcome(error_for(service, denied.code, denied.message, denied.status))
+        )
     fault = state.script.take_fault(key)
     stream_fault = fault if fault and fault.after_chunks is not None else None
     if fault is not None and stream_fault is None:
         early = _apply_fault(state, service, fault)
         if early is not None:
             return _finish(record, early)
-    call = Call(state, found, key.region, auth, record.headers, query, parsed, key,
-                request.started)
+    call = Call(state, found, key.region, auth, record.headers, query, parsed, key, request.started)
     response = _handle(call, parsed_ok)
     if response.frames is None:
         stream_fault = None  # the call failed before streaming; nothing to interrupt

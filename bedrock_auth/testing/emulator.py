@@ -39,11 +39,10 @@ TEST_SECRET_ACCESS_KEY = "emulator/secret/key/not/a/real/one/00000"
 #: Account id of every identity the emulator reports.
 DEFAULT_ACCOUNT_ID = "123456789012"
 
-_ENDPOINT_VARIABLES = (
-    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
-    "AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME",
-    "AWS_ENDPOINT_URL_BEDROCK",
-    "AWS_ENDPOINT_URL_STS",
+#: The services one emulator serves; their AWS_ENDPOINT_URL_<SERVICE> names derive from these.
+SERVICES = ("bedrock-runtime", "bedrock-agent-runtime", "bedrock", "sts")
+_ENDPOINT_VARIABLES = tuple(
+    "AWS_ENDPOINT_URL_" + service.replace("-", "_").upper() for service in SERVICES
 )
 # Options that pick their own credentials, so the emulator's test keys must not be added.
 _OWN_CREDENTIALS = ("api_key", "profile", "web_identity_token_file", "access_key_id")
@@ -77,11 +76,19 @@ class BedrockEmulator:
     :attr:`requests`. Without scripting, models answer ``"Emulated reply to: <prompt>"``.
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, tls: bool = False,
-                 region: str = "us-east-1", account_id: str = DEFAULT_ACCOUNT_ID,
-                 access_key_id: str = TEST_ACCESS_KEY_ID,
-                 secret_access_key: str = TEST_SECRET_ACCESS_KEY,
-                 strict_models: bool = False, assume_role_duration: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
+        region: str = "us-east-1",
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        access_key_id: str = TEST_ACCESS_KEY_ID,
+        secret_access_key: str = TEST_SECRET_ACCESS_KEY,
+        strict_models: bool = False,
+        assume_role_duration: int | None = None,
+    ) -> None:
         """Configure (but do not start) an emulator.
 
         ``port=0`` picks a free port. ``tls=True`` serves https with a certificate made at
@@ -95,9 +102,12 @@ class BedrockEmulator:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
         self._requested_port = port
-        self._state = EmulatorState(region=region, account_id=account_id,
-                                    strict_models=strict_models,
-                                    assume_role_duration=assume_role_duration)
+        self._state = EmulatorState(
+            region=region,
+            account_id=account_id,
+            strict_models=strict_models,
+            assume_role_duration=assume_role_duration,
+        )
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._cert_dir: Path | None = None
@@ -108,8 +118,12 @@ class BedrockEmulator:
     def __enter__(self) -> BedrockEmulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -132,12 +146,18 @@ class BedrockEmulator:
         except OSError as exc:
             self._remove_certificates()
             raise EmulatorStartError(
-                exc.errno, f"BedrockEmulator cannot listen on {self.host}:{self._requested_port}"
+                exc.errno,
+                f"BedrockEmulator cannot listen on {self.host}:{self._requested_port}"
                 f" ({exc.strerror}); another process may be using that port, or pass port=0 "
-                "to pick a free one") from exc
+                "to pick a free one",
+            ) from exc
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"bedrock-emulator-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"bedrock-emulator-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         logger.info("BedrockEmulator listening on %s", self.endpoint_url)
         return self
@@ -161,8 +181,10 @@ class BedrockEmulator:
         try:
             from .tls import write_certificates
         except ImportError as exc:
-            raise RuntimeError("BedrockEmulator(tls=True) needs the 'cryptography' package "
-                               "(pip install cryptography)") from exc
+            raise RuntimeError(
+                "BedrockEmulator(tls=True) needs the 'cryptography' package "
+                "(pip install cryptography)"
+            ) from exc
         self._cert_dir = Path(tempfile.mkdtemp(prefix="bedrock-emulator-"))
         files = write_certificates(self._cert_dir)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -224,10 +246,15 @@ class BedrockEmulator:
 
     # -- scripting ---------------------------------------------------------------------------
 
-    def reply(self, text: str | None = None, *, model: str | None = None,
-              tool_use: ToolUse | Mapping[str, Any] | None = None,
-              stop_reason: str | None = None,
-              citations: Sequence[Citation | Mapping[str, str]] = ()) -> None:
+    def reply(
+        self,
+        text: str | None = None,
+        *,
+        model: str | None = None,
+        tool_use: ToolUse | Mapping[str, Any] | None = None,
+        stop_reason: str | None = None,
+        citations: Sequence[Citation | Mapping[str, str]] = (),
+    ) -> None:
         """Queue the next answer (FIFO). ``model`` limits it to calls for that model id
         (a geo-prefixed or ARN form of it matches too) or, for InvokeAgent, that agent id.
 
@@ -235,14 +262,31 @@ class BedrockEmulator:
         ``tool_use``); ``citations=[{"uri": "s3://...", "text": ...}]`` adds InvokeAgent
         attribution. Streaming APIs split ``text`` into one chunk per word.
         """
-        self._state.script.add_reply(Reply(text, _tool_use(tool_use), stop_reason, model,
-                                           tuple(_citation(c) for c in citations)))
+        self._state.script.add_reply(
+            Reply(
+                text,
+                _tool_use(tool_use),
+                stop_reason,
+                model,
+                tuple(_citation(c) for c in citations),
+            )
+        )
 
-    def fail(self, code: str | None = "ThrottlingException", *, status: int | None = None,
-             times: int | None = 1, region: str | None = None, operation: str | None = None,
-             service: str | None = None, model: str | None = None,
-             after_chunks: int | None = None, delay: float | None = None,
-             drop_connection: bool = False, message: str | None = None) -> None:
+    def fail(
+        self,
+        code: str | None = "ThrottlingException",
+        *,
+        status: int | None = None,
+        times: int | None = 1,
+        region: str | None = None,
+        operation: str | None = None,
+        service: str | None = None,
+        model: str | None = None,
+        after_chunks: int | None = None,
+        delay: float | None = None,
+        drop_connection: bool = False,
+        message: str | None = None,
+    ) -> None:
         """Make the next ``times`` matching calls fail (``times=None``: until :meth:`clear`).
 
         By default faults hit bedrock-runtime and bedrock-agent-runtime calls only; pass
@@ -255,9 +299,18 @@ class BedrockEmulator:
         """
         if times is not None and times < 1:
             raise ValueError("times must be >= 1 (or None for every call)")
-        fault = Fault(code, status or (default_status(code) if code else 200),
-                      message or (default_message(code) if code else ""), region, operation,
-                      service, model, after_chunks, delay, drop_connection)
+        fault = Fault(
+            code,
+            status or (default_status(code) if code else 200),
+            message or (default_message(code) if code else ""),
+            region,
+            operation,
+            service,
+            model,
+            after_chunks,
+            delay,
+            drop_connection,
+        )
         self._state.script.add_fault(fault, times)
 
     def reject_keys(self, keys: Iterable[str]) -> None:
@@ -269,18 +322,26 @@ class BedrockEmulator:
         """Make GetCallerIdentity report ``arn`` (and its account) for this access key."""
         self._state.identities.set_identity(access_key_id, arn)
 
-    def add_inference_profile(self, arn_or_id: str, model_id: str, *, name: str | None = None,
-                              region: str | None = None) -> str:
+    def add_inference_profile(
+        self, arn_or_id: str, model_id: str, *, name: str | None = None, region: str | None = None
+    ) -> str:
         """Register an application inference profile routing to ``model_id``; returns its ARN.
 
         Give the full ``arn:aws:bedrock:REGION:ACCOUNT:application-inference-profile/ID`` or
         just the ID (the ARN is then built from ``region`` or the emulator's region).
         """
         return self._state.registry.add_application_profile(
-            arn_or_id, model_id, region or self.region, name)
+            arn_or_id, model_id, region or self.region, name
+        )
 
-    def add_foundation_model(self, model_id: str, *, name: str | None = None,
-                             provider: str | None = None, requires_profile: bool = False) -> None:
+    def add_foundation_model(
+        self,
+        model_id: str,
+        *,
+        name: str | None = None,
+        provider: str | None = None,
+        requires_profile: bool = False,
+    ) -> None:
         """Add a foundation model to ListFoundationModels (and strict-mode checks)."""
         types = (INFERENCE_PROFILE,) if requires_profile else (ON_DEMAND, INFERENCE_PROFILE)
         vendor = provider or model_id.split(".", 1)[0].title()
@@ -304,18 +365,26 @@ class BedrockEmulator:
         """Environment variables that point the AWS SDK (and bedrock_auth) at this emulator."""
         url = self.endpoint_url
         env = dict.fromkeys(_ENDPOINT_VARIABLES, url)
-        env.update({
-            "AWS_ACCESS_KEY_ID": self.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
-            "AWS_REGION": self.region,
-            "AWS_DEFAULT_REGION": self.region,
-        })
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": self.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+            }
+        )
         if self._ca_bundle:
             env["AWS_CA_BUNDLE"] = self._ca_bundle
         return env
 
-    def client(self, service_name: str = "bedrock-runtime", *, region: str | None = None,
-               config: Config | None = None, **kwargs: Any) -> Any:
+    def client(
+        self,
+        service_name: str = "bedrock-runtime",
+        *,
+        region: str | None = None,
+        config: Config | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """A boto3 client for ``service_name`` wired to this emulator with the test keys.
 
         It signs with SigV4 even when ``AWS_BEARER_TOKEN_BEDROCK`` is set (botocore would
@@ -337,6 +406,10 @@ class BedrockEmulator:
         options.update(kwargs)
         return boto3.client(service_name, **options)
 
+    def endpoints(self) -> dict[str, str]:
+        """``endpoint_url=`` for a manager: every service this emulator serves, by name."""
+        return dict.fromkeys(SERVICES, self.endpoint_url)
+
     def manager(self, **kwargs: Any) -> BedrockClientManager:
         """A ``bedrock_auth.BedrockClientManager`` wired to this emulator, without touching
         ``os.environ``. Keyword arguments override the defaults (endpoint, test keys, region,
@@ -344,11 +417,15 @@ class BedrockEmulator:
         """
         from bedrock_auth.manager import BedrockClientManager
 
-        options: dict[str, Any] = {"endpoint_url": self.endpoint_url, "region": self.region,
-                                   "load_dotenv": False}
+        options: dict[str, Any] = {
+            "endpoint_url": self.endpoints(),
+            "region": self.region,
+            "load_dotenv": False,
+        }
         if not any(k in kwargs for k in _OWN_CREDENTIALS):
-            options.update(access_key_id=self.access_key_id,
-                           secret_access_key=self.secret_access_key)
+            options.update(
+                access_key_id=self.access_key_id, secret_access_key=self.secret_access_key
+            )
         if self._ca_bundle:
             options["verify"] = self._ca_bundle
         options.update(kwargs)

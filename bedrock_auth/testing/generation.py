@@ -59,8 +59,9 @@ class Generation:
         return json.dumps(dict(self.tool_use.input)) if self.tool_use else "{}"
 
 
-def generate(reply: Reply | None, prompt: str, input_tokens: int,
-             max_tokens: int | None) -> Generation:
+def generate(
+    reply: Reply | None, prompt: str, input_tokens: int, max_tokens: int | None
+) -> Generation:
     """Produce the answer for one call from the scripted reply (or the echo default)."""
     tool = reply.tool_use if reply else None
     text: str | None
@@ -105,6 +106,7 @@ def all_text_tokens(messages: Any, system: Any = None) -> int:
     """Input tokens of a whole conversation plus its system prompt."""
     total = count_tokens(text_of(system)) if system else 0
     if isinstance(messages, list):
-        total += sum(count_tokens(text_of(m.get("content"))) for m in messages
-                     if isinstance(m, dict))
+        total += sum(
+            count_tokens(text_of(m.get("content"))) for m in messages if isinstance(m, dict)
+        )
     return total

@@ -127,8 +127,12 @@ class IdentityStore:
             assumed_role_arn=f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}",
             assumed_role_id=f"{role_id}:{session_name}",
         )
-        session = _Session(digest(creds.session_token), creds.expiration,
-                           creds.assumed_role_arn, creds.assumed_role_id)
+        session = _Session(
+            digest(creds.session_token),
+            creds.expiration,
+            creds.assumed_role_arn,
+            creds.assumed_role_id,
+        )
         with self._lock:
             self._sessions[creds.access_key_id] = session
         return creds

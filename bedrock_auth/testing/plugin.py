@@ -20,10 +20,19 @@ if TYPE_CHECKING:
     from .emulator import BedrockEmulator
 
 # Ambient settings that would beat the emulator's env (a profile, a bearer token, ...).
-_AMBIENT = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-            "AWS_BEARER_TOKEN_BEDROCK", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN",
-            "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CA_BUNDLE", "BEDROCK_ROLE_ARN",
-            "BEDROCK_AUTH_MODE")
+_AMBIENT = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "AWS_ENDPOINT_URL",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CA_BUNDLE",
+    "BEDROCK_ROLE_ARN",
+    "BEDROCK_AUTH_MODE",
+)
 
 
 @pytest.fixture
@@ -36,8 +45,9 @@ def bedrock_emulator() -> Iterator[BedrockEmulator]:
 
 
 @pytest.fixture
-def bedrock_emulator_env(bedrock_emulator: BedrockEmulator,
-                         monkeypatch: pytest.MonkeyPatch) -> BedrockEmulator:
+def bedrock_emulator_env(
+    bedrock_emulator: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> BedrockEmulator:
     """``bedrock_emulator`` with its ``env()`` exported for the duration of the test."""
     for name in _AMBIENT:
         monkeypatch.delenv(name, raising=False)

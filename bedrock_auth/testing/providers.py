@@ -29,8 +29,10 @@ def invocation_metrics(gen: Generation, latency_ms: int) -> Json:
 
 
 def _malformed(key: str) -> str:
-    return (f"Malformed input request: #: required key [{key}] not found, "
-            "please reformat your input and try again.")
+    return (
+        f"Malformed input request: #: required key [{key}] not found, "
+        "please reformat your input and try again."
+    )
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -87,47 +89,79 @@ class Anthropic(Family):
     def _tool_block(self, gen: Generation, with_input: bool) -> Json:
         assert gen.tool_use is not None
         tool = gen.tool_use
-        return {"type": "tool_use", "id": tool.tool_use_id, "name": tool.name,
-                "input": dict(tool.input) if with_input else {}}
+        return {
+            "type": "tool_use",
+            "id": tool.tool_use_id,
+            "name": tool.name,
+            "input": dict(tool.input) if with_input else {},
+        }
 
     def _message(self, gen: Generation, model_id: str) -> Json:
-        return {"id": f"msg_bdrk_{gen.message_id}", "type": "message", "role": "assistant",
-                "model": self._model_name(model_id)}
+        return {
+            "id": f"msg_bdrk_{gen.message_id}",
+            "type": "message",
+            "role": "assistant",
+            "model": self._model_name(model_id),
+        }
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
         content: list[Json] = [{"type": "text", "text": gen.text}] if gen.text is not None else []
         if gen.tool_use:
             content.append(self._tool_block(gen, with_input=True))
-        return {**self._message(gen, model_id), "content": content,
-                "stop_reason": gen.stop_reason, "stop_sequence": None,
-                "usage": {"input_tokens": gen.input_tokens, "output_tokens": gen.output_tokens}}
+        return {
+            **self._message(gen, model_id),
+            "content": content,
+            "stop_reason": gen.stop_reason,
+            "stop_sequence": None,
+            "usage": {"input_tokens": gen.input_tokens, "output_tokens": gen.output_tokens},
+        }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        start = {**self._message(gen, model_id), "content": [], "stop_reason": None,
-                 "stop_sequence": None,
-                 "usage": {"input_tokens": gen.input_tokens, "output_tokens": 1}}
+        start = {
+            **self._message(gen, model_id),
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": gen.input_tokens, "output_tokens": 1},
+        }
         out: list[Json] = [{"type": "message_start", "message": start}]
         index = 0
         if gen.text is not None:
-            out += self._block(index, {"type": "text", "text": ""},
-                               [{"type": "text_delta", "text": p} for p in split_words(gen.text)])
+            out += self._block(
+                index,
+                {"type": "text", "text": ""},
+                [{"type": "text_delta", "text": p} for p in split_words(gen.text)],
+            )
             index += 1
         if gen.tool_use:
             pieces = _halves(gen.tool_input_json)
-            out += self._block(index, self._tool_block(gen, with_input=False),
-                               [{"type": "input_json_delta", "partial_json": p} for p in pieces])
-        out.append({"type": "message_delta",
-                    "delta": {"stop_reason": gen.stop_reason, "stop_sequence": None},
-                    "usage": {"output_tokens": gen.output_tokens}})
-        out.append({"type": "message_stop",
-                    "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms)})
+            out += self._block(
+                index,
+                self._tool_block(gen, with_input=False),
+                [{"type": "input_json_delta", "partial_json": p} for p in pieces],
+            )
+        out.append(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": gen.stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": gen.output_tokens},
+            }
+        )
+        out.append(
+            {
+                "type": "message_stop",
+                "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
+            }
+        )
         return out
 
     @staticmethod
     def _block(index: int, start: Json, deltas: list[Json]) -> list[Json]:
-        return [{"type": "content_block_start", "index": index, "content_block": start},
-                *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
-                {"type": "content_block_stop", "index": index}]
+        return [
+            {"type": "content_block_start", "index": index, "content_block": start},
+            *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
+            {"type": "content_block_stop", "index": index},
+        ]
 
 
 def _halves(text: str) -> list[str]:
@@ -149,43 +183,77 @@ class Nova(Family):
         return _int_or_none(config.get("maxTokens", config.get("max_new_tokens")))
 
     def _usage(self, gen: Generation) -> Json:
-        return {"inputTokens": gen.input_tokens, "outputTokens": gen.output_tokens,
-                "totalTokens": gen.total_tokens, "cacheReadInputTokenCount": 0,
-                "cacheWriteInputTokenCount": 0}
+        return {
+            "inputTokens": gen.input_tokens,
+            "outputTokens": gen.output_tokens,
+            "totalTokens": gen.total_tokens,
+            "cacheReadInputTokenCount": 0,
+            "cacheWriteInputTokenCount": 0,
+        }
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
         content: list[Json] = [{"text": gen.text}] if gen.text is not None else []
         if gen.tool_use:
-            content.append({"toolUse": {"toolUseId": gen.tool_use.tool_use_id,
-                                        "name": gen.tool_use.name,
-                                        "input": dict(gen.tool_use.input)}})
-        return {"output": {"message": {"role": "assistant", "content": content}},
-                "stopReason": gen.stop_reason, "usage": self._usage(gen)}
+            content.append(
+                {
+                    "toolUse": {
+                        "toolUseId": gen.tool_use.tool_use_id,
+                        "name": gen.tool_use.name,
+                        "input": dict(gen.tool_use.input),
+                    }
+                }
+            )
+        return {
+            "output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": gen.stop_reason,
+            "usage": self._usage(gen),
+        }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
         out: list[Json] = [{"messageStart": {"role": "assistant"}}]
         index = 0
         if gen.text is not None:
-            out += [{"contentBlockDelta": {"delta": {"text": p}, "contentBlockIndex": index}}
-                    for p in split_words(gen.text)]
+            out += [
+                {"contentBlockDelta": {"delta": {"text": p}, "contentBlockIndex": index}}
+                for p in split_words(gen.text)
+            ]
             out.append({"contentBlockStop": {"contentBlockIndex": index}})
             index += 1
         if gen.tool_use:
             tool = gen.tool_use
-            out.append({"contentBlockStart": {
-                "start": {"toolUse": {"toolUseId": tool.tool_use_id, "name": tool.name}},
-                "contentBlockIndex": index}})
-            out.append({"contentBlockDelta": {"delta": {"toolUse": {"input": gen.tool_input_json}},
-                                              "contentBlockIndex": index}})
+            out.append(
+                {
+                    "contentBlockStart": {
+                        "start": {"toolUse": {"toolUseId": tool.tool_use_id, "name": tool.name}},
+                        "contentBlockIndex": index,
+                    }
+                }
+            )
+            out.append(
+                {
+                    "contentBlockDelta": {
+                        "delta": {"toolUse": {"input": gen.tool_input_json}},
+                        "contentBlockIndex": index,
+                    }
+                }
+            )
             out.append({"contentBlockStop": {"contentBlockIndex": index}})
         out.append({"messageStop": {"stopReason": gen.stop_reason}})
-        out.append({"metadata": {"usage": self._usage(gen), "metrics": {}, "trace": {}},
-                    "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms)})
+        out.append(
+            {
+                "metadata": {"usage": self._usage(gen), "metrics": {}, "trace": {}},
+                "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
+            }
+        )
         return out
 
 
-_TITAN_REASONS = {"end_turn": "FINISH", "max_tokens": "LENGTH",
-                  "stop_sequence": "STOP_CRITERIA_MET", "content_filtered": "CONTENT_FILTERED"}
+_TITAN_REASONS = {
+    "end_turn": "FINISH",
+    "max_tokens": "LENGTH",
+    "stop_sequence": "STOP_CRITERIA_MET",
+    "content_filtered": "CONTENT_FILTERED",
+}
 
 
 class Titan(Family):
@@ -205,20 +273,36 @@ class Titan(Family):
         return _int_or_none(config.get("maxTokenCount")) if isinstance(config, dict) else None
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
-        return {"inputTextTokenCount": gen.input_tokens,
-                "results": [{"tokenCount": gen.output_tokens, "outputText": gen.text or "",
-                             "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH")}]}
+        return {
+            "inputTextTokenCount": gen.input_tokens,
+            "results": [
+                {
+                    "tokenCount": gen.output_tokens,
+                    "outputText": gen.text or "",
+                    "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH"),
+                }
+            ],
+        }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
         pieces = split_words(gen.text or "")
         out: list[Json] = [
-            {"outputText": p, "index": 0, "totalOutputTextTokenCount": None,
-             "completionReason": None, "inputTextTokenCount": gen.input_tokens if i == 0 else None}
+            {
+                "outputText": p,
+                "index": 0,
+                "totalOutputTextTokenCount": None,
+                "completionReason": None,
+                "inputTextTokenCount": gen.input_tokens if i == 0 else None,
+            }
             for i, p in enumerate(pieces)
         ]
-        out[-1].update({"totalOutputTextTokenCount": gen.output_tokens,
-                        "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH"),
-                        "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms)})
+        out[-1].update(
+            {
+                "totalOutputTextTokenCount": gen.output_tokens,
+                "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH"),
+                "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
+            }
+        )
         return out
 
 
@@ -242,18 +326,30 @@ class Llama(Family):
         return "length" if gen.stop_reason == "max_tokens" else "stop"
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
-        return {"generation": gen.text or "", "prompt_token_count": gen.input_tokens,
-                "generation_token_count": gen.output_tokens, "stop_reason": self._reason(gen)}
+        return {
+            "generation": gen.text or "",
+            "prompt_token_count": gen.input_tokens,
+            "generation_token_count": gen.output_tokens,
+            "stop_reason": self._reason(gen),
+        }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
         pieces = split_words(gen.text or "")
         out: list[Json] = [
-            {"generation": p, "prompt_token_count": gen.input_tokens if i == 0 else None,
-             "generation_token_count": i + 1, "stop_reason": None}
+            {
+                "generation": p,
+                "prompt_token_count": gen.input_tokens if i == 0 else None,
+                "generation_token_count": i + 1,
+                "stop_reason": None,
+            }
             for i, p in enumerate(pieces)
         ]
-        out[-1].update({"stop_reason": self._reason(gen),
-                        "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms)})
+        out[-1].update(
+            {
+                "stop_reason": self._reason(gen),
+                "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
+            }
+        )
         return out
 
 
@@ -274,8 +370,11 @@ class TitanEmbed(Family):
         """The InvokeModel body for an embedding request."""
         dims = _int_or_none(body.get("dimensions")) or 1024
         vector = _vector(self.prompt(body), dims)
-        return {"embedding": vector, "embeddingsByType": {"float": vector},
-                "inputTextTokenCount": self.input_tokens(body)}
+        return {
+            "embedding": vector,
+            "embeddingsByType": {"float": vector},
+            "inputTextTokenCount": self.input_tokens(body),
+        }
 
 
 def _vector(text: str, dims: int) -> list[float]:
@@ -290,8 +389,9 @@ def _vector(text: str, dims: int) -> list[float]:
     return [round(v / norm, 6) for v in values]
 
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (Anthropic(), Nova(), Titan(), Llama(),
-                                                   TitanEmbed())}
+FAMILIES: dict[str, Family] = {
+    f.name: f for f in (Anthropic(), Nova(), Titan(), Llama(), TitanEmbed())
+}
 
 
 def family_for(model_id: str | None, body: Json) -> Family | None:

@@ -75,15 +75,16 @@ class ModelRegistry:
 
     # -- application inference profiles ------------------------------------------------------
 
-    def add_application_profile(self, arn_or_id: str, model_id: str, region: str,
-                                name: str | None = None) -> str:
+    def add_application_profile(
+        self, arn_or_id: str, model_id: str, region: str, name: str | None = None
+    ) -> str:
         """Register an application inference profile; returns its ARN."""
         parsed = parse_arn(arn_or_id)
         if parsed is not None:
             region, _account, resource = parsed
             if not resource.startswith(_APP_PROFILE):
                 raise ValueError(f"not an application inference profile ARN: {arn_or_id}")
-            profile_id = resource[len(_APP_PROFILE):]
+            profile_id = resource[len(_APP_PROFILE) :]
         else:
             profile_id = arn_or_id
         app = _AppProfile(profile_id, region, model_id, name or profile_id)
@@ -114,7 +115,7 @@ class ModelRegistry:
             resource = parsed[2]
             if not resource.startswith(_APP_PROFILE):
                 return None
-            identifier = resource[len(_APP_PROFILE):]
+            identifier = resource[len(_APP_PROFILE) :]
         with self._lock:
             return self._apps.get(identifier)
 
@@ -134,9 +135,11 @@ class ModelRegistry:
 
     def system_profiles(self, region: str) -> list[InferenceProfile]:
         """The cross-region profiles callable from ``region``."""
-        return [self._system_profile(prefix, model, region)
-                for model in self.foundation_models()
-                for prefix in model.profile_prefixes(region)]
+        return [
+            self._system_profile(prefix, model, region)
+            for model in self.foundation_models()
+            for prefix in model.profile_prefixes(region)
+        ]
 
     def application_profiles(self, region: str) -> list[InferenceProfile]:
         """Application profiles registered in ``region``."""
@@ -153,7 +156,7 @@ class ModelRegistry:
         if parsed is not None:
             if not parsed[2].startswith(_SYS_PROFILE):
                 return None
-            identifier = parsed[2][len(_SYS_PROFILE):]
+            identifier = parsed[2][len(_SYS_PROFILE) :]
         return next((p for p in self.system_profiles(region) if p.profile_id == identifier), None)
 
     # -- runtime resolution ------------------------------------------------------------------
@@ -165,9 +168,9 @@ class ModelRegistry:
             return strip_profile_prefix(model_id)
         resource = parsed[2]
         if resource.startswith(_FOUNDATION):
-            return resource[len(_FOUNDATION):]
+            return resource[len(_FOUNDATION) :]
         if resource.startswith(_SYS_PROFILE):
-            return strip_profile_prefix(resource[len(_SYS_PROFILE):])
+            return strip_profile_prefix(resource[len(_SYS_PROFILE) :])
         app = self._find_app(model_id)
         return strip_profile_prefix(app.model_id) if app else None
 
@@ -183,9 +186,11 @@ class ModelRegistry:
         if not via_profile:
             if model.on_demand_in(region):
                 return None
-            return (f"Invocation of model ID {base} with on-demand throughput isn't supported. "
-                    "Retry your request with the ID or ARN of an inference profile that "
-                    "contains this model.")
+            return (
+                f"Invocation of model ID {base} with on-demand throughput isn't supported. "
+                "Retry your request with the ID or ARN of an inference profile that "
+                "contains this model."
+            )
         if parsed is None and self.get_profile(model_id, region) is None:
             return invalid
         return None

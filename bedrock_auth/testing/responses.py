@@ -33,8 +33,9 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-def json_response(payload: Any, status: int = 200,
-                  headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     """A rest-json success response."""
     body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     return Response(status, {"Content-Type": JSON, **(headers or {})}, body)

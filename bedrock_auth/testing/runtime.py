@@ -15,12 +15,17 @@ from .providers import Family, Json, TitanEmbed, family_for
 from .responses import Response, json_response, stream_response, validation_error
 from .state import Call
 
-_START_WITH_USER = ("A conversation must start with a user message. Try again with a "
-                    "conversation that starts with a user message.")
-_ALTERNATE = ("A conversation must alternate between user and assistant roles. Make sure the "
-              "conversation alternates between user and assistant roles and try again.")
-_NEEDS_TOOL_CONFIG = ("The toolConfig field must be defined when using toolUse and toolResult "
-                      "content blocks.")
+_START_WITH_USER = (
+    "A conversation must start with a user message. Try again with a "
+    "conversation that starts with a user message."
+)
+_ALTERNATE = (
+    "A conversation must alternate between user and assistant roles. Make sure the "
+    "conversation alternates between user and assistant roles and try again."
+)
+_NEEDS_TOOL_CONFIG = (
+    "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+)
 _MALFORMED_BODY = "Malformed input request, please reformat your input and try again."
 
 
@@ -36,9 +41,12 @@ def _check_model(call: Call) -> None:
 
 
 def _uses_tools(messages: list[Any]) -> bool:
-    return any(isinstance(block, dict) and ("toolUse" in block or "toolResult" in block)
-               for m in messages if isinstance(m, dict)
-               for block in (m.get("content") or []))
+    return any(
+        isinstance(block, dict) and ("toolUse" in block or "toolResult" in block)
+        for m in messages
+        if isinstance(m, dict)
+        for block in (m.get("content") or [])
+    )
 
 
 def _validate_conversation(body: Json) -> list[Any]:
@@ -61,50 +69,69 @@ def _converse_generation(call: Call) -> Generation:
     messages = _validate_conversation(body)
     config = body.get("inferenceConfig") or {}
     max_tokens = config.get("maxTokens") if isinstance(config, dict) else None
-    return generate(call.take_reply(), last_user_text(messages),
-                    all_text_tokens(messages, body.get("system")),
-                    max_tokens if isinstance(max_tokens, int) else None)
+    return generate(
+        call.take_reply(),
+        last_user_text(messages),
+        all_text_tokens(messages, body.get("system")),
+        max_tokens if isinstance(max_tokens, int) else None,
+    )
 
 
 def _converse_content(gen: Generation) -> list[Json]:
     content: list[Json] = [{"text": gen.text}] if gen.text is not None else []
     if gen.tool_use:
         tool = gen.tool_use
-        content.append({"toolUse": {"toolUseId": tool.tool_use_id, "name": tool.name,
-                                    "input": dict(tool.input)}})
+        content.append(
+            {
+                "toolUse": {
+                    "toolUseId": tool.tool_use_id,
+                    "name": tool.name,
+                    "input": dict(tool.input),
+                }
+            }
+        )
     return content
 
 
 def _usage(gen: Generation) -> Json:
-    return {"inputTokens": gen.input_tokens, "outputTokens": gen.output_tokens,
-            "totalTokens": gen.total_tokens}
+    return {
+        "inputTokens": gen.input_tokens,
+        "outputTokens": gen.output_tokens,
+        "totalTokens": gen.total_tokens,
+    }
 
 
 def converse(call: Call) -> Response:
     """POST /model/{modelId}/converse."""
     gen = _converse_generation(call)
-    return json_response({
-        "output": {"message": {"role": "assistant", "content": _converse_content(gen)}},
-        "stopReason": gen.stop_reason,
-        "usage": _usage(gen),
-        "metrics": {"latencyMs": _latency_ms(call)},
-    })
+    return json_response(
+        {
+            "output": {"message": {"role": "assistant", "content": _converse_content(gen)}},
+            "stopReason": gen.stop_reason,
+            "usage": _usage(gen),
+            "metrics": {"latencyMs": _latency_ms(call)},
+        }
+    )
 
 
 def _converse_events(gen: Generation, latency_ms: int) -> list[tuple[str, Json]]:
     events: list[tuple[str, Json]] = [("messageStart", {"role": "assistant"})]
     index = 0
     if gen.text is not None:
-        events += [("contentBlockDelta", {"delta": {"text": p}, "contentBlockIndex": index})
-                   for p in split_words(gen.text)]
+        events += [
+            ("contentBlockDelta", {"delta": {"text": p}, "contentBlockIndex": index})
+            for p in split_words(gen.text)
+        ]
         events.append(("contentBlockStop", {"contentBlockIndex": index}))
         index += 1
     if gen.tool_use:
         start = {"toolUse": {"toolUseId": gen.tool_use.tool_use_id, "name": gen.tool_use.name}}
         events += [
             ("contentBlockStart", {"start": start, "contentBlockIndex": index}),
-            ("contentBlockDelta", {"delta": {"toolUse": {"input": gen.tool_input_json}},
-                                   "contentBlockIndex": index}),
+            (
+                "contentBlockDelta",
+                {"delta": {"toolUse": {"input": gen.tool_input_json}}, "contentBlockIndex": index},
+            ),
             ("contentBlockStop", {"contentBlockIndex": index}),
         ]
     events.append(("messageStop", {"stopReason": gen.stop_reason}))
@@ -115,8 +142,9 @@ def _converse_events(gen: Generation, latency_ms: int) -> list[tuple[str, Json]]
 def converse_stream(call: Call) -> Response:
     """POST /model/{modelId}/converse-stream: the ConverseStreamOutput event stream."""
     gen = _converse_generation(call)
-    frames = [event_frame(name, payload) for name, payload in
-              _converse_events(gen, _latency_ms(call))]
+    frames = [
+        event_frame(name, payload) for name, payload in _converse_events(gen, _latency_ms(call))
+    ]
     return stream_response(frames)
 
 
@@ -135,23 +163,29 @@ def _invoke_setup(call: Call) -> tuple[Family, Json]:
 
 
 def _invoke_generation(call: Call, family: Family, body: Json) -> Generation:
-    return generate(call.take_reply(), family.prompt(body), family.input_tokens(body),
-                    family.max_tokens(body))
+    return generate(
+        call.take_reply(), family.prompt(body), family.input_tokens(body), family.max_tokens(body)
+    )
 
 
 def invoke_model(call: Call) -> Response:
     """POST /model/{modelId}/invoke: the provider's native response body."""
     family, body = _invoke_setup(call)
     if isinstance(family, TitanEmbed):
-        return json_response(family.embed(body), headers={
-            "X-Amzn-Bedrock-Input-Token-Count": str(family.input_tokens(body))})
+        return json_response(
+            family.embed(body),
+            headers={"X-Amzn-Bedrock-Input-Token-Count": str(family.input_tokens(body))},
+        )
     gen = _invoke_generation(call, family, body)
     latency = _latency_ms(call)
-    return json_response(family.response(gen, call.model_id, latency), headers={
-        "X-Amzn-Bedrock-Input-Token-Count": str(gen.input_tokens),
-        "X-Amzn-Bedrock-Output-Token-Count": str(gen.output_tokens),
-        "X-Amzn-Bedrock-Invocation-Latency": str(latency),
-    })
+    return json_response(
+        family.response(gen, call.model_id, latency),
+        headers={
+            "X-Amzn-Bedrock-Input-Token-Count": str(gen.input_tokens),
+            "X-Amzn-Bedrock-Output-Token-Count": str(gen.output_tokens),
+            "X-Amzn-Bedrock-Invocation-Latency": str(latency),
+        },
+    )
 
 
 def _chunk_frame(chunk: Json) -> bytes:
@@ -166,8 +200,9 @@ def invoke_model_stream(call: Call) -> Response:
         raise validation_error("The model is unsupported for streaming.")
     gen = _invoke_generation(call, family, body)
     chunks = family.chunks(gen, call.model_id, _latency_ms(call))
-    return stream_response([_chunk_frame(c) for c in chunks],
-                           {"X-Amzn-Bedrock-Content-Type": "application/json"})
+    return stream_response(
+        [_chunk_frame(c) for c in chunks], {"X-Amzn-Bedrock-Content-Type": "application/json"}
+    )
 
 
 def _invoke_body_tokens(call: Call, encoded: Any) -> int:
@@ -175,8 +210,11 @@ def _invoke_body_tokens(call: Call, encoded: Any) -> int:
         body = json.loads(base64.b64decode(str(encoded), validate=True))
     except (binascii.Error, ValueError) as exc:
         raise validation_error(_MALFORMED_BODY) from exc
-    family = family_for(call.key.resolved_model or call.model_id, body) if isinstance(
-        body, dict) else None
+    family = (
+        family_for(call.key.resolved_model or call.model_id, body)
+        if isinstance(body, dict)
+        else None
+    )
     if family is None or not isinstance(body, dict):
         raise validation_error(_MALFORMED_BODY)
     return family.input_tokens(body)

@@ -159,8 +159,9 @@ def model_matches(wanted: str | None, model_id: str | None, resolved: str | None
     if wanted is None:
         return True
     candidates = {c for c in (model_id, resolved) if c}
-    return any(c == wanted or c.endswith(f".{wanted}") or c.endswith(f"/{wanted}")
-               for c in candidates)
+    return any(
+        c == wanted or c.endswith(f".{wanted}") or c.endswith(f"/{wanted}") for c in candidates
+    )
 
 
 @dataclass

@@ -33,8 +33,12 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     # for them in server_close() would let an idle keep-alive client stall stop().
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], state: EmulatorState,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        state: EmulatorState,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.state = state
         self.ssl_context = ssl_context
         self._connections: set[socket.socket] = set()
@@ -46,8 +50,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         if self.ssl_context is not None:
             # The handshake runs later in the connection's own thread, so one slow or
             # misbehaving client cannot block the accept loop.
-            sock = self.ssl_context.wrap_socket(sock, server_side=True,
-                                                do_handshake_on_connect=False)
+            sock = self.ssl_context.wrap_socket(
+                sock, server_side=True, do_handshake_on_connect=False
+            )
         return sock, address
 
     def track(self, conn: socket.socket) -> None:
@@ -146,8 +151,13 @@ class _Handler(BaseHTTPRequestHandler):
             outcome = process(self.server.state, request)
         except Exception:  # a bug in the emulator must still produce an answer, not a hang-up
             logger.exception("emulator failed on %s %s", self.command, url.path)
-            outcome = Outcome(json_error("InternalServerException",
-                                         "The emulator failed while handling the request.", 500))
+            outcome = Outcome(
+                json_error(
+                    "InternalServerException",
+                    "The emulator failed while handling the request.",
+                    500,
+                )
+            )
         try:
             self._write(outcome)
         except OSError:

@@ -17,8 +17,9 @@ from .script import CallKey, Reply, RequestLog, Script
 class EmulatorState:
     """Configuration plus the mutable stores (script, log, identities, models)."""
 
-    def __init__(self, *, region: str, account_id: str, strict_models: bool,
-                 assume_role_duration: int | None) -> None:
+    def __init__(
+        self, *, region: str, account_id: str, strict_models: bool, assume_role_duration: int | None
+    ) -> None:
         self.region = region
         self.account_id = account_id
         self.strict_models = strict_models

@@ -25,8 +25,12 @@ def _required(form: dict[str, str], name: str) -> str:
     value = form.get(name)
     if not value:
         member = name[0].lower() + name[1:]
-        raise ApiError("ValidationError", f"1 validation error detected: Value null at "
-                       f"'{member}' failed to satisfy constraint: Member must not be null", 400)
+        raise ApiError(
+            "ValidationError",
+            f"1 validation error detected: Value null at "
+            f"'{member}' failed to satisfy constraint: Member must not be null",
+            400,
+        )
     return value
 
 
@@ -41,12 +45,17 @@ def _duration(call: Call) -> float:
 
 
 def _credentials_xml(creds: IssuedCredentials) -> str:
-    user = xml_element("AssumedRoleUser", xml_text("Arn", creds.assumed_role_arn)
-                       + xml_text("AssumedRoleId", creds.assumed_role_id))
-    keys = xml_element("Credentials", xml_text("AccessKeyId", creds.access_key_id)
-                       + xml_text("SecretAccessKey", creds.secret_access_key)
-                       + xml_text("SessionToken", creds.session_token)
-                       + xml_text("Expiration", _iso(creds.expiration)))
+    user = xml_element(
+        "AssumedRoleUser",
+        xml_text("Arn", creds.assumed_role_arn) + xml_text("AssumedRoleId", creds.assumed_role_id),
+    )
+    keys = xml_element(
+        "Credentials",
+        xml_text("AccessKeyId", creds.access_key_id)
+        + xml_text("SecretAccessKey", creds.secret_access_key)
+        + xml_text("SessionToken", creds.session_token)
+        + xml_text("Expiration", _iso(creds.expiration)),
+    )
     return user + keys
 
 
@@ -60,8 +69,11 @@ def _issue(call: Call) -> IssuedCredentials:
 def get_caller_identity(call: Call) -> Response:
     """Identity of the signing key: default user, ``set_identity`` ARN, or assumed role."""
     who = call.state.identities.caller(call.auth.access_key_id)
-    result = xml_text("Arn", who.arn) + xml_text("UserId", who.user_id) + xml_text(
-        "Account", who.account)
+    result = (
+        xml_text("Arn", who.arn)
+        + xml_text("UserId", who.user_id)
+        + xml_text("Account", who.account)
+    )
     return sts_response("GetCallerIdentity", result)
 
 
@@ -90,9 +102,11 @@ def assume_role_with_web_identity(call: Call) -> Response:
     """Like AssumeRole, authorised by the (unverified) web identity token instead of a key."""
     claims = _jwt_claims(_required(call.body, "WebIdentityToken"))
     creds = _issue(call)
-    extra = (xml_text("SubjectFromWebIdentityToken", str(claims.get("sub", "emulator-subject")))
-             + xml_text("Audience", _audience(claims.get("aud")))
-             + xml_text("Provider", str(claims.get("iss", "emulator"))))
+    extra = (
+        xml_text("SubjectFromWebIdentityToken", str(claims.get("sub", "emulator-subject")))
+        + xml_text("Audience", _audience(claims.get("aud")))
+        + xml_text("Provider", str(claims.get("iss", "emulator")))
+    )
     return sts_response("AssumeRoleWithWebIdentity", _credentials_xml(creds) + extra)
 
 
@@ -105,5 +119,6 @@ ACTIONS: dict[str, Callable[[Call], Response]] = {
 
 def unknown_action(action: str) -> ApiError:
     """STS's answer to an Action it does not have (or the emulator does not implement)."""
-    return ApiError("InvalidAction",
-                    f"Could not find operation {action} for version {STS_VERSION}", 400)
+    return ApiError(
+        "InvalidAction", f"Could not find operation {action} for version {STS_VERSION}", 400
+    )

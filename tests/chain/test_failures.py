@@ -89,9 +89,12 @@ def test_dotenv_with_both_keys_empty_falls_through(chain: Chain, moto_admin: Mot
 
 def test_no_credentials_anywhere(chain: Chain, sts: RecordingProxy) -> None:
     message = failed(chain.run(), "CredentialsNotFoundError")
-    for source in ("env", "assume-role-with-web-identity", "sso", "shared-credentials-file",
-                   "custom-process", "config-file", "container-role", "iam-role"):
-        assert f". {source}\n" in message, (source, message)
+    from bedrock_auth.errors import SOURCE_NAMES
+
+    positions = [message.index(f". {SOURCE_NAMES[source]}\n") for source in (
+        "env", "assume-role-with-web-identity", "sso", "shared-credentials-file",
+        "custom-process", "config-file", "container-role", "iam-role")]
+    assert positions == sorted(positions), message
     assert "aws sso login" in message
     assert sts.records == []  # nothing was sent anywhere
 
