@@ -17,7 +17,10 @@ def test_demo_runs_the_whole_path_as_a_module() -> None:
     env = {
         "PATH": os.environ["PATH"],
         "HOME": os.environ["HOME"],
-        "AWS_EC2_METADATA_DISABLED": "true",
+        # A shell that would break a non-hermetic demo.
+        "AWS_PROFILE": "stale",
+        "BEDROCK_AUTH_MODE": "api_key",
+        "AWS_BEARER_TOKEN_BEDROCK": "ABSKstale-key-0000",
     }
     done = subprocess.run(
         [sys.executable, "-m", "bedrock_auth", "demo"],
