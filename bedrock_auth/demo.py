@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from bedrock_auth.invoke import converse, converse_stream, invoke_agent
+from bedrock_auth.manager import BedrockClientManager
 from bedrock_auth.testing import BedrockEmulator
 
 MODEL = "claude-sonnet-4-5"
@@ -64,11 +65,13 @@ def run_demo(say: Callable[[str], None]) -> int:
     return 0
 
 
-def _langchain_step(emu: BedrockEmulator, manager: object, say: Callable[[str], None]) -> None:
+def _langchain_step(
+    emu: BedrockEmulator, manager: BedrockClientManager, say: Callable[[str], None]
+) -> None:
     from bedrock_auth.llm import get_llm
 
     try:
-        llm = get_llm(MODEL, manager=manager)  # type: ignore[arg-type]
+        llm = get_llm(MODEL, manager=manager)
     except ImportError as missing:
         say(f"7. get_llm skipped: {missing}")
         return

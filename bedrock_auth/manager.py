@@ -294,9 +294,13 @@ class BedrockClientManager:
         }
 
     def __repr__(self) -> str:
-        account = self._identity.account if self._identity else None
+        # getattr: tracebacks repr a manager whose __init__ raised half-way.
+        settings: Settings | None = getattr(self, "_settings", None)
+        identity: CallerIdentity | None = getattr(self, "_identity", None)
         return (
-            f"BedrockClientManager(mode={self.mode!r}, region={self.region!r}, account={account!r})"
+            f"BedrockClientManager(mode={settings.mode if settings else None!r}, "
+            f"region={settings.region if settings else None!r}, "
+            f"account={identity.account if identity else None!r})"
         )
 
     __str__ = __repr__
