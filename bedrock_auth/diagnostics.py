@@ -48,6 +48,14 @@ def _model_access(manager: BedrockClientManager, model_id: str) -> str:
     return f"{model_id} answered CountTokens ({reply.get('inputTokens', '?')} tokens)"
 
 
+def _settings(manager: BedrockClientManager) -> str:
+    info = manager.auth_info()
+    return (
+        f"mode={info['mode']}, region={info['region']} (from {info['region_source']}), "
+        f"profile={info['profile'] or '-'}"
+    )
+
+
 def run_checks(
     model: str | None = None, *, call_model: bool = False, **options: Any
 ) -> list[Check]:
@@ -55,58 +63,34 @@ def run_checks(
 
     ``options`` are :class:`BedrockClientManager` options (``profile=``, ``region=``, ...).
     """
-    checks: list[Check] = []
-    holder: dict[str, BedrockClientManager] = {}
-
-    def build() -> str:
-        holder["m"] = BedrockClientManager(validate=False, **options)
-        info = holder["m"].auth_info()
-        return (
-            f"mode={info['mode']}, region={info['region']} (from {info['region_source']}), "
-            f"profile={info['profile'] or '-'}"
-        )
-
-    checks.append(_step("settings", build))
+    try:
+        manager = BedrockClientManager(validate=False, **options)
+    except Exception as exc:
+        return [Check("settings", False, str(translate_error(exc)))]
+    checks = [_step("settings", lambda: _settings(manager))]
+    checks.append(_step("credentials", lambda: f"source={manager.credential_source}"))
     if not checks[-1].ok:
         return checks
-    manager = holder["m"]
-    checks.append(
-        _step(
-            "credentials",
-            lambda: f"source={manager.credential_source}",
-        )
-    )
-    if not checks[-1].ok:
-        return checks
-    checks.append(
-        _step(
-            "identity (sts:GetCallerIdentity)",
-            lambda: _identity(manager),
-            ErrorContext(service="sts", operation="GetCallerIdentity", region=manager.region),
-        )
-    )
+    sts = ErrorContext(service="sts", operation="GetCallerIdentity", region=manager.region)
+    checks.append(_step("identity (sts:GetCallerIdentity)", lambda: _identity(manager), sts))
     checks.append(_step("bedrock-runtime client", lambda: str(manager.client().meta.endpoint_url)))
-    if model:
-        model_id_holder: list[str] = []
-
-        def resolve() -> str:
-            model_id_holder.append(resolve_model_id(model, manager.region))
-            return f"{model} -> {model_id_holder[0]} in {manager.region}"
-
-        checks.append(_step("model id", resolve))
-        if call_model and model_id_holder:
-            checks.append(
-                _step(
-                    "model access (CountTokens)",
-                    lambda: _model_access(manager, model_id_holder[0]),
-                    ErrorContext(
-                        service="bedrock-runtime",
-                        operation="CountTokens",
-                        region=manager.region,
-                        model_id=model_id_holder[0],
-                    ),
-                )
-            )
+    if not model:
+        return checks
+    try:
+        model_id = resolve_model_id(model, manager.region)
+    except Exception as exc:
+        return [*checks, Check("model id", False, str(translate_error(exc)))]
+    checks.append(Check("model id", True, f"{model} -> {model_id} in {manager.region}"))
+    if call_model:
+        ctx = ErrorContext(
+            service="bedrock-runtime",
+            operation="CountTokens",
+            region=manager.region,
+            model_id=model_id,
+        )
+        checks.append(
+            _step("model access (CountTokens)", lambda: _model_access(manager, model_id), ctx)
+        )
     return checks
 
 

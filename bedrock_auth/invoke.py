@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bedrock_auth.errors import (
     FAILOVER_ERRORS,
@@ -192,7 +192,7 @@ def _stream_failed(exc: BaseException, ctx: ErrorContext, partial: str) -> Bedro
     return error
 
 
-class _Stream(Generic[T]):
+class _Stream:
     """An iterator over text deltas whose final values are set once it is exhausted.
 
     The first event is read when the stream is opened, inside the failover loop, so a region
@@ -317,7 +317,7 @@ def converse(
     return with_failover(regions_to_try(mgr, region, regions), attempt, f"Converse {model}")
 
 
-class ConverseStream(_Stream[str]):
+class ConverseStream(_Stream):
     """Yields text deltas; after exhaustion ``.text``, ``.stop_reason`` and ``.usage`` are final."""
 
     stop_reason: str = ""
@@ -474,7 +474,7 @@ def invoke_model(
     return with_failover(regions_to_try(mgr, region, regions), attempt, f"InvokeModel {model}")
 
 
-class InvokeStream(_Stream[str]):
+class InvokeStream(_Stream):
     """Yields text deltas from InvokeModelWithResponseStream; ``.events`` keeps decoded chunks."""
 
     events: list[Mapping[str, Any]]
@@ -555,7 +555,7 @@ def _agent_ids(agent_id: str | None, alias_id: str | None) -> tuple[str, str]:
     return agent, alias
 
 
-class AgentStream(_Stream[str]):
+class AgentStream(_Stream):
     """Yields an agent's answer chunk by chunk; ``.citations`` and ``.trace`` fill as it goes."""
 
     def __init__(

@@ -57,9 +57,8 @@ def _adapters() -> Any:
 
 
 def _one_model(
-    model: str, region: str, manager: BedrockClientManager, api: str, model_kwargs: dict[str, Any]
+    klass: Any, model: str, region: str, manager: BedrockClientManager, model_kwargs: dict[str, Any]
 ) -> ChatBedrockConverse | ChatBedrock:
-    adapters = _adapters()
     model_id = resolve_model_id(model, region)
     kwargs: dict[str, Any] = {
         "client": manager.client("bedrock-runtime", region),
@@ -73,7 +72,6 @@ def _one_model(
         base = base_model_of(manager, model_id, region)
         if base:
             kwargs.setdefault("base_model", base)
-    klass = adapters.SharedChatBedrock if api == "invoke" else adapters.SharedChatBedrockConverse
     return klass(**kwargs)  # type: ignore[no-any-return]
 
 
@@ -101,16 +99,17 @@ def get_llm(
     """
     if api not in ("converse", "invoke"):
         raise ConfigurationError(f"api={api!r}. Accepted: 'converse', 'invoke'.")
-    _adapters()
+    adapters = _adapters()  # before the manager: a missing extra should fail first
+    klass = adapters.SharedChatBedrock if api == "invoke" else adapters.SharedChatBedrockConverse
     if manager is None:
         from bedrock_auth.manager import get_manager
 
         manager = get_manager()
     chosen = model_from_env(model)
     region = region or manager.region
-    primary = _one_model(chosen, region, manager, api, model_kwargs)
+    primary = _one_model(klass, chosen, region, manager, model_kwargs)
     if not fallback_regions:
         return primary
-    fallbacks = [_one_model(chosen, r, manager, api, model_kwargs) for r in fallback_regions]
+    fallbacks = [_one_model(klass, chosen, r, manager, model_kwargs) for r in fallback_regions]
     logger.debug("model %s in %s falls back to %s", chosen, region, list(fallback_regions))
     return primary.with_fallbacks(fallbacks, exceptions_to_handle=FAILOVER_ERRORS)
