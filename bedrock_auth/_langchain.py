@@ -13,7 +13,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from bedrock_auth.errors import ErrorContext, translate_error
+from bedrock_auth._translate import ErrorContext, translate_error
 
 
 def _context(model: Any, operation: str) -> ErrorContext:

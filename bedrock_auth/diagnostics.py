@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bedrock_auth.errors import ErrorContext, translate_error
+from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth.manager import BedrockClientManager
 from bedrock_auth.models import resolve_model_id
 

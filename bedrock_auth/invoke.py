@@ -22,13 +22,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bedrock_auth.errors import (
-    FAILOVER_ERRORS,
-    BedrockAuthError,
-    ConfigurationError,
-    ErrorContext,
-    translate_error,
-)
+from bedrock_auth._translate import ErrorContext, translate_error
+from bedrock_auth.errors import FAILOVER_ERRORS, BedrockAuthError, ConfigurationError
 from bedrock_auth.models import resolve_model_id
 from bedrock_auth.profiles import provider_for
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from botocore.config import Config
 
+from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth._version import __version__
 from bedrock_auth.credentials import (
     BEARER_SERVICES,
@@ -27,12 +28,7 @@ from bedrock_auth.credentials import (
     endpoint_for,
     with_region,
 )
-from bedrock_auth.errors import (
-    BedrockAuthError,
-    ConfigurationError,
-    ErrorContext,
-    translate_error,
-)
+from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.settings import (
     BEARER_ENV,
     AuthConfig,
@@ -78,6 +74,7 @@ class AuthOptions(TypedDict, total=False):
     connect_timeout: float | None
     read_timeout: float | None
     max_pool_connections: int | None
+    fallback_regions: Sequence[str] | None
     validate: bool
     load_dotenv: bool
 
@@ -170,6 +167,11 @@ class BedrockClientManager:
     def region(self) -> str:
         """The default region for clients."""
         return self._settings.region
+
+    @property
+    def settings(self) -> Settings:
+        """Every resolved option (kwargs > environment > `.env`), as one frozen value."""
+        return self._settings
 
     @property
     def profile(self) -> str | None:

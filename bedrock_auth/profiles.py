@@ -6,7 +6,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING
 
-from bedrock_auth.errors import ErrorContext, translate_error
+from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth.models import base_model_from_arn, provider_of
 
 if TYPE_CHECKING:

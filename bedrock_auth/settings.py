@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -76,6 +76,7 @@ class AuthConfig:
     connect_timeout: float | None = None
     read_timeout: float | None = None
     max_pool_connections: int | None = None
+    fallback_regions: Sequence[str] | None = None
     validate: bool = True
     load_dotenv: bool = True
 
@@ -94,6 +95,8 @@ class AuthConfig:
             value = getattr(self, f.name)
             if isinstance(value, Mapping):
                 value = tuple(sorted(value.items()))
+            elif isinstance(value, list):
+                value = tuple(value)
             values.append(value)
         return tuple(values)
 
@@ -137,6 +140,13 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     max_pool_connections: int
+    #: Regions to try, in order, after the primary one (``BEDROCK_FALLBACK_REGIONS``).
+    fallback_regions: tuple[str, ...] = ()
+    #: ``BEDROCK_MODEL_ID``: the model ``get_llm()`` and the helpers use when given none.
+    model_id: str | None = None
+    #: ``BEDROCK_AGENT_ID`` / ``BEDROCK_AGENT_ALIAS_ID``: the agent the agent helpers call.
+    agent_id: str | None = None
+    agent_alias_id: str | None = None
     dotenv_path: str | None = None
     dotenv_keys: frozenset[str] = frozenset()
 
@@ -350,6 +360,10 @@ def resolve_settings(config: AuthConfig, environ: Mapping[str, str] | None = Non
         region_source=region_source,
         bearer_env_present=bearer_env is not None,
         retry_mode=retry_mode,
+        fallback_regions=_fallback_regions(config.fallback_regions, environ),
+        model_id=environ.get("BEDROCK_MODEL_ID", "").strip() or None,
+        agent_id=environ.get("BEDROCK_AGENT_ID", "").strip() or None,
+        agent_alias_id=environ.get("BEDROCK_AGENT_ALIAS_ID", "").strip() or None,
         dotenv_path=dotenv_path,
         dotenv_keys=dotenv_keys,
         **resolved,
@@ -381,3 +395,15 @@ def _resolve_region(region: str | None, environ: Mapping[str, str]) -> tuple[str
             check_region(value, "region" if source == "argument" else source)
             return value, source
     return "", ""
+
+
+def _fallback_regions(given: Sequence[str] | None, environ: Mapping[str, str]) -> tuple[str, ...]:
+    if given is None:
+        given = [r.strip() for r in environ.get("BEDROCK_FALLBACK_REGIONS", "").split(",")]
+        name = "BEDROCK_FALLBACK_REGIONS"
+    else:
+        name = "fallback_regions"
+    regions = tuple(dict.fromkeys(r for r in given if r))
+    for region in regions:
+        check_region(region, name)
+    return regions

@@ -11,7 +11,8 @@ import pytest
 from botocore import exceptions as bx
 
 from bedrock_auth import errors
-from bedrock_auth.errors import ErrorContext, redact, translate_error
+from bedrock_auth._translate import ErrorContext, translate_error
+from bedrock_auth.errors import redact
 
 
 def client_error(code: str, message: str = "boom", operation: str = "Converse") -> bx.ClientError:

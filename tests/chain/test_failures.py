@@ -89,7 +89,7 @@ def test_dotenv_with_both_keys_empty_falls_through(chain: Chain, moto_admin: Mot
 
 def test_no_credentials_anywhere(chain: Chain, sts: RecordingProxy) -> None:
     message = failed(chain.run(), "CredentialsNotFoundError")
-    from bedrock_auth.errors import SOURCE_NAMES
+    from bedrock_auth._translate import SOURCE_NAMES
 
     positions = [message.index(f". {SOURCE_NAMES[source]}\n") for source in (
         "env", "assume-role-with-web-identity", "sso", "shared-credentials-file",
