@@ -1,10 +1,11 @@
-"""Turning resolved settings into one botocore session with the right credentials.
+"""The botocore adapters the credential sources are built from.
 
-Everything here is botocore's own machinery: the default provider chain, ``EnvProvider``,
+Everything here is botocore's own machinery: ``CredentialResolver`` with one provider,
 ``AssumeRoleCredentialFetcher`` / ``AssumeRoleWithWebIdentityCredentialFetcher`` with
-``DeferredRefreshableCredentials`` (refreshed before expiry), and a token provider for
-Bedrock API keys. Nothing is copied out of the environment into static credentials, so
-env keys keep honouring ``AWS_CREDENTIAL_EXPIRATION`` and roles keep refreshing.
+``DeferredRefreshableCredentials`` (refreshed before expiry, single-flight under botocore's
+refresh lock), and a token provider for Bedrock API keys. Nothing is copied out of the
+environment into static credentials, so env keys keep honouring ``AWS_CREDENTIAL_EXPIRATION``
+and roles keep refreshing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
 import botocore.session
@@ -24,12 +25,12 @@ from botocore.credentials import (
     CredentialResolver,
     Credentials,
     DeferredRefreshableCredentials,
-    EnvProvider,
 )
 from botocore.tokens import FrozenAuthToken
 from botocore.utils import FileWebIdentityTokenLoader
 
-from bedrock_auth.settings import DEFAULT_REGION, Settings
+from bedrock_auth.errors import ConfigurationError, CredentialsNotFoundError, redact
+from bedrock_auth.settings import CredentialValues, Settings
 
 logger = logging.getLogger("bedrock_auth")
 
@@ -39,7 +40,7 @@ BEARER_SERVICES = frozenset({"bedrock", "bedrock-runtime"})
 ClientFactory = Callable[..., Any]
 
 
-class _ResolvedProvider(CredentialProvider):  # type: ignore[misc]
+class ResolvedProvider(CredentialProvider):  # type: ignore[misc]
     """A provider that hands botocore credentials we built, under the method name we give."""
 
     def __init__(self, method: str, credentials: Credentials) -> None:
@@ -51,7 +52,7 @@ class _ResolvedProvider(CredentialProvider):  # type: ignore[misc]
         return self._credentials
 
 
-class _ApiKeyTokenProvider:
+class ApiKeyTokenProvider:
     """Gives this session's Bedrock API key to bedrock clients only, never to os.environ."""
 
     METHOD = "bedrock-auth-api-key"
@@ -65,7 +66,7 @@ class _ApiKeyTokenProvider:
         return None
 
     def __repr__(self) -> str:
-        return "_ApiKeyTokenProvider(api_key='***')"
+        return "ApiKeyTokenProvider(api_key='***')"
 
 
 def endpoint_for(endpoint_url: str | Mapping[str, str] | None, service: str) -> str | None:
@@ -79,14 +80,19 @@ def endpoint_for(endpoint_url: str | Mapping[str, str] | None, service: str) -> 
     return endpoint_url if service == "bedrock-runtime" else None
 
 
-def _use_only(session: botocore.session.Session, provider: CredentialProvider) -> None:
+def use_only(session: botocore.session.Session, provider: CredentialProvider) -> None:
+    """Make ``provider`` the session's only credential source."""
     session.register_component("credential_provider", CredentialResolver([provider]))
 
 
-def _client_creator(
+def client_creator(
     session: botocore.session.Session, settings: Settings, base_config: Config
 ) -> ClientFactory:
-    """What botocore's role fetchers call to make their STS client: our region, endpoint, config."""
+    """What botocore's role fetchers call to make their STS client: our region, endpoint, config.
+
+    The fetchers pass the source credentials explicitly, so the STS client never signs with
+    the role credentials it is fetching.
+    """
 
     def create(service_name: str, **kwargs: Any) -> Any:
         config = kwargs.pop("config", None)
@@ -94,8 +100,8 @@ def _client_creator(
         return session.create_client(
             service_name,
             region_name=settings.region,
-            endpoint_url=endpoint_for(settings.config.endpoint_url, service_name),
-            verify=settings.config.verify,
+            endpoint_url=endpoint_for(settings.endpoint_url, service_name),
+            verify=settings.verify,
             config=merged,
             **kwargs,
         )
@@ -103,117 +109,137 @@ def _client_creator(
     return create
 
 
-def _base_session(settings: Settings) -> botocore.session.Session:
-    """The session holding the base credentials: a profile, static keys, env only, or the chain."""
-    c = settings.config
-    # An explicit profile makes botocore skip env keys, which is what a pinned profile means.
-    session = botocore.session.Session(
-        profile=settings.profile if c.profile or settings.mode == "profile" else None
-    )
-    if settings.profile:
-        session.get_scoped_config()  # a missing profile fails here, before any network call
-    if settings.region:
-        session.set_config_variable("region", settings.region)
-    if c.access_key_id and c.secret_access_key:
-        _use_only(
-            session,
-            _ResolvedProvider(
-                "explicit",
-                Credentials(
-                    c.access_key_id, c.secret_access_key, c.session_token, method="explicit"
-                ),
-            ),
-        )
-    elif settings.mode == "env":
-        _use_only(session, EnvProvider())
-    return session
-
-
-def with_region(settings: Settings) -> Settings:
-    """Fill in the region from the signing profile, else ``us-east-1`` with one warning.
-
-    botocore's internal STS/SSO clients get this region too, so an assume-role profile works
-    when only ``AWS_REGION`` is set.
-    """
-    if settings.region:
-        return settings
-    region = _base_session(settings).get_config_variable("region")
-    if region:
-        return replace(settings, region=str(region), region_source="profile")
-    logger.warning(
-        "No AWS region configured (AWS_REGION, AWS_DEFAULT_REGION or the profile); "
-        "using %s. Set AWS_REGION to choose one.",
-        DEFAULT_REGION,
-    )
-    return replace(settings, region=DEFAULT_REGION, region_source="default")
-
-
-def _role_credentials(
-    settings: Settings, create_client: ClientFactory, source: Credentials | None
-) -> DeferredRefreshableCredentials:
+def _role_extra(settings: Settings) -> dict[str, Any]:
     extra: dict[str, Any] = {
-        "RoleSessionName": settings.role_session_name or f"bedrock-auth-{int(time.time())}"
+        **settings.assume_role_kwargs,
+        "RoleSessionName": settings.role_session_name or f"bedrock-auth-{int(time.time())}",
     }
-    if settings.config.duration_seconds:
-        extra["DurationSeconds"] = settings.config.duration_seconds
-    if settings.mode == "web_identity":
-        assert settings.web_identity_token_file and settings.role_arn
-        web_fetcher = AssumeRoleWithWebIdentityCredentialFetcher(
-            client_creator=create_client,
-            web_identity_token_loader=FileWebIdentityTokenLoader(settings.web_identity_token_file),
-            role_arn=settings.role_arn,
-            extra_args=extra,
-        )
-        return DeferredRefreshableCredentials(
-            method="assume-role-with-web-identity", refresh_using=web_fetcher.fetch_credentials
-        )
+    if settings.duration_seconds:
+        extra["DurationSeconds"] = settings.duration_seconds
+    return extra
+
+
+def assume_role_credentials(
+    settings: Settings, create_client: ClientFactory, source: Credentials
+) -> DeferredRefreshableCredentials:
+    """botocore's refreshing AssumeRole credentials on top of ``source``."""
+    assert settings.role_arn
+    extra = _role_extra(settings)
     if settings.external_id:
         extra["ExternalId"] = settings.external_id
-    mfa_provider = settings.config.mfa_token_provider
-    if settings.config.mfa_serial:
-        extra["SerialNumber"] = settings.config.mfa_serial
+    if settings.mfa_serial:
+        extra["SerialNumber"] = settings.mfa_serial
+    mfa = settings.mfa_token_provider
     fetcher = AssumeRoleCredentialFetcher(
         client_creator=create_client,
         source_credentials=source,
         role_arn=settings.role_arn,
         extra_args=extra,
-        mfa_prompter=(lambda _prompt: mfa_provider()) if mfa_provider else None,
+        mfa_prompter=(lambda _prompt: mfa()) if mfa else None,
     )
     return DeferredRefreshableCredentials(
         method="assume-role", refresh_using=fetcher.fetch_credentials
     )
 
 
-def build_session(settings: Settings, base_config: Config) -> botocore.session.Session:
-    """One botocore session whose credentials follow ``settings.mode``.
+def web_identity_credentials(
+    settings: Settings, create_client: ClientFactory
+) -> DeferredRefreshableCredentials:
+    """botocore's refreshing AssumeRoleWithWebIdentity credentials from the token file."""
+    assert settings.web_identity_token_file and settings.role_arn
+    fetcher = AssumeRoleWithWebIdentityCredentialFetcher(
+        client_creator=create_client,
+        web_identity_token_loader=FileWebIdentityTokenLoader(settings.web_identity_token_file),
+        role_arn=settings.role_arn,
+        extra_args=_role_extra(settings),
+    )
+    return DeferredRefreshableCredentials(
+        method="assume-role-with-web-identity", refresh_using=fetcher.fetch_credentials
+    )
 
-    For roles the session's credentials are botocore's refreshing role credentials; the base
-    credentials (chain, profile or keys) stay inside the fetcher and sign only AssumeRole.
-    """
-    session = _base_session(settings)
-    if settings.mode in ("assume_role", "web_identity"):
-        create_client = _client_creator(session, settings, base_config)
-        source = session.get_credentials() if settings.mode == "assume_role" else None
-        if settings.mode == "assume_role" and source is None:
-            return session  # the manager reports "no credentials" with the chain it tried
-        role_session = botocore.session.Session()
-        role_session.set_config_variable("region", settings.region)
-        _use_only(
-            role_session,
-            _ResolvedProvider(
-                "assume-role"
-                if settings.mode == "assume_role"
-                else "assume-role-with-web-identity",
-                _role_credentials(settings, create_client, source),
-            ),
+
+# Credentials a custom provider returns without an expiry are used for the process's life.
+_NEVER = datetime(9999, 1, 1, tzinfo=timezone.utc)
+_CUSTOM_FIELDS = ("access_key_id", "secret_access_key", "session_token", "expiration")
+
+
+def _custom_values(reply: Any, name: str) -> CredentialValues:
+    """Check what a ``credential_provider`` returned; a message never shows a value."""
+    if isinstance(reply, Mapping):
+        unknown = sorted(set(reply) - set(_CUSTOM_FIELDS))
+        if unknown:
+            raise ConfigurationError(
+                f"credential_provider {name} returned unknown keys {unknown}. "
+                f"Accepted: {', '.join(_CUSTOM_FIELDS)}."
+            )
+        missing = [k for k in _CUSTOM_FIELDS[:2] if not reply.get(k)]
+        if missing:
+            raise ConfigurationError(
+                f"credential_provider {name} returned no {' and no '.join(missing)}."
+            )
+        reply = CredentialValues(**reply)
+    if not isinstance(reply, CredentialValues):
+        raise ConfigurationError(
+            f"credential_provider {name} returned a {type(reply).__name__}. Accepted: a "
+            "mapping or a bedrock_auth.CredentialValues with access_key_id, "
+            "secret_access_key, and optional session_token and expiration."
         )
-        session = role_session
-    if settings.api_key:
-        session.register_component("token_provider", _ApiKeyTokenProvider(settings.api_key))
-    return session
+    expiration = reply.expiration
+    if expiration is not None and (
+        not isinstance(expiration, datetime) or expiration.utcoffset() is None
+    ):
+        raise ConfigurationError(
+            f"credential_provider {name} returned an expiration that is not a timezone-aware "
+            "datetime. Use e.g. datetime.now(timezone.utc) + timedelta(hours=1)."
+        )
+    return reply
+
+
+def custom_credentials(provider: Callable[[], Any]) -> DeferredRefreshableCredentials:
+    """Credentials from a user's callable, called again before they expire, like a role's.
+
+    botocore's refreshable credentials make the refresh single-flight: under many threads
+    only one calls the provider.
+    """
+    name = getattr(provider, "__qualname__", type(provider).__name__)
+
+    def fetch() -> dict[str, Any]:
+        try:
+            reply = provider()
+        except Exception as exc:
+            raise CredentialsNotFoundError(
+                f"credential_provider {name} failed: {type(exc).__name__}: {redact(str(exc))}\n"
+                "Fix: call it by hand to see why; it must return access_key_id, "
+                "secret_access_key and optionally session_token and expiration."
+            ) from exc
+        values = _custom_values(reply, name)
+        expiry = values.expiration or _NEVER
+        logger.debug("credential_provider %s returned credentials until %s", name, expiry)
+        return {
+            "access_key": values.access_key_id,
+            "secret_key": values.secret_access_key,
+            "token": values.session_token,
+            "expiry_time": expiry.astimezone(timezone.utc).isoformat(),
+        }
+
+    return DeferredRefreshableCredentials(method="custom", refresh_using=fetch)
 
 
 def chain_sources(session: botocore.session.Session) -> list[str]:
     """The provider names botocore will try, in order, for error messages."""
     resolver = session.get_component("credential_provider")
     return [str(p.METHOD) for p in getattr(resolver, "providers", [])]
+
+
+__all__ = [
+    "BEARER_SERVICES",
+    "ApiKeyTokenProvider",
+    "ResolvedProvider",
+    "assume_role_credentials",
+    "chain_sources",
+    "client_creator",
+    "custom_credentials",
+    "endpoint_for",
+    "use_only",
+    "web_identity_credentials",
+]

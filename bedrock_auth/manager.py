@@ -21,22 +21,20 @@ from botocore.config import Config
 
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth._version import __version__
-from bedrock_auth.credentials import (
-    BEARER_SERVICES,
-    build_session,
-    chain_sources,
-    endpoint_for,
-    with_region,
-)
+from bedrock_auth.credentials import BEARER_SERVICES, chain_sources, endpoint_for
 from bedrock_auth.errors import BedrockAuthError, ConfigurationError
+from bedrock_auth.regions import check_region
 from bedrock_auth.settings import (
     BEARER_ENV,
     AuthConfig,
+    CredentialProvider,
+    Mode,
+    RetryMode,
     Settings,
-    check_region,
     make_config,
-    resolve_settings,
+    resolve,
 )
+from bedrock_auth.sources import CredentialSource, source_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,15 +64,18 @@ class AuthOptions(TypedDict, total=False):
     mfa_token_provider: Callable[[], str] | None
     web_identity_token_file: str | None
     api_key: str | None
-    mode: str | None
+    mode: Mode | None
     endpoint_url: str | Mapping[str, str] | None
     verify: bool | str | None
     max_retries: int | None
-    retry_mode: str | None
+    retry_mode: RetryMode | None
     connect_timeout: float | None
     read_timeout: float | None
     max_pool_connections: int | None
     fallback_regions: Sequence[str] | None
+    client_config: Config | None
+    assume_role_kwargs: Mapping[str, Any] | None
+    credential_provider: CredentialProvider | None
     validate: bool
     load_dotenv: bool
 
@@ -137,28 +138,18 @@ class BedrockClientManager:
 
     def __init__(self, *, config: AuthConfig | None = None, **options: Unpack[AuthOptions]) -> None:
         self._config = _merge(config, options)
-        settings = resolve_settings(self._config)
-        with self._translating(ErrorContext(service="sts", profile=settings.profile or "")):
-            self._settings: Settings = with_region(settings)
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
         self._identity: CallerIdentity | None = None
         self._masked_key_id: str | None = None
-        self._client_config = Config(
-            retries={
-                "mode": self._settings.retry_mode,
-                "max_attempts": self._settings.max_retries,
-            },
-            connect_timeout=self._settings.connect_timeout,
-            read_timeout=self._settings.read_timeout,
-            max_pool_connections=self._settings.max_pool_connections,
-            user_agent_extra=f"bedrock-auth/{__version__}",
-        )
-        with self._translating(ErrorContext(service="sts", profile=self._settings.profile or "")):
-            self._session = build_session(self._settings, self._client_config)
-        if self._settings.bearer_env_present and self._settings.mode != "api_key":
+        with self._translating(ErrorContext(service="sts", profile=self._config.profile or "")):
+            self._settings, self._session = resolve(self._config)
+            self._source: CredentialSource = source_for(self._settings)
+            self._client_config = client_config_for(self._settings)
+            self._source.configure(self._session, self._client_config)
+        if self._settings.bearer_env_present and not self._source.signs_with_bearer:
             _warn_bearer_pinned()
-        if self._config.validate:
+        if self._settings.validate:
             self.validate()
 
     # -- public properties -------------------------------------------------------------------
@@ -179,9 +170,14 @@ class BedrockClientManager:
         return self._settings.profile
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Mode:
         """The auth mode in use: ``auto``, ``profile``, ``env``, ``static``, ``assume_role``, ..."""
         return self._settings.mode
+
+    @property
+    def source(self) -> CredentialSource:
+        """The credential source object behind :attr:`mode`."""
+        return self._source
 
     @property
     def identity(self) -> CallerIdentity | None:
@@ -191,9 +187,8 @@ class BedrockClientManager:
     @property
     def credential_source(self) -> str:
         """Where credentials came from: botocore's method name, ``explicit`` or ``api-key``."""
-        if self._settings.mode == "api_key":
-            return "api-key"
-        return str(getattr(self._credentials(), "method", None) or "explicit")
+        fixed = self._source.CREDENTIAL_SOURCE
+        return fixed or str(getattr(self._credentials(), "method", None) or "explicit")
 
     @property
     def session(self) -> botocore.session.Session:
@@ -208,7 +203,7 @@ class BedrockClientManager:
         Skipped in API-key mode, where there is no IAM identity. Raises a
         :class:`~bedrock_auth.errors.BedrockAuthError` that says what to fix.
         """
-        if self._settings.mode == "api_key":
+        if not self._source.has_iam_identity:
             return None
         ctx = self._context("sts", "GetCallerIdentity")
         creds = self._credentials()
@@ -252,11 +247,11 @@ class BedrockClientManager:
             check_region(region)
         config = self._client_config
         if service_name in BEARER_SERVICES:
-            if self._settings.mode == "api_key":
+            if self._source.signs_with_bearer:
                 config = config.merge(Config(signature_version="bearer"))
             elif self._settings.bearer_env_present:
                 config = config.merge(Config(auth_scheme_preference="sigv4"))
-        elif self._settings.mode == "api_key" and self._credentials() is None:
+        elif self._source.signs_with_bearer and self._credentials() is None:
             raise ConfigurationError(
                 f"{service_name} needs IAM credentials (SigV4); a Bedrock API key only works for "
                 "bedrock and bedrock-runtime. Configure IAM credentials beside the key "
@@ -268,8 +263,8 @@ class BedrockClientManager:
             return self._session.create_client(
                 service_name,
                 region_name=region,
-                endpoint_url=endpoint_for(self._config.endpoint_url, service_name),
-                verify=self._config.verify,
+                endpoint_url=endpoint_for(self._settings.endpoint_url, service_name),
+                verify=self._settings.verify,
                 config=config,
             )
 
@@ -291,8 +286,15 @@ class BedrockClientManager:
             "access_key_id": self._masked_key_id,
             "account": identity.account if identity else None,
             "arn": identity.arn if identity else None,
-            "endpoint_url": endpoint_for(self._config.endpoint_url, "bedrock-runtime"),
-            "bearer_pinned_to_sigv4": self._settings.bearer_env_present and self.mode != "api_key",
+            "endpoint_url": endpoint_for(self._settings.endpoint_url, "bedrock-runtime"),
+            "retries": {
+                "mode": self._settings.retry_mode,
+                "max_attempts": self._settings.max_attempts,
+                "source": self._settings.retry_source,
+            },
+            "bearer_pinned_to_sigv4": (
+                self._settings.bearer_env_present and not self._source.signs_with_bearer
+            ),
         }
 
     def __repr__(self) -> str:
@@ -312,7 +314,7 @@ class BedrockClientManager:
     def _credentials(self) -> Credentials | None:
         with self._translating(self._context("sts", "")):
             creds: Credentials | None = self._session.get_credentials()
-        if creds is None and self._settings.mode != "api_key":
+        if creds is None and self._source.has_iam_identity:
             from botocore.exceptions import NoCredentialsError
 
             ctx = replace(self._context("", ""), sources_tried=tuple(chain_sources(self._session)))
@@ -338,6 +340,18 @@ class BedrockClientManager:
             raise
         except Exception as exc:
             raise translate_error(exc, ctx) from exc
+
+
+def client_config_for(settings: Settings) -> Config:
+    """The library's client defaults, with the user's ``client_config`` merged over them."""
+    config = Config(
+        retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        max_pool_connections=settings.max_pool_connections,
+        user_agent_extra=f"bedrock-auth/{__version__}",
+    )
+    return config.merge(settings.client_config) if settings.client_config else config
 
 
 def _merge(config: AuthConfig | None, options: Mapping[str, Any]) -> AuthConfig:

@@ -1,9 +1,12 @@
-"""Resolving options from keyword arguments, then the environment, then `.env`.
+"""Resolving options once: keyword arguments, then the environment, then `.env`, then the profile.
 
-`.env` is loaded with python-dotenv into ``os.environ`` without overriding anything already
-set (the one process-wide effect this library allows itself), so botocore's own providers see
-it exactly as a shell export. Which names came from `.env` is remembered so that error
-messages can say where a bad value came from.
+This is the one place that reads the environment. `.env` is loaded with python-dotenv into
+``os.environ`` without overriding anything already set (the one process-wide effect this library
+allows itself), so botocore's own providers see it exactly as a shell export. Which names came
+from `.env` is remembered so that error messages can say where a bad value came from.
+
+:func:`resolve_settings` returns a complete, frozen :class:`Settings`: every later step reads
+its answers there, and none reads ``os.environ`` again.
 
 >>> s = resolve_settings(AuthConfig(region="eu-west-1", load_dotenv=False), environ={})
 >>> s.region, s.mode
@@ -16,33 +19,58 @@ import logging
 import os
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
+import botocore.session
+
+from bedrock_auth._shapes import check_role_kwargs, duration_range
 from bedrock_auth.errors import ConfigurationError
+from bedrock_auth.regions import check_region
+
+if TYPE_CHECKING:
+    from botocore.config import Config
 
 logger = logging.getLogger("bedrock_auth")
 
-MODES: tuple[str, ...] = (
-    "auto",
-    "profile",
-    "env",
-    "static",
-    "assume_role",
-    "web_identity",
-    "api_key",
-)
-RETRY_MODES = ("standard", "adaptive", "legacy")
+#: Where credentials come from; one class per mode in :mod:`bedrock_auth.sources`.
+Mode = Literal[
+    "auto", "profile", "env", "static", "assume_role", "web_identity", "api_key", "custom"
+]
+MODES: tuple[str, ...] = get_args(Mode)
+RetryMode = Literal["standard", "adaptive", "legacy"]
+RETRY_MODES: tuple[str, ...] = get_args(RetryMode)
 DEFAULT_REGION = "us-east-1"
 DEFAULT_MAX_RETRIES = 3
+DEFAULT_RETRY_MODE: RetryMode = "standard"
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 300.0
 DEFAULT_MAX_POOL_CONNECTIONS = 50
 BEARER_ENV = "AWS_BEARER_TOKEN_BEDROCK"
+#: Options whose values are secrets: never shown in a message or ``repr``.
+SECRET_OPTIONS = frozenset({"secret_access_key", "session_token", "external_id", "api_key"})
 
-_REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
-_ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+
+
+@dataclass(frozen=True)
+class CredentialValues:
+    """What a ``credential_provider`` callable returns (a mapping with these keys also works).
+
+    ``expiration`` must be timezone-aware; without it the credentials are used until the
+    process ends. Secrets are left out of ``repr``.
+    """
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    expiration: datetime | None = None
+
+
+CredentialProvider = Callable[[], "CredentialValues | Mapping[str, Any]"]
 
 
 @dataclass(frozen=True)
@@ -68,15 +96,18 @@ class AuthConfig:
     mfa_token_provider: Callable[[], str] | None = field(default=None, repr=False)
     web_identity_token_file: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    mode: str | None = None
+    mode: Mode | None = None
     endpoint_url: str | Mapping[str, str] | None = None
     verify: bool | str | None = None
     max_retries: int | None = None
-    retry_mode: str | None = None
+    retry_mode: RetryMode | None = None
     connect_timeout: float | None = None
     read_timeout: float | None = None
     max_pool_connections: int | None = None
     fallback_regions: Sequence[str] | None = None
+    client_config: Config | None = None
+    assume_role_kwargs: Mapping[str, Any] | None = None
+    credential_provider: CredentialProvider | None = field(default=None, repr=False)
     validate: bool = True
     load_dotenv: bool = True
 
@@ -90,15 +121,15 @@ class AuthConfig:
 
     def cache_key(self) -> tuple[Any, ...]:
         """A hashable key: equal configurations give equal keys (used by ``get_manager``)."""
-        values = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, Mapping):
-                value = tuple(sorted(value.items()))
-            elif isinstance(value, list):
-                value = tuple(value)
-            values.append(value)
-        return tuple(values)
+        return tuple(_hashable(getattr(self, f.name)) for f in fields(self))
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 AUTH_CONFIG_FIELDS = frozenset(f.name for f in fields(AuthConfig))
@@ -122,24 +153,46 @@ def make_config(options: Mapping[str, Any]) -> AuthConfig:
 
 @dataclass(frozen=True)
 class Settings:
-    """The options after resolution: what the manager actually uses."""
+    """The options after resolution: everything the manager and the helpers read.
 
-    config: AuthConfig
-    mode: str
+    Complete by construction: the region is always set, retries are the values botocore will
+    use, and each option's origin is known for error messages.
+    """
+
+    mode: Mode
     region: str
     region_source: str
     profile: str | None
+    #: True when the profile was named as an argument or by ``mode="profile"``: botocore then
+    #: skips env keys, which is what a pinned profile means. ``AWS_PROFILE`` alone does not.
+    profile_pinned: bool
+    access_key_id: str | None
+    secret_access_key: str | None = field(repr=False)
+    session_token: str | None = field(repr=False)
     role_arn: str | None
     external_id: str | None = field(repr=False)
     role_session_name: str | None
+    duration_seconds: int | None
+    mfa_serial: str | None
+    mfa_token_provider: Callable[[], str] | None = field(repr=False)
     web_identity_token_file: str | None
+    assume_role_kwargs: Mapping[str, Any]
+    credential_provider: CredentialProvider | None = field(repr=False)
     api_key: str | None = field(repr=False)
     bearer_env_present: bool
-    max_retries: int
-    retry_mode: str
+    #: The names among AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY that are set and non-empty.
+    env_key_names: frozenset[str]
+    endpoint_url: str | Mapping[str, str] | None
+    verify: bool | str | None
+    retry_mode: RetryMode
+    #: Attempts in all, the first included (botocore's ``total_max_attempts``).
+    max_attempts: int
+    #: Where the retry settings came from: an option, ``BEDROCK_*``, ``AWS_*``/profile, default.
+    retry_source: str
     connect_timeout: float
     read_timeout: float
     max_pool_connections: int
+    client_config: Config | None
     #: Regions to try, in order, after the primary one (``BEDROCK_FALLBACK_REGIONS``).
     fallback_regions: tuple[str, ...] = ()
     #: ``BEDROCK_MODEL_ID``: the model ``get_llm()`` and the helpers use when given none.
@@ -147,8 +200,14 @@ class Settings:
     #: ``BEDROCK_AGENT_ID`` / ``BEDROCK_AGENT_ALIAS_ID``: the agent the agent helpers call.
     agent_id: str | None = None
     agent_alias_id: str | None = None
+    validate: bool = True
     dotenv_path: str | None = None
     dotenv_keys: frozenset[str] = frozenset()
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt (``BEDROCK_MAX_RETRIES`` counts these)."""
+        return self.max_attempts - 1
 
     def origin_of(self, name: str) -> str:
         """Where an environment variable came from: `.env` (with its path) or the shell."""
@@ -156,6 +215,8 @@ class Settings:
             return f".env ({self.dotenv_path})"
         return "the shell environment"
 
+
+# -- .env ----------------------------------------------------------------------------------
 
 _dotenv_lock = threading.Lock()
 _dotenv_loaded: dict[str, frozenset[str]] = {}
@@ -182,6 +243,150 @@ def load_dotenv_file() -> tuple[str | None, frozenset[str]]:
         return path, _dotenv_loaded[path]
 
 
+# -- option types: one table, checked before anything else ---------------------------------
+
+_TEXT = ((str,), "a string")
+_INT = ((int,), "an integer")
+_NUMBER = ((int, float), "a number of seconds")
+
+
+def _config_type() -> type:
+    from botocore.config import Config
+
+    return Config  # type: ignore[no-any-return]
+
+
+# option -> (accepted types, what is expected). bool is refused where a number is expected.
+_OPTION_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    **{
+        name: _TEXT
+        for name in (
+            "region", "profile", "access_key_id", "secret_access_key", "session_token",
+            "role_arn", "external_id", "role_session_name", "mfa_serial",
+            "web_identity_token_file", "api_key", "mode", "retry_mode",
+        )
+    },
+    "duration_seconds": _INT,
+    "max_retries": _INT,
+    "max_pool_connections": _INT,
+    "connect_timeout": _NUMBER,
+    "read_timeout": _NUMBER,
+    "endpoint_url": ((str, Mapping), "a URL such as 'https://host:8443' or {service: URL}"),
+    "verify": ((bool, str), "True, False or the path of a CA bundle"),
+    "fallback_regions": ((list, tuple), "a list of region names"),
+    "assume_role_kwargs": ((Mapping,), "a dict of extra STS AssumeRole parameters"),
+    "validate": ((bool,), "True or False"),
+    "load_dotenv": ((bool,), "True or False"),
+}  # fmt: skip
+_CALLABLES = ("mfa_token_provider", "credential_provider")
+
+
+def _type_error(name: str, value: Any, expected: str) -> ConfigurationError:
+    shown = "<hidden>" if name in SECRET_OPTIONS else repr(value)
+    return ConfigurationError(
+        f"{name}={shown} is a {type(value).__name__}; expected {expected}."
+    )
+
+
+def _check_types(config: AuthConfig) -> None:
+    """Every option of the wrong type is refused here, named, before any other check."""
+    for name, (types, expected) in _OPTION_TYPES.items():
+        value = getattr(config, name)
+        if value is None:
+            continue
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise _type_error(name, value, expected)
+    for name in _CALLABLES:
+        value = getattr(config, name)
+        if value is not None and not callable(value):
+            raise _type_error(name, value, "a function taking no arguments")
+    if config.client_config is not None and not isinstance(config.client_config, _config_type()):
+        raise _type_error("client_config", config.client_config, "a botocore.config.Config")
+    for region in config.fallback_regions or ():
+        if not isinstance(region, str):
+            raise _type_error("fallback_regions", region, "region names (strings)")
+
+
+# -- values ---------------------------------------------------------------------------------
+
+
+def _check_range(name: str, value: float | None, low: float, high: float) -> None:
+    if value is not None and not low <= value <= high:
+        raise ConfigurationError(
+            f"{name}={value!r} is out of range. Accepted: {low:g} to {high:g}."
+        )
+
+
+def check_endpoint_url(url: str, name: str = "endpoint_url") -> None:
+    """Raise unless ``url`` is an http(s) URL with a host: botocore would fail later, vaguely."""
+    parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"{name}={url!r} is not a URL. Accepted: 'https://host[:port]' or "
+            "'http://127.0.0.1:port', with the scheme."
+        )
+
+
+def _check_endpoints(endpoint_url: str | Mapping[str, str] | None) -> None:
+    if isinstance(endpoint_url, Mapping):
+        for service, url in endpoint_url.items():
+            check_endpoint_url(url, f"endpoint_url[{service!r}]")
+    elif endpoint_url is not None:
+        check_endpoint_url(endpoint_url)
+
+
+def _check_choice(name: str, value: str | None, accepted: tuple[str, ...]) -> None:
+    import difflib
+
+    if value is None or value in accepted:
+        return
+    close = difflib.get_close_matches(value, accepted, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ConfigurationError(
+        f"{name}={value!r} is not accepted.{hint} Accepted: {', '.join(accepted)}."
+    )
+
+
+def _check_values(o: dict[str, Any], named: Callable[[str], str]) -> None:
+    """Checks on the merged values (arguments, environment and `.env`), each run once."""
+    profile = o["profile"]
+    if profile is not None and not profile.strip():
+        raise ConfigurationError(
+            f"{named('profile')}={profile!r} is empty. Pass a profile name, or None for the "
+            "default chain."
+        )
+    role_arn = o["role_arn"]
+    if role_arn is not None and not _ROLE_ARN_RE.fullmatch(role_arn):
+        raise ConfigurationError(
+            f"{named('role_arn')}={role_arn!r} is not an IAM role ARN. Accepted: "
+            "'arn:aws:iam::<12-digit account>:role/<name>'."
+        )
+    if o["duration_seconds"] is not None:
+        _check_range("duration_seconds", o["duration_seconds"], *duration_range("AssumeRole"))
+    if o["api_key"] is not None and (o["access_key_id"] or o["secret_access_key"]):
+        raise ConfigurationError(
+            "api_key cannot be combined with access_key_id/secret_access_key. Accepted: a Bedrock "
+            "API key alone (bearer auth), or IAM keys alone."
+        )
+    if bool(o["access_key_id"]) != bool(o["secret_access_key"]):
+        missing = "secret_access_key" if o["access_key_id"] else "access_key_id"
+        raise ConfigurationError(
+            f"Static keys need both access_key_id and secret_access_key; {missing} is missing."
+        )
+    _check_choice("mode", o["mode"], MODES)
+    _check_choice(named("retry_mode"), o["retry_mode"], RETRY_MODES)
+    _check_range(named("max_retries"), o["max_retries"], 0, 50)
+    _check_range(named("max_pool_connections"), o["max_pool_connections"], 1, 10000)
+    _check_range(named("connect_timeout"), o["connect_timeout"], 0.1, 3600)
+    _check_range(named("read_timeout"), o["read_timeout"], 0.1, 3600)
+    _check_endpoints(o["endpoint_url"])
+    for region in o["fallback_regions"]:
+        check_region(region, named("fallback_regions"))
+
+
+# -- reading the environment -----------------------------------------------------------------
+
+
 def _env_number(environ: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -196,214 +401,251 @@ def _env_number(environ: Mapping[str, str], name: str, kind: type[int] | type[fl
         ) from None
 
 
-def _pick(value: Any, environ: Mapping[str, str], *names: str) -> Any:
-    if value is not None:
-        return value
-    for name in names:
-        if environ.get(name):
-            return environ[name]
-    return None
+def _env_list(environ: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    raw = environ.get(name, "")
+    return tuple(r.strip() for r in raw.split(",") if r.strip()) or None
 
 
-def check_region(region: str, name: str = "region") -> None:
-    """Raise :class:`ConfigurationError` unless ``region`` looks like an AWS region name."""
-    if not _REGION_RE.match(region):
+def _env_text(environ: Mapping[str, str], name: str) -> str | None:
+    return environ.get(name, "").strip() or None
+
+
+# Options that fall back to an environment variable: option -> (variable, reader).
+_ENV_OPTIONS: dict[str, tuple[str, Callable[[Mapping[str, str], str], Any]]] = {
+    "profile": ("AWS_PROFILE", _env_text),
+    "external_id": ("BEDROCK_EXTERNAL_ID", _env_text),
+    "role_session_name": ("BEDROCK_ROLE_SESSION_NAME", _env_text),
+    "retry_mode": ("BEDROCK_RETRY_MODE", _env_text),
+    "max_retries": ("BEDROCK_MAX_RETRIES", lambda e, n: _env_number(e, n, int)),
+    "connect_timeout": ("BEDROCK_CONNECT_TIMEOUT", lambda e, n: _env_number(e, n, float)),
+    "read_timeout": ("BEDROCK_READ_TIMEOUT", lambda e, n: _env_number(e, n, float)),
+    "max_pool_connections": (
+        "BEDROCK_MAX_POOL_CONNECTIONS",
+        lambda e, n: _env_number(e, n, int),
+    ),
+    "fallback_regions": ("BEDROCK_FALLBACK_REGIONS", _env_list),
+}
+
+
+def _merge_environment(
+    config: AuthConfig, environ: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each option from its argument, else its environment variable; and where it came from."""
+    options = {f.name: getattr(config, f.name) for f in fields(config)}
+    origins: dict[str, str] = {}
+    wants_web_identity = config.mode == "web_identity" or bool(config.web_identity_token_file)
+    env_options = {
+        **_ENV_OPTIONS,
+        # AWS_ROLE_ARN belongs to web identity (botocore's meaning); other roles use ours.
+        "role_arn": ("AWS_ROLE_ARN" if wants_web_identity else "BEDROCK_ROLE_ARN", _env_text),
+    }
+    if wants_web_identity:
+        env_options["web_identity_token_file"] = ("AWS_WEB_IDENTITY_TOKEN_FILE", _env_text)
+    for name, (variable, read) in env_options.items():
+        if options[name] is None:
+            value = read(environ, variable)
+            if value is not None:
+                options[name], origins[name] = value, variable
+    options["fallback_regions"] = tuple(dict.fromkeys(options["fallback_regions"] or ()))
+    return options, origins
+
+
+def _api_key(config: AuthConfig, environ: Mapping[str, str]) -> str | None:
+    """The API key: given, or from the environment only when the user opted into bearer auth."""
+    auth_mode = environ.get("BEDROCK_AUTH_MODE", "iam").strip().lower() or "iam"
+    _check_choice("BEDROCK_AUTH_MODE", auth_mode, ("iam", "api_key"))
+    opted_in = config.mode == "api_key" or auth_mode == "api_key"
+    return config.api_key or (environ.get(BEARER_ENV) or None if opted_in else None)
+
+
+def _infer_mode(o: Mapping[str, Any], profile_argument: str | None) -> Mode:
+    """The mode that follows from what is given, most specific first.
+
+    Only a profile passed as an argument pins it: ``AWS_PROFILE`` keeps botocore's whole
+    chain, env keys first, as it does for boto3.
+    """
+    rules: tuple[tuple[bool, Mode], ...] = (
+        (bool(o["api_key"]), "api_key"),
+        (bool(o["web_identity_token_file"] and o["role_arn"]), "web_identity"),
+        (bool(o["role_arn"]), "assume_role"),
+        (o["credential_provider"] is not None, "custom"),
+        (bool(o["access_key_id"]), "static"),
+        (bool(profile_argument), "profile"),
+    )
+    return next((mode for given, mode in rules if given), "auto")
+
+
+# -- botocore's own view: the profile ---------------------------------------------------------
+
+
+def base_session(profile: str | None) -> botocore.session.Session:
+    """The one botocore session a manager builds; a missing profile fails here, offline."""
+    session = botocore.session.Session(profile=profile)
+    session.get_scoped_config()
+    return session
+
+
+def _resolve_region(
+    given: str | None, environ: Mapping[str, str], session: botocore.session.Session
+) -> tuple[str, str]:
+    for value, source in (
+        (given, "region"),
+        (environ.get("AWS_REGION"), "AWS_REGION"),
+        (environ.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
+    ):
+        if value:
+            return check_region(value, source), "argument" if source == "region" else source
+    from_profile = session.get_scoped_config().get("region")
+    if from_profile:
+        profile = session.profile or "default"
+        return check_region(from_profile, f"region in profile '{profile}'"), "profile"
+    logger.warning(
+        "No AWS region configured (AWS_REGION, AWS_DEFAULT_REGION or the profile); "
+        "using %s. Set AWS_REGION to choose one.",
+        DEFAULT_REGION,
+    )
+    return DEFAULT_REGION, "default"
+
+
+def _aws_setting(
+    session: botocore.session.Session, environ: Mapping[str, str], logical: str
+) -> tuple[Any, str] | None:
+    """A botocore setting the user set (env or profile), typed as botocore types it.
+
+    botocore's own variable map names the env variable and the profile key, so both are read
+    exactly as botocore reads them; botocore's defaults are not "set by the user".
+    """
+    config_key, env_name, _default, _cast = session.session_var_map[logical]
+    env_names = env_name if isinstance(env_name, list) else [env_name]
+    set_in = [name for name in env_names if environ.get(name)]
+    if set_in:
+        origin = set_in[0]
+    elif config_key in session.get_scoped_config():
+        origin = f"{config_key} in profile '{session.profile or 'default'}'"
+    else:
+        return None
+    try:
+        return session.get_config_variable(logical), origin
+    except ValueError:
         raise ConfigurationError(
-            f"{name}={region!r} is not an AWS region name. Accepted: names like 'us-east-1', "
-            "'eu-west-3', 'ap-northeast-1', 'us-gov-west-1'."
-        )
+            f"{origin} is not valid for botocore's {logical}. Accepted: "
+            f"{'an integer, e.g. 5' if logical == 'max_attempts' else ', '.join(RETRY_MODES)}."
+        ) from None
 
 
-def _check_range(name: str, value: float | None, low: float, high: float) -> None:
-    if value is not None and not low <= value <= high:
-        raise ConfigurationError(
-            f"{name}={value!r} is out of range. Accepted: {low:g} to {high:g}."
-        )
+def _resolve_retries(
+    o: Mapping[str, Any],
+    origins: Mapping[str, str],
+    session: botocore.session.Session,
+    environ: Mapping[str, str],
+) -> tuple[RetryMode, int, str]:
+    """``BEDROCK_*`` or arguments win; else AWS_MAX_ATTEMPTS/AWS_RETRY_MODE/the profile; else ours.
 
-
-def _validate_config(c: AuthConfig) -> None:
-    if c.profile is not None and not c.profile.strip():
-        raise ConfigurationError(
-            "profile='' is empty. Pass a profile name, or None for the default chain."
-        )
-    if c.region is not None:
-        check_region(c.region)
-    if c.role_arn is not None and not _ROLE_ARN_RE.match(c.role_arn):
-        raise ConfigurationError(
-            f"role_arn={c.role_arn!r} is not an IAM role ARN. Accepted: "
-            "'arn:aws:iam::<12-digit account>:role/<name>'."
-        )
-    _check_range("duration_seconds", c.duration_seconds, 900, 43200)
-    if c.api_key is not None and (c.access_key_id or c.secret_access_key):
-        raise ConfigurationError(
-            "api_key cannot be combined with access_key_id/secret_access_key. Accepted: a Bedrock "
-            "API key alone (bearer auth), or IAM keys alone."
-        )
-    if bool(c.access_key_id) != bool(c.secret_access_key):
-        missing = "secret_access_key" if c.access_key_id else "access_key_id"
-        raise ConfigurationError(
-            f"Static keys need both access_key_id and secret_access_key; {missing} is missing."
-        )
-    if c.mode is not None and c.mode not in MODES:
-        raise ConfigurationError(f"mode={c.mode!r} is not a mode. Accepted: {', '.join(MODES)}.")
-    if c.retry_mode is not None and c.retry_mode not in RETRY_MODES:
-        raise ConfigurationError(
-            f"retry_mode={c.retry_mode!r}. Accepted: {', '.join(RETRY_MODES)}."
-        )
-    _check_range("max_retries", c.max_retries, 0, 50)
-    _check_range("max_pool_connections", c.max_pool_connections, 1, 10000)
-    _check_range("connect_timeout", c.connect_timeout, 0.1, 3600)
-    _check_range("read_timeout", c.read_timeout, 0.1, 3600)
-
-
-def _infer_mode(
-    c: AuthConfig, api_key: str | None, web_identity_file: str | None, role_arn: str | None
-) -> str:
-    if api_key:
-        return "api_key"
-    if c.web_identity_token_file and role_arn:
-        return "web_identity"
-    if role_arn:
-        return "assume_role"
-    if c.access_key_id:
-        return "static"
-    if c.profile:
-        return "profile"
-    return "auto"
-
-
-def _require(mode: str, **needed: Any) -> None:
-    missing = [name for name, value in needed.items() if not value]
-    if missing:
-        raise ConfigurationError(f"mode='{mode}' needs {' and '.join(missing)}; not set.")
-
-
-def _check_mode(mode: str, c: AuthConfig, s: dict[str, Any], environ: Mapping[str, str]) -> None:
-    """A pinned mode must have what it needs; it never falls back to another source."""
-    if mode == "static":
-        _require(mode, access_key_id=c.access_key_id, secret_access_key=c.secret_access_key)
-    elif mode == "profile":
-        _require(mode, **{"profile (or AWS_PROFILE)": s["profile"]})
-    elif mode == "env":
-        _require(
-            mode,
-            AWS_ACCESS_KEY_ID=environ.get("AWS_ACCESS_KEY_ID"),
-            AWS_SECRET_ACCESS_KEY=environ.get("AWS_SECRET_ACCESS_KEY"),
-        )
-    elif mode == "assume_role":
-        _require(mode, **{"role_arn (or BEDROCK_ROLE_ARN)": s["role_arn"]})
-    elif mode == "web_identity":
-        _require(
-            mode,
-            **{
-                "web_identity_token_file (or AWS_WEB_IDENTITY_TOKEN_FILE)": s[
-                    "web_identity_token_file"
-                ],
-                "role_arn (or AWS_ROLE_ARN)": s["role_arn"],
-            },
-        )
-    elif mode == "api_key":
-        _require(mode, **{f"api_key (or {BEARER_ENV})": s["api_key"]})
+    AWS_MAX_ATTEMPTS counts the first try; BEDROCK_MAX_RETRIES (``max_retries``) does not.
+    """
+    sources = []
+    if o["max_retries"] is not None:
+        attempts = o["max_retries"] + 1
+        sources.append(origins.get("max_retries", "max_retries"))
+    elif (aws := _aws_setting(session, environ, "max_attempts")) is not None:
+        attempts, origin = int(aws[0]), aws[1]
+        _check_range(origin, attempts, 1, 51)
+        sources.append(origin)
+    else:
+        attempts = DEFAULT_MAX_RETRIES + 1
+    if o["retry_mode"] is not None:
+        mode = o["retry_mode"]
+        sources.append(origins.get("retry_mode", "retry_mode"))
+    elif (aws_mode := _aws_setting(session, environ, "retry_mode")) is not None:
+        mode, origin = aws_mode
+        _check_choice(origin, mode, RETRY_MODES)
+        sources.append(origin)
+    else:
+        mode = DEFAULT_RETRY_MODE
+    return mode, attempts, ", ".join(sources) or "default"
 
 
 def resolve_settings(config: AuthConfig, environ: Mapping[str, str] | None = None) -> Settings:
-    """Resolve ``config`` against the environment (and `.env`), validating every value.
+    """Resolve ``config`` against the environment (and `.env`) and the profile.
 
     Raises :class:`ConfigurationError` before any network call when a value is wrong.
+    """
+    return resolve(config, environ)[0]
+
+
+def resolve(
+    config: AuthConfig, environ: Mapping[str, str] | None = None
+) -> tuple[Settings, botocore.session.Session]:
+    """:func:`resolve_settings`, plus the botocore session it read the profile from.
+
+    The manager builds its credentials on that same session, so a profile is read once.
     """
     dotenv_path, dotenv_keys = None, frozenset[str]()
     if environ is None:
         if config.load_dotenv:
             dotenv_path, dotenv_keys = load_dotenv_file()
         environ = os.environ
-    _validate_config(config)
+    _check_types(config)
+    options, origins = _merge_environment(config, environ)
+    options["api_key"] = _api_key(config, environ)
 
-    auth_mode = environ.get("BEDROCK_AUTH_MODE", "iam").strip().lower() or "iam"
-    if auth_mode not in ("iam", "api_key"):
-        raise ConfigurationError(f"BEDROCK_AUTH_MODE={auth_mode!r}. Accepted: iam, api_key.")
-    bearer_env = environ.get(BEARER_ENV) or None
-    pinned_api_key = config.mode == "api_key" or auth_mode == "api_key"
-    api_key = config.api_key or (bearer_env if pinned_api_key else None)
+    def named(name: str) -> str:
+        return origins.get(name, name)
 
-    wants_web_identity = config.mode == "web_identity" or bool(config.web_identity_token_file)
-    role_env = ("AWS_ROLE_ARN",) if wants_web_identity else ("BEDROCK_ROLE_ARN",)
-    resolved: dict[str, Any] = {
-        "profile": _pick(config.profile, environ, "AWS_PROFILE"),
-        "role_arn": _pick(config.role_arn, environ, *role_env),
-        "external_id": _pick(config.external_id, environ, "BEDROCK_EXTERNAL_ID"),
-        "role_session_name": _pick(config.role_session_name, environ, "BEDROCK_ROLE_SESSION_NAME"),
-        "web_identity_token_file": _pick(
-            config.web_identity_token_file, environ, "AWS_WEB_IDENTITY_TOKEN_FILE"
-        )
-        if wants_web_identity
-        else None,
-        "api_key": api_key,
-    }
-    mode = config.mode or _infer_mode(
-        config, api_key, resolved["web_identity_token_file"], resolved["role_arn"]
-    )
-    _check_mode(mode, config, resolved, environ)
-    retry_mode = _pick(config.retry_mode, environ, "BEDROCK_RETRY_MODE") or "standard"
-    numbers = {
-        name: _coalesce(getattr(config, name), _env_number(environ, variable, kind), default)
-        for name, variable, kind, default in _NUMBERS
-    }
-    # Values from the environment get the same checks as keyword arguments.
-    _validate_config(
-        replace(config, role_arn=resolved["role_arn"], retry_mode=retry_mode, **numbers)
-    )
-    region, region_source = _resolve_region(config.region, environ)
-    return Settings(
-        config=config,
+    _check_values(options, named)
+    mode = config.mode or _infer_mode(options, config.profile)
+    if options["assume_role_kwargs"] and mode in ("assume_role", "web_identity"):
+        operation = "AssumeRoleWithWebIdentity" if mode == "web_identity" else "AssumeRole"
+        check_role_kwargs(options["assume_role_kwargs"], operation)
+    pinned = config.profile is not None or mode == "profile"
+    session = base_session(options["profile"] if pinned else None)
+    region, region_source = _resolve_region(config.region, environ, session)
+    session.set_config_variable("region", region)
+    retry_mode, max_attempts, retry_source = _resolve_retries(options, origins, session, environ)
+    settings = Settings(
         mode=mode,
         region=region,
         region_source=region_source,
-        bearer_env_present=bearer_env is not None,
+        profile=options["profile"],
+        profile_pinned=pinned,
+        access_key_id=options["access_key_id"],
+        secret_access_key=options["secret_access_key"],
+        session_token=options["session_token"],
+        role_arn=options["role_arn"],
+        external_id=options["external_id"],
+        role_session_name=options["role_session_name"],
+        duration_seconds=options["duration_seconds"],
+        mfa_serial=options["mfa_serial"],
+        mfa_token_provider=options["mfa_token_provider"],
+        web_identity_token_file=options["web_identity_token_file"],
+        assume_role_kwargs=dict(options["assume_role_kwargs"] or {}),
+        credential_provider=options["credential_provider"],
+        api_key=options["api_key"],
+        bearer_env_present=bool(environ.get(BEARER_ENV)),
+        env_key_names=frozenset(
+            n for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if environ.get(n)
+        ),
+        endpoint_url=options["endpoint_url"],
+        verify=options["verify"],
         retry_mode=retry_mode,
-        fallback_regions=_fallback_regions(config.fallback_regions, environ),
-        model_id=environ.get("BEDROCK_MODEL_ID", "").strip() or None,
-        agent_id=environ.get("BEDROCK_AGENT_ID", "").strip() or None,
-        agent_alias_id=environ.get("BEDROCK_AGENT_ALIAS_ID", "").strip() or None,
+        max_attempts=max_attempts,
+        retry_source=retry_source,
+        connect_timeout=_first(options["connect_timeout"], DEFAULT_CONNECT_TIMEOUT),
+        read_timeout=_first(options["read_timeout"], DEFAULT_READ_TIMEOUT),
+        max_pool_connections=_first(
+            options["max_pool_connections"], DEFAULT_MAX_POOL_CONNECTIONS
+        ),
+        client_config=options["client_config"],
+        fallback_regions=options["fallback_regions"],
+        model_id=_env_text(environ, "BEDROCK_MODEL_ID"),
+        agent_id=_env_text(environ, "BEDROCK_AGENT_ID"),
+        agent_alias_id=_env_text(environ, "BEDROCK_AGENT_ALIAS_ID"),
+        validate=config.validate,
         dotenv_path=dotenv_path,
         dotenv_keys=dotenv_keys,
-        **resolved,
-        **numbers,
     )
+    return settings, session
 
 
-# Numeric options: (option, environment variable, type, default).
-_NUMBERS: tuple[tuple[str, str, type[int] | type[float], float], ...] = (
-    ("max_retries", "BEDROCK_MAX_RETRIES", int, DEFAULT_MAX_RETRIES),
-    ("connect_timeout", "BEDROCK_CONNECT_TIMEOUT", float, DEFAULT_CONNECT_TIMEOUT),
-    ("read_timeout", "BEDROCK_READ_TIMEOUT", float, DEFAULT_READ_TIMEOUT),
-    ("max_pool_connections", "BEDROCK_MAX_POOL_CONNECTIONS", int, DEFAULT_MAX_POOL_CONNECTIONS),
-)
-
-
-def _coalesce(*values: Any) -> Any:
-    return next(v for v in values if v is not None)
-
-
-def _resolve_region(region: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
-    """Region from the kwarg or the environment; ``("", "")`` means "ask the profile next"."""
-    for value, source in (
-        (region, "argument"),
-        (environ.get("AWS_REGION"), "AWS_REGION"),
-        (environ.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
-    ):
-        if value:
-            check_region(value, "region" if source == "argument" else source)
-            return value, source
-    return "", ""
-
-
-def _fallback_regions(given: Sequence[str] | None, environ: Mapping[str, str]) -> tuple[str, ...]:
-    if given is None:
-        given = [r.strip() for r in environ.get("BEDROCK_FALLBACK_REGIONS", "").split(",")]
-        name = "BEDROCK_FALLBACK_REGIONS"
-    else:
-        name = "fallback_regions"
-    regions = tuple(dict.fromkeys(r for r in given if r))
-    for region in regions:
-        check_region(region, name)
-    return regions
+def _first(value: Any, default: Any) -> Any:
+    return default if value is None else value

@@ -61,7 +61,7 @@ def test_bad_input_is_a_configuration_error(options: dict[str, Any], named: str)
         ("BEDROCK_READ_TIMEOUT", "soon", "BEDROCK_READ_TIMEOUT='soon'"),
         ("AWS_REGION", "useast1", "AWS_REGION='useast1'"),
         ("BEDROCK_AUTH_MODE", "bearer", "Accepted: iam, api_key"),
-        ("BEDROCK_ROLE_ARN", "role/x", "role_arn='role/x'"),
+        ("BEDROCK_ROLE_ARN", "role/x", "BEDROCK_ROLE_ARN='role/x' is not an IAM role ARN"),
     ],
 )
 def test_bad_environment_value_names_the_variable(
@@ -165,6 +165,7 @@ def test_auth_config_object_and_kwarg_override() -> None:
 
 
 def test_mode_inferred_from_options(tmp_path: Path) -> None:
+    Path(os.environ["AWS_CONFIG_FILE"]).write_text("[profile dev]\nregion = eu-west-1\n")
     role = "arn:aws:iam::123456789012:role/app"
     cases = {
         "auto": AuthConfig(),

@@ -1,0 +1,107 @@
+"""Checking role options locally against botocore's own STS request shapes.
+
+botocore's ``validate_parameters`` checks names, types and minimums but not maximums, so the
+maximums are read from the same shapes here. Everything comes from the STS service model that
+botocore ships: nothing about STS limits is written by hand.
+
+>>> duration_range("AssumeRole")
+(900, 43200)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from bedrock_auth.errors import ConfigurationError, redact
+
+#: Parameters that have their own option; ``assume_role_kwargs`` must not set them.
+OWN_OPTIONS = {
+    "RoleArn": "role_arn",
+    "RoleSessionName": "role_session_name",
+    "DurationSeconds": "duration_seconds",
+    "ExternalId": "external_id",
+    "SerialNumber": "mfa_serial",
+    "TokenCode": "mfa_token_provider",
+    "WebIdentityToken": "web_identity_token_file",
+}
+
+# Placeholders for the required members the library fills in itself, so the user's extra
+# parameters can be validated on their own.
+_PLACEHOLDERS = {
+    "RoleArn": "arn:aws:iam::123456789012:role/placeholder",
+    "RoleSessionName": "bedrock-auth",
+    "WebIdentityToken": "placeholder-token",
+}
+
+
+@functools.cache
+def _input_shape(operation: str) -> Any:
+    # Loaded on first use only (about 0.1 s): most managers never assume a role.
+    import botocore.loaders
+    import botocore.model
+
+    loader = botocore.loaders.create_loader()
+    model = botocore.model.ServiceModel(loader.load_service_model("sts", "service-2"), "sts")
+    return model.operation_model(operation).input_shape
+
+
+def duration_range(operation: str) -> tuple[int, int]:
+    """The ``DurationSeconds`` range STS accepts for ``operation``."""
+    meta = _input_shape(operation).members["DurationSeconds"].metadata
+    return int(meta["min"]), int(meta["max"])
+
+
+def check_role_kwargs(extra: Mapping[str, Any], operation: str) -> None:
+    """Raise :class:`ConfigurationError` unless ``extra`` is valid for the STS ``operation``.
+
+    >>> check_role_kwargs({"DurationSecs": 900}, "AssumeRole")
+    Traceback (most recent call last):
+    ...
+    bedrock_auth.errors.ConfigurationError: assume_role_kwargs: Unknown parameter ...
+    """
+    from botocore.exceptions import ParamValidationError
+    from botocore.validate import validate_parameters
+
+    for key, option in OWN_OPTIONS.items():
+        if key in extra:
+            raise ConfigurationError(
+                f"assume_role_kwargs must not set {key}: pass {option}= instead."
+            )
+    shape = _input_shape(operation)
+    params = {name: value for name, value in _PLACEHOLDERS.items() if name in shape.members}
+    params.update(extra)
+    try:
+        validate_parameters(params, shape)
+    except ParamValidationError as exc:
+        report = " ".join(str(exc).split())
+        raise ConfigurationError(
+            f"assume_role_kwargs: {redact(report.removeprefix('Parameter validation failed: '))}"
+            f" (checked against STS {operation})."
+        ) from None
+    problems = _over_maximum(extra, shape, "")
+    if problems:
+        raise ConfigurationError(
+            f"assume_role_kwargs: {problems[0]} (checked against STS {operation})."
+        )
+
+
+def _over_maximum(value: Any, shape: Any, path: str) -> list[str]:
+    """Every place where ``value`` exceeds a ``max`` of ``shape`` (botocore checks only mins)."""
+    problems = []
+    limit = shape.metadata.get("max")
+    size = value if shape.type_name in ("integer", "long") else None
+    if shape.type_name in ("string", "list", "map") and hasattr(value, "__len__"):
+        size = len(value)
+    if limit is not None and isinstance(size, int) and size > limit:
+        what = "value" if shape.type_name in ("integer", "long") else "length"
+        problems.append(f"{path or 'value'} {what} {size} is over the maximum of {limit}")
+    if shape.type_name == "structure" and isinstance(value, Mapping):
+        for name, member in shape.members.items():
+            if name in value:
+                problems += _over_maximum(value[name], member, f"{path}.{name}".lstrip("."))
+    elif shape.type_name == "list" and isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            problems += _over_maximum(item, shape.member, f"{path}[{index}]")
+    return problems
