@@ -29,7 +29,7 @@ from bedrock_auth.errors import (
     ThrottlingError,
 )
 from bedrock_auth.manager import BedrockClientManager, CallerIdentity, get_manager
-from bedrock_auth.settings import AuthConfig
+from bedrock_auth.settings import AuthConfig, CredentialValues
 
 if TYPE_CHECKING:
     from bedrock_auth.invoke import (
@@ -61,6 +61,7 @@ __all__ = [
     "ConfigurationError",
     "ConverseResult",
     "ConverseStream",
+    "CredentialValues",
     "CredentialsNotFoundError",
     "EndpointUnreachableError",
     "ExpiredCredentialsError",

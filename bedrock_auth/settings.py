@@ -368,6 +368,11 @@ def _check_values(o: dict[str, Any], named: Callable[[str], str]) -> None:
             "api_key cannot be combined with access_key_id/secret_access_key. Accepted: a Bedrock "
             "API key alone (bearer auth), or IAM keys alone."
         )
+    if o["credential_provider"] is not None and (o["access_key_id"] or o["api_key"]):
+        raise ConfigurationError(
+            "credential_provider cannot be combined with access_key_id or api_key: it is the "
+            "source of the keys. Pass one of them."
+        )
     if bool(o["access_key_id"]) != bool(o["secret_access_key"]):
         missing = "secret_access_key" if o["access_key_id"] else "access_key_id"
         raise ConfigurationError(

@@ -45,7 +45,13 @@ _ENDPOINT_VARIABLES = tuple(
     "AWS_ENDPOINT_URL_" + service.replace("-", "_").upper() for service in SERVICES
 )
 # Options that pick their own credentials, so the emulator's test keys must not be added.
-_OWN_CREDENTIALS = ("api_key", "profile", "web_identity_token_file", "access_key_id")
+_OWN_CREDENTIALS = (
+    "api_key",
+    "profile",
+    "web_identity_token_file",
+    "access_key_id",
+    "credential_provider",
+)
 
 
 class EmulatorStartError(OSError):
