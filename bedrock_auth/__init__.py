@@ -32,6 +32,7 @@ from bedrock_auth.manager import BedrockClientManager, CallerIdentity, get_manag
 from bedrock_auth.settings import AuthConfig, CredentialValues
 
 if TYPE_CHECKING:
+    from bedrock_auth._translate import ErrorContext, translate_error
     from bedrock_auth.invoke import (
         AgentResult,
         AgentStream,
@@ -64,6 +65,7 @@ __all__ = [
     "CredentialValues",
     "CredentialsNotFoundError",
     "EndpointUnreachableError",
+    "ErrorContext",
     "ExpiredCredentialsError",
     "InvalidCredentialsError",
     "InvokeResult",
@@ -86,6 +88,7 @@ __all__ = [
     "invoke_model_stream",
     "is_bedrock_model",
     "resolve_model_id",
+    "translate_error",
 ]
 
 # Names served from modules that are imported on first use, to keep `import bedrock_auth` cheap.
@@ -104,6 +107,8 @@ _LAZY = {
     "AgentStream": "bedrock_auth.invoke",
     "Usage": "bedrock_auth.invoke",
     "get_llm": "bedrock_auth.llm",
+    "translate_error": "bedrock_auth._translate",
+    "ErrorContext": "bedrock_auth._translate",
     "resolve_model_id": "bedrock_auth.models",
     "is_bedrock_model": "bedrock_auth.models",
 }

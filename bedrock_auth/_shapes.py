@@ -59,7 +59,8 @@ def check_role_kwargs(extra: Mapping[str, Any], operation: str) -> None:
     >>> check_role_kwargs({"DurationSecs": 900}, "AssumeRole")
     Traceback (most recent call last):
     ...
-    bedrock_auth.errors.ConfigurationError: assume_role_kwargs: Unknown parameter ...
+    bedrock_auth.errors.ConfigurationError: assume_role_kwargs has an unknown parameter \
+'DurationSecs'. Did you mean 'DurationSeconds' (pass duration_seconds=)? ...
     """
     from botocore.exceptions import ParamValidationError
     from botocore.validate import validate_parameters
@@ -70,6 +71,7 @@ def check_role_kwargs(extra: Mapping[str, Any], operation: str) -> None:
                 f"assume_role_kwargs must not set {key}: pass {option}= instead."
             )
     shape = _input_shape(operation)
+    _check_names(extra, shape, operation)
     params = {name: value for name, value in _PLACEHOLDERS.items() if name in shape.members}
     params.update(extra)
     try:
@@ -84,6 +86,24 @@ def check_role_kwargs(extra: Mapping[str, Any], operation: str) -> None:
     if problems:
         raise ConfigurationError(
             f"assume_role_kwargs: {problems[0]} (checked against STS {operation})."
+        )
+
+
+def _check_names(extra: Mapping[str, Any], shape: Any, operation: str) -> None:
+    """An unknown name gets a close match, and the option to use if it has one."""
+    import difflib
+
+    for name in extra:
+        if name in shape.members:
+            continue
+        close = difflib.get_close_matches(str(name), list(shape.members), n=1)
+        hint = ""
+        if close:
+            own = OWN_OPTIONS.get(close[0])
+            hint = f" Did you mean {close[0]!r}" + (f" (pass {own}=)?" if own else "?")
+        raise ConfigurationError(
+            f"assume_role_kwargs has an unknown parameter {name!r}.{hint} STS {operation} "
+            f"accepts: {', '.join(n for n in shape.members if n not in OWN_OPTIONS)}."
         )
 
 

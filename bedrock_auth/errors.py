@@ -27,7 +27,10 @@ True
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
+from importlib import import_module
+from typing import Any
 
 __all__ = [
     "FAILOVER_ERRORS",
@@ -142,3 +145,21 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", text)
     return text
+
+
+# Deprecated aliases, kept for one release: translation moved to bedrock_auth._translate and is
+# public as bedrock_auth.translate_error / bedrock_auth.ErrorContext. Resolved on access, so
+# this module imports nothing from the package.
+_MOVED = {"translate_error", "ErrorContext"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MOVED:
+        raise AttributeError(f"module 'bedrock_auth.errors' has no attribute {name!r}")
+    warnings.warn(
+        f"bedrock_auth.errors.{name} moved: import it from bedrock_auth "
+        f"(`from bedrock_auth import {name}`); the old name goes in the next release.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return getattr(import_module("bedrock_auth._translate"), name)

@@ -283,9 +283,9 @@ _CALLABLES = ("mfa_token_provider", "credential_provider")
 
 def _type_error(name: str, value: Any, expected: str) -> ConfigurationError:
     shown = "<hidden>" if name in SECRET_OPTIONS else repr(value)
-    return ConfigurationError(
-        f"{name}={shown} is a {type(value).__name__}; expected {expected}."
-    )
+    kind = type(value).__name__
+    article = "an" if kind[0] in "aeiou" else "a"
+    return ConfigurationError(f"{name}={shown} is {article} {kind}; expected {expected}.")
 
 
 def _check_types(config: AuthConfig) -> None:

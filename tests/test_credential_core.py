@@ -238,7 +238,12 @@ def test_assume_role_kwargs_arrive_at_sts(emu: BedrockEmulator) -> None:
 @pytest.mark.parametrize(
     ("extra", "named"),
     [
-        ({"DurationSecs": 900}, 'Unknown parameter in input: "DurationSecs"'),
+        (
+            {"DurationSecs": 900},
+            "unknown parameter 'DurationSecs'. Did you mean 'DurationSeconds' (pass "
+            "duration_seconds=)?",
+        ),
+        ({"Tagz": []}, "unknown parameter 'Tagz'. Did you mean 'Tags'?"),
         ({"Tags": [{"Key": "k"}]}, 'Missing required parameter in Tags[0]: "Value"'),
         ({"SourceIdentity": "x" * 65}, "SourceIdentity length 65 is over the maximum of 64"),
         ({"Tags": [{"Key": "k", "Value": "v"}] * 51}, "Tags length 51 is over the maximum of 50"),
@@ -258,7 +263,7 @@ def test_bad_assume_role_kwargs_are_refused_locally(
 def test_web_identity_kwargs_are_checked_against_their_own_shape(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("jwt")
-    with pytest.raises(ConfigurationError, match=r"Unknown parameter.*Tags"):
+    with pytest.raises(ConfigurationError, match="unknown parameter 'Tags'"):
         BedrockClientManager(
             role_arn=ROLE,
             web_identity_token_file=str(token),
@@ -280,15 +285,15 @@ def test_duration_range_comes_from_the_sts_shape() -> None:
     [
         ({"connect_timeout": "10"}, "connect_timeout='10' is a str; expected a number"),
         ({"read_timeout": True}, "read_timeout=True is a bool"),
-        ({"profile": 5}, "profile=5 is a int; expected a string"),
+        ({"profile": 5}, "profile=5 is an int; expected a string"),
         ({"max_retries": b""}, "max_retries=b'' is a bytes; expected an integer"),
         ({"max_pool_connections": 1.5}, "max_pool_connections=1.5 is a float"),
         ({"duration_seconds": 900.5}, "duration_seconds=900.5 is a float"),
         ({"endpoint_url": "host:8443"}, "endpoint_url='host:8443' is not a URL"),
         ({"endpoint_url": {"bedrock-runtime": "localhost"}}, "endpoint_url['bedrock-runtime']"),
-        ({"endpoint_url": 8443}, "endpoint_url=8443 is a int"),
-        ({"region": 1}, "region=1 is a int"),
-        ({"verify": 0}, "verify=0 is a int"),
+        ({"endpoint_url": 8443}, "endpoint_url=8443 is an int"),
+        ({"region": 1}, "region=1 is an int"),
+        ({"verify": 0}, "verify=0 is an int"),
         ({"fallback_regions": "us-west-2"}, "fallback_regions='us-west-2' is a str"),
         ({"client_config": {"retries": {}}}, "expected a botocore.config.Config"),
         ({"assume_role_kwargs": [("Tags", [])]}, "assume_role_kwargs="),
