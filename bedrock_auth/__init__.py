@@ -28,7 +28,7 @@ from bedrock_auth.errors import (
     SSOLoginRequiredError,
     ThrottlingError,
 )
-from bedrock_auth.manager import BedrockClientManager, CallerIdentity, get_manager
+from bedrock_auth.manager import BedrockClientManager, CallerIdentity, get_manager, reset
 from bedrock_auth.settings import AuthConfig, CredentialValues
 
 if TYPE_CHECKING:
@@ -87,6 +87,7 @@ __all__ = [
     "invoke_model",
     "invoke_model_stream",
     "is_bedrock_model",
+    "reset",
     "resolve_model_id",
     "translate_error",
 ]

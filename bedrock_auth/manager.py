@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
+import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from botocore.config import Config
@@ -31,8 +38,10 @@ from bedrock_auth.settings import (
     Mode,
     RetryMode,
     Settings,
+    clear_dotenv_cache,
     make_config,
     resolve,
+    session_for,
 )
 from bedrock_auth.sources import CredentialSource, source_for
 
@@ -45,7 +54,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("bedrock_auth")
 
-__all__ = ["AuthOptions", "BedrockClientManager", "CallerIdentity", "get_manager"]
+__all__ = ["AuthOptions", "BedrockClientManager", "CallerIdentity", "get_manager", "reset"]
 
 
 class AuthOptions(TypedDict, total=False):
@@ -72,6 +81,8 @@ class AuthOptions(TypedDict, total=False):
     connect_timeout: float | None
     read_timeout: float | None
     max_pool_connections: int | None
+    sts_connect_timeout: float | None
+    sts_read_timeout: float | None
     fallback_regions: Sequence[str] | None
     client_config: Config | None
     assume_role_kwargs: Mapping[str, Any] | None
@@ -89,17 +100,54 @@ class CallerIdentity:
     user_id: str
 
 
-# One GetCallerIdentity per distinct credential per process. The key is the access key id
-# plus a hash of the whole credential, so the secret is never held here in clear.
-_identity_lock = threading.Lock()
-_identities: dict[str, CallerIdentity] = {}
+# One GetCallerIdentity per distinct credential per process, for a while: an entry lives at
+# most IDENTITY_TTL seconds and never past the credentials' own expiry, so a key revoked in IAM
+# stops "validating" for new managers. The key is the access key id plus a hash of the whole
+# credential, so the secret is never held here in clear.
+IDENTITY_TTL = 15 * 60.0
+
+
+class _IdentityCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: dict[str, tuple[CallerIdentity, float]] = {}
+
+    def get(self, key: str) -> CallerIdentity | None:
+        with self.lock:
+            identity, until = self.entries.get(key, (None, 0.0))
+            if identity is not None and until <= time.monotonic():
+                del self.entries[key]
+                return None
+            return identity
+
+    def put(self, key: str, identity: CallerIdentity, lifetime: float | None) -> None:
+        ttl = IDENTITY_TTL if lifetime is None else min(IDENTITY_TTL, max(lifetime, 0.0))
+        with self.lock:
+            self.entries[key] = (identity, time.monotonic() + ttl)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+_identities = _IdentityCache()
 _bearer_warning_lock = threading.Lock()
 _bearer_warned = False
+# Every live manager, so that a forked child can give each one fresh connections and locks.
+_live: weakref.WeakSet[BedrockClientManager] = weakref.WeakSet()
 
 
 def _credential_key(access_key: str, secret_key: str, token: str | None) -> str:
     digest = hashlib.sha256(f"{access_key}\0{secret_key}\0{token or ''}".encode()).hexdigest()
     return f"{access_key}:{digest[:32]}"
+
+
+def _seconds_left(credentials: Credentials) -> float | None:
+    """Seconds until refreshable credentials expire; ``None`` for static ones."""
+    expiry = getattr(credentials, "_expiry_time", None)  # botocore's RefreshableCredentials
+    if expiry is None:
+        return None
+    return float((expiry - datetime.now(timezone.utc)).total_seconds())
 
 
 def mask_key_id(access_key_id: str | None) -> str | None:
@@ -138,19 +186,52 @@ class BedrockClientManager:
 
     def __init__(self, *, config: AuthConfig | None = None, **options: Unpack[AuthOptions]) -> None:
         self._config = _merge(config, options)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the client cache
+        self._session_lock = threading.Lock()  # rebuilding the session after a fork
         self._clients: dict[tuple[str, str], Any] = {}
         self._identity: CallerIdentity | None = None
         self._masked_key_id: str | None = None
         with self._translating(ErrorContext(service="sts", profile=self._config.profile or "")):
-            self._settings, self._session = resolve(self._config)
+            self._settings, session = resolve(self._config)
             self._source: CredentialSource = source_for(self._settings)
             self._client_config = client_config_for(self._settings)
-            self._source.configure(self._session, self._client_config)
+            self._credential_config = credential_config_for(self._settings)
+            self._session: botocore.session.Session | None = self._configure(session)
+        _live.add(self)
         if self._settings.bearer_env_present and not self._source.signs_with_bearer:
             _warn_bearer_pinned()
         if self._settings.validate:
             self.validate()
+
+    def _configure(self, session: botocore.session.Session) -> botocore.session.Session:
+        # botocore's own STS/SSO clients (assume-role profiles, SSO) take the session's default
+        # config: short timeouts. Bedrock clients pass their own, long-read-timeout config.
+        session.set_default_client_config(self._credential_config)
+        self._source.configure(session, self._credential_config)
+        return session
+
+    def _botocore_session(self) -> botocore.session.Session:
+        """The session, rebuilt on first use in a forked child (see :func:`_after_fork`)."""
+        session = self._session
+        if session is None:
+            with self._session_lock:
+                session = self._session
+                if session is None:
+                    with self._translating(self._context("sts", "")):
+                        session = self._session = self._configure(session_for(self._settings))
+        return session
+
+    def _after_fork(self) -> None:
+        """In a forked child: nothing inherited from the parent is used again.
+
+        Clients (their sockets are shared with the parent), locks (another thread may have held
+        them at fork time) and credential objects (botocore's refresh lock) are all dropped;
+        the session is rebuilt lazily, so the fork hook itself does no I/O.
+        """
+        self._lock = threading.Lock()
+        self._session_lock = threading.Lock()
+        self._clients = {}
+        self._session = None
 
     # -- public properties -------------------------------------------------------------------
 
@@ -193,7 +274,7 @@ class BedrockClientManager:
     @property
     def session(self) -> botocore.session.Session:
         """The botocore session behind every client (for code that needs one)."""
-        return self._session
+        return self._botocore_session()
 
     # -- validation -------------------------------------------------------------------------
 
@@ -212,14 +293,12 @@ class BedrockClientManager:
         with self._translating(ctx):
             frozen = creds.get_frozen_credentials()
         key = _credential_key(frozen.access_key, frozen.secret_key, frozen.token)
-        with _identity_lock:
-            identity = _identities.get(key)
+        identity = _identities.get(key)
         if identity is None:
             with self._translating(ctx):
                 reply = self.client("sts").get_caller_identity()
             identity = CallerIdentity(reply["Account"], reply["Arn"], reply["UserId"])
-            with _identity_lock:
-                _identities[key] = identity
+            _identities.put(key, identity, _seconds_left(creds))
         self._identity = identity
         self._masked_key_id = mask_key_id(frozen.access_key)
         logger.debug("validated %s credentials for %s", self.credential_source, identity.arn)
@@ -245,7 +324,8 @@ class BedrockClientManager:
     def _create_client(self, service_name: str, region: str) -> Any:
         if region != self.region:
             check_region(region)
-        config = self._client_config
+        credential_service = service_name in CREDENTIAL_SERVICES
+        config = self._credential_config if credential_service else self._client_config
         if service_name in BEARER_SERVICES:
             if self._source.signs_with_bearer:
                 config = config.merge(Config(signature_version="bearer"))
@@ -260,7 +340,7 @@ class BedrockClientManager:
             )
         logger.debug("creating %s client in %s", service_name, region)
         with self._translating(self._context(service_name, "", region)):
-            return self._session.create_client(
+            return self._botocore_session().create_client(
                 service_name,
                 region_name=region,
                 endpoint_url=endpoint_for(self._settings.endpoint_url, service_name),
@@ -309,15 +389,36 @@ class BedrockClientManager:
 
     __str__ = __repr__
 
+    # -- closing ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every cached client's connection pool. Clients are built again if used."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+    def __enter__(self) -> BedrockClientManager:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _credentials(self) -> Credentials | None:
         with self._translating(self._context("sts", "")):
-            creds: Credentials | None = self._session.get_credentials()
+            creds: Credentials | None = self._botocore_session().get_credentials()
         if creds is None and self._source.has_iam_identity:
             from botocore.exceptions import NoCredentialsError
 
-            ctx = replace(self._context("", ""), sources_tried=tuple(chain_sources(self._session)))
+            tried = tuple(chain_sources(self._botocore_session()))
+            ctx = replace(self._context("", ""), sources_tried=tried)
             missing = NoCredentialsError()
             raise translate_error(missing, ctx) from missing
         return creds
@@ -342,6 +443,26 @@ class BedrockClientManager:
             raise translate_error(exc, ctx) from exc
 
 
+#: Services called to validate or fetch credentials: short timeouts, few attempts.
+CREDENTIAL_SERVICES = frozenset({"sts", "sso", "sso-oidc"})
+
+
+def credential_config_for(settings: Settings) -> Config:
+    """Config for STS/SSO calls: short timeouts and at most ``sts_max_attempts`` attempts.
+
+    A user's own ``AWS_MAX_ATTEMPTS``/profile ``max_attempts`` is already in
+    ``sts_max_attempts``; a ``client_config`` (proxies, ...) applies here too.
+    """
+    config = Config(
+        retries={"mode": settings.retry_mode, "total_max_attempts": settings.sts_max_attempts},
+        connect_timeout=settings.sts_connect_timeout,
+        read_timeout=settings.sts_read_timeout,
+        max_pool_connections=settings.max_pool_connections,
+        user_agent_extra=f"bedrock-auth/{__version__}",
+    )
+    return config.merge(settings.client_config) if settings.client_config else config
+
+
 def client_config_for(settings: Settings) -> Config:
     """The library's client defaults, with the user's ``client_config`` merged over them."""
     config = Config(
@@ -361,19 +482,82 @@ def _merge(config: AuthConfig | None, options: Mapping[str, Any]) -> AuthConfig:
     return replace(config, **options)
 
 
+#: How many configurations get_manager() keeps; the least recently used is dropped first.
+MAX_MANAGERS = 128
 _managers_lock = threading.Lock()
-_managers: dict[tuple[Any, ...], BedrockClientManager] = {}
+_managers: OrderedDict[tuple[Any, ...], BedrockClientManager] = OrderedDict()
+_building: dict[tuple[Any, ...], Future[BedrockClientManager]] = {}
+_CALLABLE_OPTIONS = ("mfa_token_provider", "credential_provider")
 
 
 def get_manager(**options: Unpack[AuthOptions]) -> BedrockClientManager:
-    """A process-wide manager: the same options give the same object.
+    """A process-wide manager: the same options give the same object (up to 128 configurations).
+
+    The process-wide lock is never held during network I/O: concurrent calls for one
+    configuration wait for a single build, and other configurations do not wait at all.
+    Options holding a function cannot be keyed; build a :class:`BedrockClientManager` for them.
 
     >>> get_manager(region="us-east-1") is get_manager(region="us-east-1")   # doctest: +SKIP
     True
     """
+    given = [name for name in _CALLABLE_OPTIONS if options.get(name) is not None]
+    if given:
+        raise ConfigurationError(
+            f"get_manager() cannot cache a manager keyed on a function ({given[0]}=): every "
+            f"new function would make a new manager. Build it once with "
+            f"BedrockClientManager({given[0]}=...) and pass it on (manager=...)."
+        )
     key = make_config(options).cache_key()
     with _managers_lock:
         manager = _managers.get(key)
-        if manager is None:
-            manager = _managers[key] = BedrockClientManager(**options)
+        if manager is not None:
+            _managers.move_to_end(key)
+            return manager
+        pending = _building.get(key)
+        owner = pending is None
+        if pending is None:
+            pending = _building[key] = Future()
+    if not owner:
+        return pending.result()
+    try:
+        manager = BedrockClientManager(**options)
+    except BaseException as exc:
+        pending.set_exception(exc)
+        with _managers_lock:
+            del _building[key]
+        raise
+    with _managers_lock:
+        _managers[key] = manager
+        while len(_managers) > MAX_MANAGERS:
+            _managers.popitem(last=False)
+        del _building[key]
+    pending.set_result(manager)
     return manager
+
+
+def reset() -> None:
+    """Empty every process-wide cache: managers, validated identities, one-time warnings.
+
+    For tests and notebooks; managers you hold keep working.
+    """
+    global _bearer_warned
+    with _managers_lock:
+        _managers.clear()
+    _identities.clear()
+    with _bearer_warning_lock:
+        _bearer_warned = False
+    clear_dotenv_cache()
+
+
+def _after_fork_in_child() -> None:
+    global _managers_lock, _bearer_warning_lock, _building
+    _managers_lock = threading.Lock()
+    _bearer_warning_lock = threading.Lock()
+    _building = {}
+    _identities.lock = threading.Lock()
+    for manager in list(_live):
+        manager._after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)

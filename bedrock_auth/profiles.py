@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from typing import TYPE_CHECKING
@@ -16,6 +17,15 @@ _lock = threading.Lock()
 _cache: weakref.WeakKeyDictionary[BedrockClientManager, dict[str, str]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def _after_fork_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def is_application_profile(model_id: str) -> bool:

@@ -48,7 +48,13 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_MODE: RetryMode = "standard"
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 300.0
-DEFAULT_MAX_POOL_CONNECTIONS = 50
+# Enough for 64 threads on one manager without urllib3's "Connection pool is full".
+DEFAULT_MAX_POOL_CONNECTIONS = 128
+# STS and SSO calls (validation, AssumeRole, SSO role credentials) are short: a hung endpoint
+# must fail in well under a minute, not after Bedrock's long read timeout.
+DEFAULT_STS_CONNECT_TIMEOUT = 5.0
+DEFAULT_STS_READ_TIMEOUT = 10.0
+DEFAULT_STS_MAX_ATTEMPTS = 2
 BEARER_ENV = "AWS_BEARER_TOKEN_BEDROCK"
 #: Options whose values are secrets: never shown in a message or ``repr``.
 SECRET_OPTIONS = frozenset({"secret_access_key", "session_token", "external_id", "api_key"})
@@ -104,6 +110,8 @@ class AuthConfig:
     connect_timeout: float | None = None
     read_timeout: float | None = None
     max_pool_connections: int | None = None
+    sts_connect_timeout: float | None = None
+    sts_read_timeout: float | None = None
     fallback_regions: Sequence[str] | None = None
     client_config: Config | None = None
     assume_role_kwargs: Mapping[str, Any] | None = None
@@ -192,6 +200,10 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     max_pool_connections: int
+    #: Timeouts and attempts of the STS/SSO calls that validate or fetch credentials.
+    sts_connect_timeout: float
+    sts_read_timeout: float
+    sts_max_attempts: int
     client_config: Config | None
     #: Regions to try, in order, after the primary one (``BEDROCK_FALLBACK_REGIONS``).
     fallback_regions: tuple[str, ...] = ()
@@ -243,6 +255,21 @@ def load_dotenv_file() -> tuple[str | None, frozenset[str]]:
         return path, _dotenv_loaded[path]
 
 
+def clear_dotenv_cache() -> None:
+    """Forget which `.env` files were loaded (their values stay in the environment)."""
+    with _dotenv_lock:
+        _dotenv_loaded.clear()
+
+
+def _after_fork_in_child() -> None:
+    global _dotenv_lock
+    _dotenv_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 # -- option types: one table, checked before anything else ---------------------------------
 
 _TEXT = ((str,), "a string")
@@ -271,6 +298,8 @@ _OPTION_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "max_pool_connections": _INT,
     "connect_timeout": _NUMBER,
     "read_timeout": _NUMBER,
+    "sts_connect_timeout": _NUMBER,
+    "sts_read_timeout": _NUMBER,
     "endpoint_url": ((str, Mapping), "a URL such as 'https://host:8443' or {service: URL}"),
     "verify": ((bool, str), "True, False or the path of a CA bundle"),
     "fallback_regions": ((list, tuple), "a list of region names"),
@@ -384,6 +413,8 @@ def _check_values(o: dict[str, Any], named: Callable[[str], str]) -> None:
     _check_range(named("max_pool_connections"), o["max_pool_connections"], 1, 10000)
     _check_range(named("connect_timeout"), o["connect_timeout"], 0.1, 3600)
     _check_range(named("read_timeout"), o["read_timeout"], 0.1, 3600)
+    _check_range(named("sts_connect_timeout"), o["sts_connect_timeout"], 0.1, 300)
+    _check_range(named("sts_read_timeout"), o["sts_read_timeout"], 0.1, 300)
     _check_endpoints(o["endpoint_url"])
     for region in o["fallback_regions"]:
         check_region(region, named("fallback_regions"))
@@ -424,6 +455,11 @@ _ENV_OPTIONS: dict[str, tuple[str, Callable[[Mapping[str, str], str], Any]]] = {
     "max_retries": ("BEDROCK_MAX_RETRIES", lambda e, n: _env_number(e, n, int)),
     "connect_timeout": ("BEDROCK_CONNECT_TIMEOUT", lambda e, n: _env_number(e, n, float)),
     "read_timeout": ("BEDROCK_READ_TIMEOUT", lambda e, n: _env_number(e, n, float)),
+    "sts_connect_timeout": (
+        "BEDROCK_STS_CONNECT_TIMEOUT",
+        lambda e, n: _env_number(e, n, float),
+    ),
+    "sts_read_timeout": ("BEDROCK_STS_READ_TIMEOUT", lambda e, n: _env_number(e, n, float)),
     "max_pool_connections": (
         "BEDROCK_MAX_POOL_CONNECTIONS",
         lambda e, n: _env_number(e, n, int),
@@ -490,6 +526,13 @@ def base_session(profile: str | None) -> botocore.session.Session:
     return session
 
 
+def session_for(settings: Settings) -> botocore.session.Session:
+    """A new base session for resolved ``settings`` (after a fork, the old one is not safe)."""
+    session = base_session(settings.profile if settings.profile_pinned else None)
+    session.set_config_variable("region", settings.region)
+    return session
+
+
 def _resolve_region(
     given: str | None, environ: Mapping[str, str], session: botocore.session.Session
 ) -> tuple[str, str]:
@@ -543,19 +586,23 @@ def _resolve_retries(
     origins: Mapping[str, str],
     session: botocore.session.Session,
     environ: Mapping[str, str],
-) -> tuple[RetryMode, int, str]:
+) -> tuple[RetryMode, int, str, int]:
     """``BEDROCK_*`` or arguments win; else AWS_MAX_ATTEMPTS/AWS_RETRY_MODE/the profile; else ours.
 
     AWS_MAX_ATTEMPTS counts the first try; BEDROCK_MAX_RETRIES (``max_retries``) does not.
+    Also returns the attempts for STS/SSO calls: the user's AWS value if set, else ours.
     """
     sources = []
+    aws = _aws_setting(session, environ, "max_attempts")
+    if aws is not None:
+        _check_range(aws[1], int(aws[0]), 1, 51)
+    sts_attempts = int(aws[0]) if aws is not None else DEFAULT_STS_MAX_ATTEMPTS
     if o["max_retries"] is not None:
         attempts = o["max_retries"] + 1
         sources.append(origins.get("max_retries", "max_retries"))
-    elif (aws := _aws_setting(session, environ, "max_attempts")) is not None:
-        attempts, origin = int(aws[0]), aws[1]
-        _check_range(origin, attempts, 1, 51)
-        sources.append(origin)
+    elif aws is not None:
+        attempts = int(aws[0])
+        sources.append(aws[1])
     else:
         attempts = DEFAULT_MAX_RETRIES + 1
     if o["retry_mode"] is not None:
@@ -567,7 +614,7 @@ def _resolve_retries(
         sources.append(origin)
     else:
         mode = DEFAULT_RETRY_MODE
-    return mode, attempts, ", ".join(sources) or "default"
+    return mode, attempts, ", ".join(sources) or "default", sts_attempts
 
 
 def resolve_settings(config: AuthConfig, environ: Mapping[str, str] | None = None) -> Settings:
@@ -606,7 +653,9 @@ def resolve(
     session = base_session(options["profile"] if pinned else None)
     region, region_source = _resolve_region(config.region, environ, session)
     session.set_config_variable("region", region)
-    retry_mode, max_attempts, retry_source = _resolve_retries(options, origins, session, environ)
+    retry_mode, max_attempts, retry_source, sts_attempts = _resolve_retries(
+        options, origins, session, environ
+    )
     settings = Settings(
         mode=mode,
         region=region,
@@ -640,6 +689,9 @@ def resolve(
         max_pool_connections=_first(
             options["max_pool_connections"], DEFAULT_MAX_POOL_CONNECTIONS
         ),
+        sts_connect_timeout=_first(options["sts_connect_timeout"], DEFAULT_STS_CONNECT_TIMEOUT),
+        sts_read_timeout=_first(options["sts_read_timeout"], DEFAULT_STS_READ_TIMEOUT),
+        sts_max_attempts=sts_attempts,
         client_config=options["client_config"],
         fallback_regions=options["fallback_regions"],
         model_id=_env_text(environ, "BEDROCK_MODEL_ID"),

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_auth import manager as manager_module
-from bedrock_auth import settings as settings_module
+import bedrock_auth
 from bedrock_auth.testing import BedrockEmulator
 
 
@@ -28,10 +27,7 @@ def clean_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[P
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    manager_module._identities.clear()
-    manager_module._managers.clear()
-    monkeypatch.setattr(manager_module, "_bearer_warned", False)
-    settings_module._dotenv_loaded.clear()
+    bedrock_auth.reset()
     yield work
 
 

@@ -213,7 +213,7 @@ def test_client_config_is_merged_over_the_defaults(emu: BedrockEmulator) -> None
         True,
         7,
     )
-    assert config.max_pool_connections == 50 and config.retries["mode"] == "standard"
+    assert config.max_pool_connections == 128 and config.retries["mode"] == "standard"
     manager.client().converse(modelId=MODEL, messages=MESSAGES)
     assert "app/my-app" in emu.requests[-1].headers.get("user-agent", "")
 

@@ -147,8 +147,11 @@ def test_defaults_for_client_config() -> None:
     assert (config.read_timeout, config.connect_timeout, config.max_pool_connections) == (
         300,
         10,
-        50,
+        128,
     )
+    sts = manager.client("sts").meta.config
+    assert (sts.read_timeout, sts.connect_timeout) == (10, 5)
+    assert sts.retries == {"mode": "standard", "total_max_attempts": 2}
 
 
 def test_auth_config_object_and_kwarg_override() -> None:

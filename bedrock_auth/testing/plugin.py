@@ -37,11 +37,19 @@ _AMBIENT = (
 
 @pytest.fixture
 def bedrock_emulator() -> Iterator[BedrockEmulator]:
-    """A running local Bedrock/STS emulator; stopped when the test ends."""
+    """A running local Bedrock/STS emulator; stopped when the test ends.
+
+    The library's process-wide caches are emptied before and after, so ``get_manager()`` in
+    one test never hands out a manager bound to another test's (stopped) emulator.
+    """
+    from bedrock_auth import reset
+
     from .emulator import BedrockEmulator
 
+    reset()
     with BedrockEmulator() as emulator:
         yield emulator
+    reset()
 
 
 @pytest.fixture
