@@ -224,11 +224,32 @@ def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
 
 
 def _unreachable(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+    if ctx.service in _CREDENTIAL_SERVICES:
+        return _credential_endpoint(exc, ctx)
+    service = ctx.service or "bedrock-runtime"
+    variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
     return EndpointUnreachableError(
         f"Could not reach the endpoint for {_where(ctx)}: {redact(str(exc))}\n"
         "Check the network path: in a private subnet you need a VPC interface endpoint "
-        "(com.amazonaws.<region>.bedrock-runtime, ...) with private DNS enabled, or pass "
-        "endpoint_url=/AWS_ENDPOINT_URL_BEDROCK_RUNTIME. Check proxies (HTTPS_PROXY) and DNS."
+        f"(com.amazonaws.<region>.{service}) with private DNS enabled, or pass "
+        f"endpoint_url=/{variable}. Check proxies (HTTPS_PROXY) and DNS."
+    )
+
+
+# Services called to validate or fetch credentials; their network failures name STS/SSO.
+_CREDENTIAL_SERVICES = {"sts": "STS", "sso": "SSO", "sso-oidc": "SSO OIDC"}
+
+
+def _credential_endpoint(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+    name = _CREDENTIAL_SERVICES[ctx.service]
+    variable = "AWS_ENDPOINT_URL_" + ctx.service.upper().replace("-", "_")
+    region = ctx.region or "<region>"
+    return EndpointUnreachableError(
+        f"{name} did not answer for {_where(ctx)}: {redact(str(exc))}\n"
+        f"{name} is what checks and fetches your credentials. Check {variable} if you set it; "
+        f"in a private subnet you need a VPC interface endpoint com.amazonaws.{region}."
+        f"{ctx.service} with private DNS enabled; check proxies (HTTPS_PROXY) and DNS. If "
+        f"{name} is only slow, raise sts_read_timeout= / BEDROCK_STS_READ_TIMEOUT (seconds)."
     )
 
 
@@ -247,6 +268,8 @@ def _profile_id_for(ctx: ErrorContext) -> str:
 
 
 def _connection_lost(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+    if ctx.service in _CREDENTIAL_SERVICES:
+        return _credential_endpoint(exc, ctx)
     return EndpointUnreachableError(
         f"The connection for {_where(ctx)} was lost or timed out mid-response: "
         f"{redact(str(exc))}\nFix: retry; for long generations raise BEDROCK_READ_TIMEOUT "
