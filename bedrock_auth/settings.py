@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from bedrock_auth import regions
 from bedrock_auth.errors import ConfigurationError
 
 logger = logging.getLogger("bedrock_auth")
@@ -41,7 +42,6 @@ DEFAULT_READ_TIMEOUT = 300.0
 DEFAULT_MAX_POOL_CONNECTIONS = 50
 BEARER_ENV = "AWS_BEARER_TOKEN_BEDROCK"
 
-_REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 _ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
@@ -206,12 +206,8 @@ def _pick(value: Any, environ: Mapping[str, str], *names: str) -> Any:
 
 
 def check_region(region: str, name: str = "region") -> None:
-    """Raise :class:`ConfigurationError` unless ``region`` looks like an AWS region name."""
-    if not _REGION_RE.match(region):
-        raise ConfigurationError(
-            f"{name}={region!r} is not an AWS region name. Accepted: names like 'us-east-1', "
-            "'eu-west-3', 'ap-northeast-1', 'us-gov-west-1'."
-        )
+    """Raise :class:`ConfigurationError` unless ``region`` is an AWS region name (see regions)."""
+    regions.check_region(region, name)
 
 
 def _check_range(name: str, value: float | None, low: float, high: float) -> None:
