@@ -19,8 +19,11 @@ inference profiles" tables, and Anthropic's "Claude on Amazon Bedrock" model tab
 that could not be re-confirmed against a current AWS page say so in a comment; for those the
 region lists are the smaller, safer ones.
 
-Importing this module is cheap: it needs only the standard library and
-:mod:`bedrock_auth.errors`.
+The geography prefixes, which Region tries which geography, and the check of Region names
+live in :mod:`bedrock_auth.regions`; :data:`GEOGRAPHY_PREFIXES` is re-exported from there.
+
+Importing this module is cheap: it needs only the standard library,
+:mod:`bedrock_auth.errors` and :mod:`bedrock_auth.regions`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from bedrock_auth.errors import ConfigurationError, ModelNotAvailableError
+from bedrock_auth.regions import (
+    GEOGRAPHY_PREFIXES,
+    check_region,
+    geographies_for_region,
+    split_profile_prefix,
+)
 
 __all__ = [
     "CATALOG",
@@ -48,9 +57,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger("bedrock_auth")
-
-#: Prefixes AWS puts in front of a model id to name a system-defined inference profile.
-GEOGRAPHY_PREFIXES: tuple[str, ...] = ("us", "us-gov", "eu", "apac", "jp", "au", "global")
 
 #: Provider prefixes of Bedrock model ids (``<provider>.<model>``). An id with one of these
 #: is treated as a Bedrock id even when it is newer than the catalog.
@@ -538,21 +544,6 @@ _BY_ALIAS: Mapping[str, ModelInfo] = MappingProxyType(
     {_alias_key(alias): m for m in CATALOG for alias in m.aliases}
 )
 
-# Region name -> the geographies to try, most specific first. ``global`` is tried last for
-# every Region. Only a geography whose profile lists the Region as a source is used, so a
-# rule here can never send a model where AWS does not offer it.
-_REGION_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"us-gov-"), ("us-gov",)),
-    (re.compile(r"(us|ca)-"), ("us",)),
-    # Tel Aviv is a source Region of some EU profiles (Sonnet 4, Nova Pro).
-    (re.compile(r"(eu|il)-"), ("eu",)),
-    (re.compile(r"ap-northeast-[13]$"), ("jp", "apac")),
-    (re.compile(r"ap-southeast-[246]$"), ("au", "apac")),
-    (re.compile(r"ap-"), ("apac",)),
-    # sa-, me-, af-, mx-: AWS documents no geography profile for these; global only.
-)
-
-_REGION_SHAPE = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
 _ARN = re.compile(
     r"arn:aws[a-z-]*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d*):"
     r"(?P<kind>[a-z-]+)/(?P<resource>.+)"
@@ -572,36 +563,12 @@ _INVOCABLE_ARN_KINDS = frozenset(
 )
 
 
-def _check_region(region: str) -> str:
-    cleaned = region.strip().lower() if isinstance(region, str) else ""
-    if not _REGION_SHAPE.fullmatch(cleaned):
-        raise ConfigurationError(
-            f"{region!r} is not an AWS Region name (expected something like 'us-east-1'). "
-            "Set AWS_REGION, or pass region='us-east-1'."
-        )
-    return cleaned
-
-
-def _candidate_geographies(region: str) -> tuple[str, ...]:
-    for pattern, geographies in _REGION_RULES:
-        if pattern.match(region):
-            return (*geographies, "global")
-    return ("global",)
-
-
-def _split_prefix(model: str) -> tuple[str | None, str]:
-    head, dot, rest = model.partition(".")
-    if dot and rest and head.lower() in GEOGRAPHY_PREFIXES:
-        return head.lower(), rest
-    return None, model
-
-
 def _lookup(model: str) -> ModelInfo | None:
     return _BY_ID.get(model.lower()) or _BY_ALIAS.get(_alias_key(model))
 
 
 def _profile_prefix(info: ModelInfo, region: str) -> str | None:
-    for geography in _candidate_geographies(region):
+    for geography in geographies_for_region(region):
         if region in info.geographies.get(geography, ()):
             return geography
     return None
@@ -627,7 +594,7 @@ def _resolve_known(info: ModelInfo, region: str, *, prefer_profile: bool = False
 def _check_explicit_prefix(model: str, prefix: str, info: ModelInfo, region: str) -> str:
     if region in info.geographies.get(prefix, ()):
         return model
-    if prefix not in info.geographies and prefix in _candidate_geographies(region):
+    if prefix not in info.geographies and prefix in geographies_for_region(region):
         # The prefix fits the Region but the catalog has no such profile for this model:
         # the catalog may be behind AWS, so let Bedrock decide.
         _log.debug("profile %r is not in the bedrock_auth catalog; using it unchanged", model)
@@ -651,7 +618,8 @@ def resolve_model_id(model: str, region: str, *, prefer_profile: bool = False) -
     ``prefer_profile`` is true: then a profile is used whenever one serves the Region (more
     throughput; also the right suggestion after Bedrock refused the plain id on demand).
 
-    Raises :class:`ConfigurationError` for an empty model or a malformed Region, and
+    Raises :class:`ConfigurationError` for an empty model or a Region name that
+    :func:`bedrock_auth.regions.check_region` refuses (malformed, or unknown to botocore), and
     :class:`ModelNotAvailableError` when a known model, or the given profile, cannot be
     called from ``region``; the message names the id or the Regions that would work.
 
@@ -677,10 +645,10 @@ cannot be called from us-east-1; use us.anthropic.claude-sonnet-4-5-20250929-v1:
             "No model given. Pass a model id or alias such as 'claude-sonnet-4-5', "
             "or set BEDROCK_MODEL_ID."
         )
-    region = _check_region(region)
+    region = check_region(region)
     if text.lower().startswith("arn:"):
         return text
-    prefix, base = _split_prefix(text)
+    prefix, base = split_profile_prefix(text)
     info = _lookup(base)
     if info is None:
         _log.debug("model %r is not in the bedrock_auth catalog; passing it unchanged", text)
@@ -695,17 +663,18 @@ def geography_for_region(region: str) -> str:
 
     That is ``us-gov`` for GovCloud, ``us`` for US and Canada, ``eu`` for Europe (and Tel
     Aviv), ``jp`` for Tokyo and Osaka, ``au`` for Sydney, Melbourne and Auckland, ``apac`` for
-    the rest of Asia Pacific, and ``global`` where AWS offers only global profiles (São
-    Paulo, Mexico, the Middle East, Africa). For a given model, :func:`resolve_model_id`
-    falls back from ``jp``/``au`` to ``apac`` and then to ``global`` when the first choice is
-    not offered.
+    the rest of Asia Pacific, and ``global`` where AWS documents no geography profile (São
+    Paulo, Mexico, the Middle East, Africa, and Regions outside the commercial and GovCloud
+    partitions, where the catalog offers no profile at all). For a given model,
+    :func:`resolve_model_id` falls back from ``jp``/``au`` to ``apac`` and then to ``global``
+    when the first choice is not offered.
 
     >>> geography_for_region("eu-central-1"), geography_for_region("ap-southeast-2")
     ('eu', 'au')
     >>> geography_for_region("sa-east-1")
     'global'
     """
-    return _candidate_geographies(_check_region(region))[0]
+    return geographies_for_region(check_region(region))[0]
 
 
 def _base_id(model: str) -> str | None:
@@ -713,7 +682,7 @@ def _base_id(model: str) -> str | None:
     text = model.strip()
     if text.lower().startswith("arn:"):
         return base_model_from_arn(text)
-    return _split_prefix(text)[1]
+    return split_profile_prefix(text)[1]
 
 
 def get_model_info(model: str) -> ModelInfo | None:
@@ -757,7 +726,7 @@ def base_model_from_arn(arn: str) -> str | None:
     if match["kind"] == "foundation-model":
         return match["resource"]
     if match["kind"] == "inference-profile":
-        return _split_prefix(match["resource"])[1]
+        return split_profile_prefix(match["resource"])[1]
     return None
 
 

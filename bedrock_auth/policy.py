@@ -10,6 +10,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from bedrock_auth.regions import split_profile_prefix
+
 # Bedrock authorises Converse with the InvokeModel actions, and each API with its own action.
 _ACTIONS = {
     "Converse": "bedrock:InvokeModel",
@@ -46,13 +48,9 @@ def _model_resources(model_id: str, region: str) -> list[str]:
     region_part = region or "*"
     if model_id.startswith("arn:"):
         return [model_id]
-    base = model_id
-    is_profile = False
-    head, _, rest = model_id.partition(".")
-    if rest and head in ("us", "eu", "apac", "jp", "au", "global", "us-gov", "ca"):
-        base, is_profile = rest, True
+    prefix, base = split_profile_prefix(model_id)
     resources = [f"arn:aws:bedrock:*::foundation-model/{base}"]
-    if is_profile:
+    if prefix is not None:
         resources.append(f"arn:aws:bedrock:{region_part}:*:inference-profile/{model_id}")
     return resources
 

@@ -62,6 +62,12 @@ def test_malformed_profile_region_is_refused_before_any_network_call(profile: st
         BedrockClientManager(profile=profile, **KEYS, **OFFLINE)
 
 
+def test_typo_in_profile_region_gets_a_suggestion() -> None:
+    write_config("[profile dev]\nregion = us-eats-1\n")
+    with pytest.raises(ConfigurationError, match="Did you mean 'us-east-1'"):
+        BedrockClientManager(profile="dev", **KEYS, **OFFLINE)
+
+
 @pytest.mark.parametrize("region", ["us-east-1\n", " us-east-1", "us-east-1 "])
 def test_region_with_stray_whitespace_is_refused(region: str) -> None:
     with pytest.raises(ConfigurationError, match="region="):

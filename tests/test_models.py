@@ -33,6 +33,7 @@ from bedrock_auth.models import (
     provider_of,
     resolve_model_id,
 )
+from bedrock_auth.regions import geographies_for_region
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "models.md"
 BEGIN, END = "<!-- catalog:begin -->", "<!-- catalog:end -->"
@@ -99,7 +100,7 @@ def test_geography_sources_fit_their_geography() -> None:
             assert sources, (info.model_id, geo)
             for region in sources:
                 assert geography_for_region(region)  # a valid Region name
-                assert geo in models._candidate_geographies(region), (info.model_id, geo, region)
+                assert geo in geographies_for_region(region), (info.model_id, geo, region)
 
 
 def test_aliases_are_unique_after_normalising() -> None:
@@ -461,14 +462,22 @@ def test_any_text_resolves_or_raises_a_library_error(model: str, region: str) ->
     "region", ["", "   ", "useast1", "US East", "us-east", "us_east_1", "eu-west-1a", "1-us-east"]
 )
 def test_bad_region_is_a_configuration_error(region: str) -> None:
-    with pytest.raises(ConfigurationError, match="AWS_REGION"):
+    with pytest.raises(ConfigurationError, match="not an AWS region name"):
         resolve_model_id("sonnet", region)
     with pytest.raises(ConfigurationError):
         geography_for_region(region)
 
 
-def test_region_case_and_whitespace_are_normalised() -> None:
-    assert resolve_model_id("sonnet-4.5", " EU-WEST-1 ") == f"eu.{SONNET_45}"
+@pytest.mark.parametrize("region", [" EU-WEST-1 ", "eu-west-1\n", "EU-WEST-1"])
+def test_region_case_and_whitespace_are_refused_with_the_clean_name(region: str) -> None:
+    """Normalising here would hide a bad AWS_REGION that botocore then uses as given."""
+    with pytest.raises(ConfigurationError, match="did you mean 'eu-west-1'"):
+        resolve_model_id("sonnet-4.5", region)
+
+
+def test_unknown_region_name_suggests_the_closest_known_one() -> None:
+    with pytest.raises(ConfigurationError, match="did you mean 'us-east-1'"):
+        resolve_model_id("x", "us-eats-1")
 
 
 # --------------------------------------------------------------------------- parsing helpers

@@ -2,7 +2,8 @@
 
 A small built-in table is always available. When ``bedrock_auth.models`` exposes a catalog it is
 merged in (duck-typed, see :func:`_models_from_library`), so the emulator and the library agree
-on which ids exist without the emulator depending on that module.
+on which ids exist without the emulator depending on that module. Profile prefixes and which
+Region tries which geography come from :mod:`bedrock_auth.regions`, the library's one table.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from bedrock_auth.regions import GEOGRAPHY_PREFIXES, geographies_for_region, split_profile_prefix
 
 logger = logging.getLogger("bedrock_auth.testing")
 
@@ -24,18 +27,9 @@ GEO_REGIONS: dict[str, tuple[str, ...]] = {
     "eu": ("eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1"),
     "apac": ("ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "ap-south-1"),
 }
-#: Every prefix AWS puts in front of a model id to name a system-defined profile.
-PROFILE_PREFIXES = frozenset({"us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"})
-GEO_NAMES = {
-    "us": "US",
-    "us-gov": "US-GOV",
-    "eu": "EU",
-    "apac": "APAC",
-    "jp": "JP",
-    "au": "AU",
-    "ca": "CA",
-    "global": "Global",
-}
+#: How a profile name starts for each prefix ("US Claude Sonnet 4.5"), derived from the one
+#: prefix table in bedrock_auth.regions so that a new prefix needs no edit here.
+GEO_NAMES = {prefix: prefix.upper() for prefix in GEOGRAPHY_PREFIXES} | {"global": "Global"}
 
 Geographies = tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -164,19 +158,17 @@ _PROVIDERS = {
 
 
 def region_geo(region: str) -> str | None:
-    """The cross-region profile prefix (``us``/``eu``/``apac``) serving ``region``."""
-    for geo, regions in GEO_REGIONS.items():
-        if region in regions or region.startswith(f"{geo[:2]}-"):
-            return geo
-    return None
+    """The cross-region profile prefix (``us``/``eu``/``apac``) serving ``region``.
+
+    The library's region rules give the order; only prefixes :data:`GEO_REGIONS` has source
+    Regions for count, so Tokyo gets ``apac`` here (the built-in table has no ``jp`` list).
+    """
+    return next((geo for geo in geographies_for_region(region) if geo in GEO_REGIONS), None)
 
 
 def strip_profile_prefix(model_id: str) -> str:
     """``us.anthropic.x`` -> ``anthropic.x``; ids without a geo prefix are returned unchanged."""
-    head, _, rest = model_id.partition(".")
-    if rest and head in PROFILE_PREFIXES:
-        return rest
-    return model_id
+    return split_profile_prefix(model_id)[1]
 
 
 def provider_family(model_id: str) -> str:
