@@ -64,7 +64,7 @@ def test_malformed_profile_region_is_refused_before_any_network_call(profile: st
 
 def test_typo_in_profile_region_gets_a_suggestion() -> None:
     write_config("[profile dev]\nregion = us-eats-1\n")
-    with pytest.raises(ConfigurationError, match="Did you mean 'us-east-1'"):
+    with pytest.raises(ConfigurationError, match="did you mean 'us-east-1'"):
         BedrockClientManager(profile="dev", **KEYS, **OFFLINE)
 
 
