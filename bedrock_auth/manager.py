@@ -111,11 +111,12 @@ class _IdentityCache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.entries: dict[str, tuple[CallerIdentity, float]] = {}
+        self.clock = time.monotonic
 
     def get(self, key: str) -> CallerIdentity | None:
         with self.lock:
             identity, until = self.entries.get(key, (None, 0.0))
-            if identity is not None and until <= time.monotonic():
+            if identity is not None and until <= self.clock():
                 del self.entries[key]
                 return None
             return identity
@@ -123,7 +124,7 @@ class _IdentityCache:
     def put(self, key: str, identity: CallerIdentity, lifetime: float | None) -> None:
         ttl = IDENTITY_TTL if lifetime is None else min(IDENTITY_TTL, max(lifetime, 0.0))
         with self.lock:
-            self.entries[key] = (identity, time.monotonic() + ttl)
+            self.entries[key] = (identity, self.clock() + ttl)
 
     def clear(self) -> None:
         with self.lock:

@@ -1,0 +1,308 @@
+"""What happens when things go wrong: forks, hung endpoints, stale caches, many threads.
+
+All over real sockets on 127.0.0.1: the emulator, and a "hung" server that accepts TCP
+connections and never answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+import bedrock_auth
+from bedrock_auth import (
+    BedrockClientManager,
+    ConfigurationError,
+    EndpointUnreachableError,
+    InvalidCredentialsError,
+    get_manager,
+)
+from bedrock_auth import manager as manager_module
+from bedrock_auth.testing import BedrockEmulator
+
+MODEL = "amazon.nova-lite-v1:0"
+
+pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX sockets and fork")
+
+
+@pytest.fixture
+def hung_endpoint() -> Iterator[str]:
+    """An endpoint that completes the TCP handshake (kernel backlog) and never replies."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def say(manager: BedrockClientManager, text: str) -> str:
+    reply = manager.client().converse(
+        modelId=MODEL, messages=[{"role": "user", "content": [{"text": text}]}]
+    )
+    return str(reply["output"]["message"]["content"][0]["text"])
+
+
+# -- bounded time -------------------------------------------------------------------------------
+
+
+def test_hung_sts_fails_fast_and_names_sts(emu: BedrockEmulator, hung_endpoint: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(EndpointUnreachableError) as info:
+        emu.manager(endpoint_url={"sts": hung_endpoint}, sts_read_timeout=0.5)
+    elapsed = time.monotonic() - started
+    message = str(info.value)
+    assert elapsed < 5, elapsed  # 2 attempts x 0.5 s read timeout, plus overhead
+    assert message.startswith("STS did not answer for sts GetCallerIdentity")
+    assert "AWS_ENDPOINT_URL_STS" in message and f"com.amazonaws.{emu.region}.sts" in message
+
+
+@pytest.mark.slow
+def test_hung_sts_with_default_timeouts_fails_within_30_seconds(
+    emu: BedrockEmulator, hung_endpoint: str
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(EndpointUnreachableError, match="STS did not answer"):
+        emu.manager(endpoint_url={"sts": hung_endpoint})
+    assert time.monotonic() - started < 30
+
+
+def test_sts_calls_keep_a_users_aws_max_attempts(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "5")
+    manager = emu.manager(validate=False)
+    assert manager.client("sts").meta.config.retries["total_max_attempts"] == 5
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+    manager = emu.manager(validate=False, max_retries=9)  # BEDROCK_* is for Bedrock only
+    assert manager.client("sts").meta.config.retries["total_max_attempts"] == 2
+
+
+def test_get_manager_does_not_make_other_configurations_wait(
+    emu: BedrockEmulator, hung_endpoint: str
+) -> None:
+    keys = {"access_key_id": emu.access_key_id, "secret_access_key": emu.secret_access_key}
+    hung = {"endpoint_url": {"sts": hung_endpoint}, "sts_read_timeout": 3.0, "region": "us-east-1"}
+    with ThreadPoolExecutor(1) as pool:
+        stuck = pool.submit(get_manager, load_dotenv=False, **keys, **hung)
+        time.sleep(0.3)  # the stuck build now waits on the hung STS
+        started = time.monotonic()
+        healthy = get_manager(endpoint_url=emu.endpoints(), region=emu.region, **keys)
+        assert time.monotonic() - started < 2.5 and not stuck.done()
+        assert healthy.identity is not None
+        with pytest.raises(EndpointUnreachableError):
+            stuck.result()
+
+
+def test_get_manager_builds_one_configuration_once_under_16_threads(emu: BedrockEmulator) -> None:
+    emu.clear()
+    options = {
+        "endpoint_url": emu.endpoints(),
+        "region": emu.region,
+        "access_key_id": "AKIASINGLEFLIGHT0001",
+        "secret_access_key": emu.secret_access_key,
+        "load_dotenv": False,
+    }
+    with ThreadPoolExecutor(16) as pool:
+        managers = list(pool.map(lambda _: get_manager(**options), range(16)))
+    assert len({id(m) for m in managers}) == 1
+    assert len([r for r in emu.requests if r.operation == "GetCallerIdentity"]) == 1
+
+
+def test_get_manager_is_a_bounded_lru(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(manager_module, "MAX_MANAGERS", 2)
+    first = get_manager(endpoint_url=emu.endpoints(), region="us-east-1", validate=False)
+    second = get_manager(endpoint_url=emu.endpoints(), region="us-west-2", validate=False)
+    assert get_manager(endpoint_url=emu.endpoints(), region="us-east-1", validate=False) is first
+    get_manager(endpoint_url=emu.endpoints(), region="eu-west-1", validate=False)
+    assert len(manager_module._managers) == 2
+    again = get_manager(endpoint_url=emu.endpoints(), region="us-west-2", validate=False)
+    assert again is not second  # the least recently used was dropped
+
+
+@pytest.mark.parametrize("option", ["mfa_token_provider", "credential_provider"])
+def test_get_manager_refuses_options_holding_a_function(option: str) -> None:
+    with pytest.raises(ConfigurationError, match=rf"BedrockClientManager\({option}=\.\.\.\)"):
+        get_manager(**{option: lambda: "x"})  # type: ignore[misc]
+
+
+def test_reset_empties_every_process_wide_cache(emu: BedrockEmulator) -> None:
+    options = {"endpoint_url": emu.endpoints(), "region": emu.region, "load_dotenv": False}
+    manager = get_manager(**options, validate=False)
+    emu.manager()
+    assert manager_module._identities.entries
+    bedrock_auth.reset()
+    assert not manager_module._identities.entries
+    assert get_manager(**options, validate=False) is not manager
+
+
+# -- caches that tell the truth -------------------------------------------------------------------
+
+
+def test_identity_cache_expires_so_a_revoked_key_stops_validating(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = {"access_key_id": "AKIAREVOKED000000001", "secret_access_key": emu.secret_access_key}
+    emu.manager(**keys)
+    emu.reject_keys([keys["access_key_id"]])  # the key is revoked in IAM (a key only this uses)
+    emu.manager(**keys)  # within the TTL the cached identity still answers
+    now = time.monotonic()
+    monkeypatch.setattr(
+        manager_module._identities, "clock", lambda: now + manager_module.IDENTITY_TTL + 1
+    )
+    with pytest.raises(InvalidCredentialsError):
+        emu.manager(**keys)
+
+
+def test_identity_cache_never_outlives_the_credentials() -> None:
+    cache = manager_module._IdentityCache()
+    identity = manager_module.CallerIdentity("123456789012", "arn:aws:iam::1:user/a", "A")
+    cache.put("short", identity, lifetime=0.0)
+    cache.put("long", identity, lifetime=None)
+    assert cache.get("short") is None and cache.get("long") is identity
+
+
+def test_four_tests_using_the_env_fixture_pass_together(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_user_app="""
+        import pytest
+        from bedrock_auth import converse, get_manager
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_each_gets_a_live_manager(bedrock_emulator_env, n):
+            assert converse("amazon.nova-lite-v1:0", f"ping {n}").text.endswith(f"ping {n}")
+            assert get_manager().identity is not None
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
+
+
+# -- fork safety ---------------------------------------------------------------------------------
+
+
+def _in_child(work: Any) -> dict[str, Any]:
+    """Run ``work()`` in a forked child; return what it returned (a JSON-able dict)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.close(read)
+        try:
+            result = work()
+        except BaseException as exc:
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        os.write(write, json.dumps(result).encode())
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    while chunk := os.read(read, 65536):
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    return dict(json.loads(b"".join(chunks) or b"{}"))
+
+
+def _calls(manager: BedrockClientManager, who: str, count: int) -> dict[str, int]:
+    crossed = failed = 0
+    for index in range(count):
+        token = f"{who}-{index}"
+        try:
+            if not say(manager, token).endswith(token):
+                crossed += 1
+        except Exception:
+            failed += 1
+    return {"crossed": crossed, "failed": failed}
+
+
+def test_fork_after_use_never_crosses_replies(emu: BedrockEmulator) -> None:
+    manager = emu.manager()
+    say(manager, "warm the connection pool")
+    children: list[int] = []
+    pipes: list[int] = []
+    for number in range(6):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            os.close(read)
+            os.write(write, json.dumps(_calls(manager, f"child{number}", 150)).encode())
+            os._exit(0)
+        os.close(write)
+        children.append(pid)
+        pipes.append(read)
+    parent = _calls(manager, "parent", 150)
+    results = [parent]
+    for pid, read in zip(children, pipes, strict=True):
+        results.append(json.loads(os.read(read, 4096) or b'{"crossed": -1, "failed": -1}'))
+        os.close(read)
+        os.waitpid(pid, 0)
+    assert results == [{"crossed": 0, "failed": 0}] * 7
+
+
+def test_fork_while_the_client_lock_is_held_does_not_deadlock_the_child(
+    emu: BedrockEmulator,
+) -> None:
+    manager = emu.manager()
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with manager._lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    try:
+        result = _in_child(lambda: {"text": say(manager, "from the child")})
+    finally:
+        release.set()
+        holder.join()
+    assert result == {"text": "Emulated reply to: from the child"}
+
+
+def test_fork_while_botocore_refresh_lock_is_held_does_not_deadlock_the_child(
+    emu: BedrockEmulator,
+) -> None:
+    manager = emu.manager(role_arn="arn:aws:iam::210987654321:role/bedrock-user")
+    refresh_lock = manager.session.get_credentials()._refresh_lock
+    with refresh_lock:  # as if another thread were refreshing at fork time
+        result = _in_child(lambda: {"text": say(manager, "role child")})
+    assert result == {"text": "Emulated reply to: role child"}
+
+
+# -- releasing what is held ---------------------------------------------------------------------
+
+
+def test_close_and_with_release_the_clients(emu: BedrockEmulator) -> None:
+    with emu.manager() as manager:
+        first = manager.client()
+        say(manager, "hi")
+    assert manager.client() is not first  # closed clients are dropped and rebuilt on use
+    assert say(manager, "again").endswith("again")
+
+
+def test_64_threads_on_one_manager_fill_no_pool(
+    emu: BedrockEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    manager = emu.manager()
+    barrier = threading.Barrier(64)
+
+    def call(index: int) -> str:
+        barrier.wait()
+        return say(manager, f"t{index}")
+
+    with caplog.at_level(logging.WARNING, logger="urllib3"), ThreadPoolExecutor(64) as pool:
+        replies = list(pool.map(call, range(64)))
+    assert all(reply.endswith(f"t{i}") for i, reply in enumerate(replies))
+    assert not [r for r in caplog.records if "Connection pool is full" in r.getMessage()]
