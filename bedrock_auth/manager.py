@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from botocore.config import Config
 
+from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth._version import __version__
-from bedrock_auth.credentials import BEARER_SERVICES, chain_sources, endpoint_for
+from bedrock_auth.credentials import BEARER_SERVICES, chain_sources, endpoint_for, use_only
 from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.regions import check_region
 from bedrock_auth.settings import (
@@ -40,6 +41,7 @@ from bedrock_auth.settings import (
     Settings,
     clear_dotenv_cache,
     make_config,
+    reload_dotenv_file,
     resolve,
     session_for,
 )
@@ -105,6 +107,9 @@ class CallerIdentity:
 # stops "validating" for new managers. The key is the access key id plus a hash of the whole
 # credential, so the secret is never held here in clear.
 IDENTITY_TTL = 15 * 60.0
+# Threads whose calls failed together with the old credentials retry on the ones the first
+# thread re-read, instead of each reading again.
+REREAD_DEDUP_SECONDS = 1.0
 
 
 class _IdentityCache:
@@ -189,6 +194,10 @@ class BedrockClientManager:
         self._config = _merge(config, options)
         self._lock = threading.Lock()  # the client cache
         self._session_lock = threading.Lock()  # rebuilding the session after a fork
+        self._reresolve_lock = threading.Lock()
+        self._last_reresolve = float("-inf")
+        #: How often AWS rejected the credentials and they were read again (see _reresolve).
+        self.reresolve_count = 0
         self._clients: dict[tuple[str, str], Any] = {}
         self._identity: CallerIdentity | None = None
         self._masked_key_id: str | None = None
@@ -209,7 +218,49 @@ class BedrockClientManager:
         # config: short timeouts. Bedrock clients pass their own, long-read-timeout config.
         session.set_default_client_config(self._credential_config)
         self._source.configure(session, self._credential_config)
+        resolver = session.get_component("credential_provider")
+        self._chain_names = tuple(chain_sources(session))  # for "sources tried" messages
+        self._swappable = SwappableProvider(resolver)
+        use_only(session, self._swappable)
         return session
+
+    def _fresh_credentials(self) -> Credentials | None:
+        """The source resolved again on a new session: files, env, SSO cache, process re-read."""
+        reload_dotenv_file(self._settings.dotenv_path)
+        fresh = session_for(self._settings)
+        fresh.set_default_client_config(self._credential_config)
+        self._source.configure(fresh, self._credential_config)
+        loaded: Credentials | None = fresh.get_component("credential_provider").load_credentials()
+        return loaded
+
+    def _reresolve(self) -> bool:
+        """Read the credentials again after AWS rejected them; True if the call may retry.
+
+        Single-flight: threads that fail together re-read once, then all retry.
+        """
+        current = self._swappable.current
+        if not self._source.rereadable or current is None:
+            return False
+        with self._reresolve_lock:
+            if time.monotonic() - self._last_reresolve < REREAD_DEDUP_SECONDS:
+                return True  # another thread just swapped fresh credentials in
+            try:
+                fresh = self._fresh_credentials()
+            except Exception as exc:
+                logger.info("re-reading credentials failed (%s); not retrying", type(exc).__name__)
+                return False
+            if fresh is None:
+                return False
+            current.swap(fresh)
+            self._last_reresolve = time.monotonic()
+            self.reresolve_count += 1
+        logger.info(
+            "AWS rejected the credentials in use; re-read them from %s and retrying once "
+            "(%d re-read(s) by this manager)",
+            fresh.method,
+            self.reresolve_count,
+        )
+        return True
 
     def _botocore_session(self) -> botocore.session.Session:
         """The session, rebuilt on first use in a forked child (see :func:`_after_fork`)."""
@@ -231,6 +282,7 @@ class BedrockClientManager:
         """
         self._lock = threading.Lock()
         self._session_lock = threading.Lock()
+        self._reresolve_lock = threading.Lock()
         self._clients = {}
         self._session = None
 
@@ -341,13 +393,16 @@ class BedrockClientManager:
             )
         logger.debug("creating %s client in %s", service_name, region)
         with self._translating(self._context(service_name, "", region)):
-            return self._botocore_session().create_client(
+            client = self._botocore_session().create_client(
                 service_name,
                 region_name=region,
                 endpoint_url=endpoint_for(self._settings.endpoint_url, service_name),
                 verify=self._settings.verify,
                 config=config,
             )
+        # First in line: a rejected key is re-read once before botocore's own retry logic.
+        client.meta.events.register_first("needs-retry", needs_retry_handler(self._reresolve))
+        return client
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -418,8 +473,7 @@ class BedrockClientManager:
         if creds is None and self._source.has_iam_identity:
             from botocore.exceptions import NoCredentialsError
 
-            tried = tuple(chain_sources(self._botocore_session()))
-            ctx = replace(self._context("", ""), sources_tried=tried)
+            ctx = replace(self._context("", ""), sources_tried=self._chain_names)
             missing = NoCredentialsError()
             raise translate_error(missing, ctx) from missing
         return creds

@@ -231,7 +231,24 @@ class Settings:
 # -- .env ----------------------------------------------------------------------------------
 
 _dotenv_lock = threading.Lock()
-_dotenv_loaded: dict[str, frozenset[str]] = {}
+
+
+@dataclass
+class _LoadedDotenv:
+    """What this library set from one `.env` file, to reload it without touching the shell's."""
+
+    values: dict[str, str]
+    mtime_ns: int
+
+
+_dotenv_loaded: dict[str, _LoadedDotenv] = {}
+
+
+def _mtime_ns(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def load_dotenv_file() -> tuple[str | None, frozenset[str]]:
@@ -246,13 +263,39 @@ def load_dotenv_file() -> tuple[str | None, frozenset[str]]:
         return None, frozenset()
     with _dotenv_lock:
         if path not in _dotenv_loaded:
+            mtime = _mtime_ns(path)
             values = dotenv.dotenv_values(path)
-            _dotenv_loaded[path] = frozenset(
-                k for k, v in values.items() if v is not None and k not in os.environ
-            )
-            dotenv.load_dotenv(path, override=False)
-            logger.debug("loaded %d variables from %s", len(_dotenv_loaded[path]), path)
-        return path, _dotenv_loaded[path]
+            ours = {k: v for k, v in values.items() if v is not None and k not in os.environ}
+            os.environ.update(ours)
+            _dotenv_loaded[path] = _LoadedDotenv(ours, mtime)
+            logger.debug("loaded %d variables from %s", len(ours), path)
+        return path, frozenset(_dotenv_loaded[path].values)
+
+
+def reload_dotenv_file(path: str | None) -> bool:
+    """Re-read `.env` if it changed since it was loaded; True if a value changed.
+
+    Only names this library set from that file are updated, and only while they still hold
+    the value it set: anything the shell or the application set is never overridden.
+    """
+    import dotenv
+
+    if path is None:
+        return False
+    with _dotenv_lock:
+        loaded = _dotenv_loaded.get(path)
+        mtime = _mtime_ns(path)
+        if loaded is None or mtime == loaded.mtime_ns:
+            return False
+        loaded.mtime_ns = mtime
+        changed = False
+        for name, value in dotenv.dotenv_values(path).items():
+            ours = name in loaded.values and os.environ.get(name) == loaded.values[name]
+            free = ours or name not in os.environ
+            if value is not None and free and loaded.values.get(name) != value:
+                os.environ[name] = loaded.values[name] = value
+                changed = True
+        return changed
 
 
 def clear_dotenv_cache() -> None:

@@ -59,6 +59,8 @@ class CredentialSource:
     has_iam_identity: ClassVar[bool] = True
     #: True when bedrock clients sign with a bearer token instead of SigV4.
     signs_with_bearer: ClassVar[bool] = False
+    #: False when reading the source again cannot give other credentials (keys in code).
+    rereadable: ClassVar[bool] = True
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -110,6 +112,7 @@ class StaticKeysSource(CredentialSource):
 
     METHOD = "static"
     CREDENTIAL_SOURCE = "explicit"
+    rereadable = False
     NEEDS = (("access_key_id", "access_key_id"), ("secret_access_key", "secret_access_key"))
 
     def configure(self, session: botocore.session.Session, client_config: Config) -> None:
@@ -185,6 +188,7 @@ class ApiKeySource(CredentialSource):
     NEEDS = (("api_key", f"api_key (or {BEARER_ENV})"),)
     has_iam_identity = False
     signs_with_bearer = True
+    rereadable = False
 
     def configure(self, session: botocore.session.Session, client_config: Config) -> None:
         assert self.settings.api_key

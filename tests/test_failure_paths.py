@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 import bedrock_auth
 from bedrock_auth import (
@@ -306,3 +307,76 @@ def test_64_threads_on_one_manager_fill_no_pool(
         replies = list(pool.map(call, range(64)))
     assert all(reply.endswith(f"t{i}") for i, reply in enumerate(replies))
     assert not [r for r in caplog.records if "Connection pool is full" in r.getMessage()]
+
+
+# -- re-reading rotated credentials ----------------------------------------------------------------
+
+
+def _keys_file(path: Any, key_id: str, secret: str) -> None:
+    path.write_text(f"[dev]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")
+
+
+def test_rotated_shared_credentials_file_is_re_read_once(
+    emu: BedrockEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pathlib import Path
+
+    credentials = Path(os.environ["AWS_SHARED_CREDENTIALS_FILE"])
+    _keys_file(credentials, "AKIAROTATEFILE000001", emu.secret_access_key)
+    manager = emu.manager(profile="dev")
+    assert say(manager, "before").endswith("before")
+    emu.reject_keys(["AKIAROTATEFILE000001"])  # revoked in IAM, rotated on disk
+    _keys_file(credentials, "AKIAROTATEFILE000002", emu.secret_access_key)
+    with caplog.at_level(logging.INFO, logger="bedrock_auth"):
+        assert say(manager, "after").endswith("after")
+    assert manager.reresolve_count == 1
+    assert emu.requests[-1].access_key_id == "AKIAROTATEFILE000002"
+    assert [r.getMessage() for r in caplog.records if "re-read them" in r.getMessage()]
+    assert emu.secret_access_key not in caplog.text
+
+
+def test_changed_dotenv_keys_are_re_read_but_the_shell_is_never_overridden(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch, clean_aws_env: Any
+) -> None:
+    env_file = clean_aws_env / ".env"
+    secret = emu.secret_access_key
+    env_file.write_text(
+        f"AWS_ACCESS_KEY_ID=AKIAROTATEDOTENV0001\nAWS_SECRET_ACCESS_KEY={secret}\n"
+        "BEDROCK_MODEL_ID=from-dotenv\n"
+    )
+    monkeypatch.setenv("BEDROCK_MODEL_ID", "from-the-shell")
+    endpoints = emu.endpoints()
+    manager = BedrockClientManager(endpoint_url=endpoints, region=emu.region)
+    assert manager.credential_source == "env"
+    emu.reject_keys(["AKIAROTATEDOTENV0001"])
+    env_file.write_text(
+        f"AWS_ACCESS_KEY_ID=AKIAROTATEDOTENV0002\nAWS_SECRET_ACCESS_KEY={secret}\n"
+        "BEDROCK_MODEL_ID=changed-in-dotenv\n"
+    )
+    os.utime(env_file, ns=(time.time_ns(), time.time_ns() + 10**9))  # a visibly newer file
+    assert say(manager, "after rotation").endswith("after rotation")
+    assert manager.reresolve_count == 1
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAROTATEDOTENV0002"
+    assert os.environ["BEDROCK_MODEL_ID"] == "from-the-shell"
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+
+
+def test_keys_given_in_code_are_not_re_read(emu: BedrockEmulator) -> None:
+    manager = emu.manager(access_key_id="AKIASTATICREVOKED001", secret_access_key="z" * 40)
+    emu.reject_keys(["AKIASTATICREVOKED001"])
+    with pytest.raises(ClientError, match="UnrecognizedClientException"):
+        say(manager, "x")  # a raw botocore client raises botocore's error
+    assert manager.reresolve_count == 0
+
+
+def test_a_re_read_that_gives_the_same_rejected_key_fails_once(emu: BedrockEmulator) -> None:
+    from pathlib import Path
+
+    _keys_file(Path(os.environ["AWS_SHARED_CREDENTIALS_FILE"]), "AKIASTILLREVOKED0001", "s" * 40)
+    manager = emu.manager(profile="dev", validate=False)
+    emu.reject_keys(["AKIASTILLREVOKED0001"])
+    emu.clear()
+    with pytest.raises(ClientError, match="UnrecognizedClientException"):
+        say(manager, "x")
+    assert [r.operation for r in emu.requests] == ["Converse", "Converse"]  # one retry only
