@@ -5,33 +5,63 @@ Imported only by :func:`bedrock_auth.get_llm`, so ``import bedrock_auth`` never 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import copy
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from langchain_aws import ChatBedrock, ChatBedrockConverse
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+from typing_extensions import Self
 
+from bedrock_auth._failover import with_failover
 from bedrock_auth._translate import ErrorContext, translate_error
+
+
+def _region(model: Any) -> str:
+    return getattr(model.client.meta, "region_name", "") or ""
 
 
 def _context(model: Any, operation: str) -> ErrorContext:
     return ErrorContext(
         service="bedrock-runtime",
         operation=operation,
-        region=getattr(model.client.meta, "region_name", "") or "",
+        region=_region(model),
         model_id=model.model_id,
     )
 
 
 class _TypedErrors:
-    """Mixin: failures of ``_generate``/``_stream`` arrive as our typed errors.
+    """Mixin: failures of ``_generate``/``_stream`` arrive as our typed errors, and a call that
+    is throttled, unavailable or unreachable moves on to the same model in the next region.
 
-    ``_operations`` names the (call, stream) operations for the message and IAM action.
+    ``_operations`` names the (call, stream) operations for messages, IAM actions and logs;
+    ``_fallbacks`` holds the same model in the fallback regions, in order. Failover lives here,
+    under LangChain's own entry points, so ``bind_tools``, ``with_structured_output`` and every
+    other wrapper around the model get it too.
     """
 
-    _operations: tuple[str, str]
+    _fallbacks: list[Self]
+
+    @property
+    def _operations(self) -> tuple[str, str]:
+        raise NotImplementedError  # each model class names its own
+
+    def _by_region(self) -> dict[str, Self]:
+        """The models to try, by region. ``self`` takes part as a copy without fallbacks, so the
+        calls langchain-aws makes back into the model (``_generate`` streaming through
+        ``self._stream``, ``_as_converse``) stay in their region instead of failing over twice.
+        """
+        if not self._fallbacks:
+            return {_region(self): self}
+        alone = copy.copy(self)
+        alone._fallbacks = []
+        return {_region(model): model for model in (alone, *self._fallbacks)}
+
+    def _what(self, operation: str) -> str:
+        return f"{operation} {getattr(self, 'model_id', '')}"
 
     def _generate(
         self,
@@ -40,13 +70,12 @@ class _TypedErrors:
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        try:
-            result: ChatResult = super()._generate(  # type: ignore[misc]
-                messages, stop=stop, run_manager=run_manager, **kwargs
-            )
-        except Exception as exc:
-            raise translate_error(exc, _context(self, self._operations[0])) from exc
-        return result
+        models = self._by_region()
+        return with_failover(
+            list(models),
+            lambda region: models[region]._generate_here(messages, stop, run_manager, **kwargs),
+            self._what(self._operations[0]),
+        )
 
     def _stream(
         self,
@@ -55,18 +84,70 @@ class _TypedErrors:
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        models = self._by_region()
+
+        def opened(region: str) -> tuple[ChatGenerationChunk | None, Iterator[ChatGenerationChunk]]:
+            # The first chunk is read inside the failover loop: until it arrives nothing has
+            # reached the caller, so another region can still answer instead.
+            chunks = models[region]._stream_here(messages, stop, run_manager, **kwargs)
+            return next(chunks, None), chunks
+
+        first, rest = with_failover(list(models), opened, self._what(self._operations[1]))
+        if first is not None:
+            yield first
+        yield from rest
+
+    def _generate_here(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        ctx = _context(self, self._operations[0])
+        try:
+            result: ChatResult = super()._generate(  # type: ignore[misc]
+                messages, stop=stop, run_manager=run_manager, **kwargs
+            )
+        except Exception as exc:
+            raise translate_error(exc, ctx) from exc
+        return result
+
+    def _stream_here(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        ctx = _context(self, self._operations[1])
         try:
             yield from super()._stream(  # type: ignore[misc]
                 messages, stop=stop, run_manager=run_manager, **kwargs
             )
         except Exception as exc:
-            raise translate_error(exc, _context(self, self._operations[1])) from exc
+            raise translate_error(exc, ctx) from exc
+
+
+M = TypeVar("M", bound=_TypedErrors)
+
+
+def in_regions(models: Sequence[M]) -> M:
+    """The first model, failing over to the others in order (the same model in other regions)."""
+    first, *rest = models
+    first._fallbacks = rest
+    return first
 
 
 class SharedChatBedrockConverse(_TypedErrors, ChatBedrockConverse):
-    """``ChatBedrockConverse`` whose failures arrive as :class:`~bedrock_auth.BedrockAuthError`."""
+    """``ChatBedrockConverse`` whose failures arrive as :class:`~bedrock_auth.BedrockAuthError`
+    and which fails over to its fallback regions."""
 
-    _operations = ("Converse", "ConverseStream")
+    _fallbacks: list[SharedChatBedrockConverse] = PrivateAttr(default_factory=list)
+
+    @property
+    def _operations(self) -> tuple[str, str]:
+        return ("Converse", "ConverseStream")
 
 
 class SharedChatBedrock(_TypedErrors, ChatBedrock):
@@ -76,18 +157,30 @@ class SharedChatBedrock(_TypedErrors, ChatBedrock):
     client on every call.
     """
 
-    _operations = ("InvokeModel", "InvokeModelWithResponseStream")
+    _fallbacks: list[SharedChatBedrock] = PrivateAttr(default_factory=list)
+
+    @property
+    def _operations(self) -> tuple[str, str]:
+        if self.beta_use_converse_api:  # langchain-aws sends these models through Converse
+            return ("Converse", "ConverseStream")
+        return ("InvokeModel", "InvokeModelWithResponseStream")
 
     @property
     def _as_converse(self) -> ChatBedrockConverse:
-        return SharedChatBedrockConverse(
-            client=self.client,
-            bedrock_client=self.bedrock_client,
-            model=self.model_id,
-            region_name=self.region_name,
-            provider=self.provider or "",
-            **_converse_kwargs(self),
-        )
+        # langchain-aws hands Nova models (and bind_tools/with_structured_output on them) to
+        # this converse twin: it keeps the fallback regions.
+        return in_regions([_converse_twin(model) for model in (self, *self._fallbacks)])
+
+
+def _converse_twin(model: ChatBedrock) -> SharedChatBedrockConverse:
+    return SharedChatBedrockConverse(
+        client=model.client,
+        bedrock_client=model.bedrock_client,
+        model=model.model_id,
+        region_name=model.region_name,
+        provider=model.provider or "",
+        **_converse_kwargs(model),
+    )
 
 
 def _converse_kwargs(model: ChatBedrock) -> dict[str, Any]:

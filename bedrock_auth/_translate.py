@@ -304,8 +304,8 @@ def _client_error(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     if code in _UNAVAILABLE:
         return ServiceUnavailableError(
             f"Bedrock could not serve {_where(ctx)} ({code}) after botocore's retries: {detail}\n"
-            "Fix: retry later, add fallback regions (regions=[...] or BEDROCK_FALLBACK_REGIONS), "
-            "or use a cross-region inference profile."
+            "Fix: retry later, add fallback regions (fallback_regions=[...] or "
+            "BEDROCK_FALLBACK_REGIONS), or use a cross-region inference profile."
         )
     if code == "ResourceNotFoundException" and ctx.model_id:
         return ModelNotAvailableError(

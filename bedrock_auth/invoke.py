@@ -1,10 +1,11 @@
 """Calling models and agents directly: converse, streams, invoke_model, invoke_agent, failover.
 
 Every helper takes ``manager=`` (default: :func:`~bedrock_auth.get_manager`), resolves the model
-id for the region through the catalog, and raises this library's typed errors. With more than
-one region (``regions=[...]`` or ``BEDROCK_FALLBACK_REGIONS``) a call moves to the next region
-when botocore's own retries end in throttling, unavailability or an endpoint error; never on
-auth, validation or access errors.
+id for the region through the catalog, and raises this library's typed errors. The model helpers
+take ``fallback_regions=[...]`` (default: the manager's, from ``BEDROCK_FALLBACK_REGIONS``): a
+call moves to the next region when botocore's own retries end in throttling, unavailability or
+an endpoint error; never on auth, validation or access errors. Nothing here reads the
+environment: defaults come from ``manager.settings``.
 
 >>> from bedrock_auth import converse
 >>> converse("nova-lite", "Say hi").text                     # doctest: +SKIP
@@ -14,23 +15,24 @@ auth, validation or access errors.
 from __future__ import annotations
 
 import json
-import logging
-import os
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from botocore import xform_name
+
+from bedrock_auth._failover import region_names, regions_to_try, with_failover
 from bedrock_auth._translate import ErrorContext, translate_error
-from bedrock_auth.errors import FAILOVER_ERRORS, BedrockAuthError, ConfigurationError
+from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.models import resolve_model_id
 from bedrock_auth.profiles import provider_for
+from bedrock_auth.regions import check_region
 
 if TYPE_CHECKING:
     from bedrock_auth.manager import BedrockClientManager
-
-logger = logging.getLogger("bedrock_auth")
 
 T = TypeVar("T")
 Messages = Sequence[Mapping[str, Any]]
@@ -108,71 +110,79 @@ def _manager(manager: BedrockClientManager | None) -> BedrockClientManager:
     return get_manager()
 
 
-def regions_to_try(
-    manager: BedrockClientManager, region: str | None, regions: Sequence[str] | None
-) -> list[str]:
-    """The ordered regions for a call: ``regions``, else ``region`` (or the manager's) followed
-    by ``BEDROCK_FALLBACK_REGIONS``."""
-    if regions is not None and region is not None:
-        raise ConfigurationError(
-            "Pass region= or regions=, not both: regions= is the ordered list."
-        )
-    if regions is not None:
-        chosen = list(regions)
-        if not chosen:
-            raise ConfigurationError("regions=[] is empty. Accepted: one or more region names.")
-    else:
-        extra = os.environ.get("BEDROCK_FALLBACK_REGIONS", "")
-        chosen = [region or manager.region, *(r.strip() for r in extra.split(",") if r.strip())]
-    return list(dict.fromkeys(chosen))
-
-
-def with_failover(regions: Sequence[str], call: Callable[[str], T], what: str) -> T:
-    """Run ``call(region)`` in each region until one succeeds or fails for a non-capacity reason.
-
-    When every region fails, the error lists what each one returned.
-    """
-    failures: list[tuple[str, BedrockAuthError]] = []
-    for index, region in enumerate(regions):
-        try:
-            return call(region)
-        except FAILOVER_ERRORS as error:
-            failures.append((region, error))
-            if index + 1 < len(regions):
-                logger.warning(
-                    "%s failed in %s (%s); failing over to %s",
-                    what,
-                    region,
-                    type(error).__name__,
-                    regions[index + 1],
-                )
-    if len(failures) == 1:
-        raise failures[0][1]
-    last = failures[-1][1]
-    summary = "\n".join(f"  {r}: {type(e).__name__}: {str(e).splitlines()[0]}" for r, e in failures)
-    raise type(last)(f"{what} failed in every region tried:\n{summary}") from last
-
-
-def _call(
+def _regions(
     manager: BedrockClientManager,
-    service: str,
-    operation: str,
-    region: str,
-    model_id: str,
-    invoke: Callable[[Any], T],
-) -> T:
-    client = manager.client(service, region)
+    region: str | None,
+    fallback_regions: Sequence[str] | None,
+    regions: Sequence[str] | None,
+) -> list[str]:
+    """The ordered regions for a call; ``regions=`` is the deprecated spelling of both.
+
+    Called directly by each public helper, so ``stacklevel=3`` points at the user's call.
+    """
+    if regions is None:
+        return regions_to_try(manager, region, fallback_regions)
+    ordered = region_names(regions, "regions")
+    if not ordered:
+        raise ConfigurationError("regions=[] is empty. Accepted: one or more region names.")
+    warnings.warn(
+        f"regions= is deprecated and will be removed in the next release: instead of "
+        f"regions={list(ordered)!r} pass region={ordered[0]!r}, "
+        f"fallback_regions={list(ordered[1:])!r}.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if region is not None or fallback_regions is not None:
+        raise ConfigurationError(
+            "Pass region=/fallback_regions= or the deprecated regions=, not both: regions= is "
+            "the whole ordered list."
+        )
+    # The old meaning: exactly these regions, BEDROCK_FALLBACK_REGIONS not added.
+    return regions_to_try(manager, ordered[0], ordered[1:])
+
+
+def _call(manager: BedrockClientManager, ctx: ErrorContext, send: Callable[[Any], T]) -> T:
+    """``send(client)`` on the manager's client for ``ctx``'s service and region, errors typed."""
+    client = manager.client(ctx.service, ctx.region)
     try:
-        return invoke(client)
+        return send(client)
     except Exception as exc:
+        raise translate_error(exc, ctx) from exc
+
+
+def _on_model(
+    manager: BedrockClientManager,
+    model: str,
+    operation: str,
+    regions: Sequence[str],
+    request: Callable[[ErrorContext], Mapping[str, Any]],
+    finish: Callable[[Any, ErrorContext, float], T],
+) -> T:
+    """One bedrock-runtime ``operation`` on ``model``, failing over across ``regions``.
+
+    Per region: resolve the model id, build the error context once (it serves the call and
+    the stream), send ``request(ctx)``, then ``finish(reply, ctx, started)``. ``finish`` runs
+    inside the attempt, so a stream that fails on its first event can still move on.
+    """
+    method = xform_name(operation)  # botocore's own naming: ConverseStream -> converse_stream
+
+    def attempt(region: str) -> T:
         ctx = ErrorContext(
-            service=service,
+            service="bedrock-runtime",
             operation=operation,
             region=region,
-            model_id=model_id,
+            model_id=resolve_model_id(model, region),
             profile=manager.profile or "",
         )
-        raise translate_error(exc, ctx) from exc
+        started = time.perf_counter()
+        reply = _call(manager, ctx, lambda client: getattr(client, method)(**request(ctx)))
+        return finish(reply, ctx, started)
+
+    return with_failover(regions, attempt, f"{operation} {model}")
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
 
 
 def _stream_failed(exc: BaseException, ctx: ErrorContext, partial: str) -> BedrockAuthError:
@@ -245,19 +255,17 @@ def _messages(prompt_or_messages: str | Messages) -> list[Mapping[str, Any]]:
 
 
 def _converse_request(
-    model_id: str,
-    prompt_or_messages: str | Messages,
-    system: str | None,
-    inference: Mapping[str, Any],
-) -> dict[str, Any]:
-    request: dict[str, Any] = {"modelId": model_id, "messages": _messages(prompt_or_messages)}
+    prompt_or_messages: str | Messages, system: str | None, inference: Mapping[str, Any]
+) -> Callable[[ErrorContext], dict[str, Any]]:
+    """The Converse request for each region: only the model id changes from one to the next."""
+    request: dict[str, Any] = {"messages": _messages(prompt_or_messages)}
     if system:
         request["system"] = [{"text": system}]
     config = {_INFERENCE_KEYS[k]: v for k, v in inference.items() if k in _INFERENCE_KEYS}
     if config:
         request["inferenceConfig"] = config
     request.update({k: v for k, v in inference.items() if k not in _INFERENCE_KEYS})
-    return request
+    return lambda ctx: {"modelId": ctx.model_id, **request}
 
 
 def _text_of(content: Sequence[Mapping[str, Any]]) -> str:
@@ -270,6 +278,7 @@ def converse(
     *,
     system: str | None = None,
     region: str | None = None,
+    fallback_regions: Sequence[str] | None = None,
     regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
     **inference: Any,
@@ -278,38 +287,34 @@ def converse(
 
     ``inference`` takes ``max_tokens``, ``temperature``, ``top_p``, ``stop_sequences`` (or
     ``stop``); any other keyword (``toolConfig``, ``guardrailConfig``, ...) goes to the API as is.
+    ``region`` (default: the manager's) is tried first, then ``fallback_regions`` (default: the
+    manager's; ``[]`` for none). ``regions=[...]``, the whole ordered list, is deprecated.
 
     >>> result = converse("nova-lite", "Say hi", max_tokens=50)        # doctest: +SKIP
     >>> result.text, result.usage.total_tokens                        # doctest: +SKIP
     """
     mgr = _manager(manager)
 
-    def attempt(region_name: str) -> ConverseResult:
-        model_id = resolve_model_id(model, region_name)
-        request = _converse_request(model_id, prompt_or_messages, system, inference)
-        started = time.perf_counter()
-        reply = _call(
-            mgr,
-            "bedrock-runtime",
-            "Converse",
-            region_name,
-            model_id,
-            lambda client: client.converse(**request),
-        )
+    def finish(reply: Any, ctx: ErrorContext, started: float) -> ConverseResult:
         latency = reply.get("metrics", {}).get("latencyMs")
         return ConverseResult(
             text=_text_of(reply.get("output", {}).get("message", {}).get("content", [])),
             stop_reason=str(reply.get("stopReason", "")),
             usage=Usage.from_converse(reply.get("usage")),
-            latency_ms=int(
-                latency if latency is not None else (time.perf_counter() - started) * 1000
-            ),
-            region=region_name,
-            model_id=model_id,
+            latency_ms=int(latency) if latency is not None else _elapsed_ms(started),
+            region=ctx.region,
+            model_id=ctx.model_id,
             raw=reply,
         )
 
-    return with_failover(regions_to_try(mgr, region, regions), attempt, f"Converse {model}")
+    return _on_model(
+        mgr,
+        model,
+        "Converse",
+        _regions(mgr, region, fallback_regions, regions),
+        _converse_request(prompt_or_messages, system, inference),
+        finish,
+    )
 
 
 class ConverseStream(_Stream):
@@ -338,6 +343,7 @@ def converse_stream(
     *,
     system: str | None = None,
     region: str | None = None,
+    fallback_regions: Sequence[str] | None = None,
     regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
     **inference: Any,
@@ -350,27 +356,14 @@ def converse_stream(
     >>> stream.usage.output_tokens                                      # doctest: +SKIP
     """
     mgr = _manager(manager)
-
-    def attempt(region_name: str) -> ConverseStream:
-        model_id = resolve_model_id(model, region_name)
-        request = _converse_request(model_id, prompt_or_messages, system, inference)
-        reply = _call(
-            mgr,
-            "bedrock-runtime",
-            "ConverseStream",
-            region_name,
-            model_id,
-            lambda client: client.converse_stream(**request),
-        )
-        ctx = ErrorContext(
-            service="bedrock-runtime",
-            operation="ConverseStream",
-            region=region_name,
-            model_id=model_id,
-        )
-        return ConverseStream(iter(reply["stream"]), ctx)
-
-    return with_failover(regions_to_try(mgr, region, regions), attempt, f"ConverseStream {model}")
+    return _on_model(
+        mgr,
+        model,
+        "ConverseStream",
+        _regions(mgr, region, fallback_regions, regions),
+        _converse_request(prompt_or_messages, system, inference),
+        lambda reply, ctx, _: ConverseStream(iter(reply["stream"]), ctx),
+    )
 
 
 # -- invoke_model ---------------------------------------------------------------------------
@@ -422,11 +415,28 @@ def _native_body(body: Mapping[str, Any] | str | bytes, provider: str | None) ->
     return json.dumps(payload).encode()
 
 
+def _native_request(
+    manager: BedrockClientManager, body: Mapping[str, Any] | str | bytes
+) -> Callable[[ErrorContext], dict[str, Any]]:
+    """The InvokeModel request for each region: the body as that model's provider wants it."""
+
+    def request(ctx: ErrorContext) -> dict[str, Any]:
+        return {
+            "modelId": ctx.model_id,
+            "body": _native_body(body, provider_for(manager, ctx.model_id, ctx.region)),
+            "contentType": "application/json",
+            "accept": "application/json",
+        }
+
+    return request
+
+
 def invoke_model(
     model: str,
     body: Mapping[str, Any] | str | bytes,
     *,
     region: str | None = None,
+    fallback_regions: Sequence[str] | None = None,
     regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
 ) -> InvokeResult:
@@ -440,33 +450,24 @@ def invoke_model(
     """
     mgr = _manager(manager)
 
-    def attempt(region_name: str) -> InvokeResult:
-        model_id = resolve_model_id(model, region_name)
-        payload = _native_body(body, provider_for(mgr, model_id, region_name))
-        started = time.perf_counter()
-        reply = _call(
-            mgr,
-            "bedrock-runtime",
-            "InvokeModel",
-            region_name,
-            model_id,
-            lambda client: client.invoke_model(
-                modelId=model_id,
-                body=payload,
-                contentType="application/json",
-                accept="application/json",
-            ),
-        )
+    def finish(reply: Any, ctx: ErrorContext, started: float) -> InvokeResult:
         decoded = json.loads(reply["body"].read())
         return InvokeResult(
             text=text_from_body(decoded),
             body=decoded,
-            region=region_name,
-            model_id=model_id,
-            latency_ms=int((time.perf_counter() - started) * 1000),
+            region=ctx.region,
+            model_id=ctx.model_id,
+            latency_ms=_elapsed_ms(started),
         )
 
-    return with_failover(regions_to_try(mgr, region, regions), attempt, f"InvokeModel {model}")
+    return _on_model(
+        mgr,
+        model,
+        "InvokeModel",
+        _regions(mgr, region, fallback_regions, regions),
+        _native_request(mgr, body),
+        finish,
+    )
 
 
 class InvokeStream(_Stream):
@@ -492,47 +493,30 @@ def invoke_model_stream(
     body: Mapping[str, Any] | str | bytes,
     *,
     region: str | None = None,
+    fallback_regions: Sequence[str] | None = None,
     regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
 ) -> InvokeStream:
     """Like :func:`invoke_model`, streamed: iterate for text deltas."""
     mgr = _manager(manager)
-
-    def attempt(region_name: str) -> InvokeStream:
-        model_id = resolve_model_id(model, region_name)
-        payload = _native_body(body, provider_for(mgr, model_id, region_name))
-        reply = _call(
-            mgr,
-            "bedrock-runtime",
-            "InvokeModelWithResponseStream",
-            region_name,
-            model_id,
-            lambda client: client.invoke_model_with_response_stream(
-                modelId=model_id,
-                body=payload,
-                contentType="application/json",
-                accept="application/json",
-            ),
-        )
-        ctx = ErrorContext(
-            service="bedrock-runtime",
-            operation="InvokeModelWithResponseStream",
-            region=region_name,
-            model_id=model_id,
-        )
-        return InvokeStream(iter(reply["body"]), ctx)
-
-    return with_failover(
-        regions_to_try(mgr, region, regions), attempt, f"InvokeModelWithResponseStream {model}"
+    return _on_model(
+        mgr,
+        model,
+        "InvokeModelWithResponseStream",
+        _regions(mgr, region, fallback_regions, regions),
+        _native_request(mgr, body),
+        lambda reply, ctx, _: InvokeStream(iter(reply["body"]), ctx),
     )
 
 
 # -- agents ----------------------------------------------------------------------------------
 
 
-def _agent_ids(agent_id: str | None, alias_id: str | None) -> tuple[str, str]:
-    agent = agent_id or os.environ.get("BEDROCK_AGENT_ID", "").strip()
-    alias = alias_id or os.environ.get("BEDROCK_AGENT_ALIAS_ID", "").strip()
+def _agent_ids(
+    manager: BedrockClientManager, agent_id: str | None, alias_id: str | None
+) -> tuple[str, str]:
+    agent = agent_id or manager.settings.agent_id or ""
+    alias = alias_id or manager.settings.agent_alias_id or ""
     missing = [
         name
         for name, value in (
@@ -602,11 +586,14 @@ def invoke_agent_stream(
 ) -> AgentStream:
     """Invoke a Bedrock Agent and stream its answer chunk by chunk.
 
-    ``agent_id``/``alias_id`` default to ``BEDROCK_AGENT_ID``/``BEDROCK_AGENT_ALIAS_ID``; a new
-    session id is made when none is given. Agents need IAM credentials (SigV4).
+    ``agent_id``/``alias_id`` default to the manager's ``settings.agent_id``/``agent_alias_id``
+    (``BEDROCK_AGENT_ID``/``BEDROCK_AGENT_ALIAS_ID``); a new session id is made when none is
+    given. Agents need IAM credentials (SigV4).
     """
-    mgr = _manager(manager)  # first: building the manager loads .env, which may hold the ids
-    agent, alias = _agent_ids(agent_id, alias_id)
+    mgr = _manager(manager)
+    agent, alias = _agent_ids(mgr, agent_id, alias_id)
+    if region is not None:
+        check_region(region)
     region_name = region or mgr.region
     request: dict[str, Any] = {
         "agentId": agent,
@@ -617,16 +604,14 @@ def invoke_agent_stream(
     }
     if session_state:
         request["sessionState"] = dict(session_state)
-    ctx = ErrorContext(service="bedrock-agent-runtime", operation="InvokeAgent", region=region_name)
+    ctx = ErrorContext(
+        service="bedrock-agent-runtime",
+        operation="InvokeAgent",
+        region=region_name,
+        profile=mgr.profile or "",
+    )
     try:
-        reply = _call(
-            mgr,
-            "bedrock-agent-runtime",
-            "InvokeAgent",
-            region_name,
-            "",
-            lambda client: client.invoke_agent(**request),
-        )
+        reply = _call(mgr, ctx, lambda client: client.invoke_agent(**request))
         return AgentStream(
             iter(reply["completion"]), ctx, str(reply.get("sessionId", request["sessionId"]))
         )

@@ -12,18 +12,18 @@ clients, so a model costs a few hundred microseconds instead of a few hundred mi
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from bedrock_auth.errors import FAILOVER_ERRORS, ConfigurationError
+from bedrock_auth._failover import regions_to_try
+from bedrock_auth.errors import ConfigurationError
+from bedrock_auth.manager import get_manager
 from bedrock_auth.models import resolve_model_id
 from bedrock_auth.profiles import base_model_of, provider_for
 
 if TYPE_CHECKING:
     from langchain_aws import ChatBedrock, ChatBedrockConverse
-    from langchain_core.runnables import Runnable
 
     from bedrock_auth.manager import BedrockClientManager
 
@@ -37,13 +37,14 @@ EXAMPLE_MODELS = (
 INSTALL_HINT = 'get_llm needs langchain-aws: pip install "bedrock-auth[langchain]"'
 
 
-def model_from_env(model: str | None) -> str:
-    """``model``, else ``BEDROCK_MODEL_ID``, else a :class:`ConfigurationError` showing ids."""
-    chosen = model or os.environ.get("BEDROCK_MODEL_ID", "").strip()
+def model_from_env(model: str | None, manager: BedrockClientManager | None = None) -> str:
+    """``model``, else the manager's ``BEDROCK_MODEL_ID`` (``manager.settings.model_id``), else a
+    :class:`ConfigurationError` showing ids. ``manager`` defaults to :func:`get_manager`."""
+    chosen = model or (manager or get_manager()).settings.model_id
     if not chosen:
         raise ConfigurationError(
-            "No model given and BEDROCK_MODEL_ID is not set. Pass a model, e.g. "
-            f"get_llm({EXAMPLE_MODELS[0]!r}), or export BEDROCK_MODEL_ID="
+            "No model given and BEDROCK_MODEL_ID was not set when the manager was created. "
+            f"Pass a model, e.g. get_llm({EXAMPLE_MODELS[0]!r}), or export BEDROCK_MODEL_ID="
             f"{EXAMPLE_MODELS[1]} (other examples: {', '.join(EXAMPLE_MODELS[2:])})."
         )
     return chosen
@@ -58,7 +59,7 @@ def _adapters() -> Any:
 
 def _one_model(
     klass: Any, model: str, region: str, manager: BedrockClientManager, model_kwargs: dict[str, Any]
-) -> ChatBedrockConverse | ChatBedrock:
+) -> Any:
     model_id = resolve_model_id(model, region)
     kwargs: dict[str, Any] = {
         "client": manager.client("bedrock-runtime", region),
@@ -72,7 +73,31 @@ def _one_model(
         base = base_model_of(manager, model_id, region)
         if base:
             kwargs.setdefault("base_model", base)
-    return klass(**kwargs)  # type: ignore[no-any-return]
+    return klass(**kwargs)
+
+
+@overload
+def get_llm(
+    model: str | None = None,
+    *,
+    region: str | None = None,
+    manager: BedrockClientManager | None = None,
+    api: Literal["converse"] = "converse",
+    fallback_regions: Sequence[str] | None = None,
+    **model_kwargs: Any,
+) -> ChatBedrockConverse: ...
+
+
+@overload
+def get_llm(
+    model: str | None = None,
+    *,
+    region: str | None = None,
+    manager: BedrockClientManager | None = None,
+    api: Literal["invoke"],
+    fallback_regions: Sequence[str] | None = None,
+    **model_kwargs: Any,
+) -> ChatBedrock: ...
 
 
 def get_llm(
@@ -83,15 +108,20 @@ def get_llm(
     api: Literal["converse", "invoke"] = "converse",
     fallback_regions: Sequence[str] | None = None,
     **model_kwargs: Any,
-) -> ChatBedrockConverse | ChatBedrock | Runnable[Any, Any]:
+) -> ChatBedrockConverse | ChatBedrock:
     """A LangChain chat model for ``model`` on the manager's shared clients.
 
     ``model`` may be an alias (``claude-sonnet-4-5``, ``haiku``), an Anthropic API name, a
-    Bedrock id, an inference-profile id or an ARN; ``None`` reads ``BEDROCK_MODEL_ID``. Other
-    keyword arguments (``temperature``, ``max_tokens``, ``stop``, ``guardrail_config``, ...) go to
-    ``ChatBedrockConverse``. ``api="invoke"`` returns the legacy ``ChatBedrock``.
-    ``fallback_regions`` wraps the model with LangChain's ``with_fallbacks`` over the same model
-    in those regions, used only on throttling, unavailability and endpoint errors.
+    Bedrock id, an inference-profile id or an ARN; ``None`` takes the manager's
+    ``BEDROCK_MODEL_ID``. Other keyword arguments (``temperature``, ``max_tokens``, ``stop``,
+    ``guardrail_config``, ...) go to ``ChatBedrockConverse``. ``api="invoke"`` returns the
+    legacy ``ChatBedrock``.
+
+    ``fallback_regions`` (default: the manager's, from ``BEDROCK_FALLBACK_REGIONS``; ``[]`` for
+    none) are tried in order when a call or a stream that has not yet yielded anything is
+    throttled, unavailable or unreachable. The model fails over by itself, so the class
+    returned is the same with or without fallbacks, and ``bind_tools`` or
+    ``with_structured_output`` keep failing over.
 
     >>> llm = get_llm("haiku", max_tokens=256)                     # doctest: +SKIP
     >>> for chunk in llm.stream("Count to 3"):                       # doctest: +SKIP
@@ -101,15 +131,9 @@ def get_llm(
         raise ConfigurationError(f"api={api!r}. Accepted: 'converse', 'invoke'.")
     adapters = _adapters()  # before the manager: a missing extra should fail first
     klass = adapters.SharedChatBedrock if api == "invoke" else adapters.SharedChatBedrockConverse
-    if manager is None:
-        from bedrock_auth.manager import get_manager
-
-        manager = get_manager()
-    chosen = model_from_env(model)
-    region = region or manager.region
-    primary = _one_model(klass, chosen, region, manager, model_kwargs)
-    if not fallback_regions:
-        return primary
-    fallbacks = [_one_model(klass, chosen, r, manager, model_kwargs) for r in fallback_regions]
-    logger.debug("model %s in %s falls back to %s", chosen, region, list(fallback_regions))
-    return primary.with_fallbacks(fallbacks, exceptions_to_handle=FAILOVER_ERRORS)
+    manager = manager or get_manager()
+    chosen = model_from_env(model, manager)
+    regions = regions_to_try(manager, region, fallback_regions)
+    logger.debug("get_llm(%r): regions %s", chosen, regions)
+    models = [_one_model(klass, chosen, name, manager, model_kwargs) for name in regions]
+    return adapters.in_regions(models)  # type: ignore[no-any-return]

@@ -9,13 +9,15 @@ from pathlib import Path
 
 from bedrock_auth.testing import BedrockEmulator
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PROJECT = Path(__file__).resolve().parent.parent
+EXAMPLES = PROJECT / "examples"
 
 
 def run_example(emu: BedrockEmulator, name: str, *args: str) -> str:
     env = {
         "PATH": os.environ["PATH"],
         "HOME": os.environ["HOME"],
+        "PYTHONPATH": str(PROJECT),  # this checkout's package, not whichever one is installed
         **emu.env(),
         "AWS_EC2_METADATA_DISABLED": "true",
         "BEDROCK_AGENT_ID": "AGENT00001",

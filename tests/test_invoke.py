@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,6 +29,13 @@ from bedrock_auth.testing import BedrockEmulator
 def manager(emu: BedrockEmulator) -> BedrockClientManager:
     emu.clear()
     return emu.manager(max_retries=2)
+
+
+@pytest.fixture
+def quick(emu: BedrockEmulator) -> BedrockClientManager:
+    """No botocore retries: a fault moves to the next region at once."""
+    emu.clear()
+    return emu.manager(max_retries=0)
 
 
 def requests_for(emu: BedrockEmulator, operation: str) -> list[Any]:
@@ -146,10 +155,12 @@ def test_invoke_agent_assembles_chunks(emu: BedrockEmulator, manager: BedrockCli
 
 
 def test_invoke_agent_stream_and_env_ids(
-    emu: BedrockEmulator, manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    emu.clear()
     monkeypatch.setenv("BEDROCK_AGENT_ID", "AGENTENV01")
     monkeypatch.setenv("BEDROCK_AGENT_ALIAS_ID", "ALIASENV01")
+    manager = emu.manager()
     emu.reply(text="streamed agent answer here")
     stream = invoke_agent_stream("hi", manager=manager)
     assert "".join(stream) == "streamed agent answer here"
@@ -174,42 +185,196 @@ def test_agent_errors_say_what_to_check(
         invoke_agent("hi", agent_id="A1", alias_id="B1", manager=manager)
 
 
-def test_failover_to_next_region_after_retries(
+# -- region failover ---------------------------------------------------------------------------
+
+NOVA_BODY = {
+    "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+    "inferenceConfig": {"maxTokens": 20},
+}
+
+
+def _converse(**options: Any) -> str:
+    return converse("nova-lite", "hi", **options).region
+
+
+def _converse_stream(**options: Any) -> str:
+    stream = converse_stream("nova-lite", "hi", **options)
+    "".join(stream)
+    return stream.region
+
+
+def _invoke_model(**options: Any) -> str:
+    return invoke_model("nova-lite", NOVA_BODY, **options).region
+
+
+def _invoke_model_stream(**options: Any) -> str:
+    stream = invoke_model_stream("nova-lite", NOVA_BODY, **options)
+    "".join(stream)
+    return stream.region
+
+
+# Each model helper by the operation it sends; each returns the region that answered.
+HELPERS: dict[str, Callable[..., str]] = {
+    "Converse": _converse,
+    "ConverseStream": _converse_stream,
+    "InvokeModel": _invoke_model,
+    "InvokeModelWithResponseStream": _invoke_model_stream,
+}
+
+
+def regions_of(emu: BedrockEmulator, operation: str) -> list[str]:
+    return [r.region for r in requests_for(emu, operation)]
+
+
+@pytest.mark.parametrize("operation", HELPERS)
+def test_each_helper_fails_over_on_throttling(
+    emu: BedrockEmulator,
+    quick: BedrockClientManager,
+    operation: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emu.fail("ThrottlingException", times=100, region="us-east-1")
+    with caplog.at_level(logging.WARNING, logger="bedrock_auth"):
+        answered = HELPERS[operation](fallback_regions=["us-west-2"], manager=quick)
+    assert answered == "us-west-2"
+    assert regions_of(emu, operation) == ["us-east-1", "us-west-2"]
+    assert (
+        f"{operation} nova-lite failed in us-east-1 (ThrottlingError); failing over to us-west-2"
+        in caplog.text
+    )
+
+
+@pytest.mark.parametrize("operation", HELPERS)
+def test_each_helper_stays_put_on_access_denied(
+    emu: BedrockEmulator, quick: BedrockClientManager, operation: str
+) -> None:
+    emu.fail("AccessDeniedException", times=100, region="us-east-1")
+    with pytest.raises(AccessDeniedError):
+        HELPERS[operation](fallback_regions=["us-west-2"], manager=quick)
+    assert regions_of(emu, operation) == ["us-east-1"]
+
+
+def test_failover_after_retries_resolves_the_model_for_each_region(
     emu: BedrockEmulator, manager: BedrockClientManager
 ) -> None:
     emu.fail("ServiceUnavailableException", status=503, times=100, region="us-east-1")
     emu.reply(text="from eu")
-    result = converse(
-        "claude-sonnet-4-5", "hi", regions=["us-east-1", "eu-west-1"], manager=manager
-    )
+    result = converse("claude-sonnet-4-5", "hi", fallback_regions=["eu-west-1"], manager=manager)
     assert result.text == "from eu" and result.region == "eu-west-1"
     assert result.model_id.startswith("eu.anthropic.")
-    per_region = [r.region for r in requests_for(emu, "Converse")]
-    assert per_region == ["us-east-1"] * 3 + ["eu-west-1"]  # 1 try + 2 retries, then eu
+    assert regions_of(emu, "Converse") == ["us-east-1"] * 3 + ["eu-west-1"]  # 1 try + 2 retries
 
 
-def test_failover_from_environment(
-    emu: BedrockEmulator, manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
+def test_stream_failing_on_its_first_event_fails_over(
+    emu: BedrockEmulator, quick: BedrockClientManager
 ) -> None:
-    monkeypatch.setenv("BEDROCK_FALLBACK_REGIONS", "us-west-2")
+    emu.fail("ThrottlingException", after_chunks=0, region="us-east-1")
+    stream = converse_stream("nova-lite", "hi", fallback_regions=["us-west-2"], manager=quick)
+    assert "".join(stream) == "Emulated reply to: hi" and stream.region == "us-west-2"
+
+
+def test_stream_that_yielded_does_not_fail_over(
+    emu: BedrockEmulator, quick: BedrockClientManager
+) -> None:
+    emu.reply(text="alpha beta gamma delta")
+    emu.fail("ThrottlingException", after_chunks=3, region="us-east-1")
+    stream = converse_stream("nova-lite", "hi", fallback_regions=["us-west-2"], manager=quick)
+    with pytest.raises(ThrottlingError) as info:
+        list(stream)
+    assert info.value.partial_text.strip() == "alpha beta"
+    assert regions_of(emu, "ConverseStream") == ["us-east-1"]
+
+
+@pytest.mark.parametrize("operation", HELPERS)
+def test_regions_is_a_deprecated_alias(
+    emu: BedrockEmulator, quick: BedrockClientManager, operation: str
+) -> None:
     emu.fail("ThrottlingException", times=100, region="us-east-1")
-    assert converse("nova-lite", "hi", manager=manager).region == "us-west-2"
+    with pytest.warns(
+        DeprecationWarning, match=r"pass region='us-east-1', fallback_regions=\['us-west-2'\]"
+    ) as warned:
+        answered = HELPERS[operation](regions=["us-east-1", "us-west-2"], manager=quick)
+    assert answered == "us-west-2"
+    assert [w.filename for w in warned] == [__file__]  # points at the caller
 
 
-def test_no_failover_on_access_denied(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
-    emu.fail("AccessDeniedException", times=100, region="us-east-1")
-    with pytest.raises(AccessDeniedError):
-        converse("nova-lite", "hi", regions=["us-east-1", "us-west-2"], manager=manager)
-    assert len(requests_for(emu, "Converse")) == 1
+def test_regions_keeps_its_old_meaning(emu: BedrockEmulator) -> None:
+    emu.clear()
+    manager = emu.manager(max_retries=0, fallback_regions=["us-west-2"])
+    emu.fail("ThrottlingException", times=100, region="us-east-1")
+    with pytest.warns(DeprecationWarning), pytest.raises(ThrottlingError):
+        converse("nova-lite", "hi", regions=["us-east-1"], manager=manager)  # the whole list
+    assert regions_of(emu, "Converse") == ["us-east-1"]
+    with pytest.warns(DeprecationWarning), pytest.raises(ConfigurationError, match="not both"):
+        converse("nova-lite", "hi", region="us-east-1", regions=["us-west-2"], manager=manager)
+    with pytest.raises(ConfigurationError, match="empty"):
+        converse("nova-lite", "hi", regions=[], manager=manager)
 
 
-def test_every_region_failing_lists_each(
-    emu: BedrockEmulator, manager: BedrockClientManager
+def test_fallback_regions_default_to_the_managers(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    emu.clear()
+    monkeypatch.setenv("BEDROCK_FALLBACK_REGIONS", "us-west-2")
+    from_env = emu.manager(max_retries=0)
+    from_keyword = emu.manager(max_retries=0, fallback_regions=["eu-west-1"])
+    emu.fail("ThrottlingException", times=100, region="us-east-1")
+    assert converse("nova-lite", "hi", manager=from_env).region == "us-west-2"
+    assert converse("nova-lite", "hi", manager=from_keyword).region == "eu-west-1"
+
+
+def test_empty_fallback_regions_means_no_failover(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu.clear()
+    monkeypatch.setenv("BEDROCK_FALLBACK_REGIONS", "us-west-2")
+    manager = emu.manager(max_retries=0)
+    emu.fail("ThrottlingException", times=100, region="us-east-1")
+    with pytest.raises(ThrottlingError):
+        converse("nova-lite", "hi", fallback_regions=[], manager=manager)
+    assert regions_of(emu, "Converse") == ["us-east-1"]
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"fallback_regions": ["us-west-2", "mars-1"]}, "fallback_regions='mars-1'"),
+        ({"fallback_regions": "us-west-2"}, r"fallback_regions=\['us-west-2'\]"),
+        ({"region": "US East"}, "region='US East'"),
+    ],
+)
+def test_region_names_are_checked_before_any_call(
+    emu: BedrockEmulator, manager: BedrockClientManager, options: dict[str, Any], says: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=says):
+        converse("nova-lite", "hi", manager=manager, **options)
+    assert requests_for(emu, "Converse") == []
+
+
+def test_defaults_are_read_once_by_the_manager(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helpers take their defaults from manager.settings, never from os.environ."""
+    emu.clear()
+    monkeypatch.setenv("BEDROCK_FALLBACK_REGIONS", "us-west-2")
+    monkeypatch.setenv("BEDROCK_AGENT_ID", "AGENTMGR01")
+    monkeypatch.setenv("BEDROCK_AGENT_ALIAS_ID", "ALIASMGR01")
+    manager = emu.manager(max_retries=0)
+    monkeypatch.setenv("BEDROCK_FALLBACK_REGIONS", "eu-west-1")
+    monkeypatch.setenv("BEDROCK_AGENT_ID", "AGENTENV99")
+    monkeypatch.delenv("BEDROCK_AGENT_ALIAS_ID")
+    emu.fail("ThrottlingException", times=100, region="us-east-1", operation="Converse")
+    assert converse("nova-lite", "hi", manager=manager).region == "us-west-2"
+    invoke_agent("hi", manager=manager)
+    agent_path = requests_for(emu, "InvokeAgent")[-1].path
+    assert "/agents/AGENTMGR01/agentAliases/ALIASMGR01/" in agent_path
+
+
+def test_every_region_failing_lists_each(emu: BedrockEmulator, quick: BedrockClientManager) -> None:
     emu.fail("ServiceUnavailableException", status=503, times=100, region="us-east-1")
     emu.fail("ThrottlingException", times=100, region="us-west-2")
     with pytest.raises(ThrottlingError) as info:
-        converse("nova-lite", "hi", regions=["us-east-1", "us-west-2"], manager=manager)
+        converse("nova-lite", "hi", fallback_regions=["us-west-2"], manager=quick)
     message = str(info.value)
     assert "us-east-1: ServiceUnavailableError" in message
     assert "us-west-2: ThrottlingError" in message
@@ -217,13 +382,9 @@ def test_every_region_failing_lists_each(
     assert ServiceUnavailableError.__name__ in message
 
 
-def test_region_and_regions_together_is_an_error(manager: BedrockClientManager) -> None:
-    with pytest.raises(ConfigurationError, match="not both"):
-        converse("nova-lite", "hi", region="us-east-1", regions=["us-west-2"], manager=manager)
-
-
-def test_dropped_connection_mid_stream_is_typed(emu: BedrockEmulator,
-                                                manager: BedrockClientManager) -> None:
+def test_dropped_connection_mid_stream_is_typed(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
     from bedrock_auth import BedrockAuthError
 
     emu.reply(text="alpha beta gamma delta")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import subprocess
 import sys
-from typing import Any
+from typing import Any, Literal
 
 import botocore.session
 import pytest
 from langchain_aws import ChatBedrock, ChatBedrockConverse
 from langchain_core.tools import tool
+from pydantic import BaseModel
 
 from bedrock_auth import (
     AccessDeniedError,
@@ -19,6 +22,8 @@ from bedrock_auth import (
     ThrottlingError,
     get_llm,
 )
+from bedrock_auth._langchain import SharedChatBedrock, SharedChatBedrockConverse
+from bedrock_auth.llm import model_from_env
 from bedrock_auth.testing import BedrockEmulator
 
 SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -49,9 +54,9 @@ def test_hundred_models_share_one_client_and_create_none(
     models = [get_llm("claude-sonnet-4-5", manager=manager) for _ in range(100)]
     assert created == []
     assert isinstance(first, ChatBedrockConverse)
-    assert {id(m.client) for m in models} == {id(manager.client())}  # type: ignore[union-attr]
-    assert {id(m.bedrock_client) for m in models} == {id(manager.client("bedrock"))}  # type: ignore[union-attr]
-    assert first.model_id == SONNET  # type: ignore[union-attr]
+    assert {id(m.client) for m in models} == {id(manager.client())}
+    assert {id(m.bedrock_client) for m in models} == {id(manager.client("bedrock"))}
+    assert first.model_id == SONNET
 
 
 def test_invoke_stream_and_kwargs(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
@@ -79,19 +84,23 @@ def test_tool_call(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
 
     emu.reply(tool_use={"name": "get_weather", "input": {"city": "Lyon"}})
     reply = get_llm("claude-sonnet-4-5", manager=manager).bind_tools([get_weather]).invoke("Lyon?")
-    assert reply.tool_calls[0]["name"] == "get_weather"  # type: ignore[attr-defined]
-    assert reply.tool_calls[0]["args"] == {"city": "Lyon"}  # type: ignore[attr-defined]
+    assert reply.tool_calls[0]["name"] == "get_weather"
+    assert reply.tool_calls[0]["args"] == {"city": "Lyon"}
     assert "toolConfig" in requests_for(emu, "Converse")[-1].body
 
 
 def test_model_from_env_and_missing_model(
-    manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
+    emu: BedrockEmulator, manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(ConfigurationError, match="BEDROCK_MODEL_ID") as info:
         get_llm(manager=manager)
     assert "claude-sonnet-4-5" in str(info.value)
     monkeypatch.setenv("BEDROCK_MODEL_ID", "nova-lite")
-    assert get_llm(manager=manager).model_id == "amazon.nova-lite-v1:0"  # type: ignore[union-attr]
+    from_env = emu.manager()
+    monkeypatch.setenv("BEDROCK_MODEL_ID", "haiku")  # read once, when the manager was made
+    assert get_llm(manager=from_env).model_id == "amazon.nova-lite-v1:0"
+    assert model_from_env(None, from_env) == "nova-lite"
+    assert model_from_env("haiku", from_env) == "haiku"
 
 
 def test_application_profile_arn_one_lookup(
@@ -101,18 +110,131 @@ def test_application_profile_arn_one_lookup(
     emu.add_inference_profile(arn, "anthropic.claude-sonnet-4-5-20250929-v1:0")
     models = [get_llm(arn, manager=manager) for _ in range(3)]
     assert len(requests_for(emu, "GetInferenceProfile")) == 1
-    assert models[0].provider == "anthropic"  # type: ignore[union-attr]
+    assert models[0].provider == "anthropic"
     emu.reply(text="via profile")
     assert models[0].invoke("hi").content == "via profile"
 
 
-def test_fallback_region_on_throttling(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
+# -- region failover ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("api", "klass"), [("converse", SharedChatBedrockConverse), ("invoke", SharedChatBedrock)]
+)
+def test_same_class_with_or_without_fallbacks(
+    emu: BedrockEmulator,
+    manager: BedrockClientManager,
+    monkeypatch: pytest.MonkeyPatch,
+    api: Literal["converse", "invoke"],
+    klass: type,
+) -> None:
+    monkeypatch.setenv("BEDROCK_FALLBACK_REGIONS", "us-west-2,eu-west-1")
+    from_env = emu.manager()
+    models: list[Any] = [  # the private _fallbacks are read below
+        get_llm("claude-sonnet-4-5", manager=manager, api=api),
+        get_llm("claude-sonnet-4-5", manager=manager, api=api, fallback_regions=["us-west-2"]),
+        get_llm("claude-sonnet-4-5", manager=from_env, api=api),
+        get_llm("claude-sonnet-4-5", manager=from_env, api=api, fallback_regions=[]),
+    ]
+    assert all(type(m) is klass for m in models)
+    fallbacks = [m._fallbacks for m in models]
+    assert [[f.region_name for f in each] for each in fallbacks] == [
+        [],
+        ["us-west-2"],
+        ["us-west-2", "eu-west-1"],
+        [],
+    ]
+    assert fallbacks[1][0].client is manager.client("bedrock-runtime", "us-west-2")
+
+
+def test_invoke_fails_over_on_throttling(
+    emu: BedrockEmulator, manager: BedrockClientManager, caplog: pytest.LogCaptureFixture
+) -> None:
     emu.fail("ThrottlingException", status=429, times=100, region="us-east-1")
     llm = get_llm("claude-sonnet-4-5", manager=manager, fallback_regions=["us-west-2"])
     emu.reply(text="from us-west-2")
-    assert llm.invoke("hi").content == "from us-west-2"
+    with caplog.at_level(logging.WARNING, logger="bedrock_auth"):
+        assert llm.invoke("hi").content == "from us-west-2"
     regions = [r.region for r in requests_for(emu, "Converse")]
     assert regions == ["us-east-1", "us-east-1", "us-west-2"]  # 1 retry in us-east-1
+    assert f"Converse {SONNET} failed in us-east-1 (ThrottlingError); failing over" in caplog.text
+
+
+def test_async_calls_fail_over_too(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
+    emu.fail("ThrottlingException", status=429, times=100, region="us-east-1")
+    llm = get_llm("claude-sonnet-4-5", manager=manager, fallback_regions=["us-west-2"])
+
+    async def both() -> tuple[Any, list[str]]:
+        return await llm.ainvoke("hi"), [c.text async for c in llm.astream("hi")]
+
+    reply, chunks = asyncio.run(both())
+    assert reply.content == "Emulated reply to: hi" == "".join(chunks)
+    assert [r.region for r in emu.requests if r.region == "us-west-2"] == ["us-west-2"] * 2
+
+
+def test_stream_fails_over_before_its_first_chunk(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
+    emu.fail("ThrottlingException", status=429, times=100, region="us-east-1")
+    llm = get_llm("claude-sonnet-4-5", manager=manager, fallback_regions=["us-west-2"])
+    emu.reply(text="streamed from the west")
+    assert "".join(c.text for c in llm.stream("hi")) == "streamed from the west"
+    assert [r.region for r in requests_for(emu, "ConverseStream")][-1] == "us-west-2"
+
+
+def test_stream_that_yielded_does_not_fail_over(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
+    emu.reply(text="alpha beta gamma delta")
+    emu.fail("ThrottlingException", after_chunks=3, region="us-east-1")
+    llm = get_llm("claude-sonnet-4-5", manager=manager, fallback_regions=["us-west-2"])
+    seen: list[str] = []
+    with pytest.raises(ThrottlingError):
+        for chunk in llm.stream("hi"):
+            seen.append(chunk.text)
+    assert "alpha" in "".join(seen)
+    assert [r.region for r in requests_for(emu, "ConverseStream")] == ["us-east-1"]
+
+
+def test_structured_output_and_tools_keep_failing_over(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
+    class City(BaseModel):
+        name: str
+
+    emu.fail("ThrottlingException", status=429, times=100, region="us-east-1")
+    llm = get_llm("claude-sonnet-4-5", manager=manager, fallback_regions=["us-west-2"])
+    emu.reply(tool_use={"name": "City", "input": {"name": "Lyon"}})
+    assert llm.with_structured_output(City).invoke("Where?") == City(name="Lyon")
+    emu.reply(tool_use={"name": "City", "input": {"name": "Nice"}})
+    reply = llm.bind_tools([City]).invoke("Where?")
+    assert reply.tool_calls[0]["args"] == {"name": "Nice"}
+    assert [r.region for r in requests_for(emu, "Converse")][-1] == "us-west-2"
+
+
+@pytest.mark.parametrize(
+    ("model", "operation"),
+    [
+        ("claude-sonnet-4-5", "InvokeModel"),  # ChatBedrock's own InvokeModel path
+        ("nova-lite", "Converse"),  # langchain-aws hands Nova to a converse twin
+    ],
+)
+def test_legacy_api_tries_each_region_once(
+    emu: BedrockEmulator, manager: BedrockClientManager, model: str, operation: str
+) -> None:
+    emu.fail("ThrottlingException", status=429, times=100)
+    llm = get_llm(model, manager=manager, api="invoke", fallback_regions=["us-west-2"])
+    with pytest.raises(ThrottlingError, match="failed in every region tried"):
+        llm.invoke("hi")
+    with pytest.raises(ThrottlingError, match="failed in every region tried"):
+        llm.bind_tools([get_city]).invoke("hi")
+    regions = [r.region for r in requests_for(emu, operation)]
+    assert regions == ["us-east-1", "us-east-1", "us-west-2", "us-west-2"] * 2  # 1 retry each
+
+
+def get_city(name: str) -> str:
+    """A tool for the tests: the city named."""
+    return name
 
 
 def test_no_fallback_on_access_denied(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
