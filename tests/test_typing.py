@@ -106,3 +106,40 @@ def test_invoke_api_is_not_a_chat_bedrock_converse(mypy_strict: MypyRun) -> None
     )
     assert code == 1, output
     assert 'expression has type "ChatBedrock"' in output and "[assignment]" in output
+
+
+def test_a_misspelt_mode_fails_type_checking(mypy_strict: MypyRun) -> None:
+    code, output = mypy_strict(
+        """
+        from bedrock_auth import AuthConfig, BedrockClientManager
+
+        manager = BedrockClientManager(mode="iam_role", validate=False)
+        config = AuthConfig(mode="assume_role", retry_mode="adaptve")
+        """
+    )
+    assert code == 1, output
+    assert output.count("[arg-type]") + output.count("[typeddict-item]") >= 2, output
+    assert "'iam_role'" in output and "'adaptve'" in output
+
+
+def test_a_valid_mode_and_the_new_keywords_type_check(mypy_strict: MypyRun) -> None:
+    code, output = mypy_strict(
+        """
+        from botocore.config import Config  # type: ignore[import-untyped]
+
+        from bedrock_auth import BedrockClientManager, CredentialValues
+
+        def broker() -> CredentialValues:
+            return CredentialValues(access_key_id="AKIA", secret_access_key="s")
+
+        manager = BedrockClientManager(
+            mode="custom",
+            credential_provider=broker,
+            client_config=Config(tcp_keepalive=True),
+            assume_role_kwargs={"SourceIdentity": "alice"},
+            fallback_regions=["us-west-2"],
+            validate=False,
+        )
+        """
+    )
+    assert code == 0, output
