@@ -14,11 +14,13 @@ environment: defaults come from ``manager.settings``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from bedrock_auth.manager import BedrockClientManager
 
 T = TypeVar("T")
+_S = TypeVar("_S", bound="_Stream")
 Messages = Sequence[Mapping[str, Any]]
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
@@ -197,32 +200,55 @@ def _stream_failed(exc: BaseException, ctx: ErrorContext, partial: str) -> Bedro
     return error
 
 
+def _close_quietly(source: Any) -> None:
+    close = getattr(source, "close", None)
+    if close is not None:
+        with contextlib.suppress(Exception):  # the connection may already be gone
+            close()
+
+
 class _Stream:
     """An iterator over text deltas whose final values are set once it is exhausted.
 
     The first event is read when the stream is opened, inside the failover loop, so a region
-    that fails before answering can still be replaced by the next one.
+    that fails before answering can still be replaced by the next one. ``close()`` (or leaving a
+    ``with`` block, or the stream being garbage-collected) releases the HTTP connection of a
+    stream that was not read to the end.
     """
 
     def __init__(
         self,
-        events: Iterator[Mapping[str, Any]],
+        source: Iterable[Mapping[str, Any]],
         ctx: ErrorContext,
         on_event: Callable[[Mapping[str, Any]], str],
     ) -> None:
-        self._events = events
+        self._events = iter(source)
         self._ctx = ctx
         self._on_event = on_event
-        self.text = ""
+        # Deltas are kept as parts and joined on demand: += on an attribute copies the whole
+        # text each time, which made long streams quadratic.
+        self._parts: list[str] = []
+        self._joined = ""
+        self._joined_parts = 0
+        self._finished = False
         self.region = ctx.region
         self.model_id = ctx.model_id
         self._pending: list[str] = []
+        self._release = weakref.finalize(self, _close_quietly, source)
         self._prime()
+
+    @property
+    def text(self) -> str:
+        """The text delivered so far (all of it once the stream is exhausted)."""
+        if self._joined_parts != len(self._parts):
+            self._joined, self._joined_parts = "".join(self._parts), len(self._parts)
+        return self._joined
 
     def _prime(self) -> None:
         try:
             first = next(self._events, None)
         except Exception as exc:
+            self.close()
             raise translate_error(exc, self._ctx) from exc
         if first is not None:
             self._pending.append(self._on_event(first))
@@ -230,17 +256,31 @@ class _Stream:
     def __iter__(self) -> Iterator[str]:
         for delta in self._pending:
             if delta:
-                self.text += delta
+                self._parts.append(delta)
                 yield delta
         self._pending.clear()
         try:
             for event in self._events:
                 delta = self._on_event(event)
                 if delta:
-                    self.text += delta
+                    self._parts.append(delta)
                     yield delta
         except Exception as exc:
+            self.close()
             raise _stream_failed(exc, self._ctx, self.text) from exc
+        self._finished = True
+        self._release.detach()  # read to the end: botocore returned the connection to the pool
+
+    def close(self) -> None:
+        """Stop reading and release the connection; safe to call more than once."""
+        if not self._finished:
+            self._release()
+
+    def __enter__(self: _S) -> _S:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 # -- converse --------------------------------------------------------------------------------
@@ -324,7 +364,7 @@ class ConverseStream(_Stream):
     usage: Usage = Usage()
     raw_events: list[Mapping[str, Any]]
 
-    def __init__(self, events: Iterator[Mapping[str, Any]], ctx: ErrorContext) -> None:
+    def __init__(self, events: Iterable[Mapping[str, Any]], ctx: ErrorContext) -> None:
         self.raw_events = []
         super().__init__(events, ctx, self._event)
 
@@ -362,7 +402,7 @@ def converse_stream(
         "ConverseStream",
         _regions(mgr, region, fallback_regions, regions),
         _converse_request(prompt_or_messages, system, inference),
-        lambda reply, ctx, _: ConverseStream(iter(reply["stream"]), ctx),
+        lambda reply, ctx, _: ConverseStream(reply["stream"], ctx),
     )
 
 
@@ -475,7 +515,7 @@ class InvokeStream(_Stream):
 
     events: list[Mapping[str, Any]]
 
-    def __init__(self, events: Iterator[Mapping[str, Any]], ctx: ErrorContext) -> None:
+    def __init__(self, events: Iterable[Mapping[str, Any]], ctx: ErrorContext) -> None:
         self.events = []
         super().__init__(events, ctx, self._event)
 
@@ -505,7 +545,7 @@ def invoke_model_stream(
         "InvokeModelWithResponseStream",
         _regions(mgr, region, fallback_regions, regions),
         _native_request(mgr, body),
-        lambda reply, ctx, _: InvokeStream(iter(reply["body"]), ctx),
+        lambda reply, ctx, _: InvokeStream(reply["body"], ctx),
     )
 
 
@@ -538,7 +578,7 @@ class AgentStream(_Stream):
     """Yields an agent's answer chunk by chunk; ``.citations`` and ``.trace`` fill as it goes."""
 
     def __init__(
-        self, events: Iterator[Mapping[str, Any]], ctx: ErrorContext, session_id: str
+        self, events: Iterable[Mapping[str, Any]], ctx: ErrorContext, session_id: str
     ) -> None:
         self.session_id = session_id
         self.citations: list[Mapping[str, Any]] = []
@@ -613,7 +653,7 @@ def invoke_agent_stream(
     try:
         reply = _call(mgr, ctx, lambda client: client.invoke_agent(**request))
         return AgentStream(
-            iter(reply["completion"]), ctx, str(reply.get("sessionId", request["sessionId"]))
+            reply["completion"], ctx, str(reply.get("sessionId", request["sessionId"]))
         )
     except BedrockAuthError as error:
         raise _agent_error(error, agent, alias, region_name) from error.__cause__

@@ -380,3 +380,55 @@ def test_a_re_read_that_gives_the_same_rejected_key_fails_once(emu: BedrockEmula
     with pytest.raises(ClientError, match="UnrecognizedClientException"):
         say(manager, "x")
     assert [r.operation for r in emu.requests] == ["Converse", "Converse"]  # one retry only
+
+
+# -- streams release their connections ----------------------------------------------------------
+
+
+def _open_connections(emu: BedrockEmulator, expected: int = 1 << 30, timeout: float = 5.0) -> int:
+    """The emulator's open connections, once they settle at ``expected`` (or the timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with emu._running_server()._connections_lock:
+            count = len(emu._running_server()._connections)
+        if count <= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("how", ["close", "with", "collected"])
+def test_partly_read_streams_release_their_connections(emu: BedrockEmulator, how: str) -> None:
+    import gc
+
+    from bedrock_auth import converse_stream
+
+    manager = emu.manager()
+    say(manager, "one kept-alive connection")
+    baseline = _open_connections(emu)
+    for index in range(20):
+        emu.reply(" ".join(["word"] * 200))
+        stream = converse_stream(MODEL, f"stream {index}", manager=manager)
+        if how == "with":
+            with stream:
+                next(iter(stream))
+        else:
+            next(iter(stream))
+            if how == "close":
+                stream.close()
+                stream.close()  # idempotent
+        del stream
+        gc.collect()
+    assert _open_connections(emu, baseline) <= baseline
+
+
+def test_a_stream_read_to_the_end_keeps_its_connection_for_reuse(emu: BedrockEmulator) -> None:
+    from bedrock_auth import converse_stream
+
+    manager = emu.manager()
+    say(manager, "one kept-alive connection")
+    baseline = _open_connections(emu)
+    emu.reply("a b c")
+    with converse_stream(MODEL, "x", manager=manager) as stream:
+        assert "".join(stream) == "a b c" and stream.text == "a b c"
+    assert say(manager, "next").endswith("next")
+    assert _open_connections(emu, baseline, timeout=0.5) == baseline  # the same connection
