@@ -73,7 +73,19 @@ def _one_model(
         base = base_model_of(manager, model_id, region)
         if base:
             kwargs.setdefault("base_model", base)
-    return klass(**kwargs)
+    try:
+        return klass(**kwargs)
+    except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigurationError(
+            f"get_llm could not build {klass.__mro__[1].__name__} for {model_id!r}: "
+            f"{_first_line(exc)}\nCheck the keyword arguments passed on to the model "
+            f"({', '.join(sorted(model_kwargs)) or 'none'})."
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return " ".join(lines[:3]) or type(exc).__name__
 
 
 @overload
@@ -127,8 +139,12 @@ def get_llm(
     >>> for chunk in llm.stream("Count to 3"):                       # doctest: +SKIP
     ...     print(chunk.content, end="")
     """
-    if api not in ("converse", "invoke"):
+    if not isinstance(api, str) or api not in ("converse", "invoke"):
         raise ConfigurationError(f"api={api!r}. Accepted: 'converse', 'invoke'.")
+    if model is not None and not isinstance(model, str):
+        raise ConfigurationError(
+            f"model={model!r} is a {type(model).__name__}; expected a model id or alias string."
+        )
     adapters = _adapters()  # before the manager: a missing extra should fail first
     klass = adapters.SharedChatBedrock if api == "invoke" else adapters.SharedChatBedrockConverse
     manager = manager or get_manager()

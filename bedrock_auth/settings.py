@@ -264,12 +264,30 @@ def load_dotenv_file() -> tuple[str | None, frozenset[str]]:
     with _dotenv_lock:
         if path not in _dotenv_loaded:
             mtime = _mtime_ns(path)
-            values = dotenv.dotenv_values(path)
+            values = _read_dotenv(path)
             ours = {k: v for k, v in values.items() if v is not None and k not in os.environ}
             os.environ.update(ours)
             _dotenv_loaded[path] = _LoadedDotenv(ours, mtime)
             logger.debug("loaded %d variables from %s", len(ours), path)
         return path, frozenset(_dotenv_loaded[path].values)
+
+
+def _read_dotenv(path: str) -> dict[str, str | None]:
+    """The values in a `.env` file; an unreadable or non-UTF-8 file is a ConfigurationError."""
+    import dotenv
+
+    try:
+        values = dict(dotenv.dotenv_values(path, encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(
+            f"The .env file {path} cannot be read ({type(exc).__name__}): save it as UTF-8 "
+            "text, fix its permissions, or set BEDROCK_DOTENV_PATH / load_dotenv=False."
+        ) from None
+    # The environment cannot hold NUL characters; python-dotenv passes them through.
+    bad = sorted(k for k, v in values.items() if "\0" in k or (v is not None and "\0" in v))
+    if bad:
+        raise ConfigurationError(f"The .env file {path} has a NUL character in {bad[0]!r}.")
+    return values
 
 
 def reload_dotenv_file(path: str | None) -> bool:
@@ -278,7 +296,6 @@ def reload_dotenv_file(path: str | None) -> bool:
     Only names this library set from that file are updated, and only while they still hold
     the value it set: anything the shell or the application set is never overridden.
     """
-    import dotenv
 
     if path is None:
         return False
@@ -289,7 +306,7 @@ def reload_dotenv_file(path: str | None) -> bool:
             return False
         loaded.mtime_ns = mtime
         changed = False
-        for name, value in dotenv.dotenv_values(path).items():
+        for name, value in _read_dotenv(path).items():
             ours = name in loaded.values and os.environ.get(name) == loaded.values[name]
             free = ours or name not in os.environ
             if value is not None and free and loaded.values.get(name) != value:
