@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ FUZZ = settings(
 )
 OFFLINE = {"validate": False, "load_dotenv": False, "endpoint_url": "http://127.0.0.1:9"}
 
-env_text = st.text(st.characters(blacklist_characters="\0", blacklist_categories=["Cs"]), max_size=30)
+env_text = st.text(
+    st.characters(blacklist_characters="\0", blacklist_categories=["Cs"]), max_size=30
+)
 values = st.one_of(
     st.none(),
     st.booleans(),
@@ -61,10 +63,8 @@ def environment(changes: dict[str, str]) -> Iterator[None]:
 
 
 def build(**options: Any) -> None:
-    try:
+    with suppress(BedrockAuthError):
         BedrockClientManager(**{**OFFLINE, **options})
-    except BedrockAuthError:
-        pass
 
 
 @FUZZ
@@ -102,7 +102,5 @@ def test_get_llm_arguments(
     model: Any, region: Any, api: Any, fallback: Any, extra: dict[str, Any]
 ) -> None:
     manager = BedrockClientManager(region="us-east-1", **OFFLINE)
-    try:
+    with suppress(BedrockAuthError):
         get_llm(model, region=region, api=api, fallback_regions=fallback, manager=manager, **extra)
-    except BedrockAuthError:
-        pass
