@@ -6,8 +6,9 @@ Imported only by :func:`bedrock_auth.get_llm`, so ``import bedrock_auth`` never 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from langchain_aws import ChatBedrock, ChatBedrockConverse
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -18,6 +19,37 @@ from typing_extensions import Self
 
 from bedrock_auth._failover import with_failover
 from bedrock_auth._translate import ErrorContext, translate_error
+from bedrock_auth.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from bedrock_auth.manager import BedrockClientManager
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How ``get_llm`` built a model: what another process needs to build it again."""
+
+    manager: BedrockClientManager
+    api: str
+    model: str
+    region: str | None
+    fallback_regions: tuple[str, ...] | None
+    model_kwargs: Mapping[str, Any]
+
+
+def rebuild(spec: ModelSpec) -> Any:
+    """The model ``spec`` describes, on this process's manager (the unpickled one)."""
+    from bedrock_auth.llm import get_llm
+
+    api: Any = spec.api  # one of get_llm's overloads' literals, checked when first built
+    return get_llm(
+        spec.model,
+        region=spec.region,
+        manager=spec.manager,
+        api=api,
+        fallback_regions=spec.fallback_regions,
+        **spec.model_kwargs,
+    )
 
 
 def _region(model: Any) -> str:
@@ -44,10 +76,38 @@ class _TypedErrors:
     """
 
     _fallbacks: list[Self]
+    _spec: ModelSpec | None
+    #: The langchain-aws class this one extends: LangChain serialises us under its id, so
+    #: ``langchain_core.load`` gives back a plain model of that class.
+    _lc_base: ClassVar[type[Any]]
 
     @property
     def _operations(self) -> tuple[str, str]:
         raise NotImplementedError  # each model class names its own
+
+    @classmethod
+    def lc_id(cls) -> list[str]:
+        return list(cls._lc_base.lc_id())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Clients cannot be pickled (botocore #636): a model travels as how it was built and is
+        # rebuilt on the receiving process's manager, which resolves its own credentials.
+        if self._spec is None:
+            raise ConfigurationError(
+                f"Only models made by bedrock_auth.get_llm() can be pickled; this "
+                f"{type(self).__name__} was built directly."
+            )
+        return (rebuild, (self._spec,))
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        # A deep copy shares the manager's clients (and the manager) instead of copying them.
+        memo = {} if memo is None else memo
+        for model in (self, *self._fallbacks):
+            for shared in (model.client, model.bedrock_client):  # type: ignore[attr-defined]
+                memo[id(shared)] = shared
+        if self._spec is not None:
+            memo[id(self._spec.manager)] = self._spec.manager
+        return super().__deepcopy__(memo)  # type: ignore[misc,no-any-return]
 
     def _by_region(self) -> dict[str, Self]:
         """The models to try, by region. ``self`` takes part as a copy without fallbacks, so the
@@ -144,6 +204,8 @@ class SharedChatBedrockConverse(_TypedErrors, ChatBedrockConverse):
     and which fails over to its fallback regions."""
 
     _fallbacks: list[SharedChatBedrockConverse] = PrivateAttr(default_factory=list)
+    _spec: ModelSpec | None = PrivateAttr(default=None)
+    _lc_base = ChatBedrockConverse
 
     @property
     def _operations(self) -> tuple[str, str]:
@@ -158,6 +220,8 @@ class SharedChatBedrock(_TypedErrors, ChatBedrock):
     """
 
     _fallbacks: list[SharedChatBedrock] = PrivateAttr(default_factory=list)
+    _spec: ModelSpec | None = PrivateAttr(default=None)
+    _lc_base = ChatBedrock
 
     @property
     def _operations(self) -> tuple[str, str]:

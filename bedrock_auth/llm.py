@@ -152,4 +152,13 @@ def get_llm(
     regions = regions_to_try(manager, region, fallback_regions)
     logger.debug("get_llm(%r): regions %s", chosen, regions)
     models = [_one_model(klass, chosen, name, manager, model_kwargs) for name in regions]
-    return adapters.in_regions(models)  # type: ignore[no-any-return]
+    built = adapters.in_regions(models)
+    built._spec = adapters.ModelSpec(
+        manager=manager,
+        api=api,
+        model=chosen,
+        region=region,
+        fallback_regions=None if fallback_regions is None else tuple(fallback_regions),
+        model_kwargs=dict(model_kwargs),
+    )
+    return built  # type: ignore[no-any-return]

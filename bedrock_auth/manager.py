@@ -89,6 +89,7 @@ class AuthOptions(TypedDict, total=False):
     client_config: Config | None
     assume_role_kwargs: Mapping[str, Any] | None
     credential_provider: CredentialProvider | None
+    allow_pickle_secrets: bool
     validate: bool
     load_dotenv: bool
 
@@ -445,6 +446,17 @@ class BedrockClientManager:
 
     __str__ = __repr__
 
+    # -- pickling ---------------------------------------------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A manager pickles as its configuration: the worker resolves its own credentials.
+
+        Unpickled, it is the worker's shared manager for that configuration, so N tasks in one
+        worker validate once. Secrets given in code refuse to pickle unless
+        ``allow_pickle_secrets=True`` (see :meth:`AuthConfig.__getstate__`).
+        """
+        return (_shared_manager, (self._config,))
+
     # -- closing ----------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -562,7 +574,12 @@ def get_manager(**options: Unpack[AuthOptions]) -> BedrockClientManager:
             f"new function would make a new manager. Build it once with "
             f"BedrockClientManager({given[0]}=...) and pass it on (manager=...)."
         )
-    key = make_config(options).cache_key()
+    return _shared_manager(make_config(options))
+
+
+def _shared_manager(config: AuthConfig) -> BedrockClientManager:
+    """The process's manager for ``config``, built once (also what an unpickled manager is)."""
+    key = config.cache_key()
     with _managers_lock:
         manager = _managers.get(key)
         if manager is not None:
@@ -575,7 +592,7 @@ def get_manager(**options: Unpack[AuthOptions]) -> BedrockClientManager:
     if not owner:
         return pending.result()
     try:
-        manager = BedrockClientManager(**options)
+        manager = BedrockClientManager(config=config)
     except BaseException as exc:
         pending.set_exception(exc)
         with _managers_lock:

@@ -116,6 +116,7 @@ class AuthConfig:
     client_config: Config | None = None
     assume_role_kwargs: Mapping[str, Any] | None = None
     credential_provider: CredentialProvider | None = field(default=None, repr=False)
+    allow_pickle_secrets: bool = False
     validate: bool = True
     load_dotenv: bool = True
 
@@ -126,6 +127,24 @@ class AuthConfig:
             if f.repr and getattr(self, f.name) not in (None, f.default)
         )
         return f"AuthConfig({shown}, ...)" if shown else "AuthConfig()"
+
+    def secrets_given(self) -> list[str]:
+        """The options given here that are secrets, or keys that come with one."""
+        given = [name for name in sorted(SECRET_OPTIONS) if getattr(self, name)]
+        return ["access_key_id", *given] if self.access_key_id else given
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickle travels (task queues, object stores, logs of failed tasks): secrets given in
+        # code go with it only when the user said so.
+        secrets = self.secrets_given()
+        if secrets and not self.allow_pickle_secrets:
+            raise ConfigurationError(
+                f"Refusing to pickle a configuration holding {', '.join(secrets)}: the pickle "
+                "would carry them to every worker and anywhere it is stored. Let each worker "
+                "find its own credentials (environment, profile, role: pickling those carries "
+                "no secret), or pass allow_pickle_secrets=True to accept the copy."
+            )
+        return dict(self.__dict__)
 
     def cache_key(self) -> tuple[Any, ...]:
         """A hashable key: equal configurations give equal keys (used by ``get_manager``)."""
@@ -365,6 +384,7 @@ _OPTION_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "fallback_regions": ((list, tuple), "a list of region names"),
     "assume_role_kwargs": ((Mapping,), "a dict of extra STS AssumeRole parameters"),
     "validate": ((bool,), "True or False"),
+    "allow_pickle_secrets": ((bool,), "True or False"),
     "load_dotenv": ((bool,), "True or False"),
 }  # fmt: skip
 _CALLABLES = ("mfa_token_provider", "credential_provider")
