@@ -114,18 +114,51 @@ REREAD_DEDUP_SECONDS = 1.0
 
 
 class _IdentityCache:
+    """Validated identities by credential, with expiry; concurrent lookups of one credential
+    make a single STS call (the others wait for it), different credentials never wait."""
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.entries: dict[str, tuple[CallerIdentity, float]] = {}
+        self.pending: dict[str, Future[CallerIdentity]] = {}
         self.clock = time.monotonic
+
+    def fetch(
+        self, key: str, call: Callable[[], CallerIdentity], lifetime: float | None
+    ) -> CallerIdentity:
+        """The cached identity for ``key``, else ``call()`` once for every concurrent caller."""
+        with self.lock:
+            known = self._fresh(key)
+            if known is not None:
+                return known
+            pending = self.pending.get(key)
+            owner = pending is None
+            if pending is None:
+                pending = self.pending[key] = Future()
+        if not owner:
+            return pending.result()
+        try:
+            identity = call()
+        except BaseException as exc:
+            pending.set_exception(exc)
+            raise
+        finally:
+            with self.lock:
+                self.pending.pop(key, None)
+        self.put(key, identity, lifetime)
+        pending.set_result(identity)
+        return identity
+
+    def _fresh(self, key: str) -> CallerIdentity | None:
+        identity, until = self.entries.get(key, (None, 0.0))
+        if identity is not None and until <= self.clock():
+            del self.entries[key]
+            return None
+        return identity
 
     def get(self, key: str) -> CallerIdentity | None:
         with self.lock:
-            identity, until = self.entries.get(key, (None, 0.0))
-            if identity is not None and until <= self.clock():
-                del self.entries[key]
-                return None
-            return identity
+            return self._fresh(key)
 
     def put(self, key: str, identity: CallerIdentity, lifetime: float | None) -> None:
         ttl = IDENTITY_TTL if lifetime is None else min(IDENTITY_TTL, max(lifetime, 0.0))
@@ -347,12 +380,13 @@ class BedrockClientManager:
         with self._translating(ctx):
             frozen = creds.get_frozen_credentials()
         key = _credential_key(frozen.access_key, frozen.secret_key, frozen.token)
-        identity = _identities.get(key)
-        if identity is None:
+
+        def ask_sts() -> CallerIdentity:
             with self._translating(ctx):
                 reply = self.client("sts").get_caller_identity()
-            identity = CallerIdentity(reply["Account"], reply["Arn"], reply["UserId"])
-            _identities.put(key, identity, _seconds_left(creds))
+            return CallerIdentity(reply["Account"], reply["Arn"], reply["UserId"])
+
+        identity = _identities.fetch(key, ask_sts, _seconds_left(creds))
         self._identity = identity
         self._masked_key_id = mask_key_id(frozen.access_key)
         logger.debug("validated %s credentials for %s", self.credential_source, identity.arn)
@@ -555,6 +589,7 @@ _managers_lock = threading.Lock()
 _managers: OrderedDict[tuple[Any, ...], BedrockClientManager] = OrderedDict()
 _building: dict[tuple[Any, ...], Future[BedrockClientManager]] = {}
 _CALLABLE_OPTIONS = ("mfa_token_provider", "credential_provider")
+_DEFAULT_KEY = AuthConfig().cache_key()
 
 
 def get_manager(**options: Unpack[AuthOptions]) -> BedrockClientManager:
@@ -567,6 +602,11 @@ def get_manager(**options: Unpack[AuthOptions]) -> BedrockClientManager:
     >>> get_manager(region="us-east-1") is get_manager(region="us-east-1")   # doctest: +SKIP
     True
     """
+    if not options:  # the helpers' default: skip building a config and its key each call
+        with _managers_lock:
+            manager = _managers.get(_DEFAULT_KEY)
+        if manager is not None:
+            return manager
     given = [name for name in _CALLABLE_OPTIONS if options.get(name) is not None]
     if given:
         raise ConfigurationError(
@@ -627,6 +667,7 @@ def _after_fork_in_child() -> None:
     _bearer_warning_lock = threading.Lock()
     _building = {}
     _identities.lock = threading.Lock()
+    _identities.pending = {}
     for manager in list(_live):
         manager._after_fork()
 

@@ -432,3 +432,19 @@ def test_a_stream_read_to_the_end_keeps_its_connection_for_reuse(emu: BedrockEmu
         assert "".join(stream) == "a b c" and stream.text == "a b c"
     assert say(manager, "next").endswith("next")
     assert _open_connections(emu, baseline, timeout=0.5) == baseline  # the same connection
+
+
+def test_sixteen_managers_built_at_once_with_one_key_validate_once(emu: BedrockEmulator) -> None:
+    keys = {"access_key_id": "AKIASTAMPEDE00000001", "secret_access_key": emu.secret_access_key}
+    emu.clear()
+    barrier = threading.Barrier(16)
+
+    def build(_: int) -> BedrockClientManager:
+        barrier.wait()
+        return emu.manager(**keys)
+
+    with ThreadPoolExecutor(16) as pool:
+        managers = list(pool.map(build, range(16)))
+    assert len({id(m) for m in managers}) == 16
+    assert all(m.identity is not None for m in managers)
+    assert [r.operation for r in emu.requests].count("GetCallerIdentity") == 1
