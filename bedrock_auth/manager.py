@@ -124,17 +124,22 @@ class _IdentityCache:
         self.clock = time.monotonic
 
     def fetch(
-        self, key: str, call: Callable[[], CallerIdentity], lifetime: float | None
+        self, key: str, route: str, call: Callable[[], CallerIdentity], lifetime: float | None
     ) -> CallerIdentity:
-        """The cached identity for ``key``, else ``call()`` once for every concurrent caller."""
+        """The cached identity for ``key``, else ``call()`` once for concurrent callers.
+
+        Callers share a call only when they also share the ``route`` to STS (region and
+        endpoint): a hung endpoint must not hold up a manager that uses another one.
+        """
+        flight = f"{key}@{route}"
         with self.lock:
             known = self._fresh(key)
             if known is not None:
                 return known
-            pending = self.pending.get(key)
+            pending = self.pending.get(flight)
             owner = pending is None
             if pending is None:
-                pending = self.pending[key] = Future()
+                pending = self.pending[flight] = Future()
         if not owner:
             return pending.result()
         try:
@@ -144,7 +149,7 @@ class _IdentityCache:
             raise
         finally:
             with self.lock:
-                self.pending.pop(key, None)
+                self.pending.pop(flight, None)
         self.put(key, identity, lifetime)
         pending.set_result(identity)
         return identity
@@ -386,7 +391,8 @@ class BedrockClientManager:
                 reply = self.client("sts").get_caller_identity()
             return CallerIdentity(reply["Account"], reply["Arn"], reply["UserId"])
 
-        identity = _identities.fetch(key, ask_sts, _seconds_left(creds))
+        route = f"{self.region} {endpoint_for(self._settings.endpoint_url, 'sts')}"
+        identity = _identities.fetch(key, route, ask_sts, _seconds_left(creds))
         self._identity = identity
         self._masked_key_id = mask_key_id(frozen.access_key)
         logger.debug("validated %s credentials for %s", self.credential_source, identity.arn)
