@@ -554,32 +554,34 @@ class BedrockClientManager:
 CREDENTIAL_SERVICES = frozenset({"sts", "sso", "sso-oidc"})
 
 
+def _config(settings: Settings, attempts: int, connect: float, read: float) -> Config:
+    """The library's client defaults, with the user's ``client_config`` merged over them."""
+    config = Config(
+        retries={"mode": settings.retry_mode, "total_max_attempts": attempts},
+        connect_timeout=connect,
+        read_timeout=read,
+        max_pool_connections=settings.max_pool_connections,
+        user_agent_extra=f"bedrock-auth/{__version__}",
+    )
+    return config.merge(settings.client_config) if settings.client_config else config
+
+
 def credential_config_for(settings: Settings) -> Config:
     """Config for STS/SSO calls: short timeouts and at most ``sts_max_attempts`` attempts.
 
     A user's own ``AWS_MAX_ATTEMPTS``/profile ``max_attempts`` is already in
     ``sts_max_attempts``; a ``client_config`` (proxies, ...) applies here too.
     """
-    config = Config(
-        retries={"mode": settings.retry_mode, "total_max_attempts": settings.sts_max_attempts},
-        connect_timeout=settings.sts_connect_timeout,
-        read_timeout=settings.sts_read_timeout,
-        max_pool_connections=settings.max_pool_connections,
-        user_agent_extra=f"bedrock-auth/{__version__}",
+    return _config(
+        settings, settings.sts_max_attempts, settings.sts_connect_timeout, settings.sts_read_timeout
     )
-    return config.merge(settings.client_config) if settings.client_config else config
 
 
 def client_config_for(settings: Settings) -> Config:
-    """The library's client defaults, with the user's ``client_config`` merged over them."""
-    config = Config(
-        retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        max_pool_connections=settings.max_pool_connections,
-        user_agent_extra=f"bedrock-auth/{__version__}",
+    """Config for Bedrock clients: the retries, timeouts and pool the settings resolved."""
+    return _config(
+        settings, settings.max_attempts, settings.connect_timeout, settings.read_timeout
     )
-    return config.merge(settings.client_config) if settings.client_config else config
 
 
 def _merge(config: AuthConfig | None, options: Mapping[str, Any]) -> AuthConfig:
