@@ -16,12 +16,16 @@ from bedrock_auth._version import __version__
 from bedrock_auth.errors import (
     AccessDeniedError,
     BedrockAuthError,
+    ClockSkewError,
     ConfigurationError,
+    CredentialServiceError,
     CredentialsNotFoundError,
     EndpointUnreachableError,
     ExpiredCredentialsError,
     InvalidCredentialsError,
+    ModelError,
     ModelNotAvailableError,
+    ModelTimeoutError,
     ProfileNotFoundError,
     ServiceError,
     ServiceUnavailableError,
@@ -32,6 +36,7 @@ from bedrock_auth.manager import BedrockClientManager, CallerIdentity, get_manag
 from bedrock_auth.settings import AuthConfig, CredentialValues
 
 if TYPE_CHECKING:
+    from bedrock_auth._logfilter import RedactingFilter
     from bedrock_auth._translate import ErrorContext, translate_error
     from bedrock_auth.invoke import (
         AgentResult,
@@ -59,9 +64,11 @@ __all__ = [
     "BedrockAuthError",
     "BedrockClientManager",
     "CallerIdentity",
+    "ClockSkewError",
     "ConfigurationError",
     "ConverseResult",
     "ConverseStream",
+    "CredentialServiceError",
     "CredentialValues",
     "CredentialsNotFoundError",
     "EndpointUnreachableError",
@@ -70,8 +77,11 @@ __all__ = [
     "InvalidCredentialsError",
     "InvokeResult",
     "InvokeStream",
+    "ModelError",
     "ModelNotAvailableError",
+    "ModelTimeoutError",
     "ProfileNotFoundError",
+    "RedactingFilter",
     "SSOLoginRequiredError",
     "ServiceError",
     "ServiceUnavailableError",
@@ -108,6 +118,7 @@ _LAZY = {
     "AgentStream": "bedrock_auth.invoke",
     "Usage": "bedrock_auth.invoke",
     "get_llm": "bedrock_auth.llm",
+    "RedactingFilter": "bedrock_auth._logfilter",
     "translate_error": "bedrock_auth._translate",
     "ErrorContext": "bedrock_auth._translate",
     "resolve_model_id": "bedrock_auth.models",

@@ -1,7 +1,10 @@
 """Turning botocore and AWS errors into this library's typed errors.
 
-Every message says what failed, what was tried and the exact next step. Text that comes from
-botocore or AWS passes through :func:`~bedrock_auth.errors.redact` first.
+Every message says what failed, what was tried and the exact next step. "What failed" is the
+call botocore names: a role's credentials are refreshed inside botocore while it signs another
+call, so an STS error can surface from a Bedrock call, and it is reported as STS's. Text from
+botocore or AWS is redacted, and so is the botocore exception itself
+(:func:`~bedrock_auth.errors.redact_exception`): it becomes the typed error's ``__cause__``.
 
 >>> from botocore.exceptions import NoCredentialsError
 >>> type(translate_error(NoCredentialsError())).__name__
@@ -10,24 +13,35 @@ botocore or AWS passes through :func:`~bedrock_auth.errors.redact` first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
 
 from bedrock_auth.errors import (
     AccessDeniedError,
     BedrockAuthError,
+    ClockSkewError,
     ConfigurationError,
+    CredentialServiceError,
     CredentialsNotFoundError,
     EndpointUnreachableError,
     ExpiredCredentialsError,
     InvalidCredentialsError,
+    ModelError,
     ModelNotAvailableError,
+    ModelTimeoutError,
     ProfileNotFoundError,
     ServiceError,
     ServiceUnavailableError,
     SSOLoginRequiredError,
     ThrottlingError,
     redact,
+    redact_exception,
 )
 from bedrock_auth.models import base_model_from_arn, get_model_info, resolve_model_id
 from bedrock_auth.policy import iam_action_for, policy_json
@@ -46,6 +60,9 @@ class ErrorContext:
     profile: str = ""
     sources_tried: Sequence[str] = field(default_factory=tuple)
     partial_env: dict[str, str] = field(default_factory=dict)
+    #: The call credentials were being fetched for, when the failure is the fetch's own
+    #: (set by :func:`translate_error` when botocore names an STS/SSO operation).
+    during: str = ""
 
 
 _CHAIN_FIXES = """Fix it with one of:
@@ -85,48 +102,93 @@ DEFAULT_CHAIN_SOURCES = tuple(
 )
 
 
-def _error_code(exc: BaseException) -> str:
+# -- reading botocore's exception ------------------------------------------------------------
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
     response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
+    error = response.get("Error") if isinstance(response, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _error_code(exc: BaseException) -> str:
+    return str(_error(exc).get("Code", ""))
 
 
 def _error_message(exc: BaseException) -> str:
+    return str(_error(exc).get("Message", "")) or str(exc)
+
+
+def _metadata(exc: BaseException) -> dict[str, Any]:
     response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Message", "")) or str(exc)
-    return str(exc)
+    metadata = response.get("ResponseMetadata") if isinstance(response, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
 
 
-_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
-_INVALID = {
-    "InvalidClientTokenId",
-    "SignatureDoesNotMatch",
-    "UnrecognizedClientException",
-    "InvalidSignatureException",
-    "IncompleteSignature",
-    "MissingAuthenticationTokenException",
-    "InvalidAccessKeyId",
-}
-_DENIED = {"AccessDenied", "AccessDeniedException"}
-_UNAVAILABLE = {
-    "ServiceUnavailableException",
-    "ServiceUnavailable",
-    "InternalServerException",
-    "InternalFailure",
-    "ModelNotReadyException",
-    "internalServerException",
-    "serviceUnavailableException",
-    "modelStreamErrorException",
-}
-_THROTTLED = {
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "ServiceQuotaExceededException",
-    "throttlingException",
-}
+def _status(exc: BaseException) -> int:
+    return int(_metadata(exc).get("HTTPStatusCode") or 0)
+
+
+def _code_text(exc: BaseException) -> str:
+    """The error code; the HTTP status when a gateway answered with a bare number or nothing."""
+    code = _error_code(exc)
+    if code and not code.isdigit():
+        return code
+    status = _status(exc) or code
+    return f"HTTP {status}" if status else type(exc).__name__
+
+
+def _retried(exc: BaseException) -> str:
+    """", after N retries" when botocore says it retried. Nothing otherwise: an error read from
+    an event stream, mid-answer, was never retried, and its reply carries no retry count."""
+    retries = int(_metadata(exc).get("RetryAttempts") or 0)
+    return f", after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
+
+
+# -- which call failed ---------------------------------------------------------------------
+
+# Services called to validate or fetch credentials, by the name messages give them.
+_CREDENTIAL_SERVICES = {"sts": "STS", "sso": "SSO", "sso-oidc": "SSO OIDC"}
+# Host labels of their endpoints (sts.us-east-1.amazonaws.com, vpce-1.sts.<region>.vpce...,
+# portal.sso.<region>..., oidc.<region>...), for network errors that carry only a URL.
+_HOST_LABELS = {"sts": "sts", "portal": "sso", "oidc": "sso-oidc"}
+
+
+@cache
+def _operations(service: str) -> frozenset[str]:
+    """A service's operation names, from botocore's own model (read on the error path only)."""
+    from botocore.loaders import create_loader
+
+    return frozenset(create_loader().load_service_model(service, "service-2")["operations"])
+
+
+def _credential_service_of(exc: BaseException) -> str:
+    operation = str(getattr(exc, "operation_name", "") or "")
+    if operation:
+        return next((s for s in _CREDENTIAL_SERVICES if operation in _operations(s)), "")
+    url = str(getattr(exc, "kwargs", {}).get("endpoint_url") or "")
+    labels = (urlsplit(url).hostname or "").split(".")
+    return next((_HOST_LABELS[label] for label in labels if label in _HOST_LABELS), "")
+
+
+def _call_name(ctx: ErrorContext) -> str:
+    return f"{ctx.service} {ctx.operation}".strip() if ctx.operation else ctx.during
+
+
+def _failed_call(exc: BaseException, ctx: ErrorContext) -> ErrorContext:
+    """The context of the call that failed, which botocore's exception names.
+
+    Role credentials are refreshed inside botocore while it signs a Bedrock call, so the STS
+    AssumeRole that failed surfaces from ``converse``; the caller's context then describes the
+    Bedrock call, and the STS operation must win.
+    """
+    operation = str(getattr(exc, "operation_name", "") or "")
+    service = _credential_service_of(exc)
+    if not service:
+        return ctx if ctx.operation or not operation else replace(ctx, operation=operation)
+    if service == ctx.service and operation in ("", ctx.operation):
+        return ctx
+    return replace(ctx, service=service, operation=operation, model_id="", during=_call_name(ctx))
 
 
 def _where(ctx: ErrorContext) -> str:
@@ -136,7 +198,12 @@ def _where(ctx: ErrorContext) -> str:
         text += f" in {ctx.region}"
     if ctx.model_id:
         text += f" (model {ctx.model_id})"
+    if ctx.during:
+        text += f", fetching credentials for {ctx.during}"
     return text
+
+
+# -- the credential chain ------------------------------------------------------------------
 
 
 def _sso_error(exc: BaseException, ctx: ErrorContext) -> SSOLoginRequiredError:
@@ -207,20 +274,7 @@ def _retrieval(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundErro
     )
 
 
-def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
-    action = iam_action_for(ctx.service, ctx.operation)
-    detail = redact(_error_message(exc))
-    hint = ""
-    if ctx.model_id and ctx.service in ("bedrock-runtime", "bedrock"):
-        hint = (
-            f"If the policy already allows it, enable model access for {_base_model(ctx.model_id)} "
-            f"in {ctx.region or 'this region'} (Bedrock console > Model access).\n"
-        )
-    return AccessDeniedError(
-        f"Access denied for {_where(ctx)}: {detail}\n{hint}"
-        f"The identity needs {action}. A minimal IAM policy statement:\n"
-        f"{policy_json([action], model_id=ctx.model_id, region=ctx.region)}"
-    )
+# -- the network -----------------------------------------------------------------------------
 
 
 def _unreachable(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
@@ -236,10 +290,6 @@ def _unreachable(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableEr
     )
 
 
-# Services called to validate or fetch credentials; their network failures name STS/SSO.
-_CREDENTIAL_SERVICES = {"sts": "STS", "sso": "SSO", "sso-oidc": "SSO OIDC"}
-
-
 def _credential_endpoint(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
     name = _CREDENTIAL_SERVICES[ctx.service]
     variable = "AWS_ENDPOINT_URL_" + ctx.service.upper().replace("-", "_")
@@ -250,6 +300,16 @@ def _credential_endpoint(exc: BaseException, ctx: ErrorContext) -> EndpointUnrea
         f"in a private subnet you need a VPC interface endpoint com.amazonaws.{region}."
         f"{ctx.service} with private DNS enabled; check proxies (HTTPS_PROXY) and DNS. If "
         f"{name} is only slow, raise sts_read_timeout= / BEDROCK_STS_READ_TIMEOUT (seconds)."
+    )
+
+
+def _connection_lost(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+    if ctx.service in _CREDENTIAL_SERVICES:
+        return _credential_endpoint(exc, ctx)
+    return EndpointUnreachableError(
+        f"The connection for {_where(ctx)} was lost or timed out mid-response: "
+        f"{redact(str(exc))}\nFix: retry; for long generations raise BEDROCK_READ_TIMEOUT "
+        "(seconds), and check proxies or load balancers that cut idle connections."
     )
 
 
@@ -267,61 +327,302 @@ def _profile_id_for(ctx: ErrorContext) -> str:
         return f"us.{base}"
 
 
-def _connection_lost(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
-    if ctx.service in _CREDENTIAL_SERVICES:
-        return _credential_endpoint(exc, ctx)
-    return EndpointUnreachableError(
-        f"The connection for {_where(ctx)} was lost or timed out mid-response: "
-        f"{redact(str(exc))}\nFix: retry; for long generations raise BEDROCK_READ_TIMEOUT "
-        "(seconds), and check proxies or load balancers that cut idle connections."
+# -- errors AWS returned ---------------------------------------------------------------------
+
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
+_INVALID = {
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+    "MissingAuthenticationTokenException",
+    "InvalidAccessKeyId",
+}
+_DENIED = {"AccessDenied", "AccessDeniedException"}
+_UNAVAILABLE = {
+    "ServiceUnavailableException",
+    "ServiceUnavailable",
+    "InternalServerException",
+    "InternalFailure",
+    "ModelNotReadyException",
+    "internalServerException",
+    "serviceUnavailableException",
+    "modelStreamErrorException",
+}
+_THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "ServiceQuotaExceededException",
+    "throttlingException",
+}
+_KIND_BY_CODE = {
+    **dict.fromkeys(_EXPIRED, "expired"),
+    **dict.fromkeys(_INVALID, "invalid"),
+    **dict.fromkeys(_DENIED, "denied"),
+    **dict.fromkeys(_UNAVAILABLE, "unavailable"),
+    **dict.fromkeys(_THROTTLED, "throttled"),
+    "RequestTimeTooSkewed": "clock",
+    "ModelTimeoutException": "model_timeout",
+    "ModelErrorException": "model_error",
+    "ResourceNotFoundException": "not_found",
+    "ValidationException": "validation",
+}
+# Gateways and load balancers in front of Bedrock answer 502/504 with codes of their own.
+_KIND_BY_STATUS = {502: "unavailable", 503: "unavailable", 504: "unavailable"}
+# AWS reports a request signed too far from its own time as a bad signature, in these words.
+_CLOCK_WORDS = ("Signature expired", "Signature not yet current")
+
+
+def _kind(exc: BaseException) -> str:
+    code = _error_code(exc)
+    if code in _INVALID and any(words in _error_message(exc) for words in _CLOCK_WORDS):
+        return "clock"
+    return _KIND_BY_CODE.get(code) or _KIND_BY_STATUS.get(_status(exc), "other")
+
+
+def _detail(exc: BaseException) -> str:
+    return redact(_error_message(exc))
+
+
+def _expired(exc: BaseException, ctx: ErrorContext) -> ExpiredCredentialsError:
+    return ExpiredCredentialsError(
+        f"The credentials used for {_where(ctx)} have expired ({_error_code(exc)}).\n"
+        "Fix: refresh them (`aws sso login --profile <name>`, new keys, or let the role "
+        "refresh); temporary keys pasted into the environment cannot renew themselves."
     )
 
 
+def _invalid(exc: BaseException, ctx: ErrorContext) -> InvalidCredentialsError:
+    return InvalidCredentialsError(
+        f"AWS rejected the credentials for {_where(ctx)} ({_error_code(exc)}): {_detail(exc)}\n"
+        "Fix: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (no stray spaces or quotes), "
+        "that AWS_SESSION_TOKEN is set for temporary keys, and that the key is active "
+        "(`aws iam list-access-keys`)."
+    )
+
+
+_CLOCK_FIX = (
+    "Fix: sync the clock with NTP: `sudo timedatectl set-ntp true` or `sudo chronyc makestep` "
+    "(Linux), Date & Time > Set time automatically (macOS), `w32tm /resync` (Windows), "
+    "`sudo hwclock -s` (WSL after sleep). A container has its host's clock."
+)
+
+
+def _span(seconds: float) -> str:
+    """A clock difference as people say it: the Date header has whole seconds, and the reply
+    took time to arrive, so past two minutes the seconds are noise."""
+    if seconds < 120:
+        return f"{round(seconds)} s"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return " ".join(f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min")) if n)
+
+
+def _skew_seen(exc: BaseException) -> str:
+    """How far this machine's clock is from AWS's, measured as botocore does: against the
+    reply's ``Date`` header."""
+    date = _metadata(exc).get("HTTPHeaders", {}).get("date")
+    try:
+        server = parsedate_to_datetime(str(date))
+    except (TypeError, ValueError):
+        return "The reply had no Date header to measure the difference against."
+    if server.tzinfo is None:  # "-0000": UTC, by RFC 5322
+        server = server.replace(tzinfo=timezone.utc)
+    skew = (datetime.now(timezone.utc) - server).total_seconds()
+    direction = "ahead of" if skew > 0 else "behind"
+    return (
+        f"This machine's clock is about {_span(abs(skew))} {direction} AWS's "
+        f"(reply Date: {date})."
+    )
+
+
+def _clock_skew(exc: BaseException, ctx: ErrorContext) -> ClockSkewError:
+    return ClockSkewError(
+        f"AWS refused {_where(ctx)} because this machine's clock is off "
+        f"({_error_code(exc)}): {_detail(exc)}\n"
+        f"{_skew_seen(exc)} AWS accepts a signed request only within minutes of its own time "
+        f"(5 for most services, 15 for STS).\n{_CLOCK_FIX}"
+    )
+
+
+def _expired_on_arrival(exc: BaseException, ctx: ErrorContext) -> ClockSkewError:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return ClockSkewError(
+        f"The credentials fetched for {_where(ctx)} were already expired when they arrived, "
+        f"by this machine's clock ({now}).\nThe clock is most likely ahead: STS, SSO and "
+        "container endpoints stamp credentials with AWS's time. Less often the source hands "
+        f"out credentials that expire at once.\n{_CLOCK_FIX}"
+    )
+
+
+def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
+    action = iam_action_for(ctx.service, ctx.operation)
+    hint = ""
+    if ctx.model_id and ctx.service in ("bedrock-runtime", "bedrock"):
+        hint = (
+            f"If the policy already allows it, enable model access for {_base_model(ctx.model_id)} "
+            f"in {ctx.region or 'this region'} (Bedrock console > Model access).\n"
+        )
+    return AccessDeniedError(
+        f"Access denied for {_where(ctx)}: {_detail(exc)}\n{hint}"
+        f"The identity needs {action}. A minimal IAM policy statement:\n"
+        f"{policy_json([action], model_id=ctx.model_id, region=ctx.region)}"
+    )
+
+
+# STS names both sides in its denial: "User: <caller> is not authorized to perform:
+# sts:AssumeRole on resource: <role>".
+_CALLER = re.compile(r"User: (arn:[\w+=,.@/:-]+)")
+_ROLE = re.compile(r"resource: (arn:[\w+=,.@/:-]+)")
+
+
+def _arn(pattern: re.Pattern[str], message: str) -> str:
+    found = pattern.search(message)
+    return found.group(1).rstrip(".,") if found else ""
+
+
+def _trust_policy_command(role_arn: str) -> str:
+    name = role_arn.rsplit("/", 1)[-1] if role_arn else "<role-name>"
+    return f"  aws iam get-role --role-name {name} --query Role.AssumeRolePolicyDocument"
+
+
+def _assume_role_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
+    message = _error_message(exc)
+    role = _arn(_ROLE, message)
+    caller = _arn(_CALLER, message) or "the calling identity"
+    return AccessDeniedError(
+        f"Access denied for {_where(ctx)}: {_detail(exc)}\n"
+        "Assuming a role needs two policies to agree:\n"
+        f"1. {caller} needs sts:AssumeRole on the role. A minimal IAM policy statement:\n"
+        f"{policy_json(['sts:AssumeRole'], resource=role)}\n"
+        f"2. The role's trust policy must name {caller} (or its account) as a Principal, "
+        "and its conditions must match what is sent: sts:ExternalId needs external_id= "
+        "(BEDROCK_EXTERNAL_ID) with that value; aws:MultiFactorAuthPresent needs mfa_serial= "
+        f"and mfa_token_provider=. Read it with:\n{_trust_policy_command(role)}"
+    )
+
+
+def _web_identity_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
+    return AccessDeniedError(
+        f"Access denied for {_where(ctx)}: {_detail(exc)}\n"
+        "AssumeRoleWithWebIdentity is allowed by the role's trust policy alone: it must allow "
+        "the token's issuer as a Federated principal (arn:aws:iam::<account>:oidc-provider/"
+        "<issuer>) for sts:AssumeRoleWithWebIdentity, and its conditions on <issuer>:aud and "
+        "<issuer>:sub must match the token in AWS_WEB_IDENTITY_TOKEN_FILE (on EKS: the "
+        "service account's namespace and name). Read it with:\n"
+        f"{_trust_policy_command(_arn(_ROLE, _error_message(exc)))}"
+    )
+
+
+_STS_DENIED = {"AssumeRole": _assume_role_denied, "AssumeRoleWithWebIdentity": _web_identity_denied}
+
+
+def _credential_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
+    return _STS_DENIED.get(ctx.operation, _access_denied)(exc, ctx)
+
+
+def _credential_service(exc: BaseException, ctx: ErrorContext) -> CredentialServiceError:
+    name = _CREDENTIAL_SERVICES[ctx.service]
+    what = "throttled" if _kind(exc) == "throttled" else "was unavailable for"
+    return CredentialServiceError(
+        f"{name} {what} {_where(ctx)}{_retried(exc)} ({_code_text(exc)}): {_detail(exc)}\n"
+        f"{name} issues and checks the credentials; Bedrock did not fail, and another Bedrock "
+        "region would get its credentials from the same place.\nFix: retry in a few seconds. "
+        "If it persists: check the AWS Health Dashboard; when many processes fetch "
+        "credentials at once, share one manager per process (get_manager()) so credentials "
+        "are fetched once and reused until they expire; AWS_MAX_ATTEMPTS raises the attempts."
+    )
+
+
+def _throttled(exc: BaseException, ctx: ErrorContext) -> ThrottlingError:
+    return ThrottlingError(
+        f"Bedrock throttled {_where(ctx)}{_retried(exc)} ({_code_text(exc)}): {_detail(exc)}\n"
+        "Fix: raise BEDROCK_MAX_RETRIES, use a cross-region inference profile, add "
+        "fallback regions, or request a quota increase in Service Quotas."
+    )
+
+
+def _unavailable(exc: BaseException, ctx: ErrorContext) -> ServiceUnavailableError:
+    return ServiceUnavailableError(
+        f"Bedrock could not serve {_where(ctx)}{_retried(exc)} ({_code_text(exc)}): "
+        f"{_detail(exc)}\nFix: retry later, add fallback regions (fallback_regions=[...] or "
+        "BEDROCK_FALLBACK_REGIONS), or use a cross-region inference profile."
+    )
+
+
+def _model_timeout(exc: BaseException, ctx: ErrorContext) -> ModelTimeoutError:
+    return ModelTimeoutError(
+        f"The model did not finish {_where(ctx)} in time ({_code_text(exc)}): {_detail(exc)}\n"
+        "Fix: stream the answer (converse_stream, invoke_model_stream, llm.stream()) so that "
+        "text arrives as it is generated, ask for less (a lower max_tokens), or retry. If your "
+        "client gives up first, raise read_timeout= / BEDROCK_READ_TIMEOUT (seconds)."
+    )
+
+
+def _model_error(exc: BaseException, ctx: ErrorContext) -> ModelError:
+    return ModelError(
+        f"The model failed while processing {_where(ctx)} ({_code_text(exc)}): {_detail(exc)}\n"
+        "This is an error inside the model, not in your credentials or permissions. Fix: "
+        "retry; if it repeats, the input is likely something this model cannot handle (size, "
+        "format, content): try a smaller request or another model."
+    )
+
+
+def _other(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
+    return ServiceError(f"{_where(ctx)} failed ({_code_text(exc)}): {_detail(exc)}")
+
+
+def _model_not_found(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
+    if not ctx.model_id:
+        return _other(exc, ctx)
+    return ModelNotAvailableError(
+        f"Model {ctx.model_id} was not found in {ctx.region or 'this region'}: {_detail(exc)}\n"
+        "Fix: check the id with `aws bedrock list-foundation-models --region "
+        f"{ctx.region or '<region>'}` or use a cross-region inference profile id."
+    )
+
+
+def _needs_profile(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
+    if not (ctx.model_id and "inference profile" in _detail(exc)):
+        return _other(exc, ctx)
+    return ModelNotAvailableError(
+        f"Model {ctx.model_id} cannot be called on demand in {ctx.region}: {_detail(exc)}\n"
+        f"Fix: use the inference profile id, e.g. use {_profile_id_for(ctx)}"
+    )
+
+
+Handler = Callable[[BaseException, ErrorContext], BedrockAuthError]
+
+_BY_KIND: dict[str, Handler] = {
+    "expired": _expired,
+    "invalid": _invalid,
+    "clock": _clock_skew,
+    "denied": _access_denied,
+    "throttled": _throttled,
+    "unavailable": _unavailable,
+    "model_timeout": _model_timeout,
+    "model_error": _model_error,
+    "not_found": _model_not_found,
+    "validation": _needs_profile,
+}
+# STS/SSO failing is never Bedrock's capacity (no region failover) nor a model permission.
+_CREDENTIAL_BY_KIND: dict[str, Handler] = {
+    "denied": _credential_denied,
+    "throttled": _credential_service,
+    "unavailable": _credential_service,
+}
+
+
 def _client_error(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
-    code = _error_code(exc)
-    detail = redact(_error_message(exc))
-    if code in _EXPIRED:
-        return ExpiredCredentialsError(
-            f"The credentials used for {_where(ctx)} have expired ({code}).\n"
-            "Fix: refresh them (`aws sso login --profile <name>`, new keys, or let the role "
-            "refresh); temporary keys pasted into the environment cannot renew themselves."
-        )
-    if code in _INVALID:
-        return InvalidCredentialsError(
-            f"AWS rejected the credentials for {_where(ctx)} ({code}): {detail}\n"
-            "Fix: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (no stray spaces or quotes), "
-            "that AWS_SESSION_TOKEN is set for temporary keys, and that the key is active "
-            "(`aws iam list-access-keys`)."
-        )
-    if code in _DENIED:
-        return _access_denied(exc, ctx)
-    if code in _THROTTLED:
-        return ThrottlingError(
-            f"Bedrock throttled {_where(ctx)} ({code}) after botocore's retries: {detail}\n"
-            "Fix: raise BEDROCK_MAX_RETRIES, use a cross-region inference profile, add "
-            "fallback regions, or request a quota increase in Service Quotas."
-        )
-    if code in _UNAVAILABLE:
-        return ServiceUnavailableError(
-            f"Bedrock could not serve {_where(ctx)} ({code}) after botocore's retries: {detail}\n"
-            "Fix: retry later, add fallback regions (fallback_regions=[...] or "
-            "BEDROCK_FALLBACK_REGIONS), or use a cross-region inference profile."
-        )
-    if code == "ResourceNotFoundException" and ctx.model_id:
-        return ModelNotAvailableError(
-            f"Model {ctx.model_id} was not found in {ctx.region or 'this region'}: {detail}\n"
-            "Fix: check the id with `aws bedrock list-foundation-models --region "
-            f"{ctx.region or '<region>'}` or use a cross-region inference profile id."
-        )
-    if code == "ValidationException" and ctx.model_id and "inference profile" in detail:
-        return ModelNotAvailableError(
-            f"Model {ctx.model_id} cannot be called on demand in {ctx.region}: {detail}\n"
-            f"Fix: use the inference profile id, e.g. use {_profile_id_for(ctx)}"
-        )
-    return ServiceError(f"{_where(ctx)} failed ({code or type(exc).__name__}): {detail}")
+    kind = _kind(exc)
+    special = _CREDENTIAL_BY_KIND if ctx.service in _CREDENTIAL_SERVICES else {}
+    return special.get(kind, _BY_KIND.get(kind, _other))(exc, ctx)
 
 
-_BY_CLASS_NAME = {
+# -- translation -----------------------------------------------------------------------------
+
+_BY_CLASS_NAME: dict[str, Handler] = {
     "NoCredentialsError": _not_found,
     "ProfileNotFound": _profile_not_found,
     "SSOTokenLoadError": _sso_error,
@@ -340,19 +641,44 @@ _BY_CLASS_NAME = {
 }
 
 
+
+def _bad_header_value(exc: BaseException, ctx: ErrorContext) -> ConfigurationError:
+    return ConfigurationError(
+        f"A request header for {_where(ctx)} has a line break or stray whitespace in its "
+        f"value, so it was not sent: {redact(str(exc))}\n"
+        "This is usually a session token or API key read from a file with its trailing "
+        "newline. Fix: strip the value where it is read (value.strip()): session_token= / "
+        "AWS_SESSION_TOKEN, api_key= / AWS_BEARER_TOKEN_BEDROCK."
+    )
+
+
+# Errors botocore raises as plain exceptions (or wraps as HTTPClientError), told apart by
+# their words.
+_BY_MESSAGE: dict[str, Handler] = {
+    "refreshed credentials are still expired": _expired_on_arrival,
+    "Invalid header value": _bad_header_value,
+}
+
+
 def translate_error(exc: BaseException, ctx: ErrorContext | None = None) -> BedrockAuthError:
     """Return the :class:`BedrockAuthError` that explains ``exc``; raise it ``from exc``.
 
-    Already-translated errors come back unchanged. Unknown errors become :class:`ServiceError`
-    with the botocore message (redacted).
+    ``exc`` and the exceptions chained to it are redacted in place, as they become the typed
+    error's cause. Already-translated errors come back unchanged. Unknown errors become
+    :class:`ServiceError` with the botocore message (redacted).
     """
+    redact_exception(exc)
     if isinstance(exc, BedrockAuthError):
         return exc
-    ctx = ctx or ErrorContext()
+    ctx = _failed_call(exc, ctx or ErrorContext())
     for klass in type(exc).__mro__:
         handler = _BY_CLASS_NAME.get(klass.__name__)
         if handler is not None:
             return handler(exc, ctx)
     if _error_code(exc):
         return _client_error(exc, ctx)
-    return ServiceError(f"{_where(ctx)} failed ({type(exc).__name__}): {redact(str(exc))}")
+    text = str(exc)
+    handler = next((h for words, h in _BY_MESSAGE.items() if words in text), None)
+    if handler is not None:
+        return handler(exc, ctx)
+    return ServiceError(f"{_where(ctx)} failed ({type(exc).__name__}): {redact(text)}")

@@ -29,7 +29,12 @@ from botocore.credentials import (
 from botocore.tokens import FrozenAuthToken
 from botocore.utils import FileWebIdentityTokenLoader
 
-from bedrock_auth.errors import ConfigurationError, CredentialsNotFoundError, redact
+from bedrock_auth.errors import (
+    ConfigurationError,
+    CredentialsNotFoundError,
+    redact,
+    remember_secrets,
+)
 from bedrock_auth.settings import CredentialValues, Settings
 
 logger = logging.getLogger("bedrock_auth")
@@ -135,11 +140,22 @@ def assume_role_credentials(
         source_credentials=source,
         role_arn=settings.role_arn,
         extra_args=extra,
-        mfa_prompter=(lambda _prompt: mfa()) if mfa else None,
+        mfa_prompter=_remembering(mfa) if mfa else None,
     )
     return DeferredRefreshableCredentials(
         method="assume-role", refresh_using=fetcher.fetch_credentials
     )
+
+
+def _remembering(mfa: Callable[[], str]) -> Callable[[str], str]:
+    """botocore's MFA prompter, registering each code so no message or traceback shows it."""
+
+    def prompt(_prompt: str) -> str:
+        code = mfa()
+        remember_secrets(code)
+        return code
+
+    return prompt
 
 
 def web_identity_credentials(

@@ -30,7 +30,13 @@ from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth._version import __version__
 from bedrock_auth.credentials import BEARER_SERVICES, chain_sources, endpoint_for, use_only
-from bedrock_auth.errors import BedrockAuthError, ConfigurationError
+from bedrock_auth.errors import (
+    BedrockAuthError,
+    ConfigurationError,
+    forget_secrets,
+    redact_exception,
+    remember_secrets,
+)
 from bedrock_auth.regions import check_region
 from bedrock_auth.settings import (
     BEARER_ENV,
@@ -242,6 +248,8 @@ class BedrockClientManager:
         self._masked_key_id: str | None = None
         with self._translating(ErrorContext(service="sts", profile=self._config.profile or "")):
             self._settings, session = resolve(self._config)
+            s = self._settings
+            remember_secrets(s.secret_access_key, s.session_token, s.api_key, s.external_id)
             self._source: CredentialSource = source_for(self._settings)
             self._client_config = client_config_for(self._settings)
             self._credential_config = credential_config_for(self._settings)
@@ -384,6 +392,7 @@ class BedrockClientManager:
             return None
         with self._translating(ctx):
             frozen = creds.get_frozen_credentials()
+        remember_secrets(frozen.secret_key, frozen.token)
         key = _credential_key(frozen.access_key, frozen.secret_key, frozen.token)
 
         def ask_sts() -> CallerIdentity:
@@ -544,7 +553,8 @@ class BedrockClientManager:
     def _translating(self, ctx: ErrorContext) -> Iterator[None]:
         try:
             yield
-        except BedrockAuthError:
+        except BedrockAuthError as error:
+            redact_exception(error)  # e.g. a credential_provider's error chained under ours
             raise
         except Exception as exc:
             raise translate_error(exc, ctx) from exc
@@ -664,6 +674,7 @@ def reset() -> None:
     with _managers_lock:
         _managers.clear()
     _identities.clear()
+    forget_secrets()
     with _bearer_warning_lock:
         _bearer_warned = False
     clear_dotenv_cache()

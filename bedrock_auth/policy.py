@@ -69,9 +69,15 @@ _OWN_RESOURCES = {
 
 
 def policy_document(
-    actions: Sequence[str] = DEFAULT_ACTIONS, *, model_id: str = "", region: str = ""
+    actions: Sequence[str] = DEFAULT_ACTIONS,
+    *,
+    model_id: str = "",
+    region: str = "",
+    resource: str = "",
 ) -> dict[str, Any]:
     """An IAM policy document allowing ``actions`` on ``model_id`` (every model if empty).
+
+    Actions outside Bedrock (``sts:AssumeRole``) apply to ``resource``, or to ``*``.
 
     >>> policy_document(["bedrock:InvokeModel"], model_id="amazon.nova-lite-v1:0")["Statement"][0][
     ...     "Resource"]
@@ -83,7 +89,7 @@ def policy_document(
         if resources is None:
             resources = tuple(_model_resources(model_id, region)) if model_id else _EVERY_MODEL
         if not action.startswith("bedrock:"):
-            resources = ("*",)
+            resources = (resource or "*",)
         by_resources.setdefault(resources, []).append(action)
     statements = [
         {"Effect": "Allow", "Action": grouped, "Resource": list(resources)}
@@ -93,7 +99,12 @@ def policy_document(
 
 
 def policy_json(
-    actions: Sequence[str] = DEFAULT_ACTIONS, *, model_id: str = "", region: str = ""
+    actions: Sequence[str] = DEFAULT_ACTIONS,
+    *,
+    model_id: str = "",
+    region: str = "",
+    resource: str = "",
 ) -> str:
     """:func:`policy_document` as indented JSON, ready to paste into the IAM console."""
-    return json.dumps(policy_document(actions, model_id=model_id, region=region), indent=2)
+    document = policy_document(actions, model_id=model_id, region=region, resource=resource)
+    return json.dumps(document, indent=2)

@@ -224,7 +224,8 @@ def test_assume_role_issues_temporary_credentials(emu: BedrockEmulator) -> None:
     assert 1795 <= lifetime <= 1805
     assumed = "arn:aws:sts::210987654321:assumed-role/BedrockRole/ci"
     assert response["AssumedRoleUser"]["Arn"] == assumed
-    assert emu.requests[-1].body["ExternalId"] == "ext-1"
+    assert emu.requests[-1].body["ExternalId"] == "***"
+    assert emu.requests[-1].sent("body.ExternalId", "ext-1")
     identity = _session_client(emu, "sts", creds).get_caller_identity()
     assert identity["Arn"] == "arn:aws:sts::210987654321:assumed-role/BedrockRole/ci"
     assert identity["Account"] == "210987654321"

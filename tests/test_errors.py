@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
+import traceback
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +15,23 @@ from botocore import exceptions as bx
 
 from bedrock_auth import errors
 from bedrock_auth._translate import ErrorContext, translate_error
-from bedrock_auth.errors import redact
+from bedrock_auth.errors import FAILOVER_ERRORS, redact, redact_exception
 
 
-def client_error(code: str, message: str = "boom", operation: str = "Converse") -> bx.ClientError:
-    return bx.ClientError({"Error": {"Code": code, "Message": message}}, operation)
+def client_error(
+    code: str,
+    message: str = "boom",
+    operation: str = "Converse",
+    *,
+    status: int = 400,
+    retries: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> bx.ClientError:
+    metadata: dict[str, Any] = {"HTTPStatusCode": status, "HTTPHeaders": headers or {}}
+    if retries is not None:
+        metadata["RetryAttempts"] = retries
+    response = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": metadata}
+    return bx.ClientError(response, operation)  # type: ignore[arg-type]
 
 
 CTX = ErrorContext(
@@ -171,3 +186,224 @@ def test_redact_masks_given_secrets_and_keeps_normal_text() -> None:
         "Could not connect to the endpoint URL: https://bedrock-runtime.us-east-1.amazonaws.com/"
     )
     assert redact(plain) == plain
+
+
+# -- what failed, and the fix --------------------------------------------------------------
+
+STS_DENIAL = (
+    "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole "
+    "on resource: arn:aws:iam::210987654321:role/bedrock-user"
+)
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "says"),
+    [
+        (client_error("BadGatewayException", status=502), errors.ServiceUnavailableError,
+         "fallback regions"),
+        (client_error("502", "Bad Gateway", status=502), errors.ServiceUnavailableError,
+         "(HTTP 502)"),
+        (client_error("GatewayTimeout", status=504), errors.ServiceUnavailableError, "retry later"),
+        (client_error("ModelTimeoutException", status=408), errors.ModelTimeoutError,
+         "BEDROCK_READ_TIMEOUT"),
+        (client_error("ModelErrorException", status=424), errors.ModelError, "inside the model"),
+        (client_error("RequestTimeTooSkewed"), errors.ClockSkewError, "clock is off"),
+        (
+            client_error(
+                "InvalidSignatureException",
+                "Signature expired: 20260101T000000Z is now earlier than 20260101T000500Z "
+                "(20260101T001000Z - 5 min.)",
+            ),
+            errors.ClockSkewError,
+            "timedatectl set-ntp true",
+        ),
+        (
+            client_error(
+                "SignatureDoesNotMatch",
+                "Signature not yet current: 20260101T010000Z is still later than "
+                "20260101T001500Z (20260101T000000Z + 15 min.)",
+                "GetCallerIdentity",
+            ),
+            errors.ClockSkewError,
+            "Signature not yet current",
+        ),
+    ],
+)
+def test_bedrock_failures_get_their_own_class_and_hint(
+    exc: Exception, kind: type[errors.BedrockAuthError], says: str
+) -> None:
+    translated = translate_error(exc, CTX)
+    assert type(translated) is kind
+    assert says in str(translated)
+
+
+def test_new_classes_sit_where_callers_already_catch() -> None:
+    assert issubclass(errors.ClockSkewError, errors.InvalidCredentialsError)
+    for kind in (errors.CredentialServiceError, errors.ModelTimeoutError, errors.ModelError):
+        assert issubclass(kind, errors.ServiceError)
+        assert not issubclass(kind, FAILOVER_ERRORS)
+
+
+def test_skew_is_measured_against_the_reply_date() -> None:
+    an_hour_ahead = formatdate(time.time() + 3600, usegmt=True)
+    exc = client_error(
+        "SignatureDoesNotMatch", "Signature expired: ...", "GetCallerIdentity",
+        headers={"date": an_hour_ahead},
+    )
+    message = str(translate_error(exc, ErrorContext(service="sts")))
+    assert "This machine's clock is about 1 h behind AWS's" in message
+    assert an_hour_ahead in message
+
+
+@pytest.mark.parametrize("code", ["Throttling", "ServiceUnavailable", "InternalFailure"])
+def test_sts_failing_under_a_bedrock_call_is_sts_and_never_a_failover(code: str) -> None:
+    # botocore refreshes role credentials while it signs the Bedrock call: the STS error
+    # surfaces from converse() with the caller's Bedrock context.
+    exc = client_error(code, "Rate exceeded", "AssumeRole", status=503, retries=1)
+    translated = translate_error(exc, CTX)
+    assert type(translated) is errors.CredentialServiceError
+    assert not isinstance(translated, FAILOVER_ERRORS)
+    message = str(translated)
+    assert message.startswith("STS ")
+    assert "sts AssumeRole in us-east-1, fetching credentials for bedrock-runtime Converse" in (
+        message
+    )
+    assert "after 1 retry" in message
+    assert "inference profile" not in message
+
+
+def test_assume_role_denied_under_a_bedrock_call_names_sts_and_the_trust_policy() -> None:
+    message = str(translate_error(client_error("AccessDenied", STS_DENIAL, "AssumeRole"), CTX))
+    assert message.startswith("Access denied for sts AssumeRole in us-east-1")
+    assert "model access" not in message and "bedrock:InvokeModel" not in message
+    statement = json.loads(message[message.index("{") : message.rindex("}") + 1])["Statement"][0]
+    assert statement["Action"] == ["sts:AssumeRole"]
+    assert statement["Resource"] == ["arn:aws:iam::210987654321:role/bedrock-user"]
+    assert "trust policy must name arn:aws:iam::123456789012:user/alice" in message
+    assert "sts:ExternalId needs external_id=" in message and "mfa_serial=" in message
+    assert "aws iam get-role --role-name bedrock-user" in message
+
+
+def test_web_identity_denied_points_at_the_trust_policy_only() -> None:
+    exc = client_error(
+        "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+        "AssumeRoleWithWebIdentity",
+    )
+    message = str(translate_error(exc, ErrorContext(service="sts", operation="GetCallerIdentity")))
+    assert message.startswith("Access denied for sts AssumeRoleWithWebIdentity")
+    assert "Federated principal" in message and "AWS_WEB_IDENTITY_TOKEN_FILE" in message
+
+
+def test_sts_network_failure_under_a_bedrock_call_names_sts() -> None:
+    exc = bx.EndpointConnectionError(endpoint_url="https://sts.us-east-1.amazonaws.com/")
+    message = str(translate_error(exc, CTX))
+    assert message.startswith("STS did not answer for sts in us-east-1, fetching credentials for")
+    assert "AWS_ENDPOINT_URL_STS" in message
+
+
+def test_retries_are_claimed_only_when_botocore_made_them() -> None:
+    retried = client_error("ThrottlingException", retries=3, status=429)
+    assert "after 3 retries" in str(translate_error(retried, CTX))
+    # An exception event read mid-stream was never retried and carries no retry count.
+    streamed = bx.EventStreamError(
+        {"Error": {"Code": "throttlingException", "Message": "slow down"}}, "ConverseStream"
+    )
+    message = str(translate_error(streamed, CTX))
+    assert "Bedrock throttled" in message and "retr" not in message.splitlines()[0]
+
+
+def test_expired_on_arrival_is_about_the_clock() -> None:
+    exc = RuntimeError(
+        "Credentials were refreshed, but the refreshed credentials are still expired."
+    )
+    translated = translate_error(exc, CTX)
+    assert type(translated) is errors.ClockSkewError
+    assert "already expired when they arrived, by this machine's clock" in str(translated)
+
+
+# -- redaction ----------------------------------------------------------------------------
+
+TOKEN = "IQoJb3JpZ2luX2VjE" + "A" * 120
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bearer authorization requires an HTTPS endpoint",
+        "Pass external_id= / BEDROCK_EXTERNAL_ID, or session_token= / AWS_SESSION_TOKEN.",
+        "The security token included in the request is invalid.",
+        "maxTokens: 4096 is above the model's limit",
+        "assume_role_kwargs must not set ExternalId: pass external_id= instead.",
+    ],
+)
+def test_redact_keeps_words(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Bearer abc123def456", "Bearer ***"),
+        ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", "Authorization: Bearer ***"),
+        ("<SessionToken>short-token</SessionToken>", "<SessionToken>***</SessionToken>"),
+        (
+            "{'ExternalId': 'partner-7', 'TokenCode': '123456'}",
+            "{'ExternalId': '***', 'TokenCode': '***'}",
+        ),
+        (
+            "RoleArn=x&ExternalId=partner-7&TokenCode=123456",
+            "RoleArn=x&ExternalId=***&TokenCode=***",
+        ),
+        ("aws_secret_access_key = hunter2hunter2", "aws_secret_access_key = ***"),
+        ('{"apiKey": "k-1"}', '{"apiKey": "***"}'),
+        ("x-api-key: 'k-1'", "x-api-key: '***'"),
+        ("token:abc-1 password=hunter2", "token:*** password=***"),
+    ],
+)
+def test_redact_masks_values_named_secret(text: str, masked: str) -> None:
+    assert redact(text) == masked
+
+
+def test_known_secrets_are_masked_with_or_without_their_newline() -> None:
+    errors.remember_secrets("partner-external-id\n", "314159", None, "abc")
+    try:
+        assert redact("id partner-external-id, repr 'partner-external-id\\n'") == (
+            "id ***, repr '***\\n'"
+        )
+        # Short values only as whole words: an MFA code also occurs inside account ids.
+        assert redact("code 314159 for 3141592653") == "code *** for 3141592653"
+        assert redact("abc") == "abc"  # too short to register
+        assert "partner" not in repr(errors._known) and "known secret" in repr(errors._known)
+    finally:
+        errors.forget_secrets()
+    assert redact("id partner-external-id") == "id partner-external-id"
+
+
+def test_redact_exception_masks_the_whole_chain_in_place() -> None:
+    def raise_chain() -> None:
+        try:
+            try:
+                raise ValueError(f"Invalid header value b'{TOKEN}\\n'")
+            except ValueError as inner:
+                raise bx.HTTPClientError(error=inner) from None
+        except bx.HTTPClientError as http:
+            http.add_note(f"token={TOKEN}")
+            raise bx.CredentialRetrievalError(provider="p", error_msg=TOKEN) from http
+
+    with pytest.raises(bx.CredentialRetrievalError) as info:
+        raise_chain()
+    original = info.value
+    assert redact_exception(original) is original
+    text = "".join(traceback.format_exception(original))
+    assert TOKEN not in text and "HTTPClientError" in text and "Invalid header value" in text
+    assert TOKEN not in repr(original.kwargs)
+    assert original.__cause__ is not None and original.__cause__.__traceback__ is not None
+
+
+def test_translated_cause_keeps_its_redacted_response() -> None:
+    exc = client_error("ValidationException", f"bad token={TOKEN}")
+    error = translate_error(exc, CTX)
+    assert exc.response["Error"]["Message"].startswith("bad ")
+    assert error.__cause__ is None  # translate_error does not raise; the caller chains it
+    for text in (exc.response["Error"]["Message"], str(exc), str(error)):
+        assert TOKEN not in text

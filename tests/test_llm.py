@@ -252,7 +252,7 @@ def test_no_fallback_on_access_denied(emu: BedrockEmulator, manager: BedrockClie
 @pytest.mark.parametrize(
     ("code", "status", "kind", "says"),
     [
-        ("ThrottlingException", 429, ThrottlingError, "after botocore's retries"),
+        ("ThrottlingException", 429, ThrottlingError, "Bedrock throttled"),
         ("ResourceNotFoundException", 404, ModelNotAvailableError, "list-foundation-models"),
     ],
 )

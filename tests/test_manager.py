@@ -247,8 +247,10 @@ def test_assume_role_with_mfa_external_id_and_default_session_name(emu: BedrockE
     assume = operations(emu, "AssumeRole")
     assert len(assume) == 1 and codes == ["123456"]
     form = assume[0].body
-    assert form["RoleArn"] == role and form["ExternalId"] == "ext-1"
-    assert form["TokenCode"] == "123456" and form["DurationSeconds"] == "3600"
+    assert form["RoleArn"] == role and form["DurationSeconds"] == "3600"
+    assert form["SerialNumber"] == "arn:aws:iam::123456789012:mfa/alice"
+    assert form["ExternalId"] == form["TokenCode"] == "***"  # masked in the record
+    assert assume[0].sent("body.ExternalId", "ext-1") and assume[0].sent("body.TokenCode", "123456")
     assert form["RoleSessionName"].startswith("bedrock-auth-")
     # The role's credentials sign everything after AssumeRole, not the base keys.
     assert operations(emu, "GetCallerIdentity")[-1].access_key_id != emu.access_key_id

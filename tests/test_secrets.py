@@ -1,9 +1,16 @@
-"""Planted secrets never appear in an error message, repr, str, CLI output or log record."""
+"""Planted secrets never appear in an error message, traceback, repr, str, log record or
+emulator record."""
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Callable
+import os
+import re
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +19,7 @@ from bedrock_auth import (
     AuthConfig,
     BedrockAuthError,
     BedrockClientManager,
+    RedactingFilter,
     converse,
     converse_stream,
     get_llm,
@@ -26,7 +34,11 @@ SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN" + "Zm9vYmFy" * 20
 API_KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLXNlY3JldC1rZXk="
 ACCESS_KEY = "AKIAPLANTEDKEY000001"
 
-SECRETS = (SECRET_KEY, SESSION_TOKEN, API_KEY)
+EXTERNAL_ID = "partner-7f3a-external"
+MFA_CODE = "271828"
+ROLE = "arn:aws:iam::210987654321:role/bedrock-user"
+
+SECRETS = (SECRET_KEY, SESSION_TOKEN, API_KEY, EXTERNAL_ID, MFA_CODE)
 
 
 @pytest.fixture
@@ -49,6 +61,17 @@ def assert_clean(*texts: object) -> None:
     for text in texts:
         for secret in SECRETS:
             assert secret not in str(text), f"secret leaked into: {str(text)[:200]}"
+
+
+def assert_error_clean(error: BaseException) -> None:
+    """The error and everything a traceback prints of it and its chained causes."""
+    assert_clean(
+        error,
+        repr(error),
+        error.args,
+        getattr(error, "partial_text", ""),
+        "".join(traceback.format_exception(error)),
+    )
 
 
 def echoing(secret: str) -> str:
@@ -80,6 +103,28 @@ def error_paths(
     def streamed(manager: BedrockClientManager) -> object:
         return list(converse_stream("nova-lite", "hi", manager=manager))
 
+    def role_denied() -> object:
+        emu.fail("AccessDenied", operation="AssumeRole", message=echoing(SECRET_KEY))
+        try:
+            return make(
+                role_arn=ROLE,
+                external_id=EXTERNAL_ID,
+                mfa_serial="arn:aws:iam::123456789012:mfa/alice",
+                mfa_token_provider=lambda: MFA_CODE,
+            )
+        finally:
+            emu.clear()
+
+    def refresh_fails() -> object:
+        emu.assume_role_duration = 60  # every call fetches new role credentials
+        manager = make(role_arn=ROLE, external_id=EXTERNAL_ID)
+        emu.fail("ServiceUnavailable", status=503, operation="AssumeRole", times=None)
+        try:
+            return converse("nova-lite", "hi", manager=manager)
+        finally:
+            emu.clear()
+            emu.assume_role_duration = None
+
     return [
         rejected,
         with_fault("AccessDeniedException", lambda m: converse("nova-lite", "hi", manager=m)),
@@ -108,6 +153,10 @@ def error_paths(
         lambda: BedrockClientManager(
             api_key=API_KEY, endpoint_url=emu.endpoint_url, region="us-east-1"
         ).client("bedrock-agent-runtime"),
+        # A token read from a mounted secret file, with its newline.
+        lambda: make(session_token=SESSION_TOKEN + "\n"),
+        role_denied,
+        refresh_fails,
     ]
 
 
@@ -122,8 +171,8 @@ def test_no_secret_in_errors_reprs_or_logs(
         with pytest.raises(BedrockAuthError) as info:
             path()
         raised.append(info.value)
-        assert_clean(info.value, repr(info.value), info.value.args, info.value.partial_text)
-    assert len(raised) == 12
+        assert_error_clean(info.value)
+    assert len(raised) == 15
     manager = planted()
     assert_clean(repr(manager), str(manager), manager.auth_info(), emu.requests)
     api_manager = BedrockClientManager(
@@ -135,3 +184,139 @@ def test_no_secret_in_errors_reprs_or_logs(
     records = [r for r in caplog.records if r.name.startswith("bedrock_auth")]
     assert records, "the library logged nothing at DEBUG: the scan would prove nothing"
     assert_clean(*(r.getMessage() for r in records))
+
+
+@pytest.fixture
+def tls_emu() -> Iterator[BedrockEmulator]:
+    with BedrockEmulator(tls=True) as emulator:
+        yield emulator
+
+
+def test_api_key_with_its_newline_stays_out_of_the_traceback(tls_emu: BedrockEmulator) -> None:
+    manager = tls_emu.manager(api_key=API_KEY + "\n", max_retries=0)
+    with pytest.raises(BedrockAuthError) as info:
+        converse("nova-lite", "hi", manager=manager)
+    assert_error_clean(info.value)
+
+
+def test_failing_credential_process_stderr_stays_out_of_the_traceback() -> None:
+    # The process prints the keys it failed to deliver, as broken helpers do.
+    script = (
+        f"import sys; sys.stderr.write('refused key {SECRET_KEY} token {SESSION_TOKEN}'); "
+        "sys.exit(1)"
+    )
+    config = Path(os.environ["AWS_CONFIG_FILE"])
+    config.write_text(f'[profile proc]\ncredential_process = {sys.executable} -c "{script}"\n')
+    with pytest.raises(BedrockAuthError) as info:
+        BedrockClientManager(profile="proc", region="us-east-1", load_dotenv=False)
+    assert "custom-process" in str(info.value) and "refused key ***" in str(info.value)
+    assert_error_clean(info.value)
+    assert info.value.__cause__ is not None  # still there for debugging, redacted
+
+
+def test_emulator_records_mask_secrets_in_forms_and_json_bodies(
+    emu: BedrockEmulator, planted: Callable[..., BedrockClientManager]
+) -> None:
+    emu.clear()
+    planted(
+        role_arn=ROLE,
+        external_id=EXTERNAL_ID,
+        mfa_serial="arn:aws:iam::123456789012:mfa/alice",
+        mfa_token_provider=lambda: MFA_CODE,
+    )
+    [assume] = [r for r in emu.requests if r.operation == "AssumeRole"]
+    assert assume.body["SerialNumber"] == "arn:aws:iam::123456789012:mfa/alice"
+    assert assume.sent("body.ExternalId", EXTERNAL_ID) and assume.sent("body.TokenCode", MFA_CODE)
+    assert assume.sent("headers.x-amz-security-token", SESSION_TOKEN)
+    emu.client("bedrock-runtime").converse(
+        modelId="amazon.nova-lite-v1:0",
+        messages=[{"role": "user", "content": [{"text": "hi"}]}],
+        inferenceConfig={"maxTokens": 50},
+        additionalModelRequestFields={"vendor": {"apiKey": API_KEY, "clientSecret": SECRET_KEY}},
+    )
+    converse_record = emu.requests[-1]
+    assert converse_record.body["inferenceConfig"] == {"maxTokens": 50}
+    assert converse_record.body["additionalModelRequestFields"]["vendor"] == {
+        "apiKey": "***",
+        "clientSecret": "***",
+    }
+    assert converse_record.sent("body.additionalModelRequestFields.vendor.apiKey", API_KEY)
+    assert_clean(emu.requests, [vars(r) for r in emu.requests])
+
+
+def test_redacting_filter_masks_botocore_debug_output(
+    emu: BedrockEmulator, planted: Callable[..., BedrockClientManager]
+) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    botocore_logger = logging.getLogger("botocore")
+    level = botocore_logger.level
+    botocore_logger.addHandler(handler)
+    botocore_logger.setLevel(logging.DEBUG)
+    try:
+        manager = planted(
+            role_arn=ROLE,
+            external_id=EXTERNAL_ID,
+            mfa_serial="arn:aws:iam::123456789012:mfa/alice",
+            mfa_token_provider=lambda: MFA_CODE,
+        )
+        converse("nova-lite", "hi", manager=manager)
+    finally:
+        botocore_logger.removeHandler(handler)
+        botocore_logger.setLevel(level)
+    logged = stream.getvalue()
+    assert "X-Amz-Security-Token" in logged and "<SecretAccessKey>***" in logged
+    assert_clean(logged)
+
+
+def test_the_documented_log_filter_example_runs() -> None:
+    doc = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+    [example] = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+        if "RedactingFilter" in block
+    ]
+    botocore_logger = logging.getLogger("botocore")
+    handlers, level = list(botocore_logger.handlers), botocore_logger.level
+    try:
+        exec(compile(example, str(doc), "exec"), {"__name__": "doc_example"})
+    finally:
+        botocore_logger.handlers[:] = handlers
+        botocore_logger.setLevel(level)
+
+
+# -- secrets the manager registers (configured ones, resolved ones, MFA codes) ---------------
+
+
+def test_an_echoed_external_id_is_masked_once_the_manager_registers_it(
+    emu: BedrockEmulator, planted: Callable[..., BedrockClientManager]
+) -> None:
+    # No shape gives an external id away: only the registry of known secrets can mask it.
+    emu.fail("AccessDenied", operation="AssumeRole", message=f"ExternalId {EXTERNAL_ID} refused")
+    try:
+        with pytest.raises(BedrockAuthError) as info:
+            planted(role_arn=ROLE, external_id=EXTERNAL_ID)
+    finally:
+        emu.clear()
+    assert_error_clean(info.value)
+
+
+def test_reset_forgets_known_secrets() -> None:
+    import bedrock_auth
+    from bedrock_auth import errors
+
+    errors.remember_secrets(EXTERNAL_ID)
+    bedrock_auth.reset()
+    assert errors.redact(EXTERNAL_ID) == EXTERNAL_ID
+
+
+def test_a_credential_provider_failure_keeps_its_cause_redacted(emu: BedrockEmulator) -> None:
+    def provider() -> Any:
+        raise RuntimeError(f"vault refused secret {SECRET_KEY}")
+
+    # credentials.py raises CredentialsNotFoundError from the provider's error, inside botocore;
+    # the manager passes BedrockAuthErrors through without redacting their chain.
+    with pytest.raises(BedrockAuthError) as info:
+        emu.manager(credential_provider=provider)
+    assert_error_clean(info.value)

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import agents, control, runtime, sts
-from .auth import BEARER, SIGV4, AuthInfo, mask_headers, mask_query, read_auth
+from .auth import BEARER, SIGV4, AuthInfo, Masker, read_auth, signing_time_error
 from .identity import EXPIRED, MISSING, OK, UNRECOGNIZED
 from .responses import ApiError, Response, error_for, json_error, validation_error
 from .routing import (
@@ -108,12 +108,12 @@ def _parse_json(body: bytes) -> tuple[Any, bool]:
 
 
 def _recorded_body(
-    service: str | None, form: dict[str, str], parsed: Any, ok: bool, raw: bytes
+    masker: Masker, service: str | None, form: dict[str, str], parsed: Any, ok: bool, raw: bytes
 ) -> Any:
     if service == STS or (service is None and form):
-        return {k: ("***" if k == "WebIdentityToken" else v) for k, v in form.items()}
+        return masker.fields(form, "body")
     if ok:
-        return parsed
+        return masker.json(parsed, "body")
     return raw.decode("utf-8", "replace")
 
 
@@ -134,9 +134,15 @@ def _call_key(state: EmulatorState, found: Route | None, auth: AuthInfo) -> Call
     )
 
 
-def _auth_error(state: EmulatorState, found: Route, auth: AuthInfo) -> ApiError | None:
+def _auth_error(
+    state: EmulatorState, found: Route, auth: AuthInfo, headers: dict[str, str]
+) -> ApiError | None:
     if found.operation in UNSIGNED_OPERATIONS:
         return None
+    if auth.scheme == SIGV4:
+        stale = signing_time_error(found.service, headers.get("x-amz-date", ""), state.now())
+        if stale is not None:
+            return ApiError(*stale, 403)
     outcome = state.identities.check(auth)
     if outcome == OK and auth.scheme == BEARER and found.service in (AGENT_RUNTIME, STS):
         outcome = UNRECOGNIZED  # API keys only work for bedrock and bedrock-runtime
@@ -154,6 +160,7 @@ def _record(
     auth: AuthInfo,
     key: CallKey,
     body: Any,
+    masker: Masker,
 ) -> RecordedRequest:
     record = RecordedRequest(
         method=request.method,
@@ -165,10 +172,11 @@ def _record(
         signing_service=auth.service if auth.scheme == SIGV4 else None,
         auth_scheme=auth.scheme,
         access_key_id=auth.access_key_id,
-        headers=mask_headers(request.headers),
+        headers=masker.headers(request.headers),
         body=body,
-        query=mask_query(flatten_query(request.raw_query)),
+        query=masker.fields(flatten_query(request.raw_query), "query"),
         params=dict(found.params) if found else {},
+        masked=masker.fingerprints,
     )
     state.log.append(record)
     return record
@@ -234,18 +242,13 @@ def process(state: EmulatorState, request: Request) -> Outcome:
     service = found.service if found else None
     parsed, parsed_ok = (form, True) if service == STS else _parse_json(request.body)
     key = _call_key(state, found, auth)
-    record = _record(
-        state,
-        request,
-        found,
-        auth,
-        key,
-        _recorded_body(service, form, parsed, parsed_ok, request.body),
-    )
+    masker = Masker()
+    body = _recorded_body(masker, service, form, parsed, parsed_ok, request.body)
+    record = _record(state, request, found, auth, key, body, masker)
     if found is None:
         message = f"Unknown operation: {request.method} {request.path}"
         return _finish(record, Outcome(json_error("UnknownOperationException", message, 404)))
-    denied = _auth_error(state, found, auth)
+    denied = _auth_error(state, found, auth, request.headers)
     if denied is not None:
         return _finish(
             record, Outcome(error_for(service, denied.code, denied.message, denied.status))

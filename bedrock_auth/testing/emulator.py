@@ -94,6 +94,7 @@ class BedrockEmulator:
         secret_access_key: str = TEST_SECRET_ACCESS_KEY,
         strict_models: bool = False,
         assume_role_duration: int | None = None,
+        clock_skew: float = 0.0,
     ) -> None:
         """Configure (but do not start) an emulator.
 
@@ -102,6 +103,8 @@ class BedrockEmulator:
         makes runtime calls fail as Bedrock does for unknown ids and for models that need an
         inference profile. ``assume_role_duration`` overrides every AssumeRole's
         DurationSeconds, to test credential refresh with short-lived credentials.
+        ``clock_skew`` sets the emulated AWS clock that many seconds ahead of this machine's
+        (see :attr:`clock_skew`).
         """
         self.host = host
         self.tls = tls
@@ -113,6 +116,7 @@ class BedrockEmulator:
             account_id=account_id,
             strict_models=strict_models,
             assume_role_duration=assume_role_duration,
+            clock_skew=clock_skew,
         )
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -251,6 +255,20 @@ class BedrockEmulator:
     @assume_role_duration.setter
     def assume_role_duration(self, seconds: int | None) -> None:
         self._state.assume_role_duration = seconds
+
+    @property
+    def clock_skew(self) -> float:
+        """Seconds the emulated AWS clock runs ahead of this machine's (negative: behind).
+
+        The ``Date`` header, the expiry of issued credentials and the check of each SigV4
+        request's signing time (within 5 minutes; STS 15, as on AWS) all use that clock, so a
+        skewed machine gets AWS's ``Signature expired`` errors.
+        """
+        return self._state.clock_skew
+
+    @clock_skew.setter
+    def clock_skew(self, seconds: float) -> None:
+        self._state.clock_skew = seconds
 
     # -- scripting ---------------------------------------------------------------------------
 

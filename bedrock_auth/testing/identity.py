@@ -10,6 +10,7 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .auth import BEARER, MALFORMED, NONE, AuthInfo, digest
@@ -73,8 +74,9 @@ def role_parts(role_arn: str, default_account: str) -> tuple[str, str]:
 class IdentityStore:
     """Rejected keys, issued sessions and explicit identities; thread-safe."""
 
-    def __init__(self, account_id: str) -> None:
+    def __init__(self, account_id: str, clock: Callable[[], float] = time.time) -> None:
         self.account_id = account_id
+        self._clock = clock  # the emulated AWS clock: issued expirations and expiry checks
         self._lock = threading.Lock()
         self._rejected: set[str] = set()
         self._sessions: dict[str, _Session] = {}
@@ -113,7 +115,7 @@ class IdentityStore:
             return OK
         if session.token_digest != auth.session_token_digest:
             return UNRECOGNIZED
-        return EXPIRED if time.time() >= session.expiration else OK
+        return EXPIRED if self._clock() >= session.expiration else OK
 
     def issue(self, role_arn: str, session_name: str, duration: float) -> IssuedCredentials:
         """Mint ASIA... credentials for an assumed role, valid for ``duration`` seconds."""
@@ -123,7 +125,7 @@ class IdentityStore:
             access_key_id="ASIA" + _random(_KEY_ALPHABET, 16),
             secret_access_key=_random(string.ascii_letters + string.digits + "/+", 40),
             session_token=secrets.token_urlsafe(96),
-            expiration=time.time() + duration,
+            expiration=self._clock() + duration,
             assumed_role_arn=f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}",
             assumed_role_id=f"{role_id}:{session_name}",
         )

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .auth import fingerprint
+
 #: HTTP status each error code gets when ``fail()`` is not told one (as the service models say).
 DEFAULT_STATUS: dict[str, int] = {
     "ThrottlingException": 429,
@@ -130,6 +132,12 @@ class RecordedRequest:
     ``service`` is the API the route belongs to (``bedrock-runtime``, ``bedrock-agent-runtime``,
     ``bedrock``, ``sts``); ``signing_service`` is the service named in the SigV4 credential
     scope (``bedrock`` for all three Bedrock APIs, ``sts`` for STS).
+
+    Masked as ``***``: the Authorization signature or bearer token, and the value of every
+    header, query or form field and JSON key (at any depth) whose name says secret, token,
+    password, API key, external id or token code (``X-Amz-Security-Token``, ``TokenCode``,
+    ``ExternalId``, ``WebIdentityToken``, ``apiKey``, ...). :meth:`sent` checks what a masked
+    field held without keeping it.
     """
 
     method: str
@@ -148,6 +156,14 @@ class RecordedRequest:
     status: int | None = None
     error_code: str | None = None
     timestamp: float = field(default_factory=time.time)
+    masked: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def sent(self, where: str, value: str) -> bool:
+        """Did the masked field at ``where`` hold ``value``? ``where`` is the section and the
+        name: ``"body.ExternalId"``, ``"body.TokenCode"``, ``"headers.x-amz-security-token"``,
+        ``"headers.authorization"`` (the bearer token or SigV4 signature),
+        ``"query.X-Amz-Signature"``, ``"body.additionalModelRequestFields.apiKey"``."""
+        return self.masked.get(where) == fingerprint(value)
 
 
 def model_matches(wanted: str | None, model_id: str | None, resolved: str | None) -> bool:

@@ -12,6 +12,7 @@ import socket
 import ssl
 import threading
 import time
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -110,6 +111,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header is how clients measure clock skew: it shows the emulated AWS clock.
+        now = self.server.state.now() if timestamp is None else timestamp
+        return formatdate(now, usegmt=True)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # Not the request line: a presigned URL carries its signature in the query string.

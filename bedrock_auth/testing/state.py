@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,17 +19,28 @@ class EmulatorState:
     """Configuration plus the mutable stores (script, log, identities, models)."""
 
     def __init__(
-        self, *, region: str, account_id: str, strict_models: bool, assume_role_duration: int | None
+        self,
+        *,
+        region: str,
+        account_id: str,
+        strict_models: bool,
+        assume_role_duration: int | None,
+        clock_skew: float = 0.0,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self.strict_models = strict_models
         self.assume_role_duration = assume_role_duration
+        self.clock_skew = clock_skew
         self.script = Script()
         self.log = RequestLog()
-        self.identities = IdentityStore(account_id)
+        self.identities = IdentityStore(account_id, clock=self.now)
         self.registry = ModelRegistry(account_id, load_models())
         self.stopping = threading.Event()
+
+    def now(self) -> float:
+        """The emulated AWS clock: this machine's, shifted by ``clock_skew`` seconds."""
+        return time.time() + self.clock_skew
 
 
 @dataclass
