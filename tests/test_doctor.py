@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import pty
+import re
 import select
 import socket
 import subprocess
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 import bedrock_auth
+from bedrock_auth import errors
 from bedrock_auth.cli import main
 from bedrock_auth.diagnostics import EXIT_CODES, Report, Step
 from bedrock_auth.testing import BedrockEmulator
@@ -459,3 +461,20 @@ def test_on_a_terminal_a_running_step_shows_a_line(emu: BedrockEmulator, tmp_pat
         child.wait(timeout=60)
         os.close(primary)
     assert child.returncode == EXIT_CODES["EndpointUnreachableError"]
+
+
+def test_exit_codes_are_documented() -> None:
+    """docs/troubleshooting.md's table and EXIT_CODES say the same, and every error class of
+    bedrock_auth.errors has a code of its own."""
+    page = (REPO / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+    documented = {
+        name: int(code) for code, name in re.findall(r"^\| (\d+) \| `(\w+)` \|", page, re.MULTILINE)
+    }
+    assert documented == dict(EXIT_CODES)
+    classes = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, errors.BedrockAuthError)
+    }
+    assert classes - {"BedrockAuthError"} == set(EXIT_CODES)
+    assert len(set(EXIT_CODES.values())) == len(EXIT_CODES)
