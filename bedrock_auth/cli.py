@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bedrock_auth._version import __version__
 from bedrock_auth.errors import BedrockAuthError
+from bedrock_auth.settings import MODES
 
 if TYPE_CHECKING:
     from bedrock_auth.diagnostics import Report, Step
@@ -243,7 +244,8 @@ def _doctor_parser(sub: Any) -> None:
     add("--external-id", help="ExternalId for --role-arn, if its trust policy asks for one")
     add(
         "--mode",
-        choices=("auto", "profile", "env", "static", "assume_role", "web_identity", "api_key"),
+        # Every mode but "custom", which needs a function.
+        choices=[mode for mode in MODES if mode != "custom"],
         help="pin the credential source instead of inferring it",
     )
     add("--endpoint-url", help="bedrock-runtime endpoint URL (a VPC endpoint without private DNS)")

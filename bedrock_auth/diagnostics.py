@@ -450,14 +450,20 @@ def _role(run: _Run) -> str:
 
 def _role_denied_fix(run: _Run, message: str, operation: str) -> str:
     own = _split_message(message)[1]
-    caller = run.base_arn or "the base identity"
-    lines = [
-        own.strip(),
-        f"The role's trust policy must also trust {caller} for {operation}"
-        + (" with this ExternalId." if run.s.external_id else "."),
-        f"For the caller's own policy: bedrock-auth policy --assume-role {run.s.role_arn}",
-    ]
-    return "\n".join(line for line in lines if line)
+    external_id = " with this ExternalId" if run.s.external_id else ""
+    # Who the trust policy must name: the base identity, or the token's OIDC provider.
+    trust = {
+        "AssumeRole": [
+            f"The role's trust policy must also trust {run.base_arn or 'the base identity'} "
+            f"for sts:AssumeRole{external_id}.",
+            f"For the caller's own policy: bedrock-auth policy --assume-role {run.s.role_arn}",
+        ],
+        "AssumeRoleWithWebIdentity": [
+            "The role's trust policy must trust the OIDC provider that issued the token, with "
+            "conditions (aud, sub) that match it: check the token's claims against them.",
+        ],
+    }[operation]
+    return "\n".join(line for line in (own.strip(), *trust) if line)
 
 
 def _identity(run: _Run) -> str:
