@@ -11,7 +11,7 @@ botocore or AWS passes through :func:`~bedrock_auth.errors.redact` first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bedrock_auth.errors import (
     AccessDeniedError,
@@ -211,6 +211,8 @@ def _retrieval(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundErro
 
 
 def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
+    # The denied call names itself: an AssumeRole inside a validation is not GetCallerIdentity.
+    ctx = replace(ctx, operation=getattr(exc, "operation_name", "") or ctx.operation)
     action = iam_action_for(ctx.service, ctx.operation)
     detail = redact(_error_message(exc))
     hint = ""

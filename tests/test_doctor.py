@@ -304,6 +304,15 @@ def test_bearer_token_in_the_shell_is_not_sent(
 # -- the API ---------------------------------------------------------------------------------
 
 
+def test_a_denied_assume_role_is_named_outside_doctor_too(shell: BedrockEmulator) -> None:
+    shell.fail("AccessDenied", service="sts", operation="AssumeRole")
+    with pytest.raises(bedrock_auth.AccessDeniedError) as denied:
+        shell.manager(role_arn="arn:aws:iam::123456789012:role/Nope")
+    assert "Access denied for sts AssumeRole" in str(denied.value)
+    assert "needs sts:AssumeRole" in str(denied.value)
+    assert "GetCallerIdentity" not in str(denied.value)
+
+
 def test_check_returns_the_report_doctor_prints(
     shell: BedrockEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
