@@ -158,15 +158,20 @@ _DOCTOR_FLAG_NOTICE = (
 
 
 def _policy(args: argparse.Namespace) -> int:
+    from bedrock_auth._translate import translate_error
     from bedrock_auth.models import resolve_model_id
     from bedrock_auth.policy import build_policy, known_model_id
     from bedrock_auth.settings import AuthConfig, resolve_settings
 
     # Resolved as the manager resolves it: --region, AWS_REGION, AWS_DEFAULT_REGION, the
     # profile's region (a .env file included); the role ARN is checked the same way too.
-    settings = resolve_settings(
-        AuthConfig(region=args.region, role_arn=args.assume_role, validate=False)
-    )
+    config = AuthConfig(region=args.region, role_arn=args.assume_role, validate=False)
+    try:
+        settings = resolve_settings(config)
+    except BedrockAuthError:
+        raise
+    except Exception as exc:  # botocore's own (a missing AWS_PROFILE): said as the manager says it
+        raise translate_error(exc) from exc
     resolve = resolve_model_id if args.allow_unknown else known_model_id
     model_ids = [resolve(model, settings.region) for model in args.model]
     if args.doctor:

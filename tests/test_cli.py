@@ -201,6 +201,14 @@ def test_policy_extras(capsys: pytest.CaptureFixture[str]) -> None:
     assert by_action["bedrock:InvokeAgent"] == ["arn:aws:bedrock:*:*:agent-alias/*"]
 
 
+def test_policy_with_a_missing_profile_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "missing")
+    assert main(["policy"]) == 2
+    assert "AWS profile 'missing' was not found" in capsys.readouterr().err
+
+
 def test_policy_refuses_a_malformed_role(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", "--region", "us-east-1", "--assume-role", "BedrockInvoke"]) == 2
     assert "is not an IAM role ARN" in capsys.readouterr().err
