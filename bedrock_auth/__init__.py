@@ -38,6 +38,7 @@ from bedrock_auth.settings import AuthConfig, CredentialValues
 if TYPE_CHECKING:
     from bedrock_auth._logfilter import RedactingFilter
     from bedrock_auth._translate import ErrorContext, translate_error
+    from bedrock_auth.diagnostics import acheck, check
     from bedrock_auth.invoke import (
         AgentResult,
         AgentStream,
@@ -88,6 +89,8 @@ __all__ = [
     "ThrottlingError",
     "Usage",
     "__version__",
+    "acheck",
+    "check",
     "converse",
     "converse_stream",
     "get_llm",
@@ -123,6 +126,8 @@ _LAZY = {
     "ErrorContext": "bedrock_auth._translate",
     "resolve_model_id": "bedrock_auth.models",
     "is_bedrock_model": "bedrock_auth.models",
+    "check": "bedrock_auth.diagnostics",
+    "acheck": "bedrock_auth.diagnostics",
 }
 
 

@@ -80,11 +80,11 @@ class SwappableProvider(CredentialProvider):  # type: ignore[misc]
 
     def __init__(self, resolver: CredentialResolver) -> None:
         super().__init__()
-        self._resolver = resolver
+        self.resolver = resolver  # the source's own chain, for listing it
         self.current: SwappableCredentials | None = None
 
     def load(self) -> SwappableCredentials | None:
-        inner = self._resolver.load_credentials()
+        inner = self.resolver.load_credentials()
         if inner is None:
             return None
         self.current = SwappableCredentials(inner)

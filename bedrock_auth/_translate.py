@@ -207,7 +207,10 @@ def _where(ctx: ErrorContext) -> str:
 
 
 def _sso_error(exc: BaseException, ctx: ErrorContext) -> SSOLoginRequiredError:
-    profile = ctx.profile or "<your-profile>"
+    import botocore.session
+
+    # A caller that knows the profile says so; otherwise it is the one botocore picked.
+    profile = ctx.profile or botocore.session.Session().profile or "default"
     return SSOLoginRequiredError(
         f"The SSO session for profile '{profile}' is missing or expired ({type(exc).__name__}).\n"
         f"Run:  aws sso login --profile {profile}"

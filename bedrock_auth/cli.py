@@ -1,4 +1,4 @@
-"""The ``bedrock-auth`` command line: ``doctor``, ``policy`` and ``demo``.
+"""The bedrock-auth command line: doctor, policy and demo.
 
 This is the one module that writes to stdout; the library itself only logs.
 """
@@ -9,51 +9,188 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
-from typing import Any
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
+from bedrock_auth._version import __version__
 from bedrock_auth.errors import BedrockAuthError
+from bedrock_auth.settings import MODES
+
+if TYPE_CHECKING:
+    from bedrock_auth.diagnostics import Report, Step
+
+DESCRIPTION = (
+    "Validated AWS Bedrock access through the standard AWS credential chain. "
+    "doctor checks a setup step by step, policy prints a minimal IAM policy, demo runs the "
+    "whole path against a local emulator."
+)
+
+# -- doctor ----------------------------------------------------------------------------------
+
+# doctor's command-line flags -> BedrockClientManager options.
+_DOCTOR_OPTIONS = (
+    "profile",
+    "region",
+    "role_arn",
+    "external_id",
+    "mode",
+    "endpoint_url",
+    "sts_read_timeout",
+    "read_timeout",
+)
+
+_CALL_MODEL_NOTICE = (
+    "--call-model is deprecated and does nothing: doctor proves model access with a one-token "
+    "Converse whenever a model is known (--no-invoke skips it). It goes in the next release."
+)
+
+
+@contextmanager
+def _library_logs(verbose: bool) -> Iterator[None]:
+    """Quiet library loggers while doctor runs: its report carries every failure and warning.
+
+    botocore logs some failures (an expired SSO token) as a WARNING with a traceback before
+    raising; doctor reports the same failure as one step with its fix. With -v the
+    bedrock_auth logger stays at DEBUG; botocore stays quiet (its DEBUG output holds tokens).
+    """
+    levels = {
+        "botocore": logging.CRITICAL,
+        "urllib3": logging.CRITICAL,
+        "bedrock_auth": logging.DEBUG if verbose else logging.CRITICAL,
+    }
+    loggers = {name: logging.getLogger(name) for name in levels}
+    saved = {name: logger.level for name, logger in loggers.items()}
+    for name, logger in loggers.items():
+        logger.setLevel(levels[name])
+    try:
+        yield
+    finally:
+        for name, logger in loggers.items():
+            logger.setLevel(saved[name])
+
+
+def _ellipsis() -> str:
+    """"…" where the terminal's encoding has it, else "..."."""
+    try:
+        "…".encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return "..."
+    return "…"
+
+
+class _Progress:
+    """Prints each step as it finishes; on a terminal, a "…" line while a step is running."""
+
+    def __init__(self, live: bool) -> None:
+        self.live = live
+
+    def started(self, name: str) -> None:
+        if self.live:
+            sys.stdout.write(f"[ .. ] {name} {_ellipsis()}")
+            sys.stdout.flush()
+
+    def finished(self, step: Step) -> None:
+        if self.live:
+            sys.stdout.write("\r\033[K")  # replace the "…" line
+        print(_format_step(step), flush=True)
+
+
+def _format_step(step: Step) -> str:
+    mark = "ok  " if step.ok else "FAIL"
+    first, *rest = step.detail.splitlines() or [""]
+    lines = [f"[{mark}] {step.name}: {first}", *(f"       {line}" for line in rest)]
+    if step.fix:
+        fix_first, *fix_rest = step.fix.splitlines()
+        lines.append(f"       fix: {fix_first}")
+        lines.extend(f"            {line}" for line in fix_rest)
+    return "\n".join(lines)
+
+
+def _summary(report: Report) -> str:
+    if report.ok:
+        return "doctor: every step passed."
+    failed = next(step for step in report.steps if not step.ok)
+    return (
+        f"doctor: '{failed.name}' failed ({failed.error_class}); exit code {report.exit_code}. "
+        "See docs/troubleshooting.md."
+    )
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from bedrock_auth.diagnostics import all_ok, format_checks, run_checks
+    from bedrock_auth.diagnostics import check
 
     options: dict[str, Any] = {
-        k: v
-        for k, v in (
-            ("profile", args.profile),
-            ("region", args.region),
-            ("role_arn", args.role_arn),
-        )
-        if v
+        name: getattr(args, name) for name in _DOCTOR_OPTIONS if getattr(args, name) is not None
     }
-    checks = run_checks(args.model, call_model=args.call_model, **options)
+    progress = _Progress(live=sys.stdout.isatty() and not args.json)
+    with _library_logs(args.verbose):
+        report = check(
+            args.model,
+            agent_id=args.agent_id,
+            agent_alias_id=args.agent_alias_id,
+            invoke=not args.no_invoke,
+            on_start=None if args.json else progress.started,
+            on_step=None if args.json else progress.finished,
+            **options,
+        )
+    if args.call_model:
+        warnings.warn(_CALL_MODEL_NOTICE, DeprecationWarning, stacklevel=2)
+        report = replace(report, warnings=(*report.warnings, _CALL_MODEL_NOTICE))
     if args.json:
-        print(json.dumps([c.__dict__ for c in checks], indent=2))
+        print(json.dumps(report.to_dict(), indent=2))
     else:
-        print(format_checks(checks))
-    return 0 if all_ok(checks) else 1
+        for warning in report.warnings:
+            print(f"[warn] {warning}")
+        print(_summary(report))
+    return report.exit_code
+
+
+# -- policy ----------------------------------------------------------------------------------
+
+_DOCTOR_FLAG_NOTICE = (
+    "policy --doctor is deprecated and adds nothing: doctor's model check is a one-token "
+    "Converse, which bedrock:InvokeModel in the default policy already allows. It goes in "
+    "the next release."
+)
 
 
 def _policy(args: argparse.Namespace) -> int:
+    from bedrock_auth._translate import translate_error
     from bedrock_auth.models import resolve_model_id
-    from bedrock_auth.policy import DEFAULT_ACTIONS, policy_document
+    from bedrock_auth.policy import build_policy, known_model_id
+    from bedrock_auth.settings import AuthConfig, resolve_settings
 
-    models = [resolve_model_id(m, args.region) for m in args.model] or [""]
-    statements: list[Any] = []
-    for model_id in models:
-        document = policy_document(DEFAULT_ACTIONS, model_id=model_id, region=args.region)
-        statements.extend(document["Statement"])
-    extras = {
-        "agents": ["bedrock:InvokeAgent"],
-        "app_profiles": ["bedrock:GetInferenceProfile"],
-        "doctor": ["bedrock:CountTokens"],
-    }
-    for flag, actions in extras.items():
-        if getattr(args, flag):
-            statements.extend(policy_document(actions)["Statement"])
-    print(json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2))
+    # Resolved as the manager resolves it: --region, AWS_REGION, AWS_DEFAULT_REGION, the
+    # profile's region (a .env file included); the role ARN is checked the same way too.
+    config = AuthConfig(region=args.region, role_arn=args.assume_role, validate=False)
+    try:
+        settings = resolve_settings(config)
+    except BedrockAuthError:
+        raise
+    except Exception as exc:  # botocore's own (a missing AWS_PROFILE): said as the manager says it
+        raise translate_error(exc) from exc
+    resolve = resolve_model_id if args.allow_unknown else known_model_id
+    model_ids = [resolve(model, settings.region) for model in args.model]
+    if args.doctor:
+        warnings.warn(_DOCTOR_FLAG_NOTICE, DeprecationWarning, stacklevel=2)
+        print(f"notice: {_DOCTOR_FLAG_NOTICE}", file=sys.stderr)
+    document = build_policy(
+        model_ids,
+        settings.region,
+        agents=args.agents,
+        app_profiles=args.app_profiles,
+        assume_role=args.assume_role,
+        bearer=args.bearer,
+        listing=args.list,
+    )
+    print(json.dumps(document, indent=2))
     return 0
+
+
+# -- demo ------------------------------------------------------------------------------------
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -70,46 +207,146 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(print)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bedrock-auth", description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG to stderr")
-    sub = parser.add_subparsers(dest="command", required=True)
+# -- the parser ------------------------------------------------------------------------------
 
-    doctor = sub.add_parser("doctor", help="check credentials, identity, region and model access")
-    doctor.add_argument("--profile")
-    doctor.add_argument("--region")
-    doctor.add_argument("--role-arn")
-    doctor.add_argument("--model", help="also resolve this model id (alias, id or ARN)")
-    doctor.add_argument(
-        "--call-model",
+
+def _verbose_flag(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "-v",
+        "--verbose",
         action="store_true",
-        help="also call CountTokens on the model to prove access",
+        default=default,
+        help="log the bedrock_auth logger at DEBUG to stderr (botocore stays quiet: its DEBUG "
+        "output contains session tokens)",
     )
-    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _subcommand(
+    sub: Any, name: str, summary: str, description: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=description
+    )
+    # SUPPRESS: a -v given before the subcommand is not reset by the subcommand's default.
+    _verbose_flag(parser, argparse.SUPPRESS)
+    return parser
+
+
+def _doctor_parser(sub: Any) -> None:
+    doctor = _subcommand(
+        sub,
+        "doctor",
+        "check settings, credentials, identity, region, endpoints and model access",
+        "Check each step from settings to a one-token model call, print each result as it "
+        "finishes, and say how to fix what fails. Options default to the environment and "
+        ".env, as for the library. The exit code names the first failure: see "
+        "docs/troubleshooting.md.",
+    )
+    add = doctor.add_argument
+    add("--profile", help="AWS profile to use, pinned (default: AWS_PROFILE, else the chain)")
+    add("--region", help="region to check (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)")
+    add("--role-arn", help="IAM role to assume on top of the base credentials")
+    add("--external-id", help="ExternalId for --role-arn, if its trust policy asks for one")
+    add(
+        "--mode",
+        # Every mode but "custom", which needs a function.
+        choices=[mode for mode in MODES if mode != "custom"],
+        help="pin the credential source instead of inferring it",
+    )
+    add("--endpoint-url", help="bedrock-runtime endpoint URL (a VPC endpoint without private DNS)")
+    add("--model", help="model to resolve and call (alias, id or ARN; default: BEDROCK_MODEL_ID)")
+    add("--agent-id", help="agent to reach (default: BEDROCK_AGENT_ID)")
+    add("--agent-alias-id", help="alias of that agent (default: BEDROCK_AGENT_ALIAS_ID)")
+    add(
+        "--no-invoke",
+        action="store_true",
+        help="make no model or agent call (by default a known model gets one 1-token Converse "
+        "and a known agent one InvokeAgent)",
+    )
+    add(
+        "--sts-read-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="read timeout of STS and SSO calls (default: BEDROCK_STS_READ_TIMEOUT, else 10)",
+    )
+    add(
+        "--read-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="read timeout of the Bedrock calls (default: BEDROCK_READ_TIMEOUT, else 300)",
+    )
+    add("--call-model", action="store_true", help="deprecated, does nothing (see --no-invoke)")
+    add("--json", action="store_true", help="print one JSON object instead of lines")
     doctor.set_defaults(run=_doctor)
 
-    policy = sub.add_parser("policy", help="print a minimal IAM policy for this library")
-    policy.add_argument(
+
+def _policy_parser(sub: Any) -> None:
+    policy = _subcommand(
+        sub,
+        "policy",
+        "print a minimal IAM policy for this library",
+        "Print a minimal IAM policy (JSON) allowing bedrock:InvokeModel and "
+        "bedrock:InvokeModelWithResponseStream, scoped to the given models, plus the extras "
+        "asked for.",
+    )
+    add = policy.add_argument
+    add(
         "--model",
         action="append",
         default=[],
-        help="limit to this model (repeatable); default: every model",
+        help="limit to this model (repeatable; alias, id or ARN); default: every model",
     )
-    policy.add_argument("--region", default="us-east-1")
-    policy.add_argument("--agents", action="store_true", help="include bedrock:InvokeAgent")
-    policy.add_argument(
+    add(
+        "--region",
+        help="region the model ids are resolved for (default: AWS_REGION, AWS_DEFAULT_REGION, "
+        "the profile's region, else us-east-1)",
+    )
+    add(
+        "--allow-unknown",
+        action="store_true",
+        help="accept a --model the catalog does not know (a model newer than this release)",
+    )
+    add("--agents", action="store_true", help="add bedrock:InvokeAgent")
+    add(
         "--app-profiles",
         action="store_true",
-        help="include bedrock:GetInferenceProfile (application inference profiles)",
+        help="add bedrock:GetInferenceProfile (application inference profiles), scoped to the "
+        "given models",
     )
-    policy.add_argument(
-        "--doctor",
+    add(
+        "--assume-role",
+        metavar="ROLE_ARN",
+        help="add sts:AssumeRole on this role, for the identity that assumes it",
+    )
+    add("--bearer", action="store_true", help="add bedrock:CallWithBearerToken (API keys)")
+    add(
+        "--list",
         action="store_true",
-        help="include bedrock:CountTokens (for doctor --call-model)",
+        help="add bedrock:ListFoundationModels and bedrock:ListInferenceProfiles",
     )
+    add("--doctor", action="store_true", help="deprecated, adds nothing: doctor needs no more")
     policy.set_defaults(run=_policy)
 
-    demo = sub.add_parser("demo", help="run the whole path against the embedded emulator")
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bedrock-auth", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"bedrock-auth {__version__}")
+    _verbose_flag(parser, False)
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="{doctor,policy,demo}",
+        help="run bedrock-auth COMMAND --help for its options",
+    )
+    _doctor_parser(sub)
+    _policy_parser(sub)
+    demo = _subcommand(
+        sub,
+        "demo",
+        "run the whole path against the embedded emulator",
+        "Run credentials, STS validation, converse, streaming, an agent and get_llm against "
+        "the embedded Bedrock emulator on 127.0.0.1. No AWS account is used.",
+    )
     demo.set_defaults(run=_demo)
     return parser
 

@@ -243,8 +243,15 @@ def custom_credentials(provider: Callable[[], Any]) -> DeferredRefreshableCreden
 
 def chain_sources(session: botocore.session.Session) -> list[str]:
     """The provider names botocore will try, in order, for error messages."""
-    resolver = session.get_component("credential_provider")
-    return [str(p.METHOD) for p in getattr(resolver, "providers", [])]
+    return _provider_names(session.get_component("credential_provider"))
+
+
+def _provider_names(resolver: Any) -> list[str]:
+    names: list[str] = []
+    for provider in getattr(resolver, "providers", []):
+        inner = getattr(provider, "resolver", None)  # the manager's swappable wrapper
+        names += _provider_names(inner) if inner is not None else [str(provider.METHOD)]
+    return names
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Minimal IAM policies for what this library calls; used by error messages and the CLI.
+"""Minimal IAM policies for what this library calls; used by error messages, doctor and the CLI.
 
 >>> iam_action_for("bedrock-runtime", "ConverseStream")
 'bedrock:InvokeModelWithResponseStream'
@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Sequence
 from typing import Any
 
+from bedrock_auth.errors import ConfigurationError
+from bedrock_auth.models import get_model_info, list_models, resolve_model_id
 from bedrock_auth.regions import split_profile_prefix
 
 # Bedrock authorises Converse with the InvokeModel actions, and each API with its own action.
@@ -42,16 +45,21 @@ def iam_action_for(service: str, operation: str) -> str:
     return f"{prefix}:{operation or '*'}"
 
 
-def _model_resources(model_id: str, region: str) -> list[str]:
+def model_resources(model_id: str, region: str = "", account: str = "*") -> list[str]:
     """Resources for a model id: the foundation model in every region a profile may route to,
-    plus the inference profile itself when the id is one."""
-    region_part = region or "*"
+    plus the inference profile itself (in ``region``, owned by ``account``) when the id is one.
+
+    >>> model_resources("us.amazon.nova-lite-v1:0", "us-east-1", "123456789012")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0',
+     'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-lite-v1:0']
+    """
     if model_id.startswith("arn:"):
         return [model_id]
     prefix, base = split_profile_prefix(model_id)
     resources = [f"arn:aws:bedrock:*::foundation-model/{base}"]
     if prefix is not None:
-        resources.append(f"arn:aws:bedrock:{region_part}:*:inference-profile/{model_id}")
+        resources.append(f"arn:aws:bedrock:{region or '*'}:{account}:inference-profile/{model_id}")
     return resources
 
 
@@ -87,7 +95,7 @@ def policy_document(
     for action in sorted(set(actions)):
         resources = _OWN_RESOURCES.get(action)
         if resources is None:
-            resources = tuple(_model_resources(model_id, region)) if model_id else _EVERY_MODEL
+            resources = tuple(model_resources(model_id, region)) if model_id else _EVERY_MODEL
         if not action.startswith("bedrock:"):
             resources = (resource or "*",)
         by_resources.setdefault(resources, []).append(action)
@@ -108,3 +116,87 @@ def policy_json(
     """:func:`policy_document` as indented JSON, ready to paste into the IAM console."""
     document = policy_document(actions, model_id=model_id, region=region, resource=resource)
     return json.dumps(document, indent=2)
+
+
+# -- the policy `bedrock-auth policy` prints --------------------------------------------------
+
+
+def known_model_id(model: str, region: str) -> str:
+    """``model`` resolved for ``region``; a name the catalog does not know is refused, with the
+    closest known names, because a policy for a misspelt id grants nothing.
+
+    >>> known_model_id("gpt-4o", "us-east-1")
+    Traceback (most recent call last):
+    ...
+    bedrock_auth.errors.ConfigurationError: 'gpt-4o' is not a model bedrock-auth knows...
+    """
+    if not model.lower().startswith("arn:") and get_model_info(model) is None:
+        names = sorted({n for m in list_models() for n in (m.model_id, *m.aliases)})
+        close = difflib.get_close_matches(model, names, n=3)
+        hint = f" Did you mean {', '.join(repr(n) for n in close)}?" if close else ""
+        raise ConfigurationError(
+            f"{model!r} is not a model bedrock-auth knows.{hint} For a model newer than the "
+            "catalog, pass its exact Bedrock id with --allow-unknown; `bedrock-auth policy` "
+            "without --model covers every model."
+        )
+    return resolve_model_id(model, region)
+
+
+def _statement(actions: Sequence[str], resources: Sequence[str]) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
+
+
+def _profile_resources(model_ids: Sequence[str], region: str) -> list[str]:
+    """What bedrock:GetInferenceProfile needs for these models: their profiles."""
+    resources = [m for m in model_ids if ":application-inference-profile/" in m]
+    resources += [
+        f"arn:aws:bedrock:{region}:*:inference-profile/{m}"
+        for m in model_ids
+        if not m.startswith("arn:") and split_profile_prefix(m)[0] is not None
+    ]
+    return resources or [f"arn:aws:bedrock:{region}:*:application-inference-profile/*"]
+
+
+#: The listing actions ``--list`` adds (they take no resource but ``*``).
+LISTING_ACTIONS = ("bedrock:ListFoundationModels", "bedrock:ListInferenceProfiles")
+
+
+def build_policy(
+    model_ids: Sequence[str] = (),
+    region: str = "",
+    *,
+    agents: bool = False,
+    app_profiles: bool = False,
+    assume_role: str | None = None,
+    bearer: bool = False,
+    listing: bool = False,
+) -> dict[str, Any]:
+    """The policy for resolved ``model_ids`` (every model if empty), plus the extras asked for.
+
+    >>> doc = build_policy(["amazon.nova-lite-v1:0"], "eu-west-1", bearer=True)
+    >>> [s["Action"] for s in doc["Statement"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+     ['bedrock:CallWithBearerToken']]
+    """
+    statements: list[dict[str, Any]] = []
+    for model_id in model_ids or [""]:
+        statements += policy_document(DEFAULT_ACTIONS, model_id=model_id, region=region)[
+            "Statement"
+        ]
+    extras = (
+        (agents, ["bedrock:InvokeAgent"], _OWN_RESOURCES["bedrock:InvokeAgent"]),
+        (
+            app_profiles,
+            ["bedrock:GetInferenceProfile"],
+            _profile_resources(model_ids, region or "*")
+            if model_ids
+            else _OWN_RESOURCES["bedrock:GetInferenceProfile"],
+        ),
+        (bool(assume_role), ["sts:AssumeRole"], [assume_role or ""]),
+        # CallWithBearerToken and the listing actions support no resource-level permissions.
+        (bearer, ["bedrock:CallWithBearerToken"], ["*"]),
+        (listing, list(LISTING_ACTIONS), ["*"]),
+    )
+    statements += [_statement(actions, res) for wanted, actions, res in extras if wanted]
+    return {"Version": "2012-10-17", "Statement": statements}
