@@ -26,6 +26,7 @@ from bedrock_auth.credentials import (
     assume_role_credentials,
     client_creator,
     custom_credentials,
+    use_chain,
     use_only,
     web_identity_credentials,
 )
@@ -33,6 +34,7 @@ from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.settings import BEARER_ENV, Mode, Settings
 
 __all__ = [
+    "CREDENTIAL_PROCESS_TIMEOUT",
     "ApiKeySource",
     "AssumeRoleSource",
     "AutoChainSource",
@@ -44,6 +46,9 @@ __all__ = [
     "WebIdentitySource",
     "source_for",
 ]
+
+#: Seconds the profile's ``credential_process`` may run before it is stopped and reported.
+CREDENTIAL_PROCESS_TIMEOUT = 30.0
 
 
 class CredentialSource:
@@ -73,7 +78,9 @@ class CredentialSource:
         return [how for attribute, how in self.NEEDS if not getattr(self.settings, attribute)]
 
     def configure(self, session: botocore.session.Session, client_config: Config) -> None:
-        """Put this source's credentials on ``session``. The default: botocore's chain."""
+        """Put this source's credentials on ``session``. The default: botocore's chain, with
+        refresh windows sized to each lifetime and a time limit on ``credential_process``."""
+        use_chain(session, CREDENTIAL_PROCESS_TIMEOUT)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -188,6 +195,7 @@ class ApiKeySource(CredentialSource):
 
     def configure(self, session: botocore.session.Session, client_config: Config) -> None:
         assert self.settings.api_key
+        super().configure(session, client_config)
         session.register_component("token_provider", ApiKeyTokenProvider(self.settings.api_key))
 
 
