@@ -1,11 +1,12 @@
 """The botocore adapters the credential sources are built from.
 
-Everything here is botocore's own machinery: ``CredentialResolver`` with one provider,
-``AssumeRoleCredentialFetcher`` / ``AssumeRoleWithWebIdentityCredentialFetcher`` with
-``DeferredRefreshableCredentials`` (refreshed before expiry, single-flight under botocore's
-refresh lock), and a token provider for Bedrock API keys. Nothing is copied out of the
-environment into static credentials, so env keys keep honouring ``AWS_CREDENTIAL_EXPIRATION``
-and roles keep refreshing.
+Everything here is botocore's own machinery: ``CredentialResolver`` with one provider or
+botocore's default chain, ``AssumeRoleCredentialFetcher`` /
+``AssumeRoleWithWebIdentityCredentialFetcher`` with ``DeferredRefreshableCredentials``
+(refreshed before expiry, single-flight under botocore's refresh lock, windows sized to the
+credentials' lifetime by :mod:`bedrock_auth._refresh`), and a token provider for Bedrock API
+keys. Nothing is copied out of the environment into static credentials, so env keys keep
+honouring ``AWS_CREDENTIAL_EXPIRATION`` and roles keep refreshing.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from botocore.credentials import (
     AssumeRoleCredentialFetcher,
     AssumeRoleWithWebIdentityCredentialFetcher,
     CredentialProvider,
-    CredentialResolver,
     Credentials,
-    DeferredRefreshableCredentials,
+    ProcessProvider,
 )
 from botocore.tokens import FrozenAuthToken
 from botocore.utils import FileWebIdentityTokenLoader
 
+from bedrock_auth._process import TimedProcessProvider
+from bedrock_auth._refresh import ScaledRefreshableCredentials, ScalingResolver
 from bedrock_auth.errors import (
     ConfigurationError,
     CredentialsNotFoundError,
@@ -43,6 +45,11 @@ logger = logging.getLogger("bedrock_auth")
 BEARER_SERVICES = frozenset({"bedrock", "bedrock-runtime"})
 
 ClientFactory = Callable[..., Any]
+
+# The role fetchers' own cache answers a fetch while more than this is left of the credentials
+# it holds. Longer than any STS session (12 hours), it never answers: the credentials object
+# fetches only when its windows, sized to the lifetime, say so, and then STS is really called.
+_FETCHER_NEVER_CACHES = 24 * 60 * 60
 
 
 class ResolvedProvider(CredentialProvider):  # type: ignore[misc]
@@ -87,7 +94,27 @@ def endpoint_for(endpoint_url: str | Mapping[str, str] | None, service: str) -> 
 
 def use_only(session: botocore.session.Session, provider: CredentialProvider) -> None:
     """Make ``provider`` the session's only credential source."""
-    session.register_component("credential_provider", CredentialResolver([provider]))
+    session.register_component("credential_provider", ScalingResolver([provider]))
+
+
+def use_chain(session: botocore.session.Session, process_timeout: float) -> None:
+    """botocore's default chain for ``session``, with two changes.
+
+    Refreshable credentials get refresh windows sized to their lifetime (see
+    :mod:`bedrock_auth._refresh`), and the profile's ``credential_process`` runs under
+    :class:`~bedrock_auth._process.TimedProcessProvider` with ``process_timeout`` seconds.
+    Provider names and order stay botocore's, so ``credential_source`` and the sources named
+    in errors do not change.
+    """
+    resolver = session.get_component("credential_provider")
+    providers = list(resolver.providers)
+    timed = TimedProcessProvider(
+        session.get_config_variable("profile") or "default",  # as botocore names it
+        lambda: session.full_config,
+        process_timeout,
+    )
+    providers[providers.index(resolver.get_provider(ProcessProvider.METHOD))] = timed
+    session.register_component("credential_provider", ScalingResolver(providers))
 
 
 def client_creator(
@@ -126,7 +153,7 @@ def _role_extra(settings: Settings) -> dict[str, Any]:
 
 def assume_role_credentials(
     settings: Settings, create_client: ClientFactory, source: Credentials
-) -> DeferredRefreshableCredentials:
+) -> ScaledRefreshableCredentials:
     """botocore's refreshing AssumeRole credentials on top of ``source``."""
     assert settings.role_arn
     extra = _role_extra(settings)
@@ -141,10 +168,9 @@ def assume_role_credentials(
         role_arn=settings.role_arn,
         extra_args=extra,
         mfa_prompter=_remembering(mfa) if mfa else None,
+        expiry_window_seconds=_FETCHER_NEVER_CACHES,
     )
-    return DeferredRefreshableCredentials(
-        method="assume-role", refresh_using=fetcher.fetch_credentials
-    )
+    return ScaledRefreshableCredentials(fetcher.fetch_credentials, "assume-role")
 
 
 def _remembering(mfa: Callable[[], str]) -> Callable[[str], str]:
@@ -160,7 +186,7 @@ def _remembering(mfa: Callable[[], str]) -> Callable[[str], str]:
 
 def web_identity_credentials(
     settings: Settings, create_client: ClientFactory
-) -> DeferredRefreshableCredentials:
+) -> ScaledRefreshableCredentials:
     """botocore's refreshing AssumeRoleWithWebIdentity credentials from the token file."""
     assert settings.web_identity_token_file and settings.role_arn
     fetcher = AssumeRoleWithWebIdentityCredentialFetcher(
@@ -168,10 +194,9 @@ def web_identity_credentials(
         web_identity_token_loader=FileWebIdentityTokenLoader(settings.web_identity_token_file),
         role_arn=settings.role_arn,
         extra_args=_role_extra(settings),
+        expiry_window_seconds=_FETCHER_NEVER_CACHES,
     )
-    return DeferredRefreshableCredentials(
-        method="assume-role-with-web-identity", refresh_using=fetcher.fetch_credentials
-    )
+    return ScaledRefreshableCredentials(fetcher.fetch_credentials, "assume-role-with-web-identity")
 
 
 # Credentials a custom provider returns without an expiry are used for the process's life.
@@ -211,11 +236,11 @@ def _custom_values(reply: Any, name: str) -> CredentialValues:
     return reply
 
 
-def custom_credentials(provider: Callable[[], Any]) -> DeferredRefreshableCredentials:
+def custom_credentials(provider: Callable[[], Any]) -> ScaledRefreshableCredentials:
     """Credentials from a user's callable, called again before they expire, like a role's.
 
     botocore's refreshable credentials make the refresh single-flight: under many threads
-    only one calls the provider.
+    only one calls the provider, once per lifetime of what it returned.
     """
     name = getattr(provider, "__qualname__", type(provider).__name__)
 
@@ -238,7 +263,7 @@ def custom_credentials(provider: Callable[[], Any]) -> DeferredRefreshableCreden
             "expiry_time": expiry.astimezone(timezone.utc).isoformat(),
         }
 
-    return DeferredRefreshableCredentials(method="custom", refresh_using=fetch)
+    return ScaledRefreshableCredentials(fetch, "custom")
 
 
 def chain_sources(session: botocore.session.Session) -> list[str]:
@@ -263,6 +288,7 @@ __all__ = [
     "client_creator",
     "custom_credentials",
     "endpoint_for",
+    "use_chain",
     "use_only",
     "web_identity_credentials",
 ]

@@ -91,6 +91,7 @@ class AuthOptions(TypedDict, total=False):
     max_pool_connections: int | None
     sts_connect_timeout: float | None
     sts_read_timeout: float | None
+    credential_process_timeout: float | None
     fallback_regions: Sequence[str] | None
     client_config: Config | None
     assume_role_kwargs: Mapping[str, Any] | None

@@ -55,6 +55,8 @@ DEFAULT_MAX_POOL_CONNECTIONS = 128
 DEFAULT_STS_CONNECT_TIMEOUT = 5.0
 DEFAULT_STS_READ_TIMEOUT = 10.0
 DEFAULT_STS_MAX_ATTEMPTS = 2
+# A credential_process gets this long before it is stopped and reported (botocore waits forever).
+DEFAULT_CREDENTIAL_PROCESS_TIMEOUT = 30.0
 BEARER_ENV = "AWS_BEARER_TOKEN_BEDROCK"
 #: Options whose values are secrets: never shown in a message or ``repr``.
 SECRET_OPTIONS = frozenset({"secret_access_key", "session_token", "external_id", "api_key"})
@@ -112,6 +114,7 @@ class AuthConfig:
     max_pool_connections: int | None = None
     sts_connect_timeout: float | None = None
     sts_read_timeout: float | None = None
+    credential_process_timeout: float | None = None
     fallback_regions: Sequence[str] | None = None
     client_config: Config | None = None
     assume_role_kwargs: Mapping[str, Any] | None = None
@@ -223,6 +226,8 @@ class Settings:
     sts_connect_timeout: float
     sts_read_timeout: float
     sts_max_attempts: int
+    #: Seconds the profile's ``credential_process`` may run.
+    credential_process_timeout: float
     client_config: Config | None
     #: Regions to try, in order, after the primary one (``BEDROCK_FALLBACK_REGIONS``).
     fallback_regions: tuple[str, ...] = ()
@@ -379,6 +384,7 @@ _OPTION_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "read_timeout": _NUMBER,
     "sts_connect_timeout": _NUMBER,
     "sts_read_timeout": _NUMBER,
+    "credential_process_timeout": _NUMBER,
     "endpoint_url": ((str, Mapping), "a URL such as 'https://host:8443' or {service: URL}"),
     "verify": ((bool, str), "True, False or the path of a CA bundle"),
     "fallback_regions": ((list, tuple), "a list of region names"),
@@ -495,6 +501,9 @@ def _check_values(o: dict[str, Any], named: Callable[[str], str]) -> None:
     _check_range(named("read_timeout"), o["read_timeout"], 0.1, 3600)
     _check_range(named("sts_connect_timeout"), o["sts_connect_timeout"], 0.1, 300)
     _check_range(named("sts_read_timeout"), o["sts_read_timeout"], 0.1, 300)
+    _check_range(
+        named("credential_process_timeout"), o["credential_process_timeout"], 0.1, 3600
+    )
     _check_endpoints(o["endpoint_url"])
     for region in o["fallback_regions"]:
         check_region(region, named("fallback_regions"))
@@ -540,6 +549,10 @@ _ENV_OPTIONS: dict[str, tuple[str, Callable[[Mapping[str, str], str], Any]]] = {
         lambda e, n: _env_number(e, n, float),
     ),
     "sts_read_timeout": ("BEDROCK_STS_READ_TIMEOUT", lambda e, n: _env_number(e, n, float)),
+    "credential_process_timeout": (
+        "BEDROCK_CREDENTIAL_PROCESS_TIMEOUT",
+        lambda e, n: _env_number(e, n, float),
+    ),
     "max_pool_connections": (
         "BEDROCK_MAX_POOL_CONNECTIONS",
         lambda e, n: _env_number(e, n, int),
@@ -772,6 +785,9 @@ def resolve(
         sts_connect_timeout=_first(options["sts_connect_timeout"], DEFAULT_STS_CONNECT_TIMEOUT),
         sts_read_timeout=_first(options["sts_read_timeout"], DEFAULT_STS_READ_TIMEOUT),
         sts_max_attempts=sts_attempts,
+        credential_process_timeout=_first(
+            options["credential_process_timeout"], DEFAULT_CREDENTIAL_PROCESS_TIMEOUT
+        ),
         client_config=options["client_config"],
         fallback_regions=options["fallback_regions"],
         model_id=_env_text(environ, "BEDROCK_MODEL_ID"),

@@ -26,6 +26,7 @@ from bedrock_auth.credentials import (
     assume_role_credentials,
     client_creator,
     custom_credentials,
+    use_chain,
     use_only,
     web_identity_credentials,
 )
@@ -44,7 +45,6 @@ __all__ = [
     "WebIdentitySource",
     "source_for",
 ]
-
 
 class CredentialSource:
     """Where a manager's credentials come from. Subclasses set the class attributes."""
@@ -75,7 +75,9 @@ class CredentialSource:
         return [how for attribute, how in self.NEEDS if not getattr(self.settings, attribute)]
 
     def configure(self, session: botocore.session.Session, client_config: Config) -> None:
-        """Put this source's credentials on ``session``. The default: botocore's chain."""
+        """Put this source's credentials on ``session``. The default: botocore's chain, with
+        refresh windows sized to each lifetime and a time limit on ``credential_process``."""
+        use_chain(session, self.settings.credential_process_timeout)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -192,6 +194,7 @@ class ApiKeySource(CredentialSource):
 
     def configure(self, session: botocore.session.Session, client_config: Config) -> None:
         assert self.settings.api_key
+        super().configure(session, client_config)
         session.register_component("token_provider", ApiKeyTokenProvider(self.settings.api_key))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -327,7 +328,7 @@ def test_wrongly_typed_secret_is_named_but_not_shown() -> None:
 
 
 class Broker:
-    """A credential broker whose first credentials are about to expire, like a short role."""
+    """A credential broker whose first credentials are short-lived, like a short role."""
 
     def __init__(self, emu: BedrockEmulator, first_life: timedelta) -> None:
         self.emu = emu
@@ -351,9 +352,13 @@ class Broker:
 def test_credential_provider_is_refreshed_once_before_expiry_under_32_threads(
     emu: BedrockEmulator,
 ) -> None:
-    broker = Broker(emu, first_life=timedelta(minutes=5))  # inside botocore's refresh window
+    broker = Broker(emu, first_life=timedelta(seconds=2))
     manager = emu.manager(credential_provider=broker, validate=False)
     assert (manager.mode, manager.credential_source) == ("custom", "custom")
+    manager.client().converse(modelId=MODEL, messages=MESSAGES)
+    # Refresh windows are sized to the lifetime: a quarter (0.5 s) and a sixth of it (0.33 s)
+    # before expiry. Wait until the first credentials are inside them.
+    time.sleep(1.7)
     barrier = threading.Barrier(32)
     errors: list[BaseException] = []
 
@@ -370,7 +375,8 @@ def test_credential_provider_is_refreshed_once_before_expiry_under_32_threads(
     for thread in threads:
         thread.join(30)
     # Called once, then once more because the first credentials were about to expire; the
-    # other 30 threads waited for that refresh instead of making their own.
+    # other 31 threads waited for that refresh, or used the first credentials while they
+    # were still valid, instead of making their own.
     assert not errors and broker.calls == 2
     manager.validate()
     manager.client().converse(modelId=MODEL, messages=MESSAGES)

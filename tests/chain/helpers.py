@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import bedrock_auth
+
 from .servers import RoleCredentials
 
 __all__ = [
@@ -37,6 +39,9 @@ __all__ = [
 ACCOUNT = "123456789012"
 _RESULT_MARKER = "@@CHAIN-RESULT@@"
 _CHILD_TIMEOUT = 60
+# The child imports the bedrock_auth this process imported (a checkout, a worktree), not
+# whichever one the interpreter would find on its own.
+_PACKAGE_ROOT = str(Path(bedrock_auth.__file__).resolve().parents[1])
 
 
 def aws_files(home: Path) -> tuple[Path, Path]:
@@ -50,14 +55,16 @@ def run_in_clean_env(code: str, env: Mapping[str, str | None], home: Path, cwd: 
                      *, timeout: float = _CHILD_TIMEOUT) -> dict[str, Any]:
     """Run ``code`` in a fresh interpreter and return the JSON result it printed.
 
-    The child's environment is exactly: PATH, HOME=``home``, AWS_CONFIG_FILE and
-    AWS_SHARED_CREDENTIALS_FILE under ``home/.aws``, AWS_EC2_METADATA_DISABLED=true, then
-    ``env`` on top (a ``None`` value removes a name, e.g. to enable IMDS). ``code`` must print
-    one line ``@@CHAIN-RESULT@@<json>`` (see :func:`manager_code`).
+    The child's environment is exactly: PATH, PYTHONPATH (the directory holding the
+    bedrock_auth under test), HOME=``home``, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE
+    under ``home/.aws``, AWS_EC2_METADATA_DISABLED=true, then ``env`` on top (a ``None``
+    value removes a name, e.g. to enable IMDS). ``code`` must print one line
+    ``@@CHAIN-RESULT@@<json>`` (see :func:`manager_code`).
     """
     config, credentials = aws_files(home)
     child_env: dict[str, str] = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": _PACKAGE_ROOT,
         "HOME": str(home),
         "AWS_CONFIG_FILE": str(config),
         "AWS_SHARED_CREDENTIALS_FILE": str(credentials),

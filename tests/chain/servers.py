@@ -113,6 +113,13 @@ class Reply:
 
 
 Responder = Callable[[Record], Reply]
+
+
+class _Server(ThreadingHTTPServer):
+    # Tests connect from 64 threads at once; socketserver's listen backlog of 5 would drop
+    # some of those connections, and botocore would report them as closed by the server.
+    request_queue_size = 128
+    daemon_threads = True
 _S = TypeVar("_S", bound="LocalServer")
 
 
@@ -169,8 +176,7 @@ class LocalServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name=type(self).__name__)
         self._thread.start()
