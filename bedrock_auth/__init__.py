@@ -33,6 +33,13 @@ from bedrock_auth.settings import AuthConfig, CredentialValues
 
 if TYPE_CHECKING:
     from bedrock_auth._translate import ErrorContext, translate_error
+    from bedrock_auth.adapters import (
+        anthropic_client_from_env,
+        get_anthropic_client,
+        get_embeddings,
+        get_pydantic_ai_model,
+        model_from_env,
+    )
     from bedrock_auth.invoke import (
         AgentResult,
         AgentStream,
@@ -78,15 +85,20 @@ __all__ = [
     "ThrottlingError",
     "Usage",
     "__version__",
+    "anthropic_client_from_env",
     "converse",
     "converse_stream",
+    "get_anthropic_client",
+    "get_embeddings",
     "get_llm",
     "get_manager",
+    "get_pydantic_ai_model",
     "invoke_agent",
     "invoke_agent_stream",
     "invoke_model",
     "invoke_model_stream",
     "is_bedrock_model",
+    "model_from_env",
     "reset",
     "resolve_model_id",
     "translate_error",
@@ -108,6 +120,11 @@ _LAZY = {
     "AgentStream": "bedrock_auth.invoke",
     "Usage": "bedrock_auth.invoke",
     "get_llm": "bedrock_auth.llm",
+    "get_anthropic_client": "bedrock_auth.adapters",
+    "anthropic_client_from_env": "bedrock_auth.adapters",
+    "model_from_env": "bedrock_auth.adapters",
+    "get_pydantic_ai_model": "bedrock_auth.adapters",
+    "get_embeddings": "bedrock_auth.adapters",
     "translate_error": "bedrock_auth._translate",
     "ErrorContext": "bedrock_auth._translate",
     "resolve_model_id": "bedrock_auth.models",
