@@ -38,6 +38,13 @@ from bedrock_auth.settings import AuthConfig, CredentialValues
 if TYPE_CHECKING:
     from bedrock_auth._logfilter import RedactingFilter
     from bedrock_auth._translate import ErrorContext, translate_error
+    from bedrock_auth.adapters import (
+        anthropic_client_from_env,
+        get_anthropic_client,
+        get_embeddings,
+        get_pydantic_ai_model,
+        model_from_env,
+    )
     from bedrock_auth.diagnostics import acheck, check
     from bedrock_auth.invoke import (
         AgentResult,
@@ -90,16 +97,21 @@ __all__ = [
     "Usage",
     "__version__",
     "acheck",
+    "anthropic_client_from_env",
     "check",
     "converse",
     "converse_stream",
+    "get_anthropic_client",
+    "get_embeddings",
     "get_llm",
     "get_manager",
+    "get_pydantic_ai_model",
     "invoke_agent",
     "invoke_agent_stream",
     "invoke_model",
     "invoke_model_stream",
     "is_bedrock_model",
+    "model_from_env",
     "reset",
     "resolve_model_id",
     "translate_error",
@@ -122,6 +134,11 @@ _LAZY = {
     "Usage": "bedrock_auth.invoke",
     "get_llm": "bedrock_auth.llm",
     "RedactingFilter": "bedrock_auth._logfilter",
+    "get_anthropic_client": "bedrock_auth.adapters",
+    "anthropic_client_from_env": "bedrock_auth.adapters",
+    "model_from_env": "bedrock_auth.adapters",
+    "get_pydantic_ai_model": "bedrock_auth.adapters",
+    "get_embeddings": "bedrock_auth.adapters",
     "translate_error": "bedrock_auth._translate",
     "ErrorContext": "bedrock_auth._translate",
     "resolve_model_id": "bedrock_auth.models",

@@ -46,6 +46,7 @@ __all__ = [
     "CATALOG",
     "GEOGRAPHY_PREFIXES",
     "KNOWN_PROVIDERS",
+    "RETIRED",
     "ModelInfo",
     "base_model_from_arn",
     "geography_for_region",
@@ -539,9 +540,40 @@ def _alias_key(text: str) -> str:
     return re.sub(r"[\s._]+", "-", text.strip().lower())
 
 
+#: Models AWS has retired from Bedrock (end of life), by their Bedrock id and the Anthropic API
+#: names people still type, with the catalog alias to use instead. They are not in
+#: :data:`CATALOG` (nothing can call them, and ``is_bedrock_model`` stays false for their API
+#: names); :func:`resolve_model_id` refuses them, naming the replacement, instead of passing
+#: them on to fail in Bedrock as "The provided model identifier is invalid".
+RETIRED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    (
+        "anthropic.claude-3-opus-20240229-v1:0",
+        "Claude 3 Opus",
+        ("claude-3-opus-20240229", "claude-3-opus-latest", "claude-3-opus"),
+        "opus",
+    ),
+    (
+        "anthropic.claude-3-sonnet-20240229-v1:0",
+        "Claude 3 Sonnet",
+        ("claude-3-sonnet-20240229", "claude-3-sonnet"),
+        "sonnet",
+    ),
+    ("anthropic.claude-v2:1", "Claude 2.1", ("claude-2.1",), "sonnet"),
+    ("anthropic.claude-v2", "Claude 2", ("claude-2.0", "claude-2"), "sonnet"),
+    ("anthropic.claude-instant-v1", "Claude Instant", ("claude-instant-1.2",), "haiku"),
+)
+
+
 _BY_ID: Mapping[str, ModelInfo] = MappingProxyType({m.model_id: m for m in CATALOG})
 _BY_ALIAS: Mapping[str, ModelInfo] = MappingProxyType(
     {_alias_key(alias): m for m in CATALOG for alias in m.aliases}
+)
+_RETIRED: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        _alias_key(name): (display, replacement)
+        for model_id, display, names, replacement in RETIRED
+        for name in (model_id, *names)
+    }
 )
 
 _ARN = re.compile(
@@ -572,6 +604,14 @@ def _profile_prefix(info: ModelInfo, region: str) -> str | None:
         if region in info.geographies.get(geography, ()):
             return geography
     return None
+
+
+def _retired(model: str, display: str, replacement: str) -> ModelNotAvailableError:
+    info = _BY_ALIAS[_alias_key(replacement)]
+    return ModelNotAvailableError(
+        f"{display} ({model}) has been retired from Amazon Bedrock; calls to it fail. "
+        f"Use {info.display_name} instead: model={info.aliases[0]!r} ({info.model_id})."
+    )
 
 
 def _not_offered(info: ModelInfo, region: str) -> str:
@@ -621,7 +661,8 @@ def resolve_model_id(model: str, region: str, *, prefer_profile: bool = False) -
     Raises :class:`ConfigurationError` for an empty model or a Region name that
     :func:`bedrock_auth.regions.check_region` refuses (malformed, or unknown to botocore), and
     :class:`ModelNotAvailableError` when a known model, or the given profile, cannot be
-    called from ``region``; the message names the id or the Regions that would work.
+    called from ``region``, or when AWS retired the model (see :data:`RETIRED`); the message
+    names the id, the Regions that would work, or the replacement.
 
     >>> resolve_model_id("sonnet-4.5", "ap-northeast-1")
     'jp.anthropic.claude-sonnet-4-5-20250929-v1:0'
@@ -650,6 +691,8 @@ cannot be called from us-east-1; use us.anthropic.claude-sonnet-4-5-20250929-v1:
         return text
     prefix, base = split_profile_prefix(text)
     info = _lookup(base)
+    if info is None and _alias_key(base) in _RETIRED:
+        raise _retired(text, *_RETIRED[_alias_key(base)])
     if info is None:
         _log.debug("model %r is not in the bedrock_auth catalog; passing it unchanged", text)
         return text

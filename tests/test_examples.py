@@ -13,7 +13,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLES = PROJECT / "examples"
 
 
-def run_example(emu: BedrockEmulator, name: str, *args: str) -> str:
+def run_example(
+    emu: BedrockEmulator, name: str, *args: str, extra_env: dict[str, str] | None = None
+) -> str:
     env = {
         "PATH": os.environ["PATH"],
         "HOME": os.environ["HOME"],
@@ -23,6 +25,7 @@ def run_example(emu: BedrockEmulator, name: str, *args: str) -> str:
         "BEDROCK_AGENT_ID": "AGENT00001",
         "BEDROCK_AGENT_ALIAS_ID": "ALIAS00001",
         "BEDROCK_MAX_RETRIES": "1",
+        **(extra_env or {}),
     }
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / name), *args],
@@ -43,6 +46,8 @@ def test_every_example_is_tested() -> None:
         "agent_invoke.py",
         "region_failover.py",
         "langchain_chat.py",
+        "anthropic_messages.py",
+        "pydantic_ai_agent.py",
     }
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
@@ -85,3 +90,31 @@ def test_langchain_chat(emu: BedrockEmulator) -> None:
     emu.reply(text="one two three four five")
     out = run_example(emu, "langchain_chat.py")
     assert "Use inference profiles." in out and "one two three four five" in out
+
+
+def test_anthropic_messages(emu: BedrockEmulator) -> None:
+    emu.clear()
+    emu.reply(text="us-east-1")
+    emu.reply(text="one two three four five")
+    emu.reply(tool_use={"name": "get_weather", "input": {"city": "Paris"}})
+    emu.reply(text="Sunny in Paris.")
+    out = run_example(emu, "anthropic_messages.py", extra_env={"CLAUDE_CODE_USE_BEDROCK": "1"})
+    assert out.splitlines() == [
+        "us-east-1",
+        "one two three four five",
+        "get_weather({'city': 'Paris'}) -> Sunny in Paris.",
+    ]
+    assert {r.model_id for r in emu.requests if r.service == "bedrock-runtime"} == {
+        "us.anthropic.claude-sonnet-4-6"
+    }
+
+
+def test_pydantic_ai_agent(emu: BedrockEmulator) -> None:
+    emu.clear()
+    emu.reply(text="A managed service for foundation models.")
+    emu.reply(tool_use={"name": "get_weather", "input": {"city": "Paris"}})
+    emu.reply(text="It is sunny in Paris.")
+    out = run_example(emu, "pydantic_ai_agent.py")
+    assert out.splitlines() == ["A managed service for foundation models.", "It is sunny in Paris."]
+    tool_turn = [r for r in emu.requests if r.service == "bedrock-runtime"][-1]
+    assert "sunny, 21 C in Paris" in str(tool_turn.body["messages"])

@@ -1,0 +1,309 @@
+"""The Anthropic SDK's Bedrock clients, signing with a manager's current credentials.
+
+``anthropic.AnthropicBedrock`` resolves credentials once, from static keys or a profile, into a
+boto3 session of its own; role, SSO and container credentials therefore stop working when they
+expire, and it reads ``AWS_BEARER_TOKEN_BEDROCK`` whenever no key is given. The subclasses here
+sign each request (each retry too) with botocore's SigV4 signer and the manager's own refreshing
+credentials, take region, endpoint, timeouts, retries, proxies and CA bundle from the manager,
+map ``model=`` through the catalog, and turn credential failures into this library's errors.
+
+Tested with anthropic 2.10 to 2.12 (the ``anthropic`` extra pins that range). Two SDK hooks are
+used: the public ``Middleware`` (models and errors) and the protected ``_prepare_request``, the
+only hook that runs on a built request before it is sent; the SDK signs there itself.
+
+Imported only by :mod:`bedrock_auth.adapters`, when a client is asked for.
+"""
+
+from __future__ import annotations
+
+import ssl
+import urllib.parse
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import anthropic
+import anyio.to_thread
+import httpx2
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.exceptions import ClientError, NoCredentialsError
+
+from bedrock_auth._translate import ErrorContext, translate_error
+from bedrock_auth.errors import (
+    AccessDeniedError,
+    BedrockAuthError,
+    ConfigurationError,
+    ExpiredCredentialsError,
+    InvalidCredentialsError,
+)
+from bedrock_auth.models import resolve_model_id
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from bedrock_auth.manager import BedrockClientManager
+
+__all__ = ["ManagedAnthropicBedrock", "ManagedAsyncAnthropicBedrock"]
+
+#: bedrock-runtime signs as "bedrock" in SigV4.
+SIGNING_NAME = "bedrock"
+#: Constructor arguments that would give the client credentials of its own.
+FOREIGN_CREDENTIALS = ("aws_access_key", "aws_secret_key", "aws_session_token", "aws_profile")
+#: Translated errors that mean "these credentials cannot do this"; others stay the SDK's.
+CREDENTIAL_ERRORS = (ExpiredCredentialsError, InvalidCredentialsError, AccessDeniedError)
+# The last segment of an InvokeModel path names the operation (for messages and IAM actions).
+_OPERATIONS = {
+    "invoke": "InvokeModel",
+    "invoke-with-response-stream": "InvokeModelWithResponseStream",
+}
+
+
+class _Binding:
+    """What ties one client to its manager: the region, and how a request is signed."""
+
+    def __init__(self, manager: BedrockClientManager, region: str) -> None:
+        self.manager = manager
+        self.region = region
+        # The key goes to this client only in the opted-in API-key mode; in IAM mode the
+        # client must never sign with AWS_BEARER_TOKEN_BEDROCK, which the SDK reads itself.
+        self.api_key = manager.settings.api_key if manager.source.signs_with_bearer else None
+
+    def context(self, url: str) -> ErrorContext:
+        """Where a failure happened: operation and model come from the InvokeModel path."""
+        parts = urllib.parse.urlsplit(url).path.split("/")
+        model = urllib.parse.unquote(parts[2]) if len(parts) > 3 and parts[1] == "model" else ""
+        return ErrorContext(
+            service="bedrock-runtime",
+            operation=_OPERATIONS.get(parts[-1], ""),
+            region=self.region,
+            model_id=model,
+            profile=self.manager.profile or "",
+        )
+
+    def sign(self, request: httpx2.Request) -> None:
+        """Add the Authorization headers: the API key, else SigV4 with current credentials."""
+        if self.api_key is not None:
+            request.headers["Authorization"] = f"Bearer {self.api_key}"
+            return
+        # Proxies may drop or rewrite "connection", so it is left out of the signature (as
+        # the SDK's own signer does).
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "connection"}
+        aws = AWSRequest(request.method, str(request.url), headers, request.read())
+        SigV4Auth(self.frozen_credentials(), SIGNING_NAME, self.region).add_auth(aws)
+        request.headers.update({k: v for k, v in aws.headers.items() if v is not None})
+
+    def frozen_credentials(self) -> Any:
+        """The manager's credentials now: botocore refreshes them first if they are due.
+
+        Frozen once per request, so the key, secret and token that sign it belong together.
+        A failure is the credential source's (SSO, STS AssumeRole, ...), not Bedrock's.
+        """
+        try:
+            credentials = self.manager.session.get_credentials()
+            if credentials is None:
+                raise NoCredentialsError()
+            return credentials.get_frozen_credentials()
+        except BedrockAuthError:
+            raise
+        except Exception as exc:
+            ctx = ErrorContext(
+                service="sts",
+                operation=getattr(exc, "operation_name", ""),
+                region=self.region,
+                profile=self.manager.profile or "",
+            )
+            raise translate_error(exc, ctx) from exc
+
+    def model(self, request: anthropic.APIRequest) -> anthropic.APIRequest:
+        """The request with ``model`` resolved for this client's region (aliases, API names)."""
+        body = request.json
+        if not isinstance(body, Mapping) or not isinstance(body.get("model"), str):
+            return request
+        return request.copy(body={**body, "model": resolve_model_id(body["model"], self.region)})
+
+    def credential_error(self, response: httpx2.Response) -> BedrockAuthError | None:
+        """This library's error for a response that refuses the credentials, else None."""
+        # Bedrock names the error in a header ("AccessDeniedException:http://...").
+        code = response.headers.get("x-amzn-errortype", "").split(":", 1)[0]
+        body = _json(response)
+        message = str(body.get("message") or body.get("Message") or "") if body else ""
+        ctx = self.context(str(response.request.url))
+        error = ClientError(
+            {
+                "Error": {"Code": code, "Message": message},
+                "ResponseMetadata": {"HTTPStatusCode": response.status_code},
+            },
+            ctx.operation or "InvokeModel",
+        )
+        translated = translate_error(error, ctx)
+        if not isinstance(translated, CREDENTIAL_ERRORS):
+            return None
+        # The SDK's own error stays reachable as the cause, with the response.
+        translated.__cause__ = anthropic.APIStatusError(
+            f"Error code: {response.status_code} - {body or message}", response=response, body=body
+        )
+        return translated
+
+
+def _json(response: httpx2.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+class _ManagerMiddleware(anthropic.Middleware):
+    """Maps ``model=`` through the catalog and raises credential failures as typed errors.
+
+    Middleware runs once per attempt; an exception raised here reaches the caller as it is.
+    """
+
+    def __init__(self, binding: _Binding) -> None:
+        self.binding = binding
+
+    def handle(
+        self, request: anthropic.APIRequest, call_next: anthropic.CallNext
+    ) -> anthropic.APIResponse[Any]:
+        response = call_next(self.binding.model(request))
+        if not response.http_response.is_success:
+            response.http_response.read()
+            self._raise_for_credentials(response.http_response)
+        return response
+
+    async def handle_async(
+        self, request: anthropic.APIRequest, call_next: anthropic.AsyncCallNext
+    ) -> anthropic.AsyncAPIResponse[Any]:
+        response = await call_next(self.binding.model(request))
+        if not response.http_response.is_success:
+            await response.http_response.aread()
+            self._raise_for_credentials(response.http_response)
+        return response
+
+    def _raise_for_credentials(self, response: httpx2.Response) -> None:
+        error = self.binding.credential_error(response)
+        if error is not None:
+            raise error
+
+
+def _verify(manager: BedrockClientManager) -> ssl.SSLContext | bool:
+    """The manager's TLS trust: ``verify=``, else AWS_CA_BUNDLE / the profile's ca_bundle."""
+    verify = manager.settings.verify
+    if verify is None:
+        verify = manager.session.get_config_variable("ca_bundle") or True
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+
+
+def _http_options(binding: _Binding, transport: type[Any]) -> dict[str, Any]:
+    """The HTTP client's TLS trust and proxies, as the manager's botocore client has them.
+
+    Proxies in ``client_config`` are mounted per scheme, over HTTPS_PROXY/NO_PROXY from the
+    environment, which the SDK's default client mounts itself (as botocore honours them).
+    """
+    verify = _verify(binding.manager)
+    config = binding.manager.client("bedrock-runtime", binding.region).meta.config
+    proxies: Mapping[str, str] = config.proxies or {}
+    mounts = {
+        f"{scheme}://": transport(proxy=url, verify=verify) for scheme, url in proxies.items()
+    }
+    return {"verify": verify, **({"mounts": mounts} if mounts else {})}
+
+
+def _options(binding: _Binding, given: dict[str, Any], *, is_async: bool) -> dict[str, Any]:
+    """The SDK constructor's arguments: the manager's defaults, then what the caller gave."""
+    foreign = [name for name in FOREIGN_CREDENTIALS if given.get(name) is not None]
+    if given.get("api_key") not in (None, binding.api_key):
+        foreign.append("api_key")
+    if foreign:
+        raise ConfigurationError(
+            f"get_anthropic_client() signs with the manager's credentials; {', '.join(foreign)} "
+            "cannot be passed to the client. Give them to the manager instead, e.g. "
+            "BedrockClientManager(profile=...), (access_key_id=..., secret_access_key=...) or "
+            "(api_key=...), and pass manager=."
+        )
+    manager, settings = binding.manager, binding.manager.settings
+    defaults: dict[str, Any] = {
+        "base_url": manager.client("bedrock-runtime", binding.region).meta.endpoint_url,
+        "timeout": httpx2.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+        "max_retries": settings.max_retries,
+    }
+    if given.get("http_client") is None:
+        client = anthropic.DefaultAsyncHttpxClient if is_async else anthropic.DefaultHttpxClient
+        transport = httpx2.AsyncHTTPTransport if is_async else httpx2.HTTPTransport
+        defaults["http_client"] = client(**_http_options(binding, transport))
+    ours = [m for m in given.get("middleware") or () if not isinstance(m, _ManagerMiddleware)]
+    return {
+        **defaults,
+        **{k: v for k, v in given.items() if v is not None},
+        "aws_region": binding.region,
+        "api_key": binding.api_key,
+        # First, so that later middleware sees the resolved model id.
+        "middleware": [_ManagerMiddleware(binding), *ours],
+    }
+
+
+def _copy_changes(binding: _Binding, changes: dict[str, Any]) -> dict[str, Any]:
+    """``copy()``/``with_options()`` arguments that keep the manager (and a new region's URL)."""
+    region = changes.get("aws_region")
+    if region and region != binding.region and not changes.get("base_url"):
+        changes["base_url"] = binding.manager.client("bedrock-runtime", region).meta.endpoint_url
+    extra = {"manager": binding.manager, **changes.pop("_extra_kwargs", {})}
+    return {**changes, "_extra_kwargs": extra}
+
+
+class ManagedAnthropicBedrock(anthropic.AnthropicBedrock):
+    """``anthropic.AnthropicBedrock`` on a :class:`~bedrock_auth.BedrockClientManager`."""
+
+    _bedrock: _Binding
+
+    def __init__(self, *, manager: BedrockClientManager, **options: Any) -> None:
+        binding = _Binding(manager, options.get("aws_region") or manager.region)
+        super().__init__(**_options(binding, options, is_async=False))
+        self._bedrock = binding
+        # Undoes the SDK's own fallback to AWS_BEARER_TOKEN_BEDROCK when api_key is None.
+        self.api_key = binding.api_key
+
+    @property
+    def manager(self) -> BedrockClientManager:
+        """The manager whose credentials sign this client's requests."""
+        return self._bedrock.manager
+
+    # anthropic 2.10-2.12: the protected hook the SDK itself signs in, called on every attempt
+    # with the built request. Replaced whole: the SDK's version builds a boto3 session of its own.
+    def _prepare_request(self, request: httpx2.Request) -> None:
+        self._bedrock.sign(request)
+
+    def copy(self, **changes: Any) -> Self:
+        """A new client with ``changes``, on the same manager (see the SDK's ``copy``)."""
+        return super().copy(**_copy_changes(self._bedrock, changes))
+
+    with_options = copy
+
+
+class ManagedAsyncAnthropicBedrock(anthropic.AsyncAnthropicBedrock):
+    """``anthropic.AsyncAnthropicBedrock`` on a :class:`~bedrock_auth.BedrockClientManager`."""
+
+    _bedrock: _Binding
+
+    def __init__(self, *, manager: BedrockClientManager, **options: Any) -> None:
+        binding = _Binding(manager, options.get("aws_region") or manager.region)
+        super().__init__(**_options(binding, options, is_async=True))
+        self._bedrock = binding
+        # Undoes the SDK's own fallback to AWS_BEARER_TOKEN_BEDROCK when api_key is None.
+        self.api_key = binding.api_key
+
+    @property
+    def manager(self) -> BedrockClientManager:
+        """The manager whose credentials sign this client's requests."""
+        return self._bedrock.manager
+
+    # anthropic 2.10-2.12, as for the sync client. Signing may refresh credentials (an STS or
+    # SSO call), so it runs in a worker thread, as the SDK's own signer does.
+    async def _prepare_request(self, request: httpx2.Request) -> None:
+        await anyio.to_thread.run_sync(self._bedrock.sign, request)
+
+    def copy(self, **changes: Any) -> Self:
+        """A new client with ``changes``, on the same manager (see the SDK's ``copy``)."""
+        return super().copy(**_copy_changes(self._bedrock, changes))
+
+    with_options = copy

@@ -1,0 +1,325 @@
+"""Clients of other SDKs on one validated manager: Anthropic SDK, pydantic-ai, LangChain embeddings.
+
+Each function imports its SDK on first use (``import bedrock_auth`` stays cheap) and, when the
+SDK is missing, raises an ``ImportError`` naming the extra to install.
+
+>>> from bedrock_auth import get_anthropic_client
+>>> client = get_anthropic_client()                                   # doctest: +SKIP
+>>> client.messages.create(model="claude-sonnet-4-5", max_tokens=200,  # doctest: +SKIP
+...                        messages=[{"role": "user", "content": "Hi"}])
+
+The app-level switch, for code that runs on the Anthropic API or on Bedrock (the variable
+Claude Code uses, ``CLAUDE_CODE_USE_BEDROCK=1``, picks Bedrock):
+
+>>> from bedrock_auth import anthropic_client_from_env, model_from_env
+>>> client = anthropic_client_from_env()                              # doctest: +SKIP
+>>> client.messages.create(model=model_from_env(), max_tokens=200,    # doctest: +SKIP
+...                        messages=[{"role": "user", "content": "Hi"}])
+
+:func:`model_from_env` here is the app-level helper (``ANTHROPIC_MODEL`` or
+``BEDROCK_MODEL_ID``, mapped for the side in use), exported as ``bedrock_auth.model_from_env``.
+It is not ``bedrock_auth.llm.model_from_env``, which ``get_llm`` uses to read
+``BEDROCK_MODEL_ID`` alone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from bedrock_auth.errors import ConfigurationError
+from bedrock_auth.manager import get_manager
+from bedrock_auth.models import resolve_model_id
+from bedrock_auth.settings import load_dotenv_file
+
+if TYPE_CHECKING:
+    from anthropic import Anthropic, AnthropicBedrock, AsyncAnthropic, AsyncAnthropicBedrock
+    from langchain_aws import BedrockEmbeddings
+    from pydantic_ai.models.bedrock import BedrockConverseModel
+
+    from bedrock_auth.manager import BedrockClientManager
+
+__all__ = [
+    "DEFAULT_EMBEDDINGS_MODEL",
+    "USE_BEDROCK_ENV",
+    "anthropic_client_from_env",
+    "get_anthropic_client",
+    "get_embeddings",
+    "get_pydantic_ai_model",
+    "model_from_env",
+]
+
+#: The variable that switches an app to Bedrock (Claude Code's name for it).
+USE_BEDROCK_ENV = "CLAUDE_CODE_USE_BEDROCK"
+#: What :func:`get_embeddings` uses without a model: Titan Text Embeddings V2.
+DEFAULT_EMBEDDINGS_MODEL = "amazon.titan-embed-text-v2:0"
+
+# module -> (extra, what the user knows it as)
+_EXTRAS = {
+    "bedrock_auth._anthropic": ("anthropic", "the Anthropic SDK"),
+    "anthropic": ("anthropic", "the Anthropic SDK"),
+    "pydantic_ai.models.bedrock": ("pydantic-ai", "pydantic-ai"),
+    "langchain_aws": ("langchain", "langchain-aws"),
+}
+_SWITCH = {
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("", "0", "false", "no", "off"), False),
+}
+# How the Anthropic API side is configured: (client argument, environment variable).
+_ANTHROPIC_CREDENTIALS = (("api_key", "ANTHROPIC_API_KEY"), ("auth_token", "ANTHROPIC_AUTH_TOKEN"))
+_MODEL_VARIABLES = ("ANTHROPIC_MODEL", "BEDROCK_MODEL_ID")
+
+
+def _sdk(module: str, caller: str) -> Any:
+    try:
+        return import_module(module)
+    except ImportError as exc:
+        extra, name = _EXTRAS[module]
+        raise ImportError(f'{caller} needs {name}: pip install "bedrock-auth[{extra}]"') from exc
+
+
+# -- the Anthropic SDK -------------------------------------------------------------------------
+
+
+@overload
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    async_: Literal[False] = False,
+    **client_kwargs: Any,
+) -> AnthropicBedrock: ...
+
+
+@overload
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    async_: Literal[True],
+    **client_kwargs: Any,
+) -> AsyncAnthropicBedrock: ...
+
+
+@overload
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    async_: bool,
+    **client_kwargs: Any,
+) -> AnthropicBedrock | AsyncAnthropicBedrock: ...
+
+
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    async_: bool = False,
+    **client_kwargs: Any,
+) -> AnthropicBedrock | AsyncAnthropicBedrock:
+    """An ``anthropic.AnthropicBedrock`` (``AsyncAnthropicBedrock`` with ``async_=True``) whose
+    every request is signed with the manager's current credentials.
+
+    Refreshing credentials (roles, SSO, containers, ``credential_process``) keep working for the
+    client's whole life; none are copied into the client. Region, endpoint
+    (``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, ``endpoint_url=``), timeouts, retries, proxies and
+    CA bundle come from the manager; ``client_kwargs`` (``timeout``, ``max_retries``,
+    ``default_headers``, ``http_client``, ...) override them. ``model=`` in any call may be an
+    alias or an Anthropic API name: it is resolved for the region. Expired, rejected or denied
+    credentials raise :class:`~bedrock_auth.errors.ExpiredCredentialsError`,
+    :class:`~bedrock_auth.errors.InvalidCredentialsError` or
+    :class:`~bedrock_auth.errors.AccessDeniedError` (the SDK's error is the ``__cause__``);
+    other failures are the SDK's own errors. ``with_options()`` and ``copy()`` keep the manager.
+
+    ``AWS_BEARER_TOKEN_BEDROCK`` is never used unless the manager is in API-key mode.
+    """
+    sdk = _sdk("bedrock_auth._anthropic", "get_anthropic_client")  # a missing extra fails first
+    klass = sdk.ManagedAsyncAnthropicBedrock if async_ else sdk.ManagedAnthropicBedrock
+    chosen = region or client_kwargs.pop("aws_region", None)
+    client: AnthropicBedrock | AsyncAnthropicBedrock = klass(
+        manager=manager or get_manager(), aws_region=chosen, **client_kwargs
+    )
+    return client
+
+
+@dataclass(frozen=True)
+class _AppEnvironment:
+    """The app-level variables, read once per call (after `.env` is loaded)."""
+
+    use_bedrock: str | None
+    has_anthropic_key: bool
+    model: str | None
+
+
+def _app_environment(load_dotenv: bool) -> _AppEnvironment:
+    if load_dotenv:
+        load_dotenv_file()
+    env = os.environ
+    return _AppEnvironment(
+        use_bedrock=env.get(USE_BEDROCK_ENV),
+        has_anthropic_key=any(env.get(var) for _, var in _ANTHROPIC_CREDENTIALS),
+        model=next((env[var] for var in _MODEL_VARIABLES if env.get(var)), None),
+    )
+
+
+def _uses_bedrock(use_bedrock: bool | None, env: _AppEnvironment) -> bool:
+    if use_bedrock is not None:
+        return use_bedrock
+    raw = (env.use_bedrock or "").strip().lower()
+    if raw not in _SWITCH:
+        raise ConfigurationError(
+            f"{USE_BEDROCK_ENV}={env.use_bedrock!r} is not accepted. Accepted: 1, true, yes, on "
+            "(Bedrock) or 0, false, no, off, empty (the Anthropic API)."
+        )
+    return _SWITCH[raw]
+
+
+def _neither(env: _AppEnvironment, use_bedrock: bool | None) -> ConfigurationError:
+    switch = (
+        "use_bedrock=False was passed"
+        if use_bedrock is False
+        else f"{USE_BEDROCK_ENV} is {'not set' if env.use_bedrock is None else 'off'}"
+    )
+    keys = " or ".join(var for _, var in _ANTHROPIC_CREDENTIALS)
+    return ConfigurationError(
+        "Neither Bedrock nor the Anthropic API is configured.\n"
+        f"  Bedrock: {switch}. Set {USE_BEDROCK_ENV}=1 (or pass use_bedrock=True); AWS "
+        "credentials and region then come from the usual chain (AWS_PROFILE, keys, SSO, a role).\n"
+        f"  Anthropic API: no key; {keys} is not set. Export ANTHROPIC_API_KEY=sk-ant-... "
+        "(or pass api_key=...)."
+    )
+
+
+def anthropic_client_from_env(
+    *,
+    use_bedrock: bool | None = None,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    async_: bool = False,
+    load_dotenv: bool = True,
+    **client_kwargs: Any,
+) -> Anthropic | AsyncAnthropic | AnthropicBedrock | AsyncAnthropicBedrock:
+    """The client an app configured: Bedrock with ``CLAUDE_CODE_USE_BEDROCK=1``, else the
+    Anthropic API with ``ANTHROPIC_API_KEY`` (or ``ANTHROPIC_AUTH_TOKEN``).
+
+    On Bedrock it is :func:`get_anthropic_client` (``manager``, ``region``, the usual AWS
+    chain); on the Anthropic API, ``anthropic.Anthropic`` (``AsyncAnthropic`` with
+    ``async_=True``) built with ``client_kwargs``. ``use_bedrock=`` overrides the variable.
+    When neither side is configured, one :class:`ConfigurationError` says what each lacks.
+    `.env` is loaded first, as the manager does, unless ``load_dotenv=False``.
+    """
+    env = _app_environment(load_dotenv)
+    if _uses_bedrock(use_bedrock, env):
+        return get_anthropic_client(manager=manager, region=region, async_=async_, **client_kwargs)
+    sdk = _sdk("anthropic", "anthropic_client_from_env")
+    if not env.has_anthropic_key and not any(
+        client_kwargs.get(arg) for arg, _ in _ANTHROPIC_CREDENTIALS
+    ):
+        raise _neither(env, use_bedrock)
+    klass = sdk.AsyncAnthropic if async_ else sdk.Anthropic
+    client: Anthropic | AsyncAnthropic = klass(**client_kwargs)
+    return client
+
+
+def model_from_env(
+    model: str | None = None,
+    *,
+    default: str | None = None,
+    use_bedrock: bool | None = None,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    load_dotenv: bool = True,
+) -> str:
+    """The model for the side :func:`anthropic_client_from_env` picks: ``model``, else
+    ``ANTHROPIC_MODEL``, else ``BEDROCK_MODEL_ID``, else ``default``.
+
+    On Bedrock it is resolved for the region (``region``, else the manager's): an alias or
+    Anthropic API name becomes the Bedrock id or inference profile. For the Anthropic API it is
+    returned unchanged.
+
+    >>> model_from_env("claude-sonnet-4-5", use_bedrock=True, region="eu-west-1")
+    'eu.anthropic.claude-sonnet-4-5-20250929-v1:0'
+    >>> model_from_env("claude-sonnet-4-5", use_bedrock=False)
+    'claude-sonnet-4-5'
+    """
+    env = _app_environment(load_dotenv)
+    chosen = model or env.model or default
+    if not chosen:
+        raise ConfigurationError(
+            f"No model given and neither {' nor '.join(_MODEL_VARIABLES)} is set. Pass a model "
+            "(e.g. 'claude-sonnet-4-6') or export ANTHROPIC_MODEL=claude-sonnet-4-6."
+        )
+    if not _uses_bedrock(use_bedrock, env):
+        return chosen
+    return resolve_model_id(chosen, region or (manager or get_manager()).region)
+
+
+# -- pydantic-ai and LangChain embeddings ------------------------------------------------------
+
+
+def _model_or_default(model: str | None, manager: BedrockClientManager, caller: str) -> str:
+    chosen = model or manager.settings.model_id
+    if not chosen:
+        raise ConfigurationError(
+            f"{caller}() got no model and BEDROCK_MODEL_ID was not set when the manager was "
+            f"created. Pass one, e.g. {caller}('claude-sonnet-4-5'), or export BEDROCK_MODEL_ID."
+        )
+    return chosen
+
+
+def get_pydantic_ai_model(
+    model: str | None = None,
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    **settings: Any,
+) -> BedrockConverseModel:
+    """A pydantic-ai ``BedrockConverseModel`` on the manager's shared ``bedrock-runtime`` client.
+
+    ``model`` (default ``BEDROCK_MODEL_ID``) is resolved for the region; ``settings`` are
+    pydantic-ai model settings (``temperature``, ``max_tokens``, ``bedrock_guardrail_config``,
+    ...), the model's defaults.
+
+    >>> from pydantic_ai import Agent                                   # doctest: +SKIP
+    >>> Agent(get_pydantic_ai_model("haiku")).run_sync("Hi").output      # doctest: +SKIP
+    """
+    bedrock = _sdk("pydantic_ai.models.bedrock", "get_pydantic_ai_model")
+    manager = manager or get_manager()
+    region = region or manager.region
+    model_id = resolve_model_id(_model_or_default(model, manager, "get_pydantic_ai_model"), region)
+    provider = import_module("pydantic_ai.providers.bedrock").BedrockProvider(
+        bedrock_client=manager.client("bedrock-runtime", region)
+    )
+    model_object: BedrockConverseModel = bedrock.BedrockConverseModel(
+        model_id, provider=provider, settings=dict(settings) or None
+    )
+    return model_object
+
+
+def get_embeddings(
+    model: str | None = None,
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    **kwargs: Any,
+) -> BedrockEmbeddings:
+    """A LangChain ``BedrockEmbeddings`` on the manager's shared ``bedrock-runtime`` client.
+
+    ``model`` defaults to :data:`DEFAULT_EMBEDDINGS_MODEL`; other keyword arguments
+    (``model_kwargs``, ``normalize``, ...) go to ``BedrockEmbeddings``.
+
+    >>> get_embeddings().embed_query("hello")[:3]                       # doctest: +SKIP
+    """
+    langchain_aws = _sdk("langchain_aws", "get_embeddings")
+    manager = manager or get_manager()
+    region = region or manager.region
+    embeddings: BedrockEmbeddings = langchain_aws.BedrockEmbeddings(
+        client=manager.client("bedrock-runtime", region),
+        model_id=resolve_model_id(model or DEFAULT_EMBEDDINGS_MODEL, region),
+        region_name=region,
+        **kwargs,
+    )
+    return embeddings
