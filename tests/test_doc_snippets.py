@@ -87,6 +87,7 @@ def reader_env(
         "MY_APP_KEY_ID": "AKIAMYAPPKEY00000001",
         "MY_APP_SECRET": docs_emu.secret_access_key,
         "MY_BEDROCK_API_KEY": "ABSK" + "ZG9jcy1zbmlwcGV0LWtleQ" * 3,
+        "CLAUDE_CODE_USE_BEDROCK": "1",  # the app-level switch the migration guide shows
     }.items():
         monkeypatch.setenv(name, value)
     docs_emu.clear()

@@ -7,6 +7,7 @@ region failover.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -44,9 +45,11 @@ def clean(emu: BedrockEmulator) -> Iterator[BedrockEmulator]:
 
 @pytest.fixture
 def refreshing(clean: BedrockEmulator) -> BedrockClientManager:
-    """A role whose credentials live 60 s: botocore fetches new ones before every call."""
-    clean.assume_role_duration = 60
-    return clean.manager(role_arn=ROLE, max_retries=0)
+    """A role whose credentials live 1 s and have expired: the next call fetches new ones."""
+    clean.assume_role_duration = 1
+    manager = clean.manager(role_arn=ROLE, max_retries=0)
+    time.sleep(1.2)
+    return manager
 
 
 def assume_role_calls(emu: BedrockEmulator) -> int:
