@@ -89,6 +89,40 @@ def check_role_kwargs(extra: Mapping[str, Any], operation: str) -> None:
         )
 
 
+def check_role_options(values: Mapping[str, Any], operation: str) -> None:
+    """Check the role options (by their STS parameter) against the shape: length, range and
+    pattern, naming the option, before any call.
+
+    >>> check_role_options({"RoleSessionName": "a b"}, "AssumeRole")
+    Traceback (most recent call last):
+    ...
+    bedrock_auth.errors.ConfigurationError: role_session_name='a b' is not accepted by STS ...
+    """
+    import re
+
+    members = _input_shape(operation).members
+    for parameter, value in values.items():
+        if value is None or parameter not in members:
+            continue
+        meta = members[parameter].metadata
+        size = len(value) if isinstance(value, str) else value
+        pattern = meta.get("pattern")
+        if (
+            size < meta.get("min", size)
+            or size > meta.get("max", size)
+            or (isinstance(value, str) and pattern and not re.fullmatch(pattern, value))
+        ):
+            option = OWN_OPTIONS[parameter]
+            shown = "<hidden>" if option == "external_id" else repr(value)
+            limits = f"{meta.get('min', '?')} to {meta.get('max', '?')}"
+            what = "characters" if isinstance(value, str) else "seconds"
+            raise ConfigurationError(
+                f"{option}={shown} is not accepted by STS {operation}: {limits} {what}"
+                + (f" matching {pattern}" if isinstance(value, str) and pattern else "")
+                + "."
+            )
+
+
 def _check_names(extra: Mapping[str, Any], shape: Any, operation: str) -> None:
     """An unknown name gets a close match, and the option to use if it has one."""
     import difflib

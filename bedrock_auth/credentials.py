@@ -184,6 +184,19 @@ def _remembering(mfa: Callable[[], str]) -> Callable[[str], str]:
     return prompt
 
 
+def _remembered_token(path: str) -> Callable[[], str]:
+    """botocore's token-file loader, registering each token so no message or traceback shows it
+    (a JWT's signature part has no AWS secret shape)."""
+    load = FileWebIdentityTokenLoader(path)
+
+    def token() -> str:
+        value = str(load())
+        remember_secrets(value)
+        return value
+
+    return token
+
+
 def web_identity_credentials(
     settings: Settings, create_client: ClientFactory
 ) -> ScaledRefreshableCredentials:
@@ -191,7 +204,7 @@ def web_identity_credentials(
     assert settings.web_identity_token_file and settings.role_arn
     fetcher = AssumeRoleWithWebIdentityCredentialFetcher(
         client_creator=create_client,
-        web_identity_token_loader=FileWebIdentityTokenLoader(settings.web_identity_token_file),
+        web_identity_token_loader=_remembered_token(settings.web_identity_token_file),
         role_arn=settings.role_arn,
         extra_args=_role_extra(settings),
         expiry_window_seconds=_FETCHER_NEVER_CACHES,

@@ -33,6 +33,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import warnings
@@ -242,6 +243,14 @@ class _KnownSecrets:
 
 
 _known = _KnownSecrets()
+
+
+def _after_fork_in_child() -> None:
+    _known._lock = threading.Lock()  # another thread may have held it at fork time
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def remember_secrets(*values: str | None) -> None:

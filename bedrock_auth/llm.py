@@ -157,7 +157,7 @@ def get_llm(
         manager=manager,
         api=api,
         model=chosen,
-        region=region,
+        region=regions[0],  # the region resolved here, not the argument: it must travel
         fallback_regions=None if fallback_regions is None else tuple(fallback_regions),
         model_kwargs=dict(model_kwargs),
     )

@@ -505,7 +505,9 @@ class BedrockClientManager:
         worker validate once. Secrets given in code refuse to pickle unless
         ``allow_pickle_secrets=True`` (see :meth:`AuthConfig.__getstate__`).
         """
-        return (_shared_manager, (self._config,))
+        # The resolved region travels too: a worker with another AWS_REGION (or none) must not
+        # move EU traffic to a US inference profile.
+        return (_shared_manager, (replace(self._config, region=self.region),))
 
     # -- closing ----------------------------------------------------------------------------
 
@@ -676,6 +678,9 @@ def reset() -> None:
         _managers.clear()
     _identities.clear()
     forget_secrets()
+    for manager in list(_live):  # managers still in use keep their secrets masked
+        s = manager.settings
+        remember_secrets(s.secret_access_key, s.session_token, s.api_key, s.external_id)
     with _bearer_warning_lock:
         _bearer_warned = False
     clear_dotenv_cache()

@@ -84,6 +84,15 @@ _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    global _warned_lock
+    _warned_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def geographies_for_region(region: str) -> tuple[str, ...]:
     """The profile geographies a caller in ``region`` tries, most specific first.
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import botocore.session
 
-from bedrock_auth._shapes import check_role_kwargs, duration_range
+from bedrock_auth._shapes import check_role_kwargs, check_role_options, duration_range
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.regions import check_region
 
@@ -155,6 +155,11 @@ class AuthConfig:
 
 
 def _hashable(value: Any) -> Any:
+    # botocore's Config compares by identity; what the user set is its _user_provided_options
+    # (no public accessor), so equal Configs give equal keys.
+    provided = getattr(value, "_user_provided_options", None)
+    if isinstance(provided, dict):
+        return ("Config", _hashable(provided))
     if isinstance(value, Mapping):
         return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
@@ -592,6 +597,33 @@ def _api_key(config: AuthConfig, environ: Mapping[str, str]) -> str | None:
     return config.api_key or (environ.get(BEARER_ENV) or None if opted_in else None)
 
 
+# Options that only mean something for a role: option -> the STS parameter it fills.
+_ROLE_OPTIONS = {
+    "role_session_name": "RoleSessionName",
+    "external_id": "ExternalId",
+    "mfa_serial": "SerialNumber",
+    "duration_seconds": "DurationSeconds",
+    "mfa_token_provider": "",
+    "assume_role_kwargs": "",
+}
+
+
+def _check_role_options(o: Mapping[str, Any], origins: Mapping[str, str], mode: str) -> None:
+    """Role options are checked against STS's shape for a role, and refused without one."""
+    if mode not in ("assume_role", "web_identity"):
+        given = [n for n in _ROLE_OPTIONS if o[n] is not None and n not in origins]
+        if given:
+            raise ConfigurationError(
+                f"{given[0]}= only applies when a role is assumed; mode is '{mode}'. Pass "
+                "role_arn= (or BEDROCK_ROLE_ARN) too, or drop it."
+            )
+        return
+    operation = "AssumeRoleWithWebIdentity" if mode == "web_identity" else "AssumeRole"
+    check_role_options({p: o[n] for n, p in _ROLE_OPTIONS.items() if p}, operation)
+    if o["assume_role_kwargs"]:
+        check_role_kwargs(o["assume_role_kwargs"], operation)
+
+
 def _infer_mode(o: Mapping[str, Any], profile_argument: str | None) -> Mode:
     """The mode that follows from what is given, most specific first.
 
@@ -739,9 +771,7 @@ def resolve(
 
     _check_values(options, named)
     mode = config.mode or _infer_mode(options, config.profile)
-    if options["assume_role_kwargs"] and mode in ("assume_role", "web_identity"):
-        operation = "AssumeRoleWithWebIdentity" if mode == "web_identity" else "AssumeRole"
-        check_role_kwargs(options["assume_role_kwargs"], operation)
+    _check_role_options(options, origins, mode)
     pinned = config.profile is not None or mode == "profile"
     session = base_session(options["profile"] if pinned else None)
     region, region_source = _resolve_region(config.region, environ, session)

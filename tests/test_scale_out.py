@@ -193,3 +193,17 @@ def test_multiprocessing_spawn_process_with_a_pickled_manager(
             (chain_manager(emu), get_llm("nova-lite", manager=chain_manager(emu)), "x"),
         )
     assert pid != os.getpid() and reply == model_reply == "Emulated reply to: x"
+
+
+def test_a_pickled_model_keeps_the_region_it_was_resolved_for(
+    emu: BedrockEmulator, env_keys: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    llm = get_llm("claude-haiku-4-5", manager=BedrockClientManager(endpoint_url=emu.endpoints()))
+    data = pickle.dumps(llm)
+    monkeypatch.delenv("AWS_REGION")  # the worker has no region of its own
+    import bedrock_auth
+
+    bedrock_auth.reset()
+    back = pickle.loads(data)
+    assert back.region_name == "eu-west-1" and back.model_id.startswith("eu.")

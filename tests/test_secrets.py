@@ -181,8 +181,11 @@ def test_no_secret_in_errors_reprs_or_logs(
         api_key=API_KEY, endpoint_url=emu.endpoint_url, region="us-east-1"
     )
     assert_clean(repr(api_manager), api_manager.auth_info())
-    config = AuthConfig(external_id=SECRET_KEY, session_token=SESSION_TOKEN, api_key=API_KEY)
-    assert_clean(repr(config), repr(resolve_settings(config, environ={})))
+    for config in (
+        AuthConfig(role_arn=ROLE, external_id=SECRET_KEY, session_token=SESSION_TOKEN),
+        AuthConfig(api_key=API_KEY),
+    ):
+        assert_clean(repr(config), repr(resolve_settings(config, environ={})))
     records = [r for r in caplog.records if r.name.startswith("bedrock_auth")]
     assert records, "the library logged nothing at DEBUG: the scan would prove nothing"
     assert_clean(*(r.getMessage() for r in records))
@@ -309,9 +312,19 @@ def test_reset_forgets_known_secrets() -> None:
     import bedrock_auth
     from bedrock_auth import errors
 
-    errors.remember_secrets(EXTERNAL_ID)
+    errors.remember_secrets("standalone-secret-0042")  # held by no live manager
     bedrock_auth.reset()
-    assert errors.redact(EXTERNAL_ID) == EXTERNAL_ID
+    assert errors.redact("standalone-secret-0042") == "standalone-secret-0042"
+
+
+def test_reset_keeps_the_secrets_of_managers_still_in_use(emu: BedrockEmulator) -> None:
+    import bedrock_auth
+    from bedrock_auth import errors
+
+    manager = emu.manager(role_arn=ROLE, external_id="kept-external-id-77")
+    bedrock_auth.reset()
+    assert errors.redact("kept-external-id-77") == "***"
+    del manager
 
 
 def test_a_credential_provider_failure_keeps_its_cause_redacted(emu: BedrockEmulator) -> None:
