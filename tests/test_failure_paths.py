@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
+import signal
 import socket
 import sys
 import threading
@@ -207,11 +209,19 @@ def _in_child(work: Any) -> dict[str, Any]:
         os._exit(0)
     os.close(write)
     chunks = []
-    while chunk := os.read(read, 65536):
-        chunks.append(chunk)
+    deadline = time.monotonic() + 60  # a deadlocked child fails the test, never hangs it
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([read], [], [], 1.0)
+        if ready:
+            chunk = os.read(read, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    else:
+        os.kill(pid, signal.SIGKILL)
     os.close(read)
     os.waitpid(pid, 0)
-    return dict(json.loads(b"".join(chunks) or b"{}"))
+    return dict(json.loads(b"".join(chunks) or b'{"error": "the child did not finish"}'))
 
 
 def _calls(manager: BedrockClientManager, who: str, count: int) -> dict[str, int]:
