@@ -152,4 +152,4 @@ def get_llm(
     regions = regions_to_try(manager, region, fallback_regions)
     logger.debug("get_llm(%r): regions %s", chosen, regions)
     models = [_one_model(klass, chosen, name, manager, model_kwargs) for name in regions]
-    return adapters.in_regions(models)  # type: ignore[no-any-return]
+    return adapters.in_regions(models, manager)  # type: ignore[no-any-return]
