@@ -3,7 +3,8 @@
 A ``ThreadPoolExecutor`` starts a thread inside ``submit`` whenever none is idle. Called from
 the event loop during a burst of calls, each start waits twice for the GIL behind workers
 already running botocore code: measured on 2 cores, 64 such starts blocked the loop for
-210-260 ms. Started all at once while none is busy, the same threads take 0.1-0.2 ms each.
+210-260 ms. Started all at once while none is busy, they took about 0.2 ms each (more on a
+loaded machine).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ PRESTARTED_THREADS = 128
 def started_executor(size: int) -> ThreadPoolExecutor:
     """A pool of ``size`` threads, up to ``PRESTARTED_THREADS`` of them already running.
 
-    128 idle threads cost about 2.4 MiB, and 10-30 ms to start (once per manager, on its first
-    async call; call ``manager.executor()`` at startup to pay it there instead).
+    128 idle threads cost about 2.4 MiB and a few tens of milliseconds to start, once per
+    manager, on its first async call (call ``manager.executor()`` at startup to pay it there).
     """
     executor = ThreadPoolExecutor(size, thread_name_prefix="bedrock-auth")
     gate = threading.Event()
