@@ -9,7 +9,7 @@ auth, access, model or input errors, which another region would only repeat.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from bedrock_auth.errors import FAILOVER_ERRORS, BedrockAuthError, ConfigurationError
@@ -53,28 +53,67 @@ def regions_to_try(
     return list(dict.fromkeys([region or manager.region, *extra]))
 
 
+class _Failover:
+    """One run of the failover loop: the regions to try, what each returned, what to raise.
+
+    The sync and async loops below differ only in how they run an attempt; which errors move
+    on, what is logged and the final error all live here.
+    """
+
+    def __init__(self, regions: Sequence[str], what: str) -> None:
+        self.regions = regions
+        self.what = what
+        self.failures: list[tuple[str, BedrockAuthError]] = []
+
+    def failed(self, region: str, error: BedrockAuthError) -> None:
+        """Record a capacity failure in ``region`` and log the move to the next one, if any."""
+        self.failures.append((region, error))
+        index = len(self.failures)
+        if index < len(self.regions):
+            logger.warning(
+                "%s failed in %s (%s); failing over to %s",
+                self.what,
+                region,
+                type(error).__name__,
+                self.regions[index],
+            )
+
+    def error(self) -> BedrockAuthError:
+        """What to raise once every region failed: the one error, or a summary of each."""
+        if len(self.failures) == 1:
+            return self.failures[0][1]
+        last = self.failures[-1][1]
+        summary = "\n".join(
+            f"  {r}: {type(e).__name__}: {str(e).splitlines()[0]}" for r, e in self.failures
+        )
+        error = type(last)(f"{self.what} failed in every region tried:\n{summary}")
+        error.__cause__ = last
+        return error
+
+
 def with_failover(regions: Sequence[str], call: Callable[[str], T], what: str) -> T:
     """Run ``call(region)`` in each region until one succeeds or fails for a non-capacity reason.
 
     Each move is logged as a warning; when every region fails, the error lists what each one
     returned.
     """
-    failures: list[tuple[str, BedrockAuthError]] = []
-    for index, region in enumerate(regions):
+    run = _Failover(regions, what)
+    for region in regions:
         try:
             return call(region)
         except FAILOVER_ERRORS as error:
-            failures.append((region, error))
-            if index + 1 < len(regions):
-                logger.warning(
-                    "%s failed in %s (%s); failing over to %s",
-                    what,
-                    region,
-                    type(error).__name__,
-                    regions[index + 1],
-                )
-    if len(failures) == 1:
-        raise failures[0][1]
-    last = failures[-1][1]
-    summary = "\n".join(f"  {r}: {type(e).__name__}: {str(e).splitlines()[0]}" for r, e in failures)
-    raise type(last)(f"{what} failed in every region tried:\n{summary}") from last
+            run.failed(region, error)
+    raise run.error()
+
+
+async def awith_failover(
+    regions: Sequence[str], call: Callable[[str], Awaitable[T]], what: str
+) -> T:
+    """:func:`with_failover` for attempts that are awaited: the same rules, logs and errors."""
+    run = _Failover(regions, what)
+    for region in regions:
+        try:
+            return await call(region)
+        except FAILOVER_ERRORS as error:
+            run.failed(region, error)
+    raise run.error()

@@ -6,23 +6,25 @@ Imported only by :func:`bedrock_auth.get_llm`, so ``import bedrock_auth`` never 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from langchain_aws import ChatBedrock, ChatBedrockConverse
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 from typing_extensions import Self
 
-from bedrock_auth._failover import with_failover
+from bedrock_auth._async import ExecutorIterator, offload
+from bedrock_auth._failover import awith_failover, with_failover
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth.errors import ConfigurationError
+from bedrock_auth.invoke import _stream_failed
+from bedrock_auth.manager import BedrockClientManager
 
-if TYPE_CHECKING:
-    from bedrock_auth.manager import BedrockClientManager
+_Chunks = Generator[ChatGenerationChunk, None, None]
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ class _TypedErrors:
     ``_fallbacks`` holds the same model in the fallback regions, in order. Failover lives here,
     under LangChain's own entry points, so ``bind_tools``, ``with_structured_output`` and every
     other wrapper around the model get it too.
+
+    The async entry points (``_agenerate``/``_astream``, behind ``ainvoke``, ``astream``,
+    ``abatch`` and LangGraph nodes) run the same attempts on ``_manager``'s executor, with the
+    failover loop awaited on the event loop, instead of LangChain's default of the loop's own
+    small executor.
     """
 
     _fallbacks: list[Self]
@@ -80,6 +87,7 @@ class _TypedErrors:
     #: The langchain-aws class this one extends: LangChain serialises us under its id, so
     #: ``langchain_core.load`` gives back a plain model of that class.
     _lc_base: ClassVar[type[Any]]
+    _manager: BedrockClientManager
 
     @property
     def _operations(self) -> tuple[str, str]:
@@ -145,17 +153,58 @@ class _TypedErrors:
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         models = self._by_region()
-
-        def opened(region: str) -> tuple[ChatGenerationChunk | None, Iterator[ChatGenerationChunk]]:
-            # The first chunk is read inside the failover loop: until it arrives nothing has
-            # reached the caller, so another region can still answer instead.
-            chunks = models[region]._stream_here(messages, stop, run_manager, **kwargs)
-            return next(chunks, None), chunks
-
-        first, rest = with_failover(list(models), opened, self._what(self._operations[1]))
+        first, rest = with_failover(
+            list(models),
+            lambda region: models[region]._open_here(messages, stop, run_manager, **kwargs),
+            self._what(self._operations[1]),
+        )
         if first is not None:
             yield first
         yield from rest
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        models = self._by_region()
+        # As LangChain's default does: the sync callbacks of this run, for the sync call.
+        callbacks = run_manager.get_sync() if run_manager else None
+        return await awith_failover(
+            list(models),
+            lambda region: offload(
+                self._manager, models[region]._generate_here, messages, stop, callbacks, **kwargs
+            ),
+            self._what(self._operations[0]),
+        )
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        models = self._by_region()
+        callbacks = run_manager.get_sync() if run_manager else None
+        first, rest = await awith_failover(
+            list(models),
+            lambda region: offload(
+                self._manager, models[region]._open_here, messages, stop, callbacks, **kwargs
+            ),
+            self._what(self._operations[1]),
+        )
+        # Closing the generator runs langchain-aws's own `finally`, which closes the stream.
+        chunks = ExecutorIterator(self._manager, rest, rest.close)
+        try:
+            if first is not None:
+                yield first
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            chunks.close()
 
     def _generate_here(
         self,
@@ -173,27 +222,47 @@ class _TypedErrors:
             raise translate_error(exc, ctx) from exc
         return result
 
+    def _open_here(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | None,
+        **kwargs: Any,
+    ) -> tuple[ChatGenerationChunk | None, _Chunks]:
+        """Start streaming in this model's region and read the first chunk. Called inside the
+        failover loops: until that chunk arrives nothing has reached the caller, so another
+        region can still answer instead."""
+        chunks = self._stream_here(messages, stop, run_manager, **kwargs)
+        return next(chunks, None), chunks
+
     def _stream_here(
         self,
         messages: list[BaseMessage],
         stop: list[str] | None,
         run_manager: CallbackManagerForLLMRun | None,
         **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
+    ) -> _Chunks:
         ctx = _context(self, self._operations[1])
+        delivered: list[str] = []  # for the error's partial_text, as the helpers' streams do
         try:
-            yield from super()._stream(  # type: ignore[misc]
+            chunk: ChatGenerationChunk
+            for chunk in super()._stream(  # type: ignore[misc]
                 messages, stop=stop, run_manager=run_manager, **kwargs
-            )
+            ):
+                delivered.append(chunk.text)
+                yield chunk
         except Exception as exc:
-            raise translate_error(exc, ctx) from exc
+            raise _stream_failed(exc, ctx, "".join(delivered)) from exc
 
 
 M = TypeVar("M", bound=_TypedErrors)
 
 
-def in_regions(models: Sequence[M]) -> M:
-    """The first model, failing over to the others in order (the same model in other regions)."""
+def in_regions(models: Sequence[M], manager: BedrockClientManager) -> M:
+    """The first model, failing over to the others in order (the same model in other regions);
+    its async calls run on ``manager``'s executor."""
+    for model in models:  # each one: langchain-aws calls back into fallbacks (_as_converse)
+        model._manager = manager
     first, *rest = models
     first._fallbacks = rest
     return first
@@ -206,6 +275,7 @@ class SharedChatBedrockConverse(_TypedErrors, ChatBedrockConverse):
     _fallbacks: list[SharedChatBedrockConverse] = PrivateAttr(default_factory=list)
     _spec: ModelSpec | None = PrivateAttr(default=None)
     _lc_base = ChatBedrockConverse
+    _manager: BedrockClientManager = PrivateAttr()  # set by in_regions
 
     @property
     def _operations(self) -> tuple[str, str]:
@@ -222,6 +292,7 @@ class SharedChatBedrock(_TypedErrors, ChatBedrock):
     _fallbacks: list[SharedChatBedrock] = PrivateAttr(default_factory=list)
     _spec: ModelSpec | None = PrivateAttr(default=None)
     _lc_base = ChatBedrock
+    _manager: BedrockClientManager = PrivateAttr()  # set by in_regions
 
     @property
     def _operations(self) -> tuple[str, str]:
@@ -233,7 +304,9 @@ class SharedChatBedrock(_TypedErrors, ChatBedrock):
     def _as_converse(self) -> ChatBedrockConverse:
         # langchain-aws hands Nova models (and bind_tools/with_structured_output on them) to
         # this converse twin: it keeps the fallback regions.
-        return in_regions([_converse_twin(model) for model in (self, *self._fallbacks)])
+        return in_regions(
+            [_converse_twin(model) for model in (self, *self._fallbacks)], self._manager
+        )
 
 
 def _converse_twin(model: ChatBedrock) -> SharedChatBedrockConverse:

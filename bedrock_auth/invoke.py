@@ -5,7 +5,9 @@ id for the region through the catalog, and raises this library's typed errors. T
 take ``fallback_regions=[...]`` (default: the manager's, from ``BEDROCK_FALLBACK_REGIONS``): a
 call moves to the next region when botocore's own retries end in throttling, unavailability or
 an endpoint error; never on auth, validation or access errors. Nothing here reads the
-environment: defaults come from ``manager.settings``.
+environment: defaults come from ``manager.settings``. Each helper has an async twin
+(``aconverse``, ``aconverse_stream``, ...) sending the same requests with the same failover and
+errors, its blocking work on the manager's executor.
 
 >>> from bedrock_auth import converse
 >>> converse("nova-lite", "Say hi").text                     # doctest: +SKIP
@@ -14,6 +16,7 @@ environment: defaults come from ``manager.settings``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
@@ -22,11 +25,12 @@ import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botocore import xform_name
 
-from bedrock_auth._failover import region_names, regions_to_try, with_failover
+from bedrock_auth._async import ExecutorIterator, offload
+from bedrock_auth._failover import awith_failover, region_names, regions_to_try, with_failover
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.models import resolve_model_id
@@ -34,6 +38,8 @@ from bedrock_auth.profiles import provider_for
 from bedrock_auth.regions import check_region
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from bedrock_auth.manager import BedrockClientManager
 
 T = TypeVar("T")
@@ -153,19 +159,18 @@ def _call(manager: BedrockClientManager, ctx: ErrorContext, send: Callable[[Any]
         raise translate_error(exc, ctx) from exc
 
 
-def _on_model(
+def _attempt(
     manager: BedrockClientManager,
     model: str,
     operation: str,
-    regions: Sequence[str],
     request: Callable[[ErrorContext], Mapping[str, Any]],
     finish: Callable[[Any, ErrorContext, float], T],
-) -> T:
-    """One bedrock-runtime ``operation`` on ``model``, failing over across ``regions``.
+) -> Callable[[str], T]:
+    """One bedrock-runtime ``operation`` on ``model`` in a given region (blocking).
 
-    Per region: resolve the model id, build the error context once (it serves the call and
-    the stream), send ``request(ctx)``, then ``finish(reply, ctx, started)``. ``finish`` runs
-    inside the attempt, so a stream that fails on its first event can still move on.
+    Resolve the model id, build the error context once (it serves the call and the stream),
+    send ``request(ctx)``, then ``finish(reply, ctx, started)``. ``finish`` runs inside the
+    attempt, so a stream that fails on its first event can still move on.
     """
     method = xform_name(operation)  # botocore's own naming: ConverseStream -> converse_stream
 
@@ -181,6 +186,19 @@ def _on_model(
         reply = _call(manager, ctx, lambda client: getattr(client, method)(**request(ctx)))
         return finish(reply, ctx, started)
 
+    return attempt
+
+
+def _on_model(
+    manager: BedrockClientManager,
+    model: str,
+    operation: str,
+    regions: Sequence[str],
+    request: Callable[[ErrorContext], Mapping[str, Any]],
+    finish: Callable[[Any, ErrorContext, float], T],
+) -> T:
+    """:func:`_attempt` in each of ``regions`` in turn, failing over (see ``with_failover``)."""
+    attempt = _attempt(manager, model, operation, request, finish)
     return with_failover(regions, attempt, f"{operation} {model}")
 
 
@@ -312,6 +330,19 @@ def _text_of(content: Sequence[Mapping[str, Any]]) -> str:
     return "".join(str(block["text"]) for block in content if "text" in block)
 
 
+def _converse_result(reply: Any, ctx: ErrorContext, started: float) -> ConverseResult:
+    latency = reply.get("metrics", {}).get("latencyMs")
+    return ConverseResult(
+        text=_text_of(reply.get("output", {}).get("message", {}).get("content", [])),
+        stop_reason=str(reply.get("stopReason", "")),
+        usage=Usage.from_converse(reply.get("usage")),
+        latency_ms=int(latency) if latency is not None else _elapsed_ms(started),
+        region=ctx.region,
+        model_id=ctx.model_id,
+        raw=reply,
+    )
+
+
 def converse(
     model: str,
     prompt_or_messages: str | Messages,
@@ -334,26 +365,13 @@ def converse(
     >>> result.text, result.usage.total_tokens                        # doctest: +SKIP
     """
     mgr = _manager(manager)
-
-    def finish(reply: Any, ctx: ErrorContext, started: float) -> ConverseResult:
-        latency = reply.get("metrics", {}).get("latencyMs")
-        return ConverseResult(
-            text=_text_of(reply.get("output", {}).get("message", {}).get("content", [])),
-            stop_reason=str(reply.get("stopReason", "")),
-            usage=Usage.from_converse(reply.get("usage")),
-            latency_ms=int(latency) if latency is not None else _elapsed_ms(started),
-            region=ctx.region,
-            model_id=ctx.model_id,
-            raw=reply,
-        )
-
     return _on_model(
         mgr,
         model,
         "Converse",
         _regions(mgr, region, fallback_regions, regions),
         _converse_request(prompt_or_messages, system, inference),
-        finish,
+        _converse_result,
     )
 
 
@@ -375,6 +393,10 @@ class ConverseStream(_Stream):
         if "metadata" in event:
             self.usage = Usage.from_converse(event["metadata"].get("usage"))
         return str(event.get("contentBlockDelta", {}).get("delta", {}).get("text", ""))
+
+
+def _open_converse_stream(reply: Any, ctx: ErrorContext, _started: float) -> ConverseStream:
+    return ConverseStream(reply["stream"], ctx)
 
 
 def converse_stream(
@@ -402,7 +424,7 @@ def converse_stream(
         "ConverseStream",
         _regions(mgr, region, fallback_regions, regions),
         _converse_request(prompt_or_messages, system, inference),
-        lambda reply, ctx, _: ConverseStream(reply["stream"], ctx),
+        _open_converse_stream,
     )
 
 
@@ -471,6 +493,17 @@ def _native_request(
     return request
 
 
+def _invoke_result(reply: Any, ctx: ErrorContext, started: float) -> InvokeResult:
+    decoded = json.loads(reply["body"].read())
+    return InvokeResult(
+        text=text_from_body(decoded),
+        body=decoded,
+        region=ctx.region,
+        model_id=ctx.model_id,
+        latency_ms=_elapsed_ms(started),
+    )
+
+
 def invoke_model(
     model: str,
     body: Mapping[str, Any] | str | bytes,
@@ -489,24 +522,13 @@ def invoke_model(
     >>> r.text                                                                 # doctest: +SKIP
     """
     mgr = _manager(manager)
-
-    def finish(reply: Any, ctx: ErrorContext, started: float) -> InvokeResult:
-        decoded = json.loads(reply["body"].read())
-        return InvokeResult(
-            text=text_from_body(decoded),
-            body=decoded,
-            region=ctx.region,
-            model_id=ctx.model_id,
-            latency_ms=_elapsed_ms(started),
-        )
-
     return _on_model(
         mgr,
         model,
         "InvokeModel",
         _regions(mgr, region, fallback_regions, regions),
         _native_request(mgr, body),
-        finish,
+        _invoke_result,
     )
 
 
@@ -528,6 +550,10 @@ class InvokeStream(_Stream):
         return text_from_body(decoded)
 
 
+def _open_invoke_stream(reply: Any, ctx: ErrorContext, _started: float) -> InvokeStream:
+    return InvokeStream(reply["body"], ctx)
+
+
 def invoke_model_stream(
     model: str,
     body: Mapping[str, Any] | str | bytes,
@@ -545,7 +571,7 @@ def invoke_model_stream(
         "InvokeModelWithResponseStream",
         _regions(mgr, region, fallback_regions, regions),
         _native_request(mgr, body),
-        lambda reply, ctx, _: InvokeStream(reply["body"], ctx),
+        _open_invoke_stream,
     )
 
 
@@ -613,6 +639,49 @@ def _agent_error(error: BedrockAuthError, agent: str, alias: str, region: str) -
     return error
 
 
+def _agent_opener(
+    manager: BedrockClientManager,
+    input_text: str,
+    agent_id: str | None,
+    alias_id: str | None,
+    session_id: str | None,
+    enable_trace: bool,
+    session_state: Mapping[str, Any] | None,
+    region: str | None,
+) -> Callable[[], AgentStream]:
+    """Check the ids and region now; return the blocking call that opens the agent's stream."""
+    agent, alias = _agent_ids(manager, agent_id, alias_id)
+    if region is not None:
+        check_region(region)
+    region_name = region or manager.region
+    request: dict[str, Any] = {
+        "agentId": agent,
+        "agentAliasId": alias,
+        "sessionId": session_id or str(uuid.uuid4()),
+        "inputText": input_text,
+        "enableTrace": enable_trace,
+    }
+    if session_state:
+        request["sessionState"] = dict(session_state)
+    ctx = ErrorContext(
+        service="bedrock-agent-runtime",
+        operation="InvokeAgent",
+        region=region_name,
+        profile=manager.profile or "",
+    )
+
+    def open_stream() -> AgentStream:
+        try:
+            reply = _call(manager, ctx, lambda client: client.invoke_agent(**request))
+            return AgentStream(
+                reply["completion"], ctx, str(reply.get("sessionId", request["sessionId"]))
+            )
+        except BedrockAuthError as error:
+            raise _agent_error(error, agent, alias, region_name) from error.__cause__
+
+    return open_stream
+
+
 def invoke_agent_stream(
     input_text: str,
     *,
@@ -630,33 +699,17 @@ def invoke_agent_stream(
     (``BEDROCK_AGENT_ID``/``BEDROCK_AGENT_ALIAS_ID``); a new session id is made when none is
     given. Agents need IAM credentials (SigV4).
     """
-    mgr = _manager(manager)
-    agent, alias = _agent_ids(mgr, agent_id, alias_id)
-    if region is not None:
-        check_region(region)
-    region_name = region or mgr.region
-    request: dict[str, Any] = {
-        "agentId": agent,
-        "agentAliasId": alias,
-        "sessionId": session_id or str(uuid.uuid4()),
-        "inputText": input_text,
-        "enableTrace": enable_trace,
-    }
-    if session_state:
-        request["sessionState"] = dict(session_state)
-    ctx = ErrorContext(
-        service="bedrock-agent-runtime",
-        operation="InvokeAgent",
-        region=region_name,
-        profile=mgr.profile or "",
+    open_stream = _agent_opener(
+        _manager(manager),
+        input_text,
+        agent_id,
+        alias_id,
+        session_id,
+        enable_trace,
+        session_state,
+        region,
     )
-    try:
-        reply = _call(mgr, ctx, lambda client: client.invoke_agent(**request))
-        return AgentStream(
-            reply["completion"], ctx, str(reply.get("sessionId", request["sessionId"]))
-        )
-    except BedrockAuthError as error:
-        raise _agent_error(error, agent, alias, region_name) from error.__cause__
+    return open_stream()
 
 
 def invoke_agent(
@@ -685,3 +738,264 @@ def invoke_agent(
         region=region,
         manager=manager,
     ).result()
+
+
+# -- async -----------------------------------------------------------------------------------
+#
+# The same requests, failover and typed errors as above, awaited. Each attempt (model id
+# resolution, the call, and for streams the first event) and each later stream read runs on
+# the manager's executor (``manager.executor()``), so credential refreshes and network waits
+# never block the event loop, and concurrency is bounded by the connection pool rather than by
+# the loop's default executor.
+
+
+async def _amanager(manager: BedrockClientManager | None) -> BedrockClientManager:
+    if manager is not None:
+        return manager
+    from bedrock_auth.manager import get_manager
+
+    # The first call builds and validates the process-wide manager (STS, maybe SSO): that
+    # must not happen on the loop, and there is no manager executor before there is a manager.
+    return await asyncio.to_thread(get_manager)
+
+
+async def _aon_model(
+    manager: BedrockClientManager,
+    model: str,
+    operation: str,
+    regions: Sequence[str],
+    request: Callable[[ErrorContext], Mapping[str, Any]],
+    finish: Callable[[Any, ErrorContext, float], T],
+) -> T:
+    """:func:`_on_model`, each region's attempt awaited on the manager's executor."""
+    attempt = _attempt(manager, model, operation, request, finish)
+    return await awith_failover(
+        regions, lambda region: offload(manager, attempt, region), f"{operation} {model}"
+    )
+
+
+class _AsyncStream(Generic[_S]):
+    """An async iterator over a stream's deltas, each read on the manager's executor.
+
+    ``.text`` and the final values are those of the blocking stream it reads. A failure
+    mid-stream raises the same typed error, whose ``.partial_text`` holds what had arrived.
+    ``aclose()`` (or leaving an ``async with`` block, or cancelling the task that awaits the
+    next delta) releases the HTTP connection; a read already in flight finishes first, on its
+    thread.
+    """
+
+    def __init__(self, stream: _S, manager: BedrockClientManager) -> None:
+        self._stream = stream
+        self._deltas = ExecutorIterator(manager, iter(stream), stream.close)
+        self.region = stream.region
+        self.model_id = stream.model_id
+
+    @property
+    def text(self) -> str:
+        """The text delivered so far (all of it once the stream is exhausted)."""
+        return self._stream.text
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> str:
+        return await self._deltas.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection; safe to call more than once."""
+        self._deltas.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class AsyncConverseStream(_AsyncStream[ConverseStream]):
+    """:class:`ConverseStream`, async: ``async for`` text deltas; ``.stop_reason`` and
+    ``.usage`` are final once it is exhausted."""
+
+    @property
+    def stop_reason(self) -> str:
+        return self._stream.stop_reason
+
+    @property
+    def usage(self) -> Usage:
+        return self._stream.usage
+
+    @property
+    def raw_events(self) -> list[Mapping[str, Any]]:
+        return self._stream.raw_events
+
+
+class AsyncInvokeStream(_AsyncStream[InvokeStream]):
+    """:class:`InvokeStream`, async: ``async for`` text deltas; ``.events`` keeps the chunks."""
+
+    @property
+    def events(self) -> list[Mapping[str, Any]]:
+        return self._stream.events
+
+
+class AsyncAgentStream(_AsyncStream[AgentStream]):
+    """:class:`AgentStream`, async: ``async for`` the answer's chunks."""
+
+    @property
+    def session_id(self) -> str:
+        return self._stream.session_id
+
+    @property
+    def citations(self) -> list[Mapping[str, Any]]:
+        return self._stream.citations
+
+    @property
+    def trace(self) -> list[Mapping[str, Any]]:
+        return self._stream.trace
+
+    async def result(self) -> AgentResult:
+        """Read the rest of the stream and return the assembled answer."""
+        async for _ in self:
+            pass
+        return AgentResult(self.text, self.session_id, self.citations, self.trace)
+
+
+async def aconverse(
+    model: str,
+    prompt_or_messages: str | Messages,
+    *,
+    system: str | None = None,
+    region: str | None = None,
+    fallback_regions: Sequence[str] | None = None,
+    manager: BedrockClientManager | None = None,
+    **inference: Any,
+) -> ConverseResult:
+    """:func:`converse` for asyncio: the same arguments, failover and errors.
+
+    >>> result = await aconverse("nova-lite", "Say hi", max_tokens=50)   # doctest: +SKIP
+    """
+    mgr = await _amanager(manager)
+    return await _aon_model(
+        mgr,
+        model,
+        "Converse",
+        regions_to_try(mgr, region, fallback_regions),
+        _converse_request(prompt_or_messages, system, inference),
+        _converse_result,
+    )
+
+
+async def aconverse_stream(
+    model: str,
+    prompt_or_messages: str | Messages,
+    *,
+    system: str | None = None,
+    region: str | None = None,
+    fallback_regions: Sequence[str] | None = None,
+    manager: BedrockClientManager | None = None,
+    **inference: Any,
+) -> AsyncConverseStream:
+    """:func:`converse_stream` for asyncio: awaited once it has its first event (so a region
+    that fails before answering is replaced by the next), then ``async for`` the deltas.
+
+    >>> async with await aconverse_stream("nova-lite", "Count to 3") as stream:  # doctest: +SKIP
+    ...     async for delta in stream:
+    ...         print(delta, end="")
+    """
+    mgr = await _amanager(manager)
+    stream = await _aon_model(
+        mgr,
+        model,
+        "ConverseStream",
+        regions_to_try(mgr, region, fallback_regions),
+        _converse_request(prompt_or_messages, system, inference),
+        _open_converse_stream,
+    )
+    return AsyncConverseStream(stream, mgr)
+
+
+async def ainvoke_model(
+    model: str,
+    body: Mapping[str, Any] | str | bytes,
+    *,
+    region: str | None = None,
+    fallback_regions: Sequence[str] | None = None,
+    manager: BedrockClientManager | None = None,
+) -> InvokeResult:
+    """:func:`invoke_model` for asyncio."""
+    mgr = await _amanager(manager)
+    return await _aon_model(
+        mgr,
+        model,
+        "InvokeModel",
+        regions_to_try(mgr, region, fallback_regions),
+        _native_request(mgr, body),
+        _invoke_result,
+    )
+
+
+async def ainvoke_model_stream(
+    model: str,
+    body: Mapping[str, Any] | str | bytes,
+    *,
+    region: str | None = None,
+    fallback_regions: Sequence[str] | None = None,
+    manager: BedrockClientManager | None = None,
+) -> AsyncInvokeStream:
+    """:func:`invoke_model_stream` for asyncio: ``async for`` the text deltas."""
+    mgr = await _amanager(manager)
+    stream = await _aon_model(
+        mgr,
+        model,
+        "InvokeModelWithResponseStream",
+        regions_to_try(mgr, region, fallback_regions),
+        _native_request(mgr, body),
+        _open_invoke_stream,
+    )
+    return AsyncInvokeStream(stream, mgr)
+
+
+async def ainvoke_agent_stream(
+    input_text: str,
+    *,
+    agent_id: str | None = None,
+    alias_id: str | None = None,
+    session_id: str | None = None,
+    enable_trace: bool = False,
+    session_state: Mapping[str, Any] | None = None,
+    region: str | None = None,
+    manager: BedrockClientManager | None = None,
+) -> AsyncAgentStream:
+    """:func:`invoke_agent_stream` for asyncio: ``async for`` the answer's chunks."""
+    mgr = await _amanager(manager)
+    open_stream = _agent_opener(
+        mgr, input_text, agent_id, alias_id, session_id, enable_trace, session_state, region
+    )
+    return AsyncAgentStream(await offload(mgr, open_stream), mgr)
+
+
+async def ainvoke_agent(
+    input_text: str,
+    *,
+    agent_id: str | None = None,
+    alias_id: str | None = None,
+    session_id: str | None = None,
+    enable_trace: bool = False,
+    session_state: Mapping[str, Any] | None = None,
+    region: str | None = None,
+    manager: BedrockClientManager | None = None,
+) -> AgentResult:
+    """:func:`invoke_agent` for asyncio: the whole answer, session id, citations and trace.
+
+    >>> answer = await ainvoke_agent("What is our refund policy?")   # doctest: +SKIP
+    """
+    stream = await ainvoke_agent_stream(
+        input_text,
+        agent_id=agent_id,
+        alias_id=alias_id,
+        session_id=session_id,
+        enable_trace=enable_trace,
+        session_state=session_state,
+        region=region,
+        manager=manager,
+    )
+    return await stream.result()

@@ -152,7 +152,7 @@ def get_llm(
     regions = regions_to_try(manager, region, fallback_regions)
     logger.debug("get_llm(%r): regions %s", chosen, regions)
     models = [_one_model(klass, chosen, name, manager, model_kwargs) for name in regions]
-    built = adapters.in_regions(models)
+    built = adapters.in_regions(models, manager)
     built._spec = adapters.ModelSpec(
         manager=manager,
         api=api,

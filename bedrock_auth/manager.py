@@ -17,7 +17,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from botocore.config import Config
 
+from bedrock_auth._executor import started_executor
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth._version import __version__
@@ -245,6 +246,8 @@ class BedrockClientManager:
         #: How often AWS rejected the credentials and they were read again (see _reresolve).
         self.reresolve_count = 0
         self._clients: dict[tuple[str, str], Any] = {}
+        self._executor: ThreadPoolExecutor | None = None  # the async helpers' threads
+        self._executor_lock = threading.Lock()
         self._identity: CallerIdentity | None = None
         self._masked_key_id: str | None = None
         with self._translating(ErrorContext(service="sts", profile=self._config.profile or "")):
@@ -333,6 +336,8 @@ class BedrockClientManager:
         self._reresolve_lock = threading.Lock()
         self._clients = {}
         self._session = None
+        self._executor_lock = threading.Lock()
+        self._executor = None  # its threads do not exist in the child
 
     # -- public properties -------------------------------------------------------------------
 
@@ -455,6 +460,22 @@ class BedrockClientManager:
         client.meta.events.register_first("needs-retry", needs_retry_handler(self._reresolve))
         return client
 
+    def executor(self) -> ThreadPoolExecutor:
+        """The threads the async helpers and models run botocore calls on, created on first use.
+
+        One thread per pooled connection (``max_pool_connections``): the event loop's default
+        executor has ``min(32, cpus + 4)`` threads and would cap concurrency well below it.
+        """
+        executor = self._executor
+        if executor is None:
+            with self._executor_lock:
+                executor = self._executor
+                if executor is None:
+                    executor = self._executor = started_executor(
+                        self._settings.max_pool_connections
+                    )
+        return executor
+
     # -- reporting --------------------------------------------------------------------------
 
     def auth_info(self) -> dict[str, Any]:
@@ -512,11 +533,18 @@ class BedrockClientManager:
     # -- closing ----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close every cached client's connection pool. Clients are built again if used."""
+        """Close every cached client's connection pool and stop the executor's idle threads.
+
+        Clients and the executor are built again if used.
+        """
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             client.close()
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)  # calls in flight finish on their threads
 
     def __enter__(self) -> BedrockClientManager:
         return self
