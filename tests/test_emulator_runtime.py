@@ -328,6 +328,27 @@ def test_invoke_llama_and_stream(runtime: Any) -> None:
     assert "".join(c["generation"] for c in chunks) == "Emulated reply"
 
 
+def test_invoke_mistral_answers_in_outputs_and_streams(runtime: Any) -> None:
+    body = {"prompt": "<s>[INST] Hi Mistral [/INST]", "max_tokens": 2}
+    mistral = "mistral.mistral-7b-instruct-v0:2"
+    assert _invoke(runtime, mistral, body) == {
+        "outputs": [{"text": "Emulated reply", "stop_reason": "length"}]
+    }
+    chunks = _invoke_stream(runtime, mistral, body)
+    assert "".join(c["outputs"][0]["text"] for c in chunks) == "Emulated reply"
+    assert [c["outputs"][0]["stop_reason"] for c in chunks] == [None, "length"]
+    assert "amazon-bedrock-invocationMetrics" in chunks[-1]
+
+
+def test_titan_embed_v1_is_known_in_strict_mode_with_its_own_body() -> None:
+    with BedrockEmulator(strict_models=True) as emu:
+        runtime = emu.client("bedrock-runtime", config=ONE_TRY)
+        body = _invoke(runtime, "amazon.titan-embed-text-v1", {"inputText": "cat dog"})
+    assert set(body) == {"embedding", "inputTextTokenCount"}
+    assert len(body["embedding"]) == 1536
+    assert body["inputTextTokenCount"] == 2
+
+
 def test_invoke_titan_embeddings_are_deterministic(runtime: Any) -> None:
     body = {"inputText": "cat", "dimensions": 256}
     first = _invoke(runtime, "amazon.titan-embed-text-v2:0", body)

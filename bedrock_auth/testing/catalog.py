@@ -133,6 +133,12 @@ _BUILTIN: tuple[FoundationModel, ...] = (
     FoundationModel("amazon.titan-text-express-v1", "Titan Text G1 - Express", "Amazon"),
     FoundationModel("amazon.titan-text-lite-v1", "Titan Text G1 - Lite", "Amazon"),
     FoundationModel(
+        "amazon.titan-embed-text-v1",
+        "Titan Embeddings G1 - Text",
+        "Amazon",
+        output_modality="EMBEDDING",
+    ),
+    FoundationModel(
         "amazon.titan-embed-text-v2:0",
         "Titan Text Embeddings V2",
         "Amazon",
@@ -141,6 +147,9 @@ _BUILTIN: tuple[FoundationModel, ...] = (
     FoundationModel(
         "meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", "Meta", (INFERENCE_PROFILE,)
     ),
+    FoundationModel("mistral.mistral-7b-instruct-v0:2", "Mistral 7B Instruct", "Mistral AI"),
+    FoundationModel("mistral.mixtral-8x7b-instruct-v0:1", "Mixtral 8x7B Instruct", "Mistral AI"),
+    FoundationModel("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", "Mistral AI"),
 )
 
 _PROVIDERS = {
@@ -184,6 +193,8 @@ def provider_family(model_id: str) -> str:
         return "titan"
     if base.startswith("meta."):
         return "llama"
+    if base.startswith("mistral."):
+        return "mistral"
     return "unknown"
 
 

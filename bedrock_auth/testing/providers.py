@@ -353,6 +353,37 @@ class Llama(Family):
         return out
 
 
+class Mistral(Family):
+    """Mistral's text-completion body: ``prompt`` in, ``outputs`` out (7B, Mixtral, Large 2402)."""
+
+    name = "mistral"
+    required = ("prompt",)
+
+    def prompt(self, body: Json) -> str:
+        return str(body.get("prompt", ""))
+
+    def input_tokens(self, body: Json) -> int:
+        return count_tokens(self.prompt(body))
+
+    def max_tokens(self, body: Json) -> int | None:
+        return _int_or_none(body.get("max_tokens"))
+
+    @staticmethod
+    def _reason(gen: Generation) -> str:
+        return "length" if gen.stop_reason == "max_tokens" else "stop"
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        return {"outputs": [{"text": gen.text or "", "stop_reason": self._reason(gen)}]}
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        out: list[Json] = [
+            {"outputs": [{"text": p, "stop_reason": None}]} for p in split_words(gen.text or "")
+        ]
+        out[-1]["outputs"][0]["stop_reason"] = self._reason(gen)
+        out[-1]["amazon-bedrock-invocationMetrics"] = invocation_metrics(gen, latency_ms)
+        return out
+
+
 class TitanEmbed(Family):
     """Amazon Titan text embeddings: a deterministic unit vector derived from the text."""
 
@@ -366,8 +397,14 @@ class TitanEmbed(Family):
     def input_tokens(self, body: Json) -> int:
         return count_tokens(self.prompt(body))
 
-    def embed(self, body: Json) -> Json:
-        """The InvokeModel body for an embedding request."""
+    def embed(self, body: Json, model_id: str) -> Json:
+        """The InvokeModel body for an embedding request to ``model_id``."""
+        if _is_titan_embed_v1(model_id):
+            # v1 has a fixed size and predates ``dimensions`` and ``embeddingsByType``.
+            return {
+                "embedding": _vector(self.prompt(body), _TITAN_V1_DIMENSIONS),
+                "inputTextTokenCount": self.input_tokens(body),
+            }
         dims = _int_or_none(body.get("dimensions")) or 1024
         vector = _vector(self.prompt(body), dims)
         return {
@@ -375,6 +412,13 @@ class TitanEmbed(Family):
             "embeddingsByType": {"float": vector},
             "inputTextTokenCount": self.input_tokens(body),
         }
+
+
+_TITAN_V1_DIMENSIONS = 1536
+
+
+def _is_titan_embed_v1(model_id: str) -> bool:
+    return strip_profile_prefix(model_id.rsplit("/", 1)[-1]).startswith("amazon.titan-embed-text-v1")
 
 
 def _vector(text: str, dims: int) -> list[float]:
@@ -390,7 +434,7 @@ def _vector(text: str, dims: int) -> list[float]:
 
 
 FAMILIES: dict[str, Family] = {
-    f.name: f for f in (Anthropic(), Nova(), Titan(), Llama(), TitanEmbed())
+    f.name: f for f in (Anthropic(), Nova(), Titan(), Llama(), Mistral(), TitanEmbed())
 }
 
 

@@ -173,7 +173,7 @@ def invoke_model(call: Call) -> Response:
     family, body = _invoke_setup(call)
     if isinstance(family, TitanEmbed):
         return json_response(
-            family.embed(body),
+            family.embed(body, call.key.resolved_model or call.model_id),
             headers={"X-Amzn-Bedrock-Input-Token-Count": str(family.input_tokens(body))},
         )
     gen = _invoke_generation(call, family, body)
