@@ -57,9 +57,7 @@ def test_invoke_agent_sends_the_final_answer_in_one_chunk(emu: BedrockEmulator) 
 def test_invoke_agent_streams_chunks_and_session_headers(emu: BedrockEmulator) -> None:
     emu.reply("The answer is 42.")
 
-    response, events = _invoke_agent(
-        emu, streamingConfigurations={"streamFinalResponse": True}
-    )
+    response, events = _invoke_agent(emu, streamingConfigurations={"streamFinalResponse": True})
 
     assert response["sessionId"] == "session-1"
     assert response["contentType"] == "application/json"

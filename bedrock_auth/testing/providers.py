@@ -418,7 +418,8 @@ _TITAN_V1_DIMENSIONS = 1536
 
 
 def _is_titan_embed_v1(model_id: str) -> bool:
-    return strip_profile_prefix(model_id.rsplit("/", 1)[-1]).startswith("amazon.titan-embed-text-v1")
+    base = strip_profile_prefix(model_id.rsplit("/", 1)[-1])
+    return base.startswith("amazon.titan-embed-text-v1")
 
 
 def _vector(text: str, dims: int) -> list[float]:
