@@ -60,10 +60,15 @@ class Generation:
 
 
 def generate(
-    reply: Reply | None, prompt: str, input_tokens: int, max_tokens: int | None
+    reply: Reply | None,
+    prompt: str,
+    input_tokens: int,
+    max_tokens: int | None,
+    decided: ToolUse | None = None,
 ) -> Generation:
-    """Produce the answer for one call from the scripted reply (or the echo default)."""
-    tool = reply.tool_use if reply else None
+    """Produce the answer for one call: the scripted reply, else the decided tool call, else
+    the echo default. A scripted reply always wins over the emulator's own decision."""
+    tool = reply.tool_use if reply else decided
     text: str | None
     if reply is not None and reply.text is not None:
         text = reply.text

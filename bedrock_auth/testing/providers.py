@@ -13,7 +13,9 @@ import struct
 from typing import Any, ClassVar
 
 from .catalog import provider_family, strip_profile_prefix
+from .decisions import Turn, anthropic_turn, converse_turn
 from .generation import Generation, all_text_tokens, count_tokens, last_user_text, split_words
+from .script import TOOL_USE_ID_PREFIX
 
 Json = dict[str, Any]
 
@@ -55,6 +57,10 @@ class Family:
         """The text the default reply echoes."""
         return last_user_text(body.get("messages"))
 
+    def turn(self, body: Json) -> Turn:
+        """What the model sees: the prompt and, for formats that have them, tools."""
+        return Turn(self.prompt(body))
+
     def input_tokens(self, body: Json) -> int:
         """Tokens in the whole request."""
         return all_text_tokens(body.get("messages"), body.get("system"))
@@ -78,6 +84,9 @@ class Anthropic(Family):
     name = "anthropic"
     required = ("anthropic_version", "messages", "max_tokens")
 
+    def turn(self, body: Json) -> Turn:
+        return anthropic_turn(body)
+
     def max_tokens(self, body: Json) -> int | None:
         return _int_or_none(body.get("max_tokens"))
 
@@ -91,7 +100,7 @@ class Anthropic(Family):
         tool = gen.tool_use
         return {
             "type": "tool_use",
-            "id": tool.tool_use_id,
+            "id": _anthropic_tool_id(tool.tool_use_id),
             "name": tool.name,
             "input": dict(tool.input) if with_input else {},
         }
@@ -164,6 +173,13 @@ class Anthropic(Family):
         ]
 
 
+def _anthropic_tool_id(tool_use_id: str) -> str:
+    # Converse-style generated ids ("tooluse_...") take the shape Bedrock's Anthropic
+    # models use ("toolu_bdrk_01..."); ids a test scripted are kept as they are.
+    generated = tool_use_id.removeprefix(TOOL_USE_ID_PREFIX)
+    return f"toolu_bdrk_01{generated}" if generated != tool_use_id else tool_use_id
+
+
 def _halves(text: str) -> list[str]:
     # Tool input arrives in more than one delta on the real service; callers must concatenate.
     middle = len(text) // 2
@@ -175,6 +191,9 @@ class Nova(Family):
 
     name = "nova"
     required = ("messages",)
+
+    def turn(self, body: Json) -> Turn:
+        return converse_turn(body)
 
     def max_tokens(self, body: Json) -> int | None:
         config = body.get("inferenceConfig") or {}

@@ -9,8 +9,9 @@ import json
 import time
 from typing import Any
 
+from .decisions import converse_turn, decide
 from .eventstream import event_frame
-from .generation import Generation, all_text_tokens, generate, last_user_text, split_words
+from .generation import Generation, all_text_tokens, generate, split_words
 from .providers import Family, Json, TitanEmbed, family_for
 from .responses import Response, json_response, stream_response, validation_error
 from .state import Call
@@ -69,11 +70,13 @@ def _converse_generation(call: Call) -> Generation:
     messages = _validate_conversation(body)
     config = body.get("inferenceConfig") or {}
     max_tokens = config.get("maxTokens") if isinstance(config, dict) else None
+    turn = converse_turn(body)
     return generate(
         call.take_reply(),
-        last_user_text(messages),
+        turn.prompt,
         all_text_tokens(messages, body.get("system")),
         max_tokens if isinstance(max_tokens, int) else None,
+        decide(turn),
     )
 
 
@@ -163,8 +166,13 @@ def _invoke_setup(call: Call) -> tuple[Family, Json]:
 
 
 def _invoke_generation(call: Call, family: Family, body: Json) -> Generation:
+    turn = family.turn(body)
     return generate(
-        call.take_reply(), family.prompt(body), family.input_tokens(body), family.max_tokens(body)
+        call.take_reply(),
+        turn.prompt,
+        family.input_tokens(body),
+        family.max_tokens(body),
+        decide(turn),
     )
 
 

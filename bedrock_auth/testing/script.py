@@ -81,13 +81,17 @@ def default_message(code: str) -> str:
     return DEFAULT_MESSAGES.get(code, f"{code} (injected by BedrockEmulator)")
 
 
+#: How generated Converse tool-use ids start, as on Bedrock.
+TOOL_USE_ID_PREFIX = "tooluse_"
+
+
 @dataclass(frozen=True)
 class ToolUse:
     """A tool call the emulated model makes."""
 
     name: str
     input: Mapping[str, Any]
-    tool_use_id: str = field(default_factory=lambda: f"tooluse_{uuid.uuid4().hex[:22]}")
+    tool_use_id: str = field(default_factory=lambda: f"{TOOL_USE_ID_PREFIX}{uuid.uuid4().hex[:22]}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,310 @@
+"""What the emulated model decides when nothing is scripted: call a tool, or answer in text.
+
+The rules are deterministic so that a test author can predict the output:
+
+1. The last user turn carries tool results: answer in text (the default reply, which echoes
+   the results: ``"Emulated reply to: <results>"``).
+2. Tool choice ``any`` or a named tool: call that tool (``any``: the first one).
+3. Tool choice ``auto`` (or none given): call the first tool the last user message mentions,
+   by its name (``magic_function`` or ``magic function``) or by a word of its description;
+   failing that, the first tool if the message says "tool". Otherwise answer in text.
+
+A tool call's arguments come from the tool's JSON schema (see :func:`arguments`).
+
+The request readers here turn each wire format (Converse and Nova ``toolConfig``, Anthropic
+``tools``/``tool_choice``) into one provider-neutral :class:`Turn`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .generation import last_user_text
+from .script import ToolUse
+
+Json = dict[str, Any]
+#: Choice values: "auto", "any", "none", or the name of the tool the caller forces.
+AUTO, ANY, NONE = "auto", "any", "none"
+_WORD = re.compile(r"[a-z0-9]+")
+# Description words this short ("the", "of", "a") say nothing about which tool is meant.
+_MIN_DESCRIPTION_WORD = 5
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A tool the request offers the model."""
+
+    name: str
+    description: str
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the model sees of a request, whatever the body format."""
+
+    prompt: str
+    tools: tuple[Tool, ...] = ()
+    choice: str = AUTO
+    answers_tool: bool = False
+
+
+def decide(turn: Turn) -> ToolUse | None:
+    """The tool call the model makes, or None for the default text reply."""
+    tool = None if turn.answers_tool else _chosen_tool(turn)
+    if tool is None:
+        return None
+    return ToolUse(tool.name, arguments(tool.schema, turn.prompt, tool.name))
+
+
+def _chosen_tool(turn: Turn) -> Tool | None:
+    if not turn.tools or turn.choice == NONE:
+        return None
+    if turn.choice == ANY:
+        return turn.tools[0]
+    if turn.choice != AUTO:
+        return next((t for t in turn.tools if t.name == turn.choice), turn.tools[0])
+    words = set(_WORD.findall(turn.prompt.lower()))
+    return (
+        next((t for t in turn.tools if _named(t, turn.prompt)), None)
+        or next((t for t in turn.tools if _described(t, words)), None)
+        or (turn.tools[0] if "tool" in words else None)
+    )
+
+
+def _named(tool: Tool, prompt: str) -> bool:
+    lowered = prompt.lower()
+    name = tool.name.lower()
+    return name in lowered or name.replace("_", " ") in lowered
+
+
+def _described(tool: Tool, words: set[str]) -> bool:
+    own = _WORD.findall(f"{tool.name.replace('_', ' ')} {tool.description}".lower())
+    return any(len(w) >= _MIN_DESCRIPTION_WORD and w in words for w in own)
+
+
+# -- arguments from a JSON schema -----------------------------------------------------------
+
+#: Placeholder per JSON-schema type, used when the prompt gives no value.
+_PLACEHOLDERS: dict[str, Any] = {
+    "integer": 1,
+    "number": 1.0,
+    "boolean": True,
+    "null": None,
+}
+_STRING_FORMATS = {
+    "date": "2024-01-01",
+    "date-time": "2024-01-01T00:00:00Z",
+    "time": "00:00:00",
+    "email": "user@example.com",
+    "uri": "https://example.com",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
+
+
+def arguments(schema: Mapping[str, Any], prompt: str, tool_name: str = "") -> Json:
+    """Arguments valid against ``schema``: every required property, with typed values.
+
+    A value comes from the prompt when the tool is written as a call there
+    (``magic_function(3)`` gives the first property 3) or a property is named with a value
+    (``city: Paris``, ``city=Paris``, ``city is Paris``); otherwise enums take their first
+    value, defaults their default, and other types a placeholder.
+    """
+    given = _call_arguments(prompt, tool_name, list(_properties(schema, schema)))
+    value = _value(schema, schema, prompt, given, "")
+    return value if isinstance(value, dict) else {}
+
+
+def _properties(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    props = _resolve(schema, root).get("properties")
+    return props if isinstance(props, Mapping) else {}
+
+
+def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, Mapping) else {}
+        return _resolve(target, root) if isinstance(target, Mapping) else {}
+    for key in ("anyOf", "oneOf", "allOf"):
+        options = schema.get(key)
+        if isinstance(options, list):
+            # Prefer a non-null option: Optional[X] is anyOf [X, null].
+            real = [o for o in options if isinstance(o, Mapping) and o.get("type") != "null"]
+            if real:
+                return _resolve({**schema, key: None, **real[0]}, root)
+    return schema
+
+
+def _value(
+    schema: Mapping[str, Any], root: Mapping[str, Any], prompt: str, given: Json, name: str
+) -> Any:
+    schema = _resolve(schema, root)
+    if name in given:
+        return _coerce(given[name], schema)
+    if "const" in schema:
+        return schema["const"]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object" or (kind is None and "properties" in schema):
+        return _object(schema, root, prompt, given)
+    if kind == "array":
+        item = _mapping(schema.get("items"))
+        count = schema.get("minItems")
+        return [_value(item, root, prompt, {}, "") for _ in range(_count(count))]
+    from_prompt = _named_value(prompt, name) if name else None
+    if from_prompt is not None:
+        return _coerce(from_prompt, schema)
+    if kind == "string" or kind is None:
+        return _STRING_FORMATS.get(str(schema.get("format")), name or "example")
+    return _PLACEHOLDERS.get(str(kind))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and value > 0 else 0
+
+
+def _object(schema: Mapping[str, Any], root: Mapping[str, Any], prompt: str, given: Json) -> Json:
+    props = _properties(schema, root)
+    required = schema.get("required")
+    wanted = [p for p in props if (isinstance(required, list) and p in required) or p in given]
+    return {p: _value(props[p], root, prompt, given, p) for p in wanted}
+
+
+def _coerce(raw: Any, schema: Mapping[str, Any]) -> Any:
+    kind = schema.get("type")
+    try:
+        if kind == "integer":
+            return int(float(raw))
+        if kind == "number":
+            return float(raw)
+        if kind == "boolean":
+            return raw if isinstance(raw, bool) else str(raw).lower() in ("true", "yes", "1")
+        if kind == "string":
+            return str(raw)
+    except (TypeError, ValueError):
+        return _PLACEHOLDERS.get(str(kind))
+    return raw
+
+
+def _call_arguments(prompt: str, tool_name: str, names: list[str]) -> Json:
+    """``tool(3, x=2)`` in the prompt, mapped onto the schema's property names."""
+    if not tool_name:
+        return {}
+    match = re.search(rf"{re.escape(tool_name)}\s*\(([^()]*)\)", prompt)
+    if match is None:
+        return {}
+    try:
+        call = ast.parse(f"f({match.group(1)})", mode="eval").body
+    except SyntaxError:
+        return {}
+    if not isinstance(call, ast.Call):
+        return {}
+    found: Json = {}
+    for name, node in zip(names, call.args, strict=False):
+        found[name] = _literal(node)
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            found[keyword.arg] = _literal(keyword.value)
+    return found
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return ast.unparse(node)
+
+
+def _named_value(prompt: str, name: str) -> str | None:
+    spaced = re.escape(name).replace("_", "[ _]")
+    pattern = rf"\b{spaced}\b\s*(?:[:=]|\bis\b|\bof\b)\s*[\"']?([^\s,;\"'?!]+)"
+    match = re.search(pattern, prompt, re.IGNORECASE)
+    return match.group(1).rstrip(".") if match else None
+
+
+# -- request readers, one per wire format ----------------------------------------------------
+
+
+def _answers_tool(messages: Any, result_key: str, result_type: str) -> bool:
+    """Does the last message carry tool results (Converse key or Anthropic block type)?"""
+    last = messages[-1] if isinstance(messages, list) and messages else None
+    content = last.get("content") if isinstance(last, dict) else None
+    return isinstance(content, list) and any(
+        isinstance(b, dict) and (result_key in b or b.get("type") == result_type) for b in content
+    )
+
+
+def _converse_choice(choice: Any) -> str:
+    if not isinstance(choice, dict):
+        return AUTO
+    tool = choice.get("tool")
+    if isinstance(tool, dict) and isinstance(tool.get("name"), str):
+        return str(tool["name"])
+    return ANY if "any" in choice else AUTO
+
+
+def converse_turn(body: Json) -> Turn:
+    """The Converse/ConverseStream (and Nova InvokeModel) view of a request."""
+    messages = body.get("messages")
+    config = _mapping(body.get("toolConfig"))
+    specs = [t.get("toolSpec") for t in config.get("tools") or [] if isinstance(t, dict)]
+    tools = tuple(
+        Tool(str(s.get("name")), str(s.get("description", "")), _converse_schema(s))
+        for s in specs
+        if isinstance(s, dict)
+    )
+    return Turn(
+        last_user_text(messages),
+        tools,
+        _converse_choice(config.get("toolChoice")),
+        _answers_tool(messages, "toolResult", "tool_result"),
+    )
+
+
+def _converse_schema(spec: Json) -> Mapping[str, Any]:
+    schema = spec.get("inputSchema")
+    raw = schema.get("json") if isinstance(schema, dict) else None
+    if isinstance(raw, str):  # Nova's native body may send the schema as a JSON string
+        raw = json.loads(raw)
+    return raw if isinstance(raw, Mapping) else {}
+
+
+def _anthropic_choice(choice: Any) -> str:
+    if not isinstance(choice, dict):
+        return AUTO
+    kind = choice.get("type")
+    if kind == "tool" and isinstance(choice.get("name"), str):
+        return str(choice["name"])
+    return {"any": ANY, "none": NONE}.get(str(kind), AUTO)
+
+
+def anthropic_turn(body: Json) -> Turn:
+    """The Anthropic Messages (InvokeModel) view of a request."""
+    messages = body.get("messages")
+    tools = tuple(
+        Tool(str(t.get("name")), str(t.get("description", "")), t.get("input_schema") or {})
+        for t in body.get("tools") or []
+        if isinstance(t, dict) and "name" in t
+    )
+    return Turn(
+        last_user_text(messages),
+        tools,
+        _anthropic_choice(body.get("tool_choice")),
+        _answers_tool(messages, "toolResult", "tool_result"),
+    )
