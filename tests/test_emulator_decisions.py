@@ -180,3 +180,14 @@ def test_anthropic_body_tool_choice_and_bedrock_shaped_ids(runtime: Any) -> None
     assert block["name"] == "get_weather"
     assert block["id"].startswith("toolu_bdrk_01")
     assert block["input"] == {"city": "city", "unit": "celsius", "days": 1}
+
+
+def test_arguments_take_quoted_values_after_a_word_of_the_property_name() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"customer_name": {"type": "string"}},
+        "required": ["customer_name"],
+    }
+    prompt = "Create a customer named '你好啊集团' (Hello Group)"
+    assert arguments(schema, prompt) == {"customer_name": "你好啊集团"}
+    assert arguments(schema, 'customer_name is "Acme Inc"') == {"customer_name": "Acme Inc"}

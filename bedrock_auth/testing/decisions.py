@@ -33,6 +33,8 @@ AUTO, ANY, NONE = "auto", "any", "none"
 _WORD = re.compile(r"[a-z0-9]+")
 # Description words this short ("the", "of", "a") say nothing about which tool is meant.
 _MIN_DESCRIPTION_WORD = 5
+# Parts of a property name shorter than this ("id", "to") match too much of a prompt.
+_MIN_NAME_PART = 4
 
 
 @dataclass(frozen=True)
@@ -231,11 +233,26 @@ def _literal(node: ast.expr) -> Any:
         return ast.unparse(node)
 
 
+_QUOTED = r"(?:\"([^\"]+)\"|'([^']+)')"
+_BARE = r"([^\s,;\"'?!]+)"
+_SEPARATOR = r"\s*(?:[:=]|\bis\b|\bof\b)?\s*"
+
+
 def _named_value(prompt: str, name: str) -> str | None:
+    """The value written after a property's name (``city: Paris``, ``city is "Paris"``), or
+    the quoted value after a word of it (``customer named 'Acme'`` for ``customer_name``)."""
     spaced = re.escape(name).replace("_", "[ _]")
-    pattern = rf"\b{spaced}\b\s*(?:[:=]|\bis\b|\bof\b)\s*[\"']?([^\s,;\"'?!]+)"
-    match = re.search(pattern, prompt, re.IGNORECASE)
-    return match.group(1).rstrip(".") if match else None
+    patterns = [rf"\b{spaced}\b{_SEPARATOR}(?:{_QUOTED}|{_BARE})"] + [
+        rf"\b{re.escape(part)}\w*{_SEPARATOR}{_QUOTED}"
+        for part in reversed(name.split("_"))
+        if len(part) >= _MIN_NAME_PART
+    ]
+    for pattern in patterns:
+        match = re.search(pattern, prompt, re.IGNORECASE)
+        if match:
+            value = next(g for g in match.groups() if g is not None)
+            return value.rstrip(".")
+    return None
 
 
 # -- request readers, one per wire format ----------------------------------------------------
