@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import ssl
@@ -72,6 +73,20 @@ def _citation(value: Citation | Mapping[str, str]) -> Citation:
     if isinstance(value, Citation):
         return value
     return Citation(uri=value["uri"], text=value.get("text", ""))
+
+
+def _read_seed(path: Path) -> Mapping[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import importlib
+
+        # PyYAML, imported only for YAML seed files (and without needing its type stubs).
+        data = importlib.import_module("yaml").safe_load(text)
+    else:
+        data = json.loads(text)
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path}: a seed file holds a mapping with replies and faults")
+    return data
 
 
 class BedrockEmulator:
@@ -338,6 +353,20 @@ class BedrockEmulator:
             drop_connection,
         )
         self._state.script.add_fault(fault, times)
+
+    def seed(self, source: str | Path | Mapping[str, Any]) -> None:
+        """Queue scripted replies and faults from a mapping or a JSON/YAML file (YAML needs
+        PyYAML): ``{"replies": [{...}], "faults": [{...}]}``, each entry holding the keyword
+        arguments of :meth:`reply` or :meth:`fail`. Lets a non-Python suite script a
+        standalone emulator (``bedrock-auth emulator --seed FILE``)."""
+        data = source if isinstance(source, Mapping) else _read_seed(Path(source))
+        unknown = set(data) - {"replies", "faults"}
+        if unknown:
+            raise ValueError(f"seed has unknown keys {sorted(unknown)}; use replies, faults")
+        for reply in data.get("replies", []):
+            self.reply(**reply)
+        for fault in data.get("faults", []):
+            self.fail(**fault)
 
     def reject_keys(self, keys: Iterable[str]) -> None:
         """Treat these access key ids (or API keys) as invalid: UnrecognizedClientException on
