@@ -191,3 +191,22 @@ def test_arguments_take_quoted_values_after_a_word_of_the_property_name() -> Non
     prompt = "Create a customer named '你好啊集团' (Hello Group)"
     assert arguments(schema, prompt) == {"customer_name": "你好啊集团"}
     assert arguments(schema, 'customer_name is "Acme Inc"') == {"customer_name": "Acme Inc"}
+
+
+def test_converse_output_config_gets_json_valid_against_the_schema(runtime: Any) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+        "required": ["city", "days"],
+    }
+    output_config = {
+        "textFormat": {
+            "type": "json_schema",
+            "structure": {"jsonSchema": {"schema": json.dumps(schema), "name": "forecast"}},
+        }
+    }
+    response = runtime.converse(
+        modelId=NOVA, messages=_user("city: Lima"), outputConfig=output_config
+    )
+    text = response["output"]["message"]["content"][0]["text"]
+    assert json.loads(text) == {"city": "Lima", "days": 1}

@@ -8,6 +8,8 @@ The rules are deterministic so that a test author can predict the output:
 3. Tool choice ``auto`` (or none given): call the first tool the last user message mentions,
    by its name (``magic_function`` or ``magic function``) or by a word of its description;
    failing that, the first tool if the message says "tool". Otherwise answer in text.
+4. Structured output requested (Converse ``outputConfig`` JSON schema) and no tool called:
+   answer with JSON valid against the schema.
 
 A tool call's arguments come from the tool's JSON schema (see :func:`arguments`).
 
@@ -54,14 +56,20 @@ class Turn:
     tools: tuple[Tool, ...] = ()
     choice: str = AUTO
     answers_tool: bool = False
+    output_schema: Mapping[str, Any] | None = None
 
 
-def decide(turn: Turn) -> ToolUse | None:
-    """The tool call the model makes, or None for the default text reply."""
-    tool = None if turn.answers_tool else _chosen_tool(turn)
-    if tool is None:
+def decide(turn: Turn) -> ToolUse | str | None:
+    """The tool call the model makes, JSON text for structured output, or None for the
+    default text reply."""
+    if turn.answers_tool:
         return None
-    return ToolUse(tool.name, arguments(tool.schema, turn.prompt, tool.name))
+    tool = _chosen_tool(turn)
+    if tool is not None:
+        return ToolUse(tool.name, arguments(tool.schema, turn.prompt, tool.name))
+    if turn.output_schema is not None:
+        return json.dumps(arguments(turn.output_schema, turn.prompt), ensure_ascii=False)
+    return None
 
 
 def _chosen_tool(turn: Turn) -> Tool | None:
@@ -291,7 +299,19 @@ def converse_turn(body: Json) -> Turn:
         tools,
         _converse_choice(config.get("toolChoice")),
         _answers_tool(messages, "toolResult", "tool_result"),
+        _output_schema(body),
     )
+
+
+def _output_schema(body: Json) -> Mapping[str, Any] | None:
+    """The JSON schema of Converse structured output (``outputConfig.textFormat``), if any."""
+    text_format = _mapping(_mapping(body.get("outputConfig")).get("textFormat"))
+    schema = _mapping(_mapping(text_format.get("structure")).get("jsonSchema")).get("schema")
+    try:
+        parsed = json.loads(schema) if isinstance(schema, str) else None
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, Mapping) else None
 
 
 def _converse_schema(spec: Json) -> Mapping[str, Any]:
