@@ -13,6 +13,7 @@ import struct
 from typing import Any, ClassVar
 
 from .catalog import provider_family, strip_profile_prefix
+from .converse_body import content_blocks, stream_events
 from .decisions import Turn, anthropic_turn, converse_turn
 from .generation import Generation, all_text_tokens, count_tokens, last_user_text, split_words
 from .script import TOOL_USE_ID_PREFIX
@@ -211,53 +212,15 @@ class Nova(Family):
         }
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
-        content: list[Json] = [{"text": gen.text}] if gen.text is not None else []
-        if gen.tool_use:
-            content.append(
-                {
-                    "toolUse": {
-                        "toolUseId": gen.tool_use.tool_use_id,
-                        "name": gen.tool_use.name,
-                        "input": dict(gen.tool_use.input),
-                    }
-                }
-            )
         return {
-            "output": {"message": {"role": "assistant", "content": content}},
+            "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
             "stopReason": gen.stop_reason,
             "usage": self._usage(gen),
         }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        out: list[Json] = [{"messageStart": {"role": "assistant"}}]
-        index = 0
-        if gen.text is not None:
-            out += [
-                {"contentBlockDelta": {"delta": {"text": p}, "contentBlockIndex": index}}
-                for p in split_words(gen.text)
-            ]
-            out.append({"contentBlockStop": {"contentBlockIndex": index}})
-            index += 1
-        if gen.tool_use:
-            tool = gen.tool_use
-            out.append(
-                {
-                    "contentBlockStart": {
-                        "start": {"toolUse": {"toolUseId": tool.tool_use_id, "name": tool.name}},
-                        "contentBlockIndex": index,
-                    }
-                }
-            )
-            out.append(
-                {
-                    "contentBlockDelta": {
-                        "delta": {"toolUse": {"input": gen.tool_input_json}},
-                        "contentBlockIndex": index,
-                    }
-                }
-            )
-            out.append({"contentBlockStop": {"contentBlockIndex": index}})
-        out.append({"messageStop": {"stopReason": gen.stop_reason}})
+        # Each chunk is one ConverseStream event as {name: payload}.
+        out: list[Json] = [{name: payload} for name, payload in stream_events(gen)]
         out.append(
             {
                 "metadata": {"usage": self._usage(gen), "metrics": {}, "trace": {}},

@@ -9,9 +9,10 @@ import json
 import time
 from typing import Any
 
+from .converse_body import content_blocks, stream_events
 from .decisions import converse_turn, decide
 from .eventstream import event_frame
-from .generation import Generation, all_text_tokens, generate, split_words
+from .generation import Generation, all_text_tokens, generate
 from .providers import Family, Json, TitanEmbed, family_for
 from .responses import Response, json_response, stream_response, validation_error
 from .state import Call
@@ -80,22 +81,6 @@ def _converse_generation(call: Call) -> Generation:
     )
 
 
-def _converse_content(gen: Generation) -> list[Json]:
-    content: list[Json] = [{"text": gen.text}] if gen.text is not None else []
-    if gen.tool_use:
-        tool = gen.tool_use
-        content.append(
-            {
-                "toolUse": {
-                    "toolUseId": tool.tool_use_id,
-                    "name": tool.name,
-                    "input": dict(tool.input),
-                }
-            }
-        )
-    return content
-
-
 def _usage(gen: Generation) -> Json:
     return {
         "inputTokens": gen.input_tokens,
@@ -109,7 +94,7 @@ def converse(call: Call) -> Response:
     gen = _converse_generation(call)
     return json_response(
         {
-            "output": {"message": {"role": "assistant", "content": _converse_content(gen)}},
+            "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
             "stopReason": gen.stop_reason,
             "usage": _usage(gen),
             "metrics": {"latencyMs": _latency_ms(call)},
@@ -118,28 +103,8 @@ def converse(call: Call) -> Response:
 
 
 def _converse_events(gen: Generation, latency_ms: int) -> list[tuple[str, Json]]:
-    events: list[tuple[str, Json]] = [("messageStart", {"role": "assistant"})]
-    index = 0
-    if gen.text is not None:
-        events += [
-            ("contentBlockDelta", {"delta": {"text": p}, "contentBlockIndex": index})
-            for p in split_words(gen.text)
-        ]
-        events.append(("contentBlockStop", {"contentBlockIndex": index}))
-        index += 1
-    if gen.tool_use:
-        start = {"toolUse": {"toolUseId": gen.tool_use.tool_use_id, "name": gen.tool_use.name}}
-        events += [
-            ("contentBlockStart", {"start": start, "contentBlockIndex": index}),
-            (
-                "contentBlockDelta",
-                {"delta": {"toolUse": {"input": gen.tool_input_json}}, "contentBlockIndex": index},
-            ),
-            ("contentBlockStop", {"contentBlockIndex": index}),
-        ]
-    events.append(("messageStop", {"stopReason": gen.stop_reason}))
-    events.append(("metadata", {"usage": _usage(gen), "metrics": {"latencyMs": latency_ms}}))
-    return events
+    metadata = {"usage": _usage(gen), "metrics": {"latencyMs": latency_ms}}
+    return [*stream_events(gen), ("metadata", metadata)]
 
 
 def converse_stream(call: Call) -> Response:
