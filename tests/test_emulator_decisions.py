@@ -210,3 +210,14 @@ def test_converse_output_config_gets_json_valid_against_the_schema(runtime: Any)
     )
     text = response["output"]["message"]["content"][0]["text"]
     assert json.loads(text) == {"city": "Lima", "days": 1}
+
+
+def test_assert_all_replies_used_names_the_unused_ones() -> None:
+    with BedrockEmulator() as emu:
+        emu.reply("taken")
+        emu.reply("left over", model=NOVA)
+        emu.client("bedrock-runtime").converse(modelId=HAIKU, messages=_user("q"))
+        with pytest.raises(AssertionError, match=r"1 scripted reply\(ies\) never used: 'left"):
+            emu.assert_all_replies_used()
+        emu.clear()
+        emu.assert_all_replies_used()

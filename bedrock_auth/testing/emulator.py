@@ -75,6 +75,11 @@ def _citation(value: Citation | Mapping[str, str]) -> Citation:
     return Citation(uri=value["uri"], text=value.get("text", ""))
 
 
+def _describe(reply: Reply) -> str:
+    what = repr(reply.text) if reply.text is not None else f"tool call {reply.tool_use!r}"
+    return f"{what} (model={reply.model})" if reply.model else what
+
+
 def _read_seed(path: Path) -> Mapping[str, Any]:
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -408,6 +413,14 @@ class BedrockEmulator:
     def requests(self) -> list[RecordedRequest]:
         """A snapshot of every request received so far (secrets masked), oldest first."""
         return self._state.log.snapshot()
+
+    def assert_all_replies_used(self) -> None:
+        """Fail (``AssertionError``) if a scripted reply was never taken: the code under test
+        made fewer calls than the test scripted, or called another model."""
+        unused = self._state.script.unused_replies()
+        if unused:
+            described = ", ".join(_describe(reply) for reply in unused)
+            raise AssertionError(f"{len(unused)} scripted reply(ies) never used: {described}")
 
     def clear(self) -> None:
         """Forget recorded requests, queued replies and armed faults."""

@@ -223,9 +223,10 @@ class Script:
             self._replies.clear()
             self._faults.clear()
 
-    def pending_replies(self) -> int:
+    def unused_replies(self) -> list[Reply]:
+        """Replies queued and not yet taken, oldest first."""
         with self._lock:
-            return len(self._replies)
+            return list(self._replies)
 
     def take_reply(self, key: CallKey) -> Reply | None:
         """Pop the first queued reply that applies to this call (FIFO)."""
