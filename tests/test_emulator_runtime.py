@@ -442,3 +442,36 @@ def test_strict_models_enforces_profiles_like_bedrock() -> None:
             assert fragment in info.value.response["Error"]["Message"]
         for good in (f"us.{sonnet}", f"global.{sonnet}", HAIKU):
             runtime.converse(modelId=good, messages=_user("q"))
+
+
+def test_invoke_cohere_command_r_and_stream(runtime: Any) -> None:
+    body = {"message": "Hi Cohere", "chat_history": [{"role": "USER", "message": "x y"}]}
+    reply = _invoke(runtime, "cohere.command-r-v1:0", body)
+    assert reply["text"] == "Emulated reply to: Hi Cohere"
+    assert reply["finish_reason"] == "COMPLETE"
+    assert reply["meta"]["billed_units"] == {"input_tokens": 4, "output_tokens": 5}
+    chunks = _invoke_stream(runtime, "cohere.command-r-v1:0", {**body, "max_tokens": 2})
+    text = "".join(c.get("text", "") for c in chunks if c["event_type"] == "text-generation")
+    assert text == "Emulated reply"
+    assert chunks[-1]["is_finished"] is True
+    assert chunks[-1]["finish_reason"] == "MAX_TOKENS"
+
+
+def test_invoke_cohere_embed(runtime: Any) -> None:
+    body = {"texts": ["cat", "dog"], "input_type": "search_document"}
+    reply = _invoke(runtime, "cohere.embed-english-v3", body)
+    assert reply["response_type"] == "embeddings_floats"
+    assert [len(v) for v in reply["embeddings"]] == [1024, 1024]
+    assert reply["texts"] == ["cat", "dog"]
+
+
+@pytest.mark.parametrize("version", ["bedrock-2023-05-31", "2026-10-21"])
+def test_anthropic_version_dated_forms_are_accepted(runtime: Any, version: str) -> None:
+    body = {"anthropic_version": version, "max_tokens": 5, "messages": _user("hi")}
+    assert _invoke(runtime, HAIKU, body)["stop_reason"] == "end_turn"
+
+
+def test_anthropic_version_must_be_well_formed(runtime: Any) -> None:
+    body = {"anthropic_version": "latest", "max_tokens": 5, "messages": _user("hi")}
+    with pytest.raises(ClientError, match="anthropic_version"):
+        _invoke(runtime, HAIKU, body)

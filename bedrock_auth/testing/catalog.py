@@ -147,6 +147,14 @@ _BUILTIN: tuple[FoundationModel, ...] = (
     FoundationModel(
         "meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", "Meta", (INFERENCE_PROFILE,)
     ),
+    FoundationModel("cohere.command-r-v1:0", "Command R", "Cohere"),
+    FoundationModel("cohere.command-r-plus-v1:0", "Command R+", "Cohere"),
+    FoundationModel(
+        "cohere.embed-english-v3", "Embed English", "Cohere", output_modality="EMBEDDING"
+    ),
+    FoundationModel(
+        "cohere.embed-multilingual-v3", "Embed Multilingual", "Cohere", output_modality="EMBEDDING"
+    ),
     FoundationModel("mistral.mistral-7b-instruct-v0:2", "Mistral 7B Instruct", "Mistral AI"),
     FoundationModel("mistral.mixtral-8x7b-instruct-v0:1", "Mixtral 8x7B Instruct", "Mistral AI"),
     FoundationModel("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", "Mistral AI"),
@@ -195,6 +203,10 @@ def provider_family(model_id: str) -> str:
         return "llama"
     if base.startswith("mistral."):
         return "mistral"
+    if base.startswith("cohere.embed"):
+        return "cohere-embed"
+    if base.startswith("cohere.command-r"):
+        return "cohere"
     return "unknown"
 
 

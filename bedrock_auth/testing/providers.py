@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import struct
 from typing import Any, ClassVar
 
@@ -87,6 +88,14 @@ class Anthropic(Family):
 
     def turn(self, body: Json) -> Turn:
         return anthropic_turn(body)
+
+    def validate(self, body: Json) -> str | None:
+        version = body.get("anthropic_version")
+        if "anthropic_version" in body and not (
+            isinstance(version, str) and _ANTHROPIC_VERSION.fullmatch(version)
+        ):
+            return f"invalid anthropic_version: {version!r}"
+        return super().validate(body)
 
     def max_tokens(self, body: Json) -> int | None:
         return _int_or_none(body.get("max_tokens"))
@@ -172,6 +181,10 @@ class Anthropic(Family):
             *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
             {"type": "content_block_stop", "index": index},
         ]
+
+
+# "bedrock-2023-05-31", and the bare dated versions current anthropic SDKs send.
+_ANTHROPIC_VERSION = re.compile(r"(bedrock-)?\d{4}-\d{2}-\d{2}")
 
 
 def _anthropic_tool_id(tool_use_id: str) -> str:
@@ -366,12 +379,103 @@ class Mistral(Family):
         return out
 
 
-class TitanEmbed(Family):
+_COHERE_REASONS = {"max_tokens": "MAX_TOKENS", "content_filtered": "ERROR_TOXIC"}
+
+
+class CohereChat(Family):
+    """Cohere Command R / R+: ``message`` (+ ``chat_history``) in, ``text`` out."""
+
+    name = "cohere"
+    required = ("message",)
+
+    def prompt(self, body: Json) -> str:
+        return str(body.get("message", ""))
+
+    def input_tokens(self, body: Json) -> int:
+        history = body.get("chat_history") or []
+        earlier = [m.get("message", "") for m in history if isinstance(m, dict)]
+        return sum(count_tokens(str(t)) for t in [*earlier, body.get("preamble") or ""]) + (
+            count_tokens(self.prompt(body))
+        )
+
+    def max_tokens(self, body: Json) -> int | None:
+        return _int_or_none(body.get("max_tokens"))
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        return {
+            "response_id": gen.message_id,
+            "generation_id": gen.message_id,
+            "text": gen.text or "",
+            "finish_reason": _COHERE_REASONS.get(gen.stop_reason, "COMPLETE"),
+            "chat_history": [],
+            "meta": {
+                "billed_units": {
+                    "input_tokens": gen.input_tokens,
+                    "output_tokens": gen.output_tokens,
+                }
+            },
+        }
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        start: Json = {"is_finished": False, "event_type": "stream-start"}
+        deltas: list[Json] = [
+            {"is_finished": False, "event_type": "text-generation", "text": p}
+            for p in split_words(gen.text or "")
+        ]
+        end: Json = {
+            "is_finished": True,
+            "event_type": "stream-end",
+            "finish_reason": _COHERE_REASONS.get(gen.stop_reason, "COMPLETE"),
+            "response": self.response(gen, model_id, latency_ms),
+            "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
+        }
+        return [start, *deltas, end]
+
+
+class Embedder(Family):
+    """Base of the embedding families: no generation, no streaming."""
+
+    streams = False
+
+    def embed(self, body: Json, model_id: str) -> Json:
+        """The InvokeModel body for an embedding request to ``model_id``."""
+        raise NotImplementedError
+
+
+class CohereEmbed(Embedder):
+    """Cohere Embed v3: ``texts`` in, one 1024-value vector per text out."""
+
+    name = "cohere-embed"
+    required = ("texts", "input_type")
+
+    def _texts(self, body: Json) -> list[str]:
+        texts = body.get("texts")
+        return [str(t) for t in texts] if isinstance(texts, list) else []
+
+    def prompt(self, body: Json) -> str:
+        return " ".join(self._texts(body))
+
+    def input_tokens(self, body: Json) -> int:
+        return count_tokens(self.prompt(body))
+
+    def embed(self, body: Json, model_id: str) -> Json:
+        texts = self._texts(body)
+        return {
+            "id": hashlib.sha256(self.prompt(body).encode()).hexdigest()[:36],
+            "response_type": "embeddings_floats",
+            "embeddings": [_vector(t, _COHERE_DIMENSIONS) for t in texts],
+            "texts": texts,
+        }
+
+
+_COHERE_DIMENSIONS = 1024
+
+
+class TitanEmbed(Embedder):
     """Amazon Titan text embeddings: a deterministic unit vector derived from the text."""
 
     name = "embed"
     required = ("inputText",)
-    streams = False
 
     def prompt(self, body: Json) -> str:
         return str(body.get("inputText", ""))
@@ -380,7 +484,6 @@ class TitanEmbed(Family):
         return count_tokens(self.prompt(body))
 
     def embed(self, body: Json, model_id: str) -> Json:
-        """The InvokeModel body for an embedding request to ``model_id``."""
         if _is_titan_embed_v1(model_id):
             # v1 has a fixed size and predates ``dimensions`` and ``embeddingsByType``.
             return {
@@ -417,8 +520,29 @@ def _vector(text: str, dims: int) -> list[float]:
 
 
 FAMILIES: dict[str, Family] = {
-    f.name: f for f in (Anthropic(), Nova(), Titan(), Llama(), Mistral(), TitanEmbed())
+    f.name: f
+    for f in (
+        Anthropic(),
+        Nova(),
+        Titan(),
+        Llama(),
+        Mistral(),
+        CohereChat(),
+        TitanEmbed(),
+        CohereEmbed(),
+    )
 }
+
+
+#: For model ids the table does not know: the first key a body has tells its family.
+_FAMILY_BY_BODY_KEY = (
+    ("anthropic_version", "anthropic"),
+    ("inputText", "titan"),
+    ("texts", "cohere-embed"),
+    ("message", "cohere"),
+    ("prompt", "llama"),
+    ("messages", "nova"),
+)
 
 
 def family_for(model_id: str | None, body: Json) -> Family | None:
@@ -426,12 +550,4 @@ def family_for(model_id: str | None, body: Json) -> Family | None:
     known = FAMILIES.get(provider_family(model_id or ""))
     if known is not None:
         return known
-    if "anthropic_version" in body:
-        return FAMILIES["anthropic"]
-    if "inputText" in body:
-        return FAMILIES["titan"]
-    if "prompt" in body:
-        return FAMILIES["llama"]
-    if "messages" in body:
-        return FAMILIES["nova"]
-    return None
+    return next((FAMILIES[name] for key, name in _FAMILY_BY_BODY_KEY if key in body), None)

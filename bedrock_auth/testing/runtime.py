@@ -13,7 +13,7 @@ from .converse_body import content_blocks, stream_events
 from .decisions import converse_turn, decide
 from .eventstream import event_frame
 from .generation import Generation, all_text_tokens, generate
-from .providers import Family, Json, TitanEmbed, family_for
+from .providers import Embedder, Family, Json, family_for
 from .responses import Response, json_response, stream_response, validation_error
 from .state import Call
 
@@ -144,7 +144,7 @@ def _invoke_generation(call: Call, family: Family, body: Json) -> Generation:
 def invoke_model(call: Call) -> Response:
     """POST /model/{modelId}/invoke: the provider's native response body."""
     family, body = _invoke_setup(call)
-    if isinstance(family, TitanEmbed):
+    if isinstance(family, Embedder):
         return json_response(
             family.embed(body, call.key.resolved_model or call.model_id),
             headers={"X-Amzn-Bedrock-Input-Token-Count": str(family.input_tokens(body))},
