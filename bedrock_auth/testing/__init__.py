@@ -22,8 +22,9 @@ from .emulator import (
     BedrockEmulator,
     EmulatorStartError,
 )
+from .faults import Fault
 from .generation import DEFAULT_PREFIX
-from .script import Citation, Fault, RecordedRequest, Reply, ToolUse
+from .script import Citation, RecordedRequest, Reply, ToolUse
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",

@@ -14,15 +14,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
-from .script import (
-    Citation,
-    Fault,
-    RecordedRequest,
-    Reply,
-    ToolUse,
-    default_message,
-    default_status,
-)
+from .faults import Fault, default_message, default_status
+from .script import Citation, RecordedRequest, Reply, ToolUse
 from .server import EmulatorHTTPServer
 from .state import EmulatorState
 
@@ -357,7 +350,7 @@ class BedrockEmulator:
             delay,
             drop_connection,
         )
-        self._state.script.add_fault(fault, times)
+        self._state.faults.arm(fault, times)
 
     def seed(self, source: str | Path | Mapping[str, Any]) -> None:
         """Queue scripted replies and faults from a mapping or a JSON/YAML file (YAML needs
@@ -426,6 +419,7 @@ class BedrockEmulator:
         """Forget recorded requests, queued replies and armed faults."""
         self._state.log.clear()
         self._state.script.clear()
+        self._state.faults.clear()
 
     # -- wiring ------------------------------------------------------------------------------
 
