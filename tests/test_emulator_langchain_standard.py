@@ -17,6 +17,7 @@ pytest.importorskip("pytest_asyncio")  # its async tests need it (pytest.ini: as
 from langchain_aws import ChatBedrockConverse
 from langchain_core.language_models import BaseChatModel
 from langchain_tests.integration_tests import ChatModelIntegrationTests
+from langchain_tests.unit_tests import ChatModelUnitTests
 
 from bedrock_auth import get_llm
 from bedrock_auth.testing import BedrockEmulator
@@ -28,6 +29,30 @@ MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 def standard_emu() -> Iterator[BedrockEmulator]:
     with BedrockEmulator() as emulator:
         yield emulator
+
+
+class TestGetLlmUnit(ChatModelUnitTests):
+    """``ChatModelUnitTests`` on the class ``get_llm`` returns; these make no calls."""
+
+    @pytest.fixture(autouse=True)
+    def _emulator_env(self, standard_emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name, value in standard_emu.env().items():
+            monkeypatch.setenv(name, value)
+
+    @property
+    def chat_model_class(self) -> type[BaseChatModel]:
+        return ChatBedrockConverse
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": MODEL, "region_name": "us-east-1"}
+
+    @pytest.mark.xfail(
+        reason="serialising the model (with its snapshot) belongs to the scale-out issue; "
+        "remove this mark when it lands"
+    )
+    def test_serdes(self, model: BaseChatModel, snapshot: Any) -> None:
+        super().test_serdes(model, snapshot)
 
 
 class TestGetLlmOnEmulator(ChatModelIntegrationTests):
