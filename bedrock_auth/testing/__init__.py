@@ -12,7 +12,8 @@ handlers and event-stream decoder run unchanged against it::
         client.converse(modelId="amazon.nova-lite-v1:0",
                         messages=[{"role": "user", "content": [{"text": "Hello"}]}])
 
-Stdlib only (``cryptography`` only for ``tls=True``); importing it never imports langchain.
+Standard library plus botocore (``cryptography`` only for ``tls=True``); importing it never
+imports langchain.
 """
 
 from .emulator import (

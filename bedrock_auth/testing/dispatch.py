@@ -20,11 +20,11 @@ from .identity import EXPIRED, MISSING, OK, UNRECOGNIZED
 from .responses import ApiError, Response, error_for, json_error, validation_error
 from .routing import (
     AGENT_RUNTIME,
-    STREAMING_OPERATIONS,
     STS,
     UNSIGNED_OPERATIONS,
     Route,
     flatten_query,
+    is_streaming,
     route,
     sts_action,
 )
@@ -131,7 +131,7 @@ def _call_key(state: EmulatorState, found: Route | None, auth: AuthInfo) -> Call
         auth.region or state.region,
         model_id,
         resolved,
-        found.operation in STREAMING_OPERATIONS,
+        is_streaming(found.operation),
     )
 
 
