@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
 from .faults import Fault, default_message, default_status
+from .routing import service_of
 from .script import Citation, RecordedRequest, Reply, ToolUse
 from .server import EmulatorHTTPServer
 from .state import EmulatorState
@@ -331,8 +332,9 @@ class BedrockEmulator:
         By default faults hit bedrock-runtime and bedrock-agent-runtime calls only; pass
         ``operation=`` (e.g. ``"GetCallerIdentity"``) or ``service=`` (``"sts"``,
         ``"bedrock"``) to aim elsewhere, ``region=``/``model=`` to narrow further.
-        ``status`` defaults to the code's modelled HTTP status. ``after_chunks=N`` lets a
-        stream send N events, then fails it with an exception event (streaming calls only).
+        ``status`` defaults to the code's HTTP status in botocore's model of the service.
+        ``after_chunks=N`` lets a stream send N events, then fails it with an exception event
+        (streaming calls only).
         ``delay`` waits that many seconds first (``code=None`` + ``delay``: answer normally,
         late). ``drop_connection`` closes the socket without any response.
         """
@@ -340,7 +342,8 @@ class BedrockEmulator:
             raise ValueError("times must be >= 1 (or None for every call)")
         fault = Fault(
             code,
-            status or (default_status(code) if code else 200),
+            status
+            or (default_status(code, service or service_of(operation or "")) if code else 200),
             message or (default_message(code) if code else ""),
             region,
             operation,
@@ -365,6 +368,12 @@ class BedrockEmulator:
             self.reply(**reply)
         for fault in data.get("faults", []):
             self.fail(**fault)
+
+    @staticmethod
+    def _default_status(code: str | None, service: str | None, operation: str | None) -> int:
+        if code is None:  # a delay or a dropped connection: no error status
+            return 200
+        return default_status(code, service or service_of(operation or ""))
 
     def reject_keys(self, keys: Iterable[str]) -> None:
         """Treat these access key ids (or API keys) as invalid: UnrecognizedClientException on

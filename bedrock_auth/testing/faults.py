@@ -6,6 +6,7 @@ only a delay) or, with ``after_chunks``, in the middle of an event stream.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -13,24 +14,13 @@ from typing import Literal
 
 from .eventstream import exception_frame
 from .responses import Response, error_for
+from .routing import RUNTIME
 from .script import CallKey, model_matches
 
-#: HTTP status each error code gets when ``fail()`` is not told one (as the service models say).
+#: Statuses for codes botocore's bedrock-runtime model does not give (see :func:`default_status`).
 DEFAULT_STATUS: dict[str, int] = {
-    "ThrottlingException": 429,
-    "ServiceUnavailableException": 503,
-    "InternalServerException": 500,
-    "AccessDeniedException": 403,
-    "ValidationException": 400,
-    "ResourceNotFoundException": 404,
-    "ModelNotReadyException": 429,
-    "ModelTimeoutException": 408,
-    "ModelErrorException": 424,
-    "ModelStreamErrorException": 424,
-    "ServiceQuotaExceededException": 400,
-    "ConflictException": 409,
-    "DependencyFailedException": 424,
     "BadGatewayException": 502,
+    "DependencyFailedException": 424,
     "ExpiredTokenException": 403,
     "UnrecognizedClientException": 403,
     "MissingAuthenticationTokenException": 403,
@@ -71,9 +61,33 @@ DEFAULT_MESSAGES: dict[str, str] = {
 DATA_PLANE_SERVICES = frozenset({"bedrock-runtime", "bedrock-agent-runtime"})
 
 
-def default_status(code: str) -> int:
-    """The status a bare ``fail(code)`` uses: the modelled one, else 400."""
+def default_status(code: str, service: str | None = None) -> int:
+    """The status a bare ``fail(code)`` uses: what botocore's model of ``service`` says, else
+    what its bedrock-runtime model says, else :data:`DEFAULT_STATUS`, else 400."""
+    for name in (service, RUNTIME):
+        modelled = _modelled_statuses(name).get(code) if name else None
+        if modelled is not None:
+            return modelled
     return DEFAULT_STATUS.get(code, 400)
+
+
+@functools.cache
+def _modelled_statuses(service: str) -> dict[str, int]:
+    """Error code -> HTTP status, from the exception shapes of botocore's service model."""
+    import botocore.session
+    from botocore.exceptions import UnknownServiceError
+
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except UnknownServiceError:
+        return {}
+    statuses: dict[str, int] = {}
+    for name in model.shape_names:
+        shape = model.shape_for(name)
+        error = shape.metadata.get("error", {}) if shape.metadata.get("exception") else {}
+        if "httpStatusCode" in error:
+            statuses[error.get("code", name)] = error["httpStatusCode"]
+    return statuses
 
 
 def default_message(code: str) -> str:

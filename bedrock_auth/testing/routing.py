@@ -69,6 +69,11 @@ def _rest_operations() -> tuple[_RestOperation, ...]:
     return tuple(found)
 
 
+def service_of(operation: str) -> str | None:
+    """The service that serves the REST ``operation`` (None for STS and unknown names)."""
+    return next((svc for svc, ops in SERVED.items() if operation in ops), None)
+
+
 def is_streaming(operation: str) -> bool:
     """Does ``operation`` answer with an event stream?"""
     return any(op.streams for op in _rest_operations() if op.operation == operation)
