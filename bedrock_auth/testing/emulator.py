@@ -342,8 +342,7 @@ class BedrockEmulator:
             raise ValueError("times must be >= 1 (or None for every call)")
         fault = Fault(
             code,
-            status
-            or (default_status(code, service or service_of(operation or "")) if code else 200),
+            status or self._default_status(code, service, operation),
             message or (default_message(code) if code else ""),
             region,
             operation,
