@@ -231,3 +231,10 @@ def test_assert_all_replies_used_names_the_unused_ones() -> None:
             emu.assert_all_replies_used()
         emu.clear()
         emu.assert_all_replies_used()
+
+
+def test_a_malformed_schema_string_is_an_empty_schema_not_a_server_error(runtime: Any) -> None:
+    config = {"tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": {}}}}]}
+    config["toolChoice"] = {"any": {}}
+    response = runtime.converse(modelId=NOVA, messages=_user("hi"), toolConfig=config)
+    assert response["output"]["message"]["content"][0]["toolUse"]["input"] == {}

@@ -6,9 +6,11 @@ blocks and stream events here and add only their own usage and metadata.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from .generation import Generation, split_words
+from .decisions import ANY, AUTO, Tool, Turn, answers_tool, mapping
+from .generation import Generation, last_user_text, split_words
 
 Json = dict[str, Any]
 
@@ -53,3 +55,57 @@ def stream_events(gen: Generation) -> list[tuple[str, Json]]:
         ]
     events.append(("messageStop", {"stopReason": gen.stop_reason}))
     return events
+
+
+# -- reading requests ------------------------------------------------------------------------
+
+
+def converse_turn(body: Json) -> Turn:
+    """The Converse/ConverseStream (and Nova InvokeModel) view of a request."""
+    messages = body.get("messages")
+    config = mapping(body.get("toolConfig"))
+    specs = [t.get("toolSpec") for t in config.get("tools") or [] if isinstance(t, dict)]
+    tools = tuple(
+        Tool(str(s.get("name")), str(s.get("description", "")), _input_schema(s))
+        for s in specs
+        if isinstance(s, dict)
+    )
+    return Turn(
+        last_user_text(messages),
+        tools,
+        _choice(config.get("toolChoice")),
+        answers_tool(messages),
+        _output_schema(body),
+    )
+
+
+def _choice(choice: Any) -> str:
+    if not isinstance(choice, dict):
+        return AUTO
+    tool = choice.get("tool")
+    if isinstance(tool, dict) and isinstance(tool.get("name"), str):
+        return str(tool["name"])
+    return ANY if "any" in choice else AUTO
+
+
+def _json_object(raw: Any) -> Any:
+    # Schemas may arrive as JSON text (outputConfig always; Nova's native body sometimes).
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _input_schema(spec: Json) -> Any:
+    raw = _json_object(mapping(spec.get("inputSchema")).get("json"))
+    return raw if isinstance(raw, dict) else {}
+
+
+def _output_schema(body: Json) -> Any:
+    """The JSON schema of Converse structured output (``outputConfig.textFormat``), if any."""
+    text_format = mapping(mapping(body.get("outputConfig")).get("textFormat"))
+    schema = mapping(mapping(text_format.get("structure")).get("jsonSchema")).get("schema")
+    parsed = _json_object(schema) if isinstance(schema, str) else None
+    return parsed if isinstance(parsed, dict) else None

@@ -13,8 +13,8 @@ The rules are deterministic so that a test author can predict the output:
 
 A tool call's arguments come from the tool's JSON schema (see :func:`arguments`).
 
-The request readers here turn each wire format (Converse and Nova ``toolConfig``, Anthropic
-``tools``/``tool_choice``) into one provider-neutral :class:`Turn`.
+Each wire format reads its requests into this provider-neutral :class:`Turn`
+(:func:`.converse_body.converse_turn`, :func:`.providers.anthropic_turn`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .generation import last_user_text
 from .script import ToolUse
 
 Json = dict[str, Any]
@@ -170,7 +169,7 @@ def _value(
     if kind == "object" or (kind is None and "properties" in schema):
         return _object(schema, root, prompt, given)
     if kind == "array":
-        item = _mapping(schema.get("items"))
+        item = mapping(schema.get("items"))
         count = schema.get("minItems")
         return [_value(item, root, prompt, {}, "") for _ in range(_count(count))]
     from_prompt = _named_value(prompt, name) if name else None
@@ -181,7 +180,8 @@ def _value(
     return _PLACEHOLDERS.get(str(kind))
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one (request bodies are untrusted JSON)."""
     return value if isinstance(value, Mapping) else {}
 
 
@@ -263,85 +263,12 @@ def _named_value(prompt: str, name: str) -> str | None:
     return None
 
 
-# -- request readers, one per wire format ----------------------------------------------------
-
-
-def _answers_tool(messages: Any, result_key: str, result_type: str) -> bool:
-    """Does the last message carry tool results (Converse key or Anthropic block type)?"""
+def answers_tool(messages: Any) -> bool:
+    """Does the last message carry tool results (a Converse ``toolResult`` block or an
+    Anthropic ``tool_result`` one)?"""
     last = messages[-1] if isinstance(messages, list) and messages else None
     content = last.get("content") if isinstance(last, dict) else None
     return isinstance(content, list) and any(
-        isinstance(b, dict) and (result_key in b or b.get("type") == result_type) for b in content
-    )
-
-
-def _converse_choice(choice: Any) -> str:
-    if not isinstance(choice, dict):
-        return AUTO
-    tool = choice.get("tool")
-    if isinstance(tool, dict) and isinstance(tool.get("name"), str):
-        return str(tool["name"])
-    return ANY if "any" in choice else AUTO
-
-
-def converse_turn(body: Json) -> Turn:
-    """The Converse/ConverseStream (and Nova InvokeModel) view of a request."""
-    messages = body.get("messages")
-    config = _mapping(body.get("toolConfig"))
-    specs = [t.get("toolSpec") for t in config.get("tools") or [] if isinstance(t, dict)]
-    tools = tuple(
-        Tool(str(s.get("name")), str(s.get("description", "")), _converse_schema(s))
-        for s in specs
-        if isinstance(s, dict)
-    )
-    return Turn(
-        last_user_text(messages),
-        tools,
-        _converse_choice(config.get("toolChoice")),
-        _answers_tool(messages, "toolResult", "tool_result"),
-        _output_schema(body),
-    )
-
-
-def _output_schema(body: Json) -> Mapping[str, Any] | None:
-    """The JSON schema of Converse structured output (``outputConfig.textFormat``), if any."""
-    text_format = _mapping(_mapping(body.get("outputConfig")).get("textFormat"))
-    schema = _mapping(_mapping(text_format.get("structure")).get("jsonSchema")).get("schema")
-    try:
-        parsed = json.loads(schema) if isinstance(schema, str) else None
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, Mapping) else None
-
-
-def _converse_schema(spec: Json) -> Mapping[str, Any]:
-    schema = spec.get("inputSchema")
-    raw = schema.get("json") if isinstance(schema, dict) else None
-    if isinstance(raw, str):  # Nova's native body may send the schema as a JSON string
-        raw = json.loads(raw)
-    return raw if isinstance(raw, Mapping) else {}
-
-
-def _anthropic_choice(choice: Any) -> str:
-    if not isinstance(choice, dict):
-        return AUTO
-    kind = choice.get("type")
-    if kind == "tool" and isinstance(choice.get("name"), str):
-        return str(choice["name"])
-    return {"any": ANY, "none": NONE}.get(str(kind), AUTO)
-
-
-def anthropic_turn(body: Json) -> Turn:
-    """The Anthropic Messages (InvokeModel) view of a request."""
-    messages = body.get("messages")
-    tools = tuple(
-        Tool(str(t.get("name")), str(t.get("description", "")), t.get("input_schema") or {})
-        for t in body.get("tools") or []
-        if isinstance(t, dict) and "name" in t
-    )
-    return Turn(
-        last_user_text(messages),
-        tools,
-        _anthropic_choice(body.get("tool_choice")),
-        _answers_tool(messages, "toolResult", "tool_result"),
+        isinstance(b, dict) and ("toolResult" in b or b.get("type") == "tool_result")
+        for b in content
     )

@@ -14,8 +14,8 @@ import struct
 from typing import Any, ClassVar
 
 from .catalog import provider_family, strip_profile_prefix
-from .converse_body import content_blocks, stream_events
-from .decisions import Turn, anthropic_turn, converse_turn
+from .converse_body import content_blocks, converse_turn, stream_events
+from .decisions import ANY, AUTO, NONE, Tool, Turn, answers_tool
 from .generation import Generation, all_text_tokens, count_tokens, last_user_text, split_words
 from .script import TOOL_USE_ID_PREFIX
 
@@ -78,6 +78,31 @@ class Family:
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
         """The InvokeModelWithResponseStream chunk bodies, in order."""
         raise NotImplementedError
+
+
+def _anthropic_choice(choice: Any) -> str:
+    if not isinstance(choice, dict):
+        return AUTO
+    kind = choice.get("type")
+    if kind == "tool" and isinstance(choice.get("name"), str):
+        return str(choice["name"])
+    return {"any": ANY, "none": NONE}.get(str(kind), AUTO)
+
+
+def anthropic_turn(body: Json) -> Turn:
+    """The Anthropic Messages (InvokeModel) view of a request."""
+    messages = body.get("messages")
+    tools = tuple(
+        Tool(str(t.get("name")), str(t.get("description", "")), t.get("input_schema") or {})
+        for t in body.get("tools") or []
+        if isinstance(t, dict) and "name" in t
+    )
+    return Turn(
+        last_user_text(messages),
+        tools,
+        _anthropic_choice(body.get("tool_choice")),
+        answers_tool(messages),
+    )
 
 
 class Anthropic(Family):

@@ -9,8 +9,8 @@ import json
 import time
 from typing import Any
 
-from .converse_body import content_blocks, stream_events
-from .decisions import converse_turn, decide
+from .converse_body import content_blocks, converse_turn, stream_events
+from .decisions import decide
 from .eventstream import event_frame
 from .generation import Generation, all_text_tokens, generate
 from .providers import Embedder, Family, Json, family_for
