@@ -233,8 +233,12 @@ def test_assert_all_replies_used_names_the_unused_ones() -> None:
         emu.assert_all_replies_used()
 
 
-def test_a_malformed_schema_string_is_an_empty_schema_not_a_server_error(runtime: Any) -> None:
-    config = {"tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": {}}}}]}
-    config["toolChoice"] = {"any": {}}
-    response = runtime.converse(modelId=NOVA, messages=_user("hi"), toolConfig=config)
-    assert response["output"]["message"]["content"][0]["toolUse"]["input"] == {}
+def test_a_schema_string_that_is_not_json_counts_as_empty(runtime: Any) -> None:
+    spec = {"name": "t", "inputSchema": {"json": "not json"}}
+    body = {
+        "messages": _user("hi"),
+        "toolConfig": {"tools": [{"toolSpec": spec}], "toolChoice": {"any": {}}},
+    }
+    raw = runtime.invoke_model(modelId=NOVA, body=json.dumps(body))["body"].read()
+    content = json.loads(raw)["output"]["message"]["content"]
+    assert content[0]["toolUse"]["input"] == {}
