@@ -235,7 +235,7 @@ def _wait_for_stop_signal() -> None:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from bedrock_auth.testing import BedrockEmulator
+    from bedrock_auth.testing import BedrockEmulator, EmulatorStartError
 
     emulator = BedrockEmulator(
         host=args.host,
@@ -244,14 +244,24 @@ def _emulator(args: argparse.Namespace) -> int:
         region=args.region,
         strict_models=args.strict,
     )
-    if args.seed:
-        emulator.seed(args.seed)
-    with emulator:
+    try:
+        if args.seed:
+            emulator.seed(args.seed)
+        emulator.start()
+    except (OSError, ValueError, TypeError) as error:
+        # A taken port (EmulatorStartError), an unreadable seed file or a seed entry with an
+        # unknown keyword: say which, without a traceback.
+        kind = "cannot start" if isinstance(error, EmulatorStartError) else "bad --seed"
+        print(f"error: {kind}: {error}", file=sys.stderr)
+        return 2
+    try:
         print(f"Bedrock emulator listening on {emulator.endpoint_url}")
         print("# Point the AWS CLI, an SDK or another process at it:")
         print("\n".join(_export_lines(emulator.env(), emulator.endpoint_url)))
         print("# Ctrl-C or SIGTERM stops it.", flush=True)
         _wait_for_stop_signal()
+    finally:
+        emulator.stop()
     print("Bedrock emulator stopped.", flush=True)
     return 0
 

@@ -125,3 +125,17 @@ def test_python_m_testing_loads_a_seed_file(tmp_path: Path) -> None:
 def test_seed_rejects_unknown_keys() -> None:
     with pytest.raises(ValueError, match="unknown keys"):
         BedrockEmulator().seed({"reply": []})
+
+
+def test_cli_reports_a_taken_port_and_a_bad_seed_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bedrock_auth.cli import main
+
+    with BedrockEmulator() as busy:
+        assert main(["emulator", "--port", str(busy.port)]) == 2
+    assert "error: cannot start" in capsys.readouterr().err
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"replies": [{"txt": "typo"}]}))
+    assert main(["emulator", "--seed", str(seed)]) == 2
+    assert "error: bad --seed" in capsys.readouterr().err
