@@ -1,4 +1,4 @@
-"""The bedrock-auth command line: doctor, policy and demo.
+"""The bedrock-auth command line: doctor, policy, demo and emulator.
 
 This is the one module that writes to stdout; the library itself only logs.
 """
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 DESCRIPTION = (
     "Validated AWS Bedrock access through the standard AWS credential chain. "
     "doctor checks a setup step by step, policy prints a minimal IAM policy, demo runs the "
-    "whole path against a local emulator."
+    "whole path against a local emulator, emulator serves that emulator until interrupted."
 )
 
 # -- doctor ----------------------------------------------------------------------------------
@@ -207,6 +207,93 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(print)
 
 
+# -- emulator --------------------------------------------------------------------------------
+
+# Clients that read their own variable instead of AWS_ENDPOINT_URL_*: the anthropic SDK's
+# AnthropicBedrock and LiteLLM.
+_OWN_ENDPOINT_VARIABLES = ("ANTHROPIC_BEDROCK_BASE_URL", "AWS_BEDROCK_RUNTIME_ENDPOINT")
+
+
+def _export_lines(env: dict[str, str], endpoint_url: str) -> list[str]:
+    import shlex
+
+    everything = {**env, **dict.fromkeys(_OWN_ENDPOINT_VARIABLES, endpoint_url)}
+    return [f"export {name}={shlex.quote(value)}" for name, value in everything.items()]
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until Ctrl-C (SIGINT) or SIGTERM."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    # A timed wait, so the main thread regularly gets to run the signal handlers.
+    while not stop.wait(0.5):
+        pass
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from bedrock_auth.testing import BedrockEmulator, EmulatorStartError
+
+    emulator = BedrockEmulator(
+        host=args.host,
+        port=args.port,
+        tls=args.tls,
+        region=args.region,
+        strict_models=args.strict,
+    )
+    try:
+        if args.seed:
+            emulator.seed(args.seed)
+        emulator.start()
+    except (OSError, ValueError, TypeError) as error:
+        # A taken port (EmulatorStartError), an unreadable seed file or a seed entry with an
+        # unknown keyword: say which, without a traceback.
+        kind = "cannot start" if isinstance(error, EmulatorStartError) else "bad --seed"
+        print(f"error: {kind}: {error}", file=sys.stderr)
+        return 2
+    try:
+        print(f"Bedrock emulator listening on {emulator.endpoint_url}")
+        print("# Point the AWS CLI, an SDK or another process at it:")
+        print("\n".join(_export_lines(emulator.env(), emulator.endpoint_url)))
+        print("# Ctrl-C or SIGTERM stops it.", flush=True)
+        _wait_for_stop_signal()
+    finally:
+        emulator.stop()
+    print("Bedrock emulator stopped.", flush=True)
+    return 0
+
+
+def _emulator_parser(sub: Any) -> None:
+    emulator = _subcommand(
+        sub,
+        "emulator",
+        "serve the local Bedrock emulator until interrupted",
+        "Serve the local Bedrock emulator (bedrock-runtime, bedrock-agent-runtime, bedrock and "
+        "STS) in the foreground, print its endpoint and the export lines that point the AWS "
+        "CLI, another SDK or a second process at it, and stop on Ctrl-C or SIGTERM.",
+    )
+    add = emulator.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    add("--port", type=int, default=0, help="port to listen on (default: a free port)")
+    add("--tls", action="store_true", help="serve https with a certificate made at start")
+    add("--region", default="us-east-1", help="the emulated region (default: us-east-1)")
+    add(
+        "--strict",
+        action="store_true",
+        help="refuse unknown model ids and bare ids that need an inference profile, as Bedrock "
+        "does",
+    )
+    add(
+        "--seed",
+        metavar="FILE",
+        help="a JSON or YAML file of scripted replies and faults to load at start",
+    )
+    emulator.set_defaults(run=_emulator)
+
+
 # -- the parser ------------------------------------------------------------------------------
 
 
@@ -335,7 +422,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{doctor,policy,demo}",
+        metavar="{doctor,policy,demo,emulator}",
         help="run bedrock-auth COMMAND --help for its options",
     )
     _doctor_parser(sub)
@@ -348,6 +435,7 @@ def _parser() -> argparse.ArgumentParser:
         "the embedded Bedrock emulator on 127.0.0.1. No AWS account is used.",
     )
     demo.set_defaults(run=_demo)
+    _emulator_parser(sub)
     return parser
 
 

@@ -59,9 +59,10 @@ def test_doctor_all_ok_against_the_emulator(
 
 
 def test_doctor_reports_missing_credentials_with_fixes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["doctor", "--region", "us-east-1", "--json"]) == EXIT_CODES[
-        "CredentialsNotFoundError"
-    ]
+    assert (
+        main(["doctor", "--region", "us-east-1", "--json"])
+        == EXIT_CODES["CredentialsNotFoundError"]
+    )
     report = json.loads(capsys.readouterr().out)
     failed = [c for c in report["steps"] if not c["ok"]]
     assert failed[0]["name"] == "credentials"
@@ -97,7 +98,7 @@ def _subparsers() -> dict[str, argparse.ArgumentParser]:
     return {"bedrock-auth": parser, **sub.choices}
 
 
-@pytest.mark.parametrize("command", ["bedrock-auth", "doctor", "policy", "demo"])
+@pytest.mark.parametrize("command", ["bedrock-auth", "doctor", "policy", "demo", "emulator"])
 def test_every_flag_has_help_and_descriptions_are_plain(command: str) -> None:
     parser = _subparsers()[command]
     for action in parser._actions:
@@ -111,7 +112,7 @@ def test_main_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    assert "{doctor,policy,demo}" in out and "``" not in out
+    assert "{doctor,policy,demo,emulator}" in out and "``" not in out
 
 
 # -- policy ----------------------------------------------------------------------------------

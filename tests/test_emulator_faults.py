@@ -283,3 +283,13 @@ def test_stream_that_stalls_mid_way_hits_the_read_timeout(emu: BedrockEmulator) 
     # botocore does not wrap errors raised while iterating a stream: urllib3's surface as is.
     with pytest.raises(urllib3.exceptions.ReadTimeoutError):
         next(events)
+
+
+def test_default_fault_status_comes_from_the_service_botocore_models() -> None:
+    from bedrock_auth.testing.faults import default_status
+
+    assert default_status("ModelNotReadyException") == 429  # bedrock-runtime
+    assert default_status("ModelNotReadyException", "bedrock-agent-runtime") == 424
+    assert default_status("ConflictException", "bedrock-agent-runtime") == 409
+    assert default_status("ExpiredToken") == 403  # STS spelling, from the emulator's table
+    assert default_status("SomethingNew") == 400

@@ -328,6 +328,27 @@ def test_invoke_llama_and_stream(runtime: Any) -> None:
     assert "".join(c["generation"] for c in chunks) == "Emulated reply"
 
 
+def test_invoke_mistral_answers_in_outputs_and_streams(runtime: Any) -> None:
+    body = {"prompt": "<s>[INST] Hi Mistral [/INST]", "max_tokens": 2}
+    mistral = "mistral.mistral-7b-instruct-v0:2"
+    assert _invoke(runtime, mistral, body) == {
+        "outputs": [{"text": "Emulated reply", "stop_reason": "length"}]
+    }
+    chunks = _invoke_stream(runtime, mistral, body)
+    assert "".join(c["outputs"][0]["text"] for c in chunks) == "Emulated reply"
+    assert [c["outputs"][0]["stop_reason"] for c in chunks] == [None, "length"]
+    assert "amazon-bedrock-invocationMetrics" in chunks[-1]
+
+
+def test_titan_embed_v1_is_known_in_strict_mode_with_its_own_body() -> None:
+    with BedrockEmulator(strict_models=True) as emu:
+        runtime = emu.client("bedrock-runtime", config=ONE_TRY)
+        body = _invoke(runtime, "amazon.titan-embed-text-v1", {"inputText": "cat dog"})
+    assert set(body) == {"embedding", "inputTextTokenCount"}
+    assert len(body["embedding"]) == 1536
+    assert body["inputTextTokenCount"] == 2
+
+
 def test_invoke_titan_embeddings_are_deterministic(runtime: Any) -> None:
     body = {"inputText": "cat", "dimensions": 256}
     first = _invoke(runtime, "amazon.titan-embed-text-v2:0", body)
@@ -421,3 +442,36 @@ def test_strict_models_enforces_profiles_like_bedrock() -> None:
             assert fragment in info.value.response["Error"]["Message"]
         for good in (f"us.{sonnet}", f"global.{sonnet}", HAIKU):
             runtime.converse(modelId=good, messages=_user("q"))
+
+
+def test_invoke_cohere_command_r_and_stream(runtime: Any) -> None:
+    body = {"message": "Hi Cohere", "chat_history": [{"role": "USER", "message": "x y"}]}
+    reply = _invoke(runtime, "cohere.command-r-v1:0", body)
+    assert reply["text"] == "Emulated reply to: Hi Cohere"
+    assert reply["finish_reason"] == "COMPLETE"
+    assert reply["meta"]["billed_units"] == {"input_tokens": 4, "output_tokens": 5}
+    chunks = _invoke_stream(runtime, "cohere.command-r-v1:0", {**body, "max_tokens": 2})
+    text = "".join(c.get("text", "") for c in chunks if c["event_type"] == "text-generation")
+    assert text == "Emulated reply"
+    assert chunks[-1]["is_finished"] is True
+    assert chunks[-1]["finish_reason"] == "MAX_TOKENS"
+
+
+def test_invoke_cohere_embed(runtime: Any) -> None:
+    body = {"texts": ["cat", "dog"], "input_type": "search_document"}
+    reply = _invoke(runtime, "cohere.embed-english-v3", body)
+    assert reply["response_type"] == "embeddings_floats"
+    assert [len(v) for v in reply["embeddings"]] == [1024, 1024]
+    assert reply["texts"] == ["cat", "dog"]
+
+
+@pytest.mark.parametrize("version", ["bedrock-2023-05-31", "2026-10-21"])
+def test_anthropic_version_dated_forms_are_accepted(runtime: Any, version: str) -> None:
+    body = {"anthropic_version": version, "max_tokens": 5, "messages": _user("hi")}
+    assert _invoke(runtime, HAIKU, body)["stop_reason"] == "end_turn"
+
+
+def test_anthropic_version_must_be_well_formed(runtime: Any) -> None:
+    body = {"anthropic_version": "latest", "max_tokens": 5, "messages": _user("hi")}
+    with pytest.raises(ClientError, match="anthropic_version"):
+        _invoke(runtime, HAIKU, body)

@@ -46,10 +46,18 @@ def _invoke_agent(emu: BedrockEmulator, **kwargs: Any) -> tuple[dict[str, Any], 
     return response, list(response["completion"])
 
 
+def test_invoke_agent_sends_the_final_answer_in_one_chunk(emu: BedrockEmulator) -> None:
+    emu.reply("The answer is 42.")
+
+    _, events = _invoke_agent(emu)
+
+    assert [e["chunk"]["bytes"] for e in events] == [b"The answer is 42."]
+
+
 def test_invoke_agent_streams_chunks_and_session_headers(emu: BedrockEmulator) -> None:
     emu.reply("The answer is 42.")
 
-    response, events = _invoke_agent(emu)
+    response, events = _invoke_agent(emu, streamingConfigurations={"streamFinalResponse": True})
 
     assert response["sessionId"] == "session-1"
     assert response["contentType"] == "application/json"

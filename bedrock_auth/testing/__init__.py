@@ -12,7 +12,8 @@ handlers and event-stream decoder run unchanged against it::
         client.converse(modelId="amazon.nova-lite-v1:0",
                         messages=[{"role": "user", "content": [{"text": "Hello"}]}])
 
-Stdlib only (``cryptography`` only for ``tls=True``); importing it never imports langchain.
+Standard library plus botocore (``cryptography`` only for ``tls=True``); importing it never
+imports langchain.
 """
 
 from .emulator import (
@@ -22,8 +23,9 @@ from .emulator import (
     BedrockEmulator,
     EmulatorStartError,
 )
+from .faults import Fault
 from .generation import DEFAULT_PREFIX
-from .script import Citation, Fault, RecordedRequest, Reply, ToolUse
+from .script import Citation, RecordedRequest, Reply, ToolUse
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",

@@ -41,8 +41,16 @@ def _trace(call: Call, text: str) -> Json:
     }
 
 
-def _chunks(text: str, citations: tuple[Citation, ...]) -> list[Json]:
-    chunks: list[Json] = [{"bytes": _b64(piece)} for piece in split_words(text)]
+def _streams_final_response(body: Json) -> bool:
+    config = body.get("streamingConfigurations")
+    return isinstance(config, dict) and config.get("streamFinalResponse") is True
+
+
+def _chunks(text: str, citations: tuple[Citation, ...], streamed: bool) -> list[Json]:
+    # Bedrock sends the final answer as one chunk unless the caller opts into streaming it;
+    # clients such as langchain-aws's BedrockAgentsRunnable keep only the last chunk.
+    pieces = split_words(text) if streamed else [text]
+    chunks: list[Json] = [{"bytes": _b64(piece)} for piece in pieces]
     if citations:
         # Bedrock attaches attribution to the chunk whose text the citations support.
         chunks[-1]["attribution"] = _attribution(text, citations)
@@ -61,7 +69,8 @@ def invoke_agent(call: Call) -> Response:
     if body.get("enableTrace"):
         frames.append(event_frame("trace", _trace(call, input_text or "")))
     citations = reply.citations if reply else ()
-    frames += [event_frame("chunk", c) for c in _chunks(text, citations)]
+    streamed = _streams_final_response(body)
+    frames += [event_frame("chunk", c) for c in _chunks(text, citations, streamed)]
     headers = {
         "x-amzn-bedrock-agent-content-type": "application/json",
         # The header name is the one botocore's model reads sessionId from.

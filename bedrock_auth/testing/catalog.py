@@ -1,21 +1,18 @@
 """The emulator's model table: foundation models, system inference profiles, provider families.
 
-A small built-in table is always available. When ``bedrock_auth.models`` exposes a catalog it is
-merged in (duck-typed, see :func:`_models_from_library`), so the emulator and the library agree
-on which ids exist without the emulator depending on that module. Profile prefixes and which
-Region tries which geography come from :mod:`bedrock_auth.regions`, the library's one table.
+Model knowledge comes from the library's catalog (:mod:`bedrock_auth.models`), so the emulator
+and the library agree on which ids exist, where they run on demand and which profiles serve
+them. :data:`_EMULATOR_ONLY` adds the models the library does not catalogue (embeddings, Titan
+Text). Profile prefixes and which Region tries which geography come from
+:mod:`bedrock_auth.regions`, the library's one table.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from bedrock_auth.models import ModelInfo, list_models
 from bedrock_auth.regions import GEOGRAPHY_PREFIXES, geographies_for_region, split_profile_prefix
-
-logger = logging.getLogger("bedrock_auth.testing")
 
 ON_DEMAND = "ON_DEMAND"
 INFERENCE_PROFILE = "INFERENCE_PROFILE"
@@ -82,56 +79,17 @@ class FoundationModel:
         return GEO_REGIONS.get(prefix, ())
 
 
-_BOTH = (ON_DEMAND, INFERENCE_PROFILE)
-_BUILTIN: tuple[FoundationModel, ...] = (
-    FoundationModel("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "Anthropic", _BOTH),
-    FoundationModel(
-        "anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", "Anthropic", _BOTH
-    ),
-    FoundationModel(
-        "anthropic.claude-3-5-haiku-20241022-v1:0",
-        "Claude 3.5 Haiku",
-        "Anthropic",
-        (INFERENCE_PROFILE,),
-    ),
-    FoundationModel(
-        "anthropic.claude-3-7-sonnet-20250219-v1:0",
-        "Claude 3.7 Sonnet",
-        "Anthropic",
-        (INFERENCE_PROFILE,),
-    ),
-    FoundationModel(
-        "anthropic.claude-sonnet-4-20250514-v1:0",
-        "Claude Sonnet 4",
-        "Anthropic",
-        (INFERENCE_PROFILE,),
-        global_profile=True,
-    ),
-    FoundationModel(
-        "anthropic.claude-sonnet-4-5-20250929-v1:0",
-        "Claude Sonnet 4.5",
-        "Anthropic",
-        (INFERENCE_PROFILE,),
-        global_profile=True,
-    ),
-    FoundationModel(
-        "anthropic.claude-haiku-4-5-20251001-v1:0",
-        "Claude Haiku 4.5",
-        "Anthropic",
-        (INFERENCE_PROFILE,),
-        global_profile=True,
-    ),
-    FoundationModel(
-        "anthropic.claude-opus-4-1-20250805-v1:0",
-        "Claude Opus 4.1",
-        "Anthropic",
-        (INFERENCE_PROFILE,),
-    ),
-    FoundationModel("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", _BOTH),
-    FoundationModel("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", _BOTH),
-    FoundationModel("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", _BOTH),
+#: Models the library's catalog does not list (it catalogues chat models), so that
+#: InvokeModel bodies for them work in strict mode too.
+_EMULATOR_ONLY: tuple[FoundationModel, ...] = (
     FoundationModel("amazon.titan-text-express-v1", "Titan Text G1 - Express", "Amazon"),
     FoundationModel("amazon.titan-text-lite-v1", "Titan Text G1 - Lite", "Amazon"),
+    FoundationModel(
+        "amazon.titan-embed-text-v1",
+        "Titan Embeddings G1 - Text",
+        "Amazon",
+        output_modality="EMBEDDING",
+    ),
     FoundationModel(
         "amazon.titan-embed-text-v2:0",
         "Titan Text Embeddings V2",
@@ -139,7 +97,10 @@ _BUILTIN: tuple[FoundationModel, ...] = (
         output_modality="EMBEDDING",
     ),
     FoundationModel(
-        "meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct", "Meta", (INFERENCE_PROFILE,)
+        "cohere.embed-english-v3", "Embed English", "Cohere", output_modality="EMBEDDING"
+    ),
+    FoundationModel(
+        "cohere.embed-multilingual-v3", "Embed Multilingual", "Cohere", output_modality="EMBEDDING"
     ),
 )
 
@@ -184,94 +145,40 @@ def provider_family(model_id: str) -> str:
         return "titan"
     if base.startswith("meta."):
         return "llama"
+    if base.startswith("mistral."):
+        return "mistral"
+    if base.startswith("cohere.embed"):
+        return "cohere-embed"
+    if base.startswith("cohere.command-r"):
+        return "cohere"
     return "unknown"
 
 
-# -- hook into bedrock_auth.models --------------------------------------------------------------
+# -- the library catalog -----------------------------------------------------------------------
 
 
-def _field(entry: Any, *names: str) -> Any:
-    for name in names:
-        value = entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def _geographies(entry: Any) -> Geographies | None:
-    raw = _field(entry, "geographies")
-    if not isinstance(raw, Mapping):
-        return None
-    return tuple((str(k), tuple(str(r) for r in v)) for k, v in raw.items())
-
-
-def _entry_to_model(key: str | None, entry: Any) -> FoundationModel | None:
-    model_id = _field(entry, "model_id", "modelId", "base_model_id", "id")
-    if not isinstance(model_id, str):
-        model_id = key
-    if not isinstance(model_id, str) or "." not in model_id:
-        return None
-    model_id = strip_profile_prefix(model_id)
-    vendor = model_id.split(".", 1)[0]
-    provider = str(_field(entry, "provider_name", "provider") or vendor)
-    name = str(_field(entry, "display_name", "name", "model_name") or model_id)
-    needs_profile = bool(_field(entry, "requires_profile", "requires_inference_profile"))
-    geographies = _geographies(entry)
-    on_demand = _field(entry, "on_demand_regions")
+def _from_library(info: ModelInfo) -> FoundationModel:
+    geographies = tuple((prefix, tuple(regions)) for prefix, regions in info.geographies.items())
     types = tuple(
-        t
-        for t, wanted in (
-            (ON_DEMAND, not needs_profile),
-            (INFERENCE_PROFILE, geographies is None or geographies),
+        kind
+        for kind, offered in (
+            (ON_DEMAND, not info.requires_profile),
+            (INFERENCE_PROFILE, geographies),
         )
-        if wanted
+        if offered
     )
     return FoundationModel(
-        model_id,
-        name,
-        _PROVIDERS.get(provider.lower(), provider),
+        info.model_id,
+        info.display_name,
+        _PROVIDERS.get(info.provider.lower(), info.provider),
         types,
         geographies=geographies,
-        on_demand_regions=tuple(on_demand) if isinstance(on_demand, (tuple, list)) else None,
+        on_demand_regions=info.on_demand_regions,
     )
-
-
-def _iter_entries(catalog: Any) -> Iterable[tuple[str | None, Any]]:
-    if isinstance(catalog, Mapping):
-        return ((str(k), v) for k, v in catalog.items())
-    if isinstance(catalog, Iterable) and not isinstance(catalog, (str, bytes)):
-        return ((None, v) for v in catalog)
-    return ()
-
-
-def _models_from_library() -> list[FoundationModel]:
-    """Models from ``bedrock_auth.models`` if it exposes a catalog; [] if absent or unreadable.
-
-    Duck-typed on purpose: that module is developed separately and the emulator must keep
-    working (with its built-in table) whatever shape it takes.
-    """
-    try:
-        from bedrock_auth import models as library_models
-    except ImportError:
-        return []
-    for attr in ("CATALOG", "MODELS", "FOUNDATION_MODELS", "catalog", "list_models"):
-        catalog = getattr(library_models, attr, None)
-        if catalog is None:
-            continue
-        try:
-            if callable(catalog):
-                catalog = catalog()
-            found = [m for k, v in _iter_entries(catalog) if (m := _entry_to_model(k, v))]
-        except Exception:  # a catalog we cannot read must not break the emulator
-            logger.debug("ignoring unreadable bedrock_auth.models.%s", attr, exc_info=True)
-            continue
-        if found:
-            return found
-    return []
 
 
 def load_models() -> dict[str, FoundationModel]:
-    """Built-in models, overridden and extended by the library catalog when there is one."""
-    table = {m.model_id: m for m in _BUILTIN}
-    table.update((m.model_id, m) for m in _models_from_library())
+    """Every model ``bedrock_auth.models`` catalogues, plus the emulator-only table."""
+    table = {m.model_id: _from_library(m) for m in list_models()}
+    table.update((m.model_id, m) for m in _EMULATOR_ONLY)
     return table

@@ -15,19 +15,20 @@ from urllib.parse import parse_qs
 
 from . import agents, control, runtime, sts
 from .auth import BEARER, SIGV4, AuthInfo, Masker, read_auth, signing_time_error
+from .faults import DROP, Fault, before_handling, default_message
 from .identity import EXPIRED, MISSING, OK, UNRECOGNIZED
 from .responses import ApiError, Response, error_for, json_error, validation_error
 from .routing import (
     AGENT_RUNTIME,
-    STREAMING_OPERATIONS,
     STS,
     UNSIGNED_OPERATIONS,
     Route,
     flatten_query,
+    is_streaming,
     route,
     sts_action,
 )
-from .script import CallKey, Fault, RecordedRequest, default_message
+from .script import CallKey, RecordedRequest
 from .state import Call, EmulatorState
 
 logger = logging.getLogger("bedrock_auth.testing")
@@ -130,7 +131,7 @@ def _call_key(state: EmulatorState, found: Route | None, auth: AuthInfo) -> Call
         auth.region or state.region,
         model_id,
         resolved,
-        found.operation in STREAMING_OPERATIONS,
+        is_streaming(found.operation),
     )
 
 
@@ -194,22 +195,6 @@ def _finish(record: RecordedRequest, outcome: Outcome) -> Outcome:
     return outcome
 
 
-def _wait(state: EmulatorState, seconds: float | None) -> bool:
-    """Sleep for a fault's delay; False if the emulator is stopping meanwhile."""
-    if not seconds:
-        return True
-    return not state.stopping.wait(seconds)
-
-
-def _apply_fault(state: EmulatorState, service: str | None, fault: Fault) -> Outcome | None:
-    """The outcome of a pre-response fault, or None to carry on normally after its delay."""
-    if not _wait(state, fault.delay) or fault.drop_connection:
-        return Outcome(None)
-    if fault.code is None:
-        return None
-    return Outcome(error_for(service, fault.code, fault.message, fault.status))
-
-
 def _handle(call: Call, parsed_ok: bool) -> Response:
     service = call.route.service
     try:
@@ -253,12 +238,12 @@ def process(state: EmulatorState, request: Request) -> Outcome:
         return _finish(
             record, Outcome(error_for(service, denied.code, denied.message, denied.status))
         )
-    fault = state.script.take_fault(key)
-    stream_fault = fault if fault and fault.after_chunks is not None else None
+    fault = state.faults.take(key)
+    stream_fault = fault if fault and fault.mid_stream else None
     if fault is not None and stream_fault is None:
-        early = _apply_fault(state, service, fault)
+        early = before_handling(fault, service, state.stopping)
         if early is not None:
-            return _finish(record, early)
+            return _finish(record, Outcome(None if early == DROP else early))
     call = Call(state, found, key.region, auth, record.headers, query, parsed, key, request.started)
     response = _handle(call, parsed_ok)
     if response.frames is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import ssl
@@ -13,15 +14,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
-from .script import (
-    Citation,
-    Fault,
-    RecordedRequest,
-    Reply,
-    ToolUse,
-    default_message,
-    default_status,
-)
+from .faults import Fault, default_message, default_status
+from .routing import service_of
+from .script import Citation, RecordedRequest, Reply, ToolUse
 from .server import EmulatorHTTPServer
 from .state import EmulatorState
 
@@ -72,6 +67,25 @@ def _citation(value: Citation | Mapping[str, str]) -> Citation:
     if isinstance(value, Citation):
         return value
     return Citation(uri=value["uri"], text=value.get("text", ""))
+
+
+def _describe(reply: Reply) -> str:
+    what = repr(reply.text) if reply.text is not None else f"tool call {reply.tool_use!r}"
+    return f"{what} (model={reply.model})" if reply.model else what
+
+
+def _read_seed(path: Path) -> Mapping[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import importlib
+
+        # PyYAML, imported only for YAML seed files (and without needing its type stubs).
+        data = importlib.import_module("yaml").safe_load(text)
+    else:
+        data = json.loads(text)
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path}: a seed file holds a mapping with replies and faults")
+    return data
 
 
 class BedrockEmulator:
@@ -318,8 +332,9 @@ class BedrockEmulator:
         By default faults hit bedrock-runtime and bedrock-agent-runtime calls only; pass
         ``operation=`` (e.g. ``"GetCallerIdentity"``) or ``service=`` (``"sts"``,
         ``"bedrock"``) to aim elsewhere, ``region=``/``model=`` to narrow further.
-        ``status`` defaults to the code's modelled HTTP status. ``after_chunks=N`` lets a
-        stream send N events, then fails it with an exception event (streaming calls only).
+        ``status`` defaults to the code's HTTP status in botocore's model of the service.
+        ``after_chunks=N`` lets a stream send N events, then fails it with an exception event
+        (streaming calls only).
         ``delay`` waits that many seconds first (``code=None`` + ``delay``: answer normally,
         late). ``drop_connection`` closes the socket without any response.
         """
@@ -327,7 +342,7 @@ class BedrockEmulator:
             raise ValueError("times must be >= 1 (or None for every call)")
         fault = Fault(
             code,
-            status or (default_status(code) if code else 200),
+            status or self._default_status(code, service, operation),
             message or (default_message(code) if code else ""),
             region,
             operation,
@@ -337,7 +352,27 @@ class BedrockEmulator:
             delay,
             drop_connection,
         )
-        self._state.script.add_fault(fault, times)
+        self._state.faults.arm(fault, times)
+
+    def seed(self, source: str | Path | Mapping[str, Any]) -> None:
+        """Queue scripted replies and faults from a mapping or a JSON/YAML file (YAML needs
+        PyYAML): ``{"replies": [{...}], "faults": [{...}]}``, each entry holding the keyword
+        arguments of :meth:`reply` or :meth:`fail`. Lets a non-Python suite script a
+        standalone emulator (``bedrock-auth emulator --seed FILE``)."""
+        data = source if isinstance(source, Mapping) else _read_seed(Path(source))
+        unknown = set(data) - {"replies", "faults"}
+        if unknown:
+            raise ValueError(f"seed has unknown keys {sorted(unknown)}; use replies, faults")
+        for reply in data.get("replies", []):
+            self.reply(**reply)
+        for fault in data.get("faults", []):
+            self.fail(**fault)
+
+    @staticmethod
+    def _default_status(code: str | None, service: str | None, operation: str | None) -> int:
+        if code is None:  # a delay or a dropped connection: no error status
+            return 200
+        return default_status(code, service or service_of(operation or ""))
 
     def reject_keys(self, keys: Iterable[str]) -> None:
         """Treat these access key ids (or API keys) as invalid: UnrecognizedClientException on
@@ -380,10 +415,19 @@ class BedrockEmulator:
         """A snapshot of every request received so far (secrets masked), oldest first."""
         return self._state.log.snapshot()
 
+    def assert_all_replies_used(self) -> None:
+        """Fail (``AssertionError``) if a scripted reply was never taken: the code under test
+        made fewer calls than the test scripted, or called another model."""
+        unused = self._state.script.unused_replies()
+        if unused:
+            described = ", ".join(_describe(reply) for reply in unused)
+            raise AssertionError(f"{len(unused)} scripted reply(ies) never used: {described}")
+
     def clear(self) -> None:
         """Forget recorded requests, queued replies and armed faults."""
         self._state.log.clear()
         self._state.script.clear()
+        self._state.faults.clear()
 
     # -- wiring ------------------------------------------------------------------------------
 

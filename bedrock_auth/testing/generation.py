@@ -60,13 +60,23 @@ class Generation:
 
 
 def generate(
-    reply: Reply | None, prompt: str, input_tokens: int, max_tokens: int | None
+    reply: Reply | None,
+    prompt: str,
+    input_tokens: int,
+    max_tokens: int | None,
+    decided: ToolUse | str | None = None,
 ) -> Generation:
-    """Produce the answer for one call from the scripted reply (or the echo default)."""
-    tool = reply.tool_use if reply else None
+    """Produce the answer for one call: the scripted reply, else the emulator's own decision
+    (a tool call or structured-output text), else the echo default. A scripted reply always
+    wins over the emulator's decision."""
+    if reply is not None:
+        decided = None
+    tool = reply.tool_use if reply else (decided if isinstance(decided, ToolUse) else None)
     text: str | None
     if reply is not None and reply.text is not None:
         text = reply.text
+    elif isinstance(decided, str):
+        text = decided
     else:
         text = None if tool else default_text(prompt)
     stop = reply.stop_reason if reply and reply.stop_reason else None

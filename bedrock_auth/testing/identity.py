@@ -92,11 +92,6 @@ class IdentityStore:
         with self._lock:
             self._identities[access_key_id] = arn
 
-    def clear_rejections(self) -> None:
-        """Accept every key again."""
-        with self._lock:
-            self._rejected.clear()
-
     def check(self, auth: AuthInfo) -> str:
         """OK, MISSING, UNRECOGNIZED or EXPIRED for the credentials of one request."""
         if auth.scheme == NONE:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import struct
 from typing import Any, ClassVar
 
 from .catalog import provider_family, strip_profile_prefix
+from .converse_body import content_blocks, converse_turn, stream_events
+from .decisions import ANY, AUTO, NONE, Tool, Turn, answers_tool
 from .generation import Generation, all_text_tokens, count_tokens, last_user_text, split_words
+from .script import TOOL_USE_ID_PREFIX
 
 Json = dict[str, Any]
 
@@ -55,6 +59,10 @@ class Family:
         """The text the default reply echoes."""
         return last_user_text(body.get("messages"))
 
+    def turn(self, body: Json) -> Turn:
+        """What the model sees: the prompt and, for formats that have them, tools."""
+        return Turn(self.prompt(body))
+
     def input_tokens(self, body: Json) -> int:
         """Tokens in the whole request."""
         return all_text_tokens(body.get("messages"), body.get("system"))
@@ -72,11 +80,47 @@ class Family:
         raise NotImplementedError
 
 
+def _anthropic_choice(choice: Any) -> str:
+    if not isinstance(choice, dict):
+        return AUTO
+    kind = choice.get("type")
+    if kind == "tool" and isinstance(choice.get("name"), str):
+        return str(choice["name"])
+    return {"any": ANY, "none": NONE}.get(str(kind), AUTO)
+
+
+def anthropic_turn(body: Json) -> Turn:
+    """The Anthropic Messages (InvokeModel) view of a request."""
+    messages = body.get("messages")
+    tools = tuple(
+        Tool(str(t.get("name")), str(t.get("description", "")), t.get("input_schema") or {})
+        for t in body.get("tools") or []
+        if isinstance(t, dict) and "name" in t
+    )
+    return Turn(
+        last_user_text(messages),
+        tools,
+        _anthropic_choice(body.get("tool_choice")),
+        answers_tool(messages),
+    )
+
+
 class Anthropic(Family):
     """Anthropic Messages API on Bedrock."""
 
     name = "anthropic"
     required = ("anthropic_version", "messages", "max_tokens")
+
+    def turn(self, body: Json) -> Turn:
+        return anthropic_turn(body)
+
+    def validate(self, body: Json) -> str | None:
+        version = body.get("anthropic_version")
+        if "anthropic_version" in body and not (
+            isinstance(version, str) and _ANTHROPIC_VERSION.fullmatch(version)
+        ):
+            return f"invalid anthropic_version: {version!r}"
+        return super().validate(body)
 
     def max_tokens(self, body: Json) -> int | None:
         return _int_or_none(body.get("max_tokens"))
@@ -91,7 +135,7 @@ class Anthropic(Family):
         tool = gen.tool_use
         return {
             "type": "tool_use",
-            "id": tool.tool_use_id,
+            "id": _anthropic_tool_id(tool.tool_use_id),
             "name": tool.name,
             "input": dict(tool.input) if with_input else {},
         }
@@ -164,6 +208,17 @@ class Anthropic(Family):
         ]
 
 
+# "bedrock-2023-05-31", and the bare dated versions current anthropic SDKs send.
+_ANTHROPIC_VERSION = re.compile(r"(bedrock-)?\d{4}-\d{2}-\d{2}")
+
+
+def _anthropic_tool_id(tool_use_id: str) -> str:
+    # Converse-style generated ids ("tooluse_...") take the shape Bedrock's Anthropic
+    # models use ("toolu_bdrk_01..."); ids a test scripted are kept as they are.
+    generated = tool_use_id.removeprefix(TOOL_USE_ID_PREFIX)
+    return f"toolu_bdrk_01{generated}" if generated != tool_use_id else tool_use_id
+
+
 def _halves(text: str) -> list[str]:
     # Tool input arrives in more than one delta on the real service; callers must concatenate.
     middle = len(text) // 2
@@ -175,6 +230,9 @@ class Nova(Family):
 
     name = "nova"
     required = ("messages",)
+
+    def turn(self, body: Json) -> Turn:
+        return converse_turn(body)
 
     def max_tokens(self, body: Json) -> int | None:
         config = body.get("inferenceConfig") or {}
@@ -192,53 +250,15 @@ class Nova(Family):
         }
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
-        content: list[Json] = [{"text": gen.text}] if gen.text is not None else []
-        if gen.tool_use:
-            content.append(
-                {
-                    "toolUse": {
-                        "toolUseId": gen.tool_use.tool_use_id,
-                        "name": gen.tool_use.name,
-                        "input": dict(gen.tool_use.input),
-                    }
-                }
-            )
         return {
-            "output": {"message": {"role": "assistant", "content": content}},
+            "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
             "stopReason": gen.stop_reason,
             "usage": self._usage(gen),
         }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        out: list[Json] = [{"messageStart": {"role": "assistant"}}]
-        index = 0
-        if gen.text is not None:
-            out += [
-                {"contentBlockDelta": {"delta": {"text": p}, "contentBlockIndex": index}}
-                for p in split_words(gen.text)
-            ]
-            out.append({"contentBlockStop": {"contentBlockIndex": index}})
-            index += 1
-        if gen.tool_use:
-            tool = gen.tool_use
-            out.append(
-                {
-                    "contentBlockStart": {
-                        "start": {"toolUse": {"toolUseId": tool.tool_use_id, "name": tool.name}},
-                        "contentBlockIndex": index,
-                    }
-                }
-            )
-            out.append(
-                {
-                    "contentBlockDelta": {
-                        "delta": {"toolUse": {"input": gen.tool_input_json}},
-                        "contentBlockIndex": index,
-                    }
-                }
-            )
-            out.append({"contentBlockStop": {"contentBlockIndex": index}})
-        out.append({"messageStop": {"stopReason": gen.stop_reason}})
+        # Each chunk is one ConverseStream event as {name: payload}.
+        out: list[Json] = [{name: payload} for name, payload in stream_events(gen)]
         out.append(
             {
                 "metadata": {"usage": self._usage(gen), "metrics": {}, "trace": {}},
@@ -353,12 +373,134 @@ class Llama(Family):
         return out
 
 
-class TitanEmbed(Family):
+class Mistral(Family):
+    """Mistral's text-completion body: ``prompt`` in, ``outputs`` out (7B, Mixtral, Large 2402)."""
+
+    name = "mistral"
+    required = ("prompt",)
+
+    def prompt(self, body: Json) -> str:
+        return str(body.get("prompt", ""))
+
+    def input_tokens(self, body: Json) -> int:
+        return count_tokens(self.prompt(body))
+
+    def max_tokens(self, body: Json) -> int | None:
+        return _int_or_none(body.get("max_tokens"))
+
+    @staticmethod
+    def _reason(gen: Generation) -> str:
+        return "length" if gen.stop_reason == "max_tokens" else "stop"
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        return {"outputs": [{"text": gen.text or "", "stop_reason": self._reason(gen)}]}
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        out: list[Json] = [
+            {"outputs": [{"text": p, "stop_reason": None}]} for p in split_words(gen.text or "")
+        ]
+        out[-1]["outputs"][0]["stop_reason"] = self._reason(gen)
+        out[-1]["amazon-bedrock-invocationMetrics"] = invocation_metrics(gen, latency_ms)
+        return out
+
+
+_COHERE_REASONS = {"max_tokens": "MAX_TOKENS", "content_filtered": "ERROR_TOXIC"}
+
+
+class CohereChat(Family):
+    """Cohere Command R / R+: ``message`` (+ ``chat_history``) in, ``text`` out."""
+
+    name = "cohere"
+    required = ("message",)
+
+    def prompt(self, body: Json) -> str:
+        return str(body.get("message", ""))
+
+    def input_tokens(self, body: Json) -> int:
+        history = body.get("chat_history") or []
+        earlier = [m.get("message", "") for m in history if isinstance(m, dict)]
+        return sum(count_tokens(str(t)) for t in [*earlier, body.get("preamble") or ""]) + (
+            count_tokens(self.prompt(body))
+        )
+
+    def max_tokens(self, body: Json) -> int | None:
+        return _int_or_none(body.get("max_tokens"))
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        return {
+            "response_id": gen.message_id,
+            "generation_id": gen.message_id,
+            "text": gen.text or "",
+            "finish_reason": _COHERE_REASONS.get(gen.stop_reason, "COMPLETE"),
+            "chat_history": [],
+            "meta": {
+                "billed_units": {
+                    "input_tokens": gen.input_tokens,
+                    "output_tokens": gen.output_tokens,
+                }
+            },
+        }
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        start: Json = {"is_finished": False, "event_type": "stream-start"}
+        deltas: list[Json] = [
+            {"is_finished": False, "event_type": "text-generation", "text": p}
+            for p in split_words(gen.text or "")
+        ]
+        end: Json = {
+            "is_finished": True,
+            "event_type": "stream-end",
+            "finish_reason": _COHERE_REASONS.get(gen.stop_reason, "COMPLETE"),
+            "response": self.response(gen, model_id, latency_ms),
+            "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
+        }
+        return [start, *deltas, end]
+
+
+class Embedder(Family):
+    """Base of the embedding families: no generation, no streaming."""
+
+    streams = False
+
+    def embed(self, body: Json, model_id: str) -> Json:
+        """The InvokeModel body for an embedding request to ``model_id``."""
+        raise NotImplementedError
+
+
+class CohereEmbed(Embedder):
+    """Cohere Embed v3: ``texts`` in, one 1024-value vector per text out."""
+
+    name = "cohere-embed"
+    required = ("texts", "input_type")
+
+    def _texts(self, body: Json) -> list[str]:
+        texts = body.get("texts")
+        return [str(t) for t in texts] if isinstance(texts, list) else []
+
+    def prompt(self, body: Json) -> str:
+        return " ".join(self._texts(body))
+
+    def input_tokens(self, body: Json) -> int:
+        return count_tokens(self.prompt(body))
+
+    def embed(self, body: Json, model_id: str) -> Json:
+        texts = self._texts(body)
+        return {
+            "id": hashlib.sha256(self.prompt(body).encode()).hexdigest()[:36],
+            "response_type": "embeddings_floats",
+            "embeddings": [_vector(t, _COHERE_DIMENSIONS) for t in texts],
+            "texts": texts,
+        }
+
+
+_COHERE_DIMENSIONS = 1024
+
+
+class TitanEmbed(Embedder):
     """Amazon Titan text embeddings: a deterministic unit vector derived from the text."""
 
     name = "embed"
     required = ("inputText",)
-    streams = False
 
     def prompt(self, body: Json) -> str:
         return str(body.get("inputText", ""))
@@ -366,8 +508,13 @@ class TitanEmbed(Family):
     def input_tokens(self, body: Json) -> int:
         return count_tokens(self.prompt(body))
 
-    def embed(self, body: Json) -> Json:
-        """The InvokeModel body for an embedding request."""
+    def embed(self, body: Json, model_id: str) -> Json:
+        if _is_titan_embed_v1(model_id):
+            # v1 has a fixed size and predates ``dimensions`` and ``embeddingsByType``.
+            return {
+                "embedding": _vector(self.prompt(body), _TITAN_V1_DIMENSIONS),
+                "inputTextTokenCount": self.input_tokens(body),
+            }
         dims = _int_or_none(body.get("dimensions")) or 1024
         vector = _vector(self.prompt(body), dims)
         return {
@@ -375,6 +522,14 @@ class TitanEmbed(Family):
             "embeddingsByType": {"float": vector},
             "inputTextTokenCount": self.input_tokens(body),
         }
+
+
+_TITAN_V1_DIMENSIONS = 1536
+
+
+def _is_titan_embed_v1(model_id: str) -> bool:
+    base = strip_profile_prefix(model_id.rsplit("/", 1)[-1])
+    return base.startswith("amazon.titan-embed-text-v1")
 
 
 def _vector(text: str, dims: int) -> list[float]:
@@ -390,8 +545,29 @@ def _vector(text: str, dims: int) -> list[float]:
 
 
 FAMILIES: dict[str, Family] = {
-    f.name: f for f in (Anthropic(), Nova(), Titan(), Llama(), TitanEmbed())
+    f.name: f
+    for f in (
+        Anthropic(),
+        Nova(),
+        Titan(),
+        Llama(),
+        Mistral(),
+        CohereChat(),
+        TitanEmbed(),
+        CohereEmbed(),
+    )
 }
+
+
+#: For model ids the table does not know: the first key a body has tells its family.
+_FAMILY_BY_BODY_KEY = (
+    ("anthropic_version", "anthropic"),
+    ("inputText", "titan"),
+    ("texts", "cohere-embed"),
+    ("message", "cohere"),
+    ("prompt", "llama"),
+    ("messages", "nova"),
+)
 
 
 def family_for(model_id: str | None, body: Json) -> Family | None:
@@ -399,12 +575,4 @@ def family_for(model_id: str | None, body: Json) -> Family | None:
     known = FAMILIES.get(provider_family(model_id or ""))
     if known is not None:
         return known
-    if "anthropic_version" in body:
-        return FAMILIES["anthropic"]
-    if "inputText" in body:
-        return FAMILIES["titan"]
-    if "prompt" in body:
-        return FAMILIES["llama"]
-    if "messages" in body:
-        return FAMILIES["nova"]
-    return None
+    return next((FAMILIES[name] for key, name in _FAMILY_BY_BODY_KEY if key in body), None)

@@ -1,12 +1,13 @@
 """Mapping (method, path) to (service, operation, path parameters).
 
-Templates come from ``requestUri`` in botocore's service models. Paths are split on ``/``
-*before* percent-decoding, because botocore encodes an ARN in a label as one segment
+Templates, methods and which operations stream come from botocore's service models. Paths are
+split on ``/`` *before* percent-decoding, because botocore encodes an ARN in a label as one segment
 (``arn%3Aaws%3Abedrock%3A...%2F...``) and decoding first would break it apart.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote
 
@@ -15,34 +16,67 @@ AGENT_RUNTIME = "bedrock-agent-runtime"
 CONTROL = "bedrock"
 STS = "sts"
 
-#: Operations whose response is an event stream.
-STREAMING_OPERATIONS = frozenset({"ConverseStream", "InvokeModelWithResponseStream", "InvokeAgent"})
-
 # Operations that do not need a signature (botocore sends them unsigned).
 UNSIGNED_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 
-_ROUTES: tuple[tuple[str, str, str, str], ...] = (
-    ("POST", "/model/{modelId}/converse", RUNTIME, "Converse"),
-    ("POST", "/model/{modelId}/converse-stream", RUNTIME, "ConverseStream"),
-    ("POST", "/model/{modelId}/invoke", RUNTIME, "InvokeModel"),
-    (
-        "POST",
-        "/model/{modelId}/invoke-with-response-stream",
-        RUNTIME,
+#: The REST operations the emulator serves. Their method, path template and whether they
+#: answer with an event stream are read from botocore's service models, so they cannot drift
+#: from what clients send; an operation the installed botocore lacks has no route (no client
+#: built on that botocore can call it either).
+SERVED: dict[str, tuple[str, ...]] = {
+    RUNTIME: (
+        "Converse",
+        "ConverseStream",
+        "InvokeModel",
         "InvokeModelWithResponseStream",
+        "CountTokens",
     ),
-    ("POST", "/model/{modelId}/count-tokens", RUNTIME, "CountTokens"),
-    (
-        "POST",
-        "/agents/{agentId}/agentAliases/{agentAliasId}/sessions/{sessionId}/text",
-        AGENT_RUNTIME,
-        "InvokeAgent",
+    AGENT_RUNTIME: ("InvokeAgent",),
+    CONTROL: (
+        "GetInferenceProfile",
+        "ListInferenceProfiles",
+        "GetFoundationModel",
+        "ListFoundationModels",
     ),
-    ("GET", "/inference-profiles/{inferenceProfileIdentifier}", CONTROL, "GetInferenceProfile"),
-    ("GET", "/inference-profiles", CONTROL, "ListInferenceProfiles"),
-    ("GET", "/foundation-models/{modelIdentifier}", CONTROL, "GetFoundationModel"),
-    ("GET", "/foundation-models", CONTROL, "ListFoundationModels"),
-)
+}
+
+
+@dataclass(frozen=True)
+class _RestOperation:
+    method: str
+    template: str
+    service: str
+    operation: str
+    streams: bool
+
+
+@functools.cache
+def _rest_operations() -> tuple[_RestOperation, ...]:
+    import botocore.session
+
+    session = botocore.session.get_session()
+    found: list[_RestOperation] = []
+    for service, operations in SERVED.items():
+        model = session.get_service_model(service)
+        for name in (op for op in operations if op in model.operation_names):
+            operation = model.operation_model(name)
+            uri = operation.http["requestUri"].split("?", 1)[0]
+            found.append(
+                _RestOperation(
+                    operation.http["method"], uri, service, name, operation.has_event_stream_output
+                )
+            )
+    return tuple(found)
+
+
+def service_of(operation: str) -> str | None:
+    """The service that serves the REST ``operation`` (None for STS and unknown names)."""
+    return next((svc for svc, ops in SERVED.items() if operation in ops), None)
+
+
+def is_streaming(operation: str) -> bool:
+    """Does ``operation`` answer with an event stream?"""
+    return any(op.streams for op in _rest_operations() if op.operation == operation)
 
 
 @dataclass(frozen=True)
@@ -91,10 +125,8 @@ def sts_action(method: str, path: str, form: dict[str, str], query: dict[str, st
 def route(method: str, raw_path: str) -> Route | None:
     """The REST route for ``method`` + ``raw_path`` (still percent-encoded), or None."""
     segments = raw_path.strip("/").split("/")
-    for verb, template, service, operation in _ROUTES:
-        if verb != method:
-            continue
-        params = _match(template, segments)
+    for op in _rest_operations():
+        params = _match(op.template, segments) if op.method == method else None
         if params is not None:
-            return Route(service, operation, params)
+            return Route(op.service, op.operation, params)
     return None

@@ -9,9 +9,11 @@ import json
 import time
 from typing import Any
 
+from .converse_body import content_blocks, converse_turn, stream_events
+from .decisions import decide
 from .eventstream import event_frame
-from .generation import Generation, all_text_tokens, generate, last_user_text, split_words
-from .providers import Family, Json, TitanEmbed, family_for
+from .generation import Generation, all_text_tokens, generate
+from .providers import Embedder, Family, Json, family_for
 from .responses import Response, json_response, stream_response, validation_error
 from .state import Call
 
@@ -69,28 +71,14 @@ def _converse_generation(call: Call) -> Generation:
     messages = _validate_conversation(body)
     config = body.get("inferenceConfig") or {}
     max_tokens = config.get("maxTokens") if isinstance(config, dict) else None
+    turn = converse_turn(body)
     return generate(
         call.take_reply(),
-        last_user_text(messages),
+        turn.prompt,
         all_text_tokens(messages, body.get("system")),
         max_tokens if isinstance(max_tokens, int) else None,
+        decide(turn),
     )
-
-
-def _converse_content(gen: Generation) -> list[Json]:
-    content: list[Json] = [{"text": gen.text}] if gen.text is not None else []
-    if gen.tool_use:
-        tool = gen.tool_use
-        content.append(
-            {
-                "toolUse": {
-                    "toolUseId": tool.tool_use_id,
-                    "name": tool.name,
-                    "input": dict(tool.input),
-                }
-            }
-        )
-    return content
 
 
 def _usage(gen: Generation) -> Json:
@@ -106,7 +94,7 @@ def converse(call: Call) -> Response:
     gen = _converse_generation(call)
     return json_response(
         {
-            "output": {"message": {"role": "assistant", "content": _converse_content(gen)}},
+            "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
             "stopReason": gen.stop_reason,
             "usage": _usage(gen),
             "metrics": {"latencyMs": _latency_ms(call)},
@@ -115,28 +103,8 @@ def converse(call: Call) -> Response:
 
 
 def _converse_events(gen: Generation, latency_ms: int) -> list[tuple[str, Json]]:
-    events: list[tuple[str, Json]] = [("messageStart", {"role": "assistant"})]
-    index = 0
-    if gen.text is not None:
-        events += [
-            ("contentBlockDelta", {"delta": {"text": p}, "contentBlockIndex": index})
-            for p in split_words(gen.text)
-        ]
-        events.append(("contentBlockStop", {"contentBlockIndex": index}))
-        index += 1
-    if gen.tool_use:
-        start = {"toolUse": {"toolUseId": gen.tool_use.tool_use_id, "name": gen.tool_use.name}}
-        events += [
-            ("contentBlockStart", {"start": start, "contentBlockIndex": index}),
-            (
-                "contentBlockDelta",
-                {"delta": {"toolUse": {"input": gen.tool_input_json}}, "contentBlockIndex": index},
-            ),
-            ("contentBlockStop", {"contentBlockIndex": index}),
-        ]
-    events.append(("messageStop", {"stopReason": gen.stop_reason}))
-    events.append(("metadata", {"usage": _usage(gen), "metrics": {"latencyMs": latency_ms}}))
-    return events
+    metadata = {"usage": _usage(gen), "metrics": {"latencyMs": latency_ms}}
+    return [*stream_events(gen), ("metadata", metadata)]
 
 
 def converse_stream(call: Call) -> Response:
@@ -163,17 +131,22 @@ def _invoke_setup(call: Call) -> tuple[Family, Json]:
 
 
 def _invoke_generation(call: Call, family: Family, body: Json) -> Generation:
+    turn = family.turn(body)
     return generate(
-        call.take_reply(), family.prompt(body), family.input_tokens(body), family.max_tokens(body)
+        call.take_reply(),
+        turn.prompt,
+        family.input_tokens(body),
+        family.max_tokens(body),
+        decide(turn),
     )
 
 
 def invoke_model(call: Call) -> Response:
     """POST /model/{modelId}/invoke: the provider's native response body."""
     family, body = _invoke_setup(call)
-    if isinstance(family, TitanEmbed):
+    if isinstance(family, Embedder):
         return json_response(
-            family.embed(body),
+            family.embed(body, call.key.resolved_model or call.model_id),
             headers={"X-Amzn-Bedrock-Input-Token-Count": str(family.input_tokens(body))},
         )
     gen = _invoke_generation(call, family, body)

@@ -1,4 +1,6 @@
-"""What a test scripts into the emulator (replies, faults) and what it records (requests).
+"""What a test scripts into the emulator (replies) and what it records (requests).
+
+Faults live in :mod:`.faults`.
 
 Everything here is shared between the test thread and the server's handler threads, so each
 container guards its state with a lock and hands out copies.
@@ -15,70 +17,8 @@ from typing import Any
 
 from .auth import fingerprint
 
-#: HTTP status each error code gets when ``fail()`` is not told one (as the service models say).
-DEFAULT_STATUS: dict[str, int] = {
-    "ThrottlingException": 429,
-    "ServiceUnavailableException": 503,
-    "InternalServerException": 500,
-    "AccessDeniedException": 403,
-    "ValidationException": 400,
-    "ResourceNotFoundException": 404,
-    "ModelNotReadyException": 429,
-    "ModelTimeoutException": 408,
-    "ModelErrorException": 424,
-    "ModelStreamErrorException": 424,
-    "ServiceQuotaExceededException": 400,
-    "ConflictException": 409,
-    "DependencyFailedException": 424,
-    "BadGatewayException": 502,
-    "ExpiredTokenException": 403,
-    "UnrecognizedClientException": 403,
-    "MissingAuthenticationTokenException": 403,
-    "IncompleteSignatureException": 400,
-    # STS (query protocol) spellings
-    "Throttling": 400,
-    "AccessDenied": 403,
-    "ExpiredToken": 403,
-    "InvalidClientTokenId": 403,
-    "MissingAuthenticationToken": 403,
-    "RegionDisabledException": 403,
-    "InvalidIdentityToken": 400,
-    "IDPCommunicationError": 400,
-}
-
-#: The wording AWS uses, so error-translation code sees realistic text.
-DEFAULT_MESSAGES: dict[str, str] = {
-    "ThrottlingException": "Too many requests, please wait before trying again.",
-    "ServiceUnavailableException": "Bedrock is unable to process your request.",
-    "InternalServerException": "The system encountered an unexpected error during processing. "
-    "Try your request again.",
-    "AccessDeniedException": "You don't have access to the model with the specified model ID.",
-    "ResourceNotFoundException": "Could not resolve the foundation model from the provided "
-    "model identifier.",
-    "ModelNotReadyException": "Model is not ready for inference. Wait and try your request again.",
-    "ModelTimeoutException": "Model has timed out in processing the request. "
-    "Try your request again.",
-    "ExpiredTokenException": "The security token included in the request is expired",
-    "ExpiredToken": "The security token included in the request is expired",
-    "UnrecognizedClientException": "The security token included in the request is invalid.",
-    "InvalidClientTokenId": "The security token included in the request is invalid.",
-    "MissingAuthenticationTokenException": "Missing Authentication Token",
-    "MissingAuthenticationToken": "Request is missing Authentication Token",
-}
-
-#: Faults with no ``operation``/``service`` filter hit only these (the data plane), so that a
-#: throttling test does not also throttle the STS validation call that precedes it.
-DATA_PLANE_SERVICES = frozenset({"bedrock-runtime", "bedrock-agent-runtime"})
-
-
-def default_status(code: str) -> int:
-    """The status a bare ``fail(code)`` uses: the modelled one, else 400."""
-    return DEFAULT_STATUS.get(code, 400)
-
-
-def default_message(code: str) -> str:
-    """AWS's wording for ``code`` where known, else a generic message naming the code."""
-    return DEFAULT_MESSAGES.get(code, f"{code} (injected by BedrockEmulator)")
+#: How generated Converse tool-use ids start, as on Bedrock.
+TOOL_USE_ID_PREFIX = "tooluse_"
 
 
 @dataclass(frozen=True)
@@ -87,7 +27,7 @@ class ToolUse:
 
     name: str
     input: Mapping[str, Any]
-    tool_use_id: str = field(default_factory=lambda: f"tooluse_{uuid.uuid4().hex[:22]}")
+    tool_use_id: str = field(default_factory=lambda: f"{TOOL_USE_ID_PREFIX}{uuid.uuid4().hex[:22]}")
 
 
 @dataclass(frozen=True)
@@ -107,22 +47,6 @@ class Reply:
     stop_reason: str | None = None
     model: str | None = None
     citations: tuple[Citation, ...] = ()
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One scripted failure (see ``BedrockEmulator.fail``)."""
-
-    code: str | None
-    status: int
-    message: str
-    region: str | None = None
-    operation: str | None = None
-    service: str | None = None
-    model: str | None = None
-    after_chunks: int | None = None
-    delay: float | None = None
-    drop_connection: bool = False
 
 
 @dataclass
@@ -180,12 +104,6 @@ def model_matches(wanted: str | None, model_id: str | None, resolved: str | None
     )
 
 
-@dataclass
-class _Armed:
-    fault: Fault
-    remaining: int | None  # None: until clear()
-
-
 @dataclass(frozen=True)
 class CallKey:
     """What a reply or fault is matched against."""
@@ -199,29 +117,24 @@ class CallKey:
 
 
 class Script:
-    """Queued replies and armed faults, consumed by the handler threads."""
+    """Queued replies, consumed by the handler threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._replies: list[Reply] = []
-        self._faults: list[_Armed] = []
 
     def add_reply(self, reply: Reply) -> None:
         with self._lock:
             self._replies.append(reply)
 
-    def add_fault(self, fault: Fault, times: int | None) -> None:
-        with self._lock:
-            self._faults.append(_Armed(fault, times))
-
     def clear(self) -> None:
         with self._lock:
             self._replies.clear()
-            self._faults.clear()
 
-    def pending_replies(self) -> int:
+    def unused_replies(self) -> list[Reply]:
+        """Replies queued and not yet taken, oldest first."""
         with self._lock:
-            return len(self._replies)
+            return list(self._replies)
 
     def take_reply(self, key: CallKey) -> Reply | None:
         """Pop the first queued reply that applies to this call (FIFO)."""
@@ -230,34 +143,6 @@ class Script:
                 if model_matches(reply.model, key.model_id, key.resolved_model):
                     return self._replies.pop(i)
         return None
-
-    def take_fault(self, key: CallKey) -> Fault | None:
-        """Consume one use of the first armed fault that applies to this call."""
-        with self._lock:
-            for armed in self._faults:
-                if _fault_applies(armed.fault, key):
-                    if armed.remaining is not None:
-                        armed.remaining -= 1
-                        if armed.remaining <= 0:
-                            self._faults.remove(armed)
-                    return armed.fault
-        return None
-
-
-def _fault_applies(fault: Fault, key: CallKey) -> bool:
-    if fault.operation is not None:
-        if fault.operation != key.operation:
-            return False
-    elif fault.service is not None:
-        if fault.service != key.service:
-            return False
-    elif key.service not in DATA_PLANE_SERVICES:
-        return False
-    if fault.region is not None and fault.region != key.region:
-        return False
-    if fault.after_chunks is not None and not key.streaming:
-        return False
-    return model_matches(fault.model, key.model_id, key.resolved_model)
 
 
 class RequestLog:

@@ -18,9 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .dispatch import Outcome, Request, process
-from .eventstream import exception_frame
+from .faults import DROP, Fault, faulted_stream
 from .responses import REQUEST_ID_HEADER, Response, json_error, new_request_id
-from .script import Fault
 from .state import EmulatorState
 
 logger = logging.getLogger("bedrock_auth.testing")
@@ -206,25 +205,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
     def _write_stream(self, frames: list[bytes], fault: Fault | None) -> None:
-        cut = len(frames) if fault is None else min(fault.after_chunks or 0, len(frames))
-        for frame in frames[:cut]:
+        for frame in faulted_stream(frames, fault, self.server.state.stopping):
+            if frame == DROP:
+                self._drop()
+                return
             self._write_chunk(frame)
-        if fault is not None and not self._interrupt(fault):
-            return
-        if fault is None or fault.code is None:
-            for frame in frames[cut:]:
-                self._write_chunk(frame)
         self.wfile.write(b"0\r\n\r\n")
-
-    def _interrupt(self, fault: Fault) -> bool:
-        """Apply a mid-stream fault; False when the connection was dropped."""
-        if fault.delay and self.server.state.stopping.wait(fault.delay):
-            self._drop()
-            return False
-        if fault.drop_connection:
-            self._drop()
-            return False
-        if fault.code is not None:
-            member = fault.code[0].lower() + fault.code[1:]
-            self._write_chunk(exception_frame(member, fault.message))
-        return True

@@ -9,6 +9,7 @@ from typing import Any
 
 from .auth import AuthInfo
 from .catalog import load_models
+from .faults import Faults
 from .identity import IdentityStore
 from .registry import ModelRegistry
 from .routing import Route
@@ -16,7 +17,7 @@ from .script import CallKey, Reply, RequestLog, Script
 
 
 class EmulatorState:
-    """Configuration plus the mutable stores (script, log, identities, models)."""
+    """Configuration plus the mutable stores (script, faults, log, identities, models)."""
 
     def __init__(
         self,
@@ -33,6 +34,7 @@ class EmulatorState:
         self.assume_role_duration = assume_role_duration
         self.clock_skew = clock_skew
         self.script = Script()
+        self.faults = Faults()
         self.log = RequestLog()
         self.identities = IdentityStore(account_id, clock=self.now)
         self.registry = ModelRegistry(account_id, load_models())
