@@ -47,12 +47,6 @@ class TestGetLlmUnit(ChatModelUnitTests):
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": MODEL, "region_name": "us-east-1"}
 
-    @pytest.mark.xfail(
-        reason="serialising the model (with its snapshot) belongs to the scale-out issue; "
-        "remove this mark when it lands"
-    )
-    def test_serdes(self, model: BaseChatModel, snapshot: Any) -> None:
-        super().test_serdes(model, snapshot)
 
 
 class TestGetLlmOnEmulator(ChatModelIntegrationTests):
