@@ -28,7 +28,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, NoCredentialsError
 
-from bedrock_auth._translate import ErrorContext, translate_error
+from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import (
     AccessDeniedError,
     BedrockAuthError,
@@ -112,7 +112,7 @@ class _Binding:
                 region=self.region,
                 profile=self.manager.profile or "",
             )
-            raise translate_error(exc, ctx) from exc
+            raise translate_error(exc, ctx) from cause_of(exc)
 
     def model(self, request: anthropic.APIRequest) -> anthropic.APIRequest:
         """The request with ``model`` resolved for this client's region (aliases, API names)."""

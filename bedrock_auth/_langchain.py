@@ -19,7 +19,7 @@ from typing_extensions import Self
 
 from bedrock_auth._async import ExecutorIterator, offload
 from bedrock_auth._failover import awith_failover, with_failover
-from bedrock_auth._translate import ErrorContext, translate_error
+from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.invoke import _stream_failed
 from bedrock_auth.manager import BedrockClientManager
@@ -219,7 +219,7 @@ class _TypedErrors:
                 messages, stop=stop, run_manager=run_manager, **kwargs
             )
         except Exception as exc:
-            raise translate_error(exc, ctx) from exc
+            raise translate_error(exc, ctx) from cause_of(exc)
         return result
 
     def _open_here(

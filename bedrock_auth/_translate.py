@@ -46,7 +46,7 @@ from bedrock_auth.errors import (
 from bedrock_auth.models import base_model_from_arn, get_model_info, resolve_model_id
 from bedrock_auth.policy import iam_action_for, policy_json
 
-__all__ = ["DEFAULT_CHAIN_SOURCES", "SOURCE_NAMES", "ErrorContext", "translate_error"]
+__all__ = ["DEFAULT_CHAIN_SOURCES", "SOURCE_NAMES", "ErrorContext", "cause_of", "translate_error"]
 
 
 @dataclass(frozen=True)
@@ -661,6 +661,12 @@ _BY_MESSAGE: dict[str, Handler] = {
     "refreshed credentials are still expired": _expired_on_arrival,
     "Invalid header value": _bad_header_value,
 }
+
+
+def cause_of(exc: BaseException) -> BaseException | None:
+    """What ``raise translate_error(exc) from ...`` should chain: ``exc`` itself, or, when it is
+    already one of ours (returned unchanged), its own cause, so it never becomes its own cause."""
+    return exc.__cause__ if isinstance(exc, BedrockAuthError) else exc
 
 
 def translate_error(exc: BaseException, ctx: ErrorContext | None = None) -> BedrockAuthError:

@@ -158,7 +158,7 @@ _DOCTOR_FLAG_NOTICE = (
 
 
 def _policy(args: argparse.Namespace) -> int:
-    from bedrock_auth._translate import translate_error
+    from bedrock_auth._translate import cause_of, translate_error
     from bedrock_auth.models import resolve_model_id
     from bedrock_auth.policy import build_policy, known_model_id
     from bedrock_auth.settings import AuthConfig, resolve_settings
@@ -171,7 +171,7 @@ def _policy(args: argparse.Namespace) -> int:
     except BedrockAuthError:
         raise
     except Exception as exc:  # botocore's own (a missing AWS_PROFILE): said as the manager says it
-        raise translate_error(exc) from exc
+        raise translate_error(exc) from cause_of(exc)
     resolve = resolve_model_id if args.allow_unknown else known_model_id
     model_ids = [resolve(model, settings.region) for model in args.model]
     if args.doctor:

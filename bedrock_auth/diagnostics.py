@@ -37,7 +37,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from bedrock_auth._probes import address_kind, configured_sources, resolve_host
-from bedrock_auth._translate import SOURCE_NAMES, ErrorContext, translate_error
+from bedrock_auth._translate import SOURCE_NAMES, ErrorContext, cause_of, translate_error
 from bedrock_auth.credentials import chain_sources, endpoint_for
 from bedrock_auth.errors import (
     AccessDeniedError,
@@ -219,7 +219,7 @@ def _translating(ctx: ErrorContext) -> Iterator[None]:
     except BedrockAuthError:
         raise
     except Exception as exc:
-        raise translate_error(exc, ctx) from exc
+        raise translate_error(exc, ctx) from cause_of(exc)
 
 
 # -- settings and region ---------------------------------------------------------------------

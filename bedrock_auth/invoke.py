@@ -31,7 +31,7 @@ from botocore import xform_name
 
 from bedrock_auth._async import ExecutorIterator, offload
 from bedrock_auth._failover import awith_failover, region_names, regions_to_try, with_failover
-from bedrock_auth._translate import ErrorContext, translate_error
+from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.models import resolve_model_id
 from bedrock_auth.profiles import provider_for
@@ -156,7 +156,7 @@ def _call(manager: BedrockClientManager, ctx: ErrorContext, send: Callable[[Any]
     try:
         return send(client)
     except Exception as exc:
-        raise translate_error(exc, ctx) from exc
+        raise translate_error(exc, ctx) from cause_of(exc)
 
 
 def _attempt(
@@ -267,7 +267,7 @@ class _Stream:
             first = next(self._events, None)
         except Exception as exc:
             self.close()
-            raise translate_error(exc, self._ctx) from exc
+            raise translate_error(exc, self._ctx) from cause_of(exc)
         if first is not None:
             self._pending.append(self._on_event(first))
 

@@ -28,7 +28,7 @@ from botocore.config import Config
 
 from bedrock_auth._executor import started_executor
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
-from bedrock_auth._translate import ErrorContext, translate_error
+from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth._version import __version__
 from bedrock_auth.credentials import BEARER_SERVICES, chain_sources, endpoint_for, use_only
 from bedrock_auth.errors import (
@@ -567,7 +567,7 @@ class BedrockClientManager:
 
             ctx = replace(self._context("", ""), sources_tried=self._chain_names)
             missing = NoCredentialsError()
-            raise translate_error(missing, ctx) from missing
+            raise translate_error(missing, ctx) from cause_of(missing)
         return creds
 
     def _context(self, service: str, operation: str, region: str | None = None) -> ErrorContext:
@@ -588,7 +588,7 @@ class BedrockClientManager:
             redact_exception(error)  # e.g. a credential_provider's error chained under ours
             raise
         except Exception as exc:
-            raise translate_error(exc, ctx) from exc
+            raise translate_error(exc, ctx) from cause_of(exc)
 
 
 #: Services called to validate or fetch credentials: short timeouts, few attempts.

@@ -7,7 +7,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING
 
-from bedrock_auth._translate import ErrorContext, translate_error
+from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.models import base_model_from_arn, provider_of
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def base_model_of(manager: BedrockClientManager, model_id: str, region: str) -> 
             inferenceProfileIdentifier=model_id
         )
     except Exception as exc:
-        raise translate_error(exc, ctx) from exc
+        raise translate_error(exc, ctx) from cause_of(exc)
     models = reply.get("models") or [{}]
     base = models[0].get("modelArn", "").rsplit("/", 1)[-1] or None
     if base is not None:

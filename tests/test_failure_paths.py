@@ -458,3 +458,18 @@ def test_sixteen_managers_built_at_once_with_one_key_validate_once(emu: BedrockE
     assert len({id(m) for m in managers}) == 16
     assert all(m.identity is not None for m in managers)
     assert [r.operation for r in emu.requests].count("GetCallerIdentity") == 1
+
+
+def test_an_error_already_typed_keeps_its_own_cause_through_the_helpers(
+    emu: BedrockEmulator,
+) -> None:
+    from bedrock_auth import CredentialsNotFoundError, converse
+
+    def broken() -> dict[str, str]:
+        raise RuntimeError("the broker is down")
+
+    manager = emu.manager(credential_provider=broken, validate=False)
+    with pytest.raises(CredentialsNotFoundError) as info:
+        converse(MODEL, "hi", manager=manager)
+    assert info.value.__cause__ is not info.value
+    assert isinstance(info.value.__cause__, RuntimeError)
