@@ -45,10 +45,13 @@ def clean(emu: BedrockEmulator) -> Iterator[BedrockEmulator]:
 
 @pytest.fixture
 def refreshing(clean: BedrockEmulator) -> BedrockClientManager:
-    """A role whose credentials live 1 s and have expired: the next call fetches new ones."""
-    clean.assume_role_duration = 1
+    """A role whose credentials live 2 s and have expired: the next call fetches new ones.
+
+    2 s, not 1: STS stamps expiry in whole seconds, so 1-second credentials can arrive expired.
+    """
+    clean.assume_role_duration = 2
     manager = clean.manager(role_arn=ROLE, max_retries=0)
-    time.sleep(1.2)
+    time.sleep(2.2)
     return manager
 
 

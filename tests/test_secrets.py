@@ -117,10 +117,10 @@ def error_paths(
             emu.clear()
 
     def refresh_fails() -> object:
-        emu.assume_role_duration = 1  # expired by the next call: it must fetch new ones
+        emu.assume_role_duration = 2  # expired by the next call (whole-second expiry stamps)
         manager = make(role_arn=ROLE, external_id=EXTERNAL_ID)
         emu.fail("ServiceUnavailable", status=503, operation="AssumeRole", times=None)
-        time.sleep(1.2)
+        time.sleep(2.2)
         try:
             return converse("nova-lite", "hi", manager=manager)
         finally:
