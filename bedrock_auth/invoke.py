@@ -288,6 +288,10 @@ class _Stream:
             raise _stream_failed(exc, self._ctx, self.text) from exc
         self._finished = True
         self._release.detach()  # read to the end: botocore returned the connection to the pool
+        # A finished stream holds its text as one string: a list of small strings costs
+        # about 60 bytes per delta on top of the text itself.
+        self._parts = [self.text]
+        self._joined_parts = 1
 
     def close(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
@@ -375,19 +379,49 @@ def converse(
     )
 
 
+def _kept(events: list[Mapping[str, Any]] | None, name: str, stacklevel: int) -> list[Any]:
+    """The events a stream kept, or ``[]`` with a warning if it was not asked to keep any.
+
+    Keeping every event made a finished stream hold about 620 bytes per delta, so it became
+    opt-in; the warning keeps code that read the list from failing silently for one release.
+    """
+    if events is not None:
+        return events
+    warnings.warn(
+        f"{name} is empty: streams no longer keep every event unless opened with "
+        "keep_events=True (e.g. converse_stream(..., keep_events=True)). Pass it to keep "
+        "them; the final text, stop reason and usage are on the stream either way. Reading "
+        f"{name} without it will raise AttributeError in the next release.",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+    return []
+
+
 class ConverseStream(_Stream):
-    """Yields text deltas; after exhaustion ``.text``, ``.stop_reason`` and ``.usage`` are final."""
+    """Yields text deltas; after exhaustion ``.text``, ``.stop_reason`` and ``.usage`` are final.
+
+    ``.raw_events`` holds every event only when opened with ``keep_events=True``.
+    """
 
     stop_reason: str = ""
     usage: Usage = Usage()
-    raw_events: list[Mapping[str, Any]]
 
-    def __init__(self, events: Iterable[Mapping[str, Any]], ctx: ErrorContext) -> None:
-        self.raw_events = []
+    def __init__(
+        self, events: Iterable[Mapping[str, Any]], ctx: ErrorContext, *, keep_events: bool = False
+    ) -> None:
+        self._raw_events: list[Mapping[str, Any]] | None = [] if keep_events else None
         super().__init__(events, ctx, self._event)
 
+    @property
+    def raw_events(self) -> list[Mapping[str, Any]]:
+        """Every event received, if opened with ``keep_events=True``; else ``[]`` and a
+        ``DeprecationWarning``."""
+        return _kept(self._raw_events, "ConverseStream.raw_events", 3)
+
     def _event(self, event: Mapping[str, Any]) -> str:
-        self.raw_events.append(event)
+        if self._raw_events is not None:
+            self._raw_events.append(event)
         if "messageStop" in event:
             self.stop_reason = str(event["messageStop"].get("stopReason", ""))
         if "metadata" in event:
@@ -395,8 +429,13 @@ class ConverseStream(_Stream):
         return str(event.get("contentBlockDelta", {}).get("delta", {}).get("text", ""))
 
 
-def _open_converse_stream(reply: Any, ctx: ErrorContext, _started: float) -> ConverseStream:
-    return ConverseStream(reply["stream"], ctx)
+def _open_converse_stream(
+    keep_events: bool,
+) -> Callable[[Any, ErrorContext, float], ConverseStream]:
+    def open_stream(reply: Any, ctx: ErrorContext, _started: float) -> ConverseStream:
+        return ConverseStream(reply["stream"], ctx, keep_events=keep_events)
+
+    return open_stream
 
 
 def converse_stream(
@@ -408,9 +447,13 @@ def converse_stream(
     fallback_regions: Sequence[str] | None = None,
     regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
+    keep_events: bool = False,
     **inference: Any,
 ) -> ConverseStream:
     """Like :func:`converse`, streamed: iterate for text deltas as they arrive.
+
+    ``keep_events=True`` keeps every raw event in ``.raw_events`` (off by default: a finished
+    stream then holds its text, not one object per delta).
 
     >>> stream = converse_stream("nova-lite", "Count to 3")            # doctest: +SKIP
     >>> for delta in stream:                                            # doctest: +SKIP
@@ -424,7 +467,7 @@ def converse_stream(
         "ConverseStream",
         _regions(mgr, region, fallback_regions, regions),
         _converse_request(prompt_or_messages, system, inference),
-        _open_converse_stream,
+        _open_converse_stream(keep_events),
     )
 
 
@@ -533,25 +576,38 @@ def invoke_model(
 
 
 class InvokeStream(_Stream):
-    """Yields text deltas from InvokeModelWithResponseStream; ``.events`` keeps decoded chunks."""
+    """Yields text deltas from InvokeModelWithResponseStream.
 
-    events: list[Mapping[str, Any]]
+    ``.events`` holds every decoded chunk only when opened with ``keep_events=True``.
+    """
 
-    def __init__(self, events: Iterable[Mapping[str, Any]], ctx: ErrorContext) -> None:
-        self.events = []
+    def __init__(
+        self, events: Iterable[Mapping[str, Any]], ctx: ErrorContext, *, keep_events: bool = False
+    ) -> None:
+        self._events_kept: list[Mapping[str, Any]] | None = [] if keep_events else None
         super().__init__(events, ctx, self._event)
+
+    @property
+    def events(self) -> list[Mapping[str, Any]]:
+        """Every decoded chunk, if opened with ``keep_events=True``; else ``[]`` and a
+        ``DeprecationWarning``."""
+        return _kept(self._events_kept, "InvokeStream.events", 3)
 
     def _event(self, event: Mapping[str, Any]) -> str:
         chunk = event.get("chunk")
         if chunk is None:
             return ""
         decoded = json.loads(chunk["bytes"])
-        self.events.append(decoded)
+        if self._events_kept is not None:
+            self._events_kept.append(decoded)
         return text_from_body(decoded)
 
 
-def _open_invoke_stream(reply: Any, ctx: ErrorContext, _started: float) -> InvokeStream:
-    return InvokeStream(reply["body"], ctx)
+def _open_invoke_stream(keep_events: bool) -> Callable[[Any, ErrorContext, float], InvokeStream]:
+    def open_stream(reply: Any, ctx: ErrorContext, _started: float) -> InvokeStream:
+        return InvokeStream(reply["body"], ctx, keep_events=keep_events)
+
+    return open_stream
 
 
 def invoke_model_stream(
@@ -562,8 +618,12 @@ def invoke_model_stream(
     fallback_regions: Sequence[str] | None = None,
     regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
+    keep_events: bool = False,
 ) -> InvokeStream:
-    """Like :func:`invoke_model`, streamed: iterate for text deltas."""
+    """Like :func:`invoke_model`, streamed: iterate for text deltas.
+
+    ``keep_events=True`` keeps every decoded chunk in ``.events`` (off by default).
+    """
     mgr = _manager(manager)
     return _on_model(
         mgr,
@@ -571,7 +631,7 @@ def invoke_model_stream(
         "InvokeModelWithResponseStream",
         _regions(mgr, region, fallback_regions, regions),
         _native_request(mgr, body),
-        _open_invoke_stream,
+        _open_invoke_stream(keep_events),
     )
 
 
@@ -826,15 +886,18 @@ class AsyncConverseStream(_AsyncStream[ConverseStream]):
 
     @property
     def raw_events(self) -> list[Mapping[str, Any]]:
-        return self._stream.raw_events
+        """As :attr:`ConverseStream.raw_events`: kept only with ``keep_events=True``."""
+        return _kept(self._stream._raw_events, "AsyncConverseStream.raw_events", 3)
 
 
 class AsyncInvokeStream(_AsyncStream[InvokeStream]):
-    """:class:`InvokeStream`, async: ``async for`` text deltas; ``.events`` keeps the chunks."""
+    """:class:`InvokeStream`, async: ``async for`` text deltas; ``.events`` keeps the chunks
+    when opened with ``keep_events=True``."""
 
     @property
     def events(self) -> list[Mapping[str, Any]]:
-        return self._stream.events
+        """As :attr:`InvokeStream.events`: kept only with ``keep_events=True``."""
+        return _kept(self._stream._events_kept, "AsyncInvokeStream.events", 3)
 
 
 class AsyncAgentStream(_AsyncStream[AgentStream]):
@@ -892,10 +955,12 @@ async def aconverse_stream(
     region: str | None = None,
     fallback_regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
+    keep_events: bool = False,
     **inference: Any,
 ) -> AsyncConverseStream:
     """:func:`converse_stream` for asyncio: awaited once it has its first event (so a region
     that fails before answering is replaced by the next), then ``async for`` the deltas.
+    ``keep_events`` as in :func:`converse_stream`.
 
     >>> async with await aconverse_stream("nova-lite", "Count to 3") as stream:  # doctest: +SKIP
     ...     async for delta in stream:
@@ -908,7 +973,7 @@ async def aconverse_stream(
         "ConverseStream",
         regions_to_try(mgr, region, fallback_regions),
         _converse_request(prompt_or_messages, system, inference),
-        _open_converse_stream,
+        _open_converse_stream(keep_events),
     )
     return AsyncConverseStream(stream, mgr)
 
@@ -940,8 +1005,10 @@ async def ainvoke_model_stream(
     region: str | None = None,
     fallback_regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
+    keep_events: bool = False,
 ) -> AsyncInvokeStream:
-    """:func:`invoke_model_stream` for asyncio: ``async for`` the text deltas."""
+    """:func:`invoke_model_stream` for asyncio: ``async for`` the text deltas (``keep_events``
+    as there)."""
     mgr = await _amanager(manager)
     stream = await _aon_model(
         mgr,
@@ -949,7 +1016,7 @@ async def ainvoke_model_stream(
         "InvokeModelWithResponseStream",
         regions_to_try(mgr, region, fallback_regions),
         _native_request(mgr, body),
-        _open_invoke_stream,
+        _open_invoke_stream(keep_events),
     )
     return AsyncInvokeStream(stream, mgr)
 

@@ -519,15 +519,21 @@ def test_a_stream_failing_midway_is_typed_with_its_partial_text(
 def test_async_streams_keep_their_final_values(
     emu: BedrockEmulator, manager: BedrockClientManager
 ) -> None:
-    async def read() -> tuple[Any, list[str]]:
-        async with await aconverse_stream(MODEL, "one two three", manager=manager) as stream:
+    async def read(**options: Any) -> tuple[Any, list[str]]:
+        stream = await aconverse_stream(MODEL, "one two three", manager=manager, **options)
+        async with stream:
             return stream, [d async for d in stream]
 
     emu.reply("one two three")
-    stream, deltas = asyncio.run(read())
+    stream, deltas = asyncio.run(read(keep_events=True))
     assert "".join(deltas) == stream.text == "one two three"
     assert stream.stop_reason == "end_turn" and stream.usage.output_tokens == 3
     assert stream.raw_events and stream.model_id == "amazon.nova-lite-v1:0"
+    emu.reply("one two three")
+    stream, _ = asyncio.run(read())
+    with pytest.warns(DeprecationWarning, match="keep_events=True") as caught:
+        assert stream.raw_events == []
+    assert caught[0].filename == __file__  # points at the caller, not the library
 
 
 def test_agents(emu: BedrockEmulator, manager: BedrockClientManager) -> None:

@@ -123,7 +123,7 @@ def test_invoke_model_native_bodies(
     emu.reply(text=text)
     assert invoke_model(model, body, manager=manager).text == text
     emu.reply(text=text + " streamed")
-    stream = invoke_model_stream(model, body, manager=manager)
+    stream = invoke_model_stream(model, body, manager=manager, keep_events=True)
     assert "".join(stream) == text + " streamed" and stream.events
 
 
@@ -392,3 +392,33 @@ def test_dropped_connection_mid_stream_is_typed(
     with pytest.raises(BedrockAuthError) as info:
         list(converse_stream("nova-lite", "hi", manager=manager))
     assert info.value.partial_text and info.value.__cause__ is not None
+
+
+def test_streams_keep_events_only_when_asked(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
+    emu.reply("one two three")
+    kept = converse_stream("nova-lite", "hi", manager=manager, keep_events=True)
+    assert "".join(kept) == "one two three"
+    assert any("contentBlockDelta" in event for event in kept.raw_events)
+    emu.reply("one two three")
+    plain = converse_stream("nova-lite", "hi", manager=manager)
+    assert "".join(plain) == plain.text == "one two three" and plain.usage.output_tokens == 3
+    with pytest.warns(DeprecationWarning, match="keep_events=True") as caught:
+        assert plain.raw_events == []
+    assert caught[0].filename == __file__  # points at the caller, not the library
+    emu.reply("one two")
+    body = {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}
+    chunks = invoke_model_stream("nova-lite", body, manager=manager)
+    assert "".join(chunks) == "one two"
+    with pytest.warns(DeprecationWarning, match="InvokeStream.events"):
+        assert chunks.events == []
+
+
+def test_a_finished_stream_holds_its_text_not_its_deltas(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
+    emu.reply("w " * 2000)
+    stream = converse_stream("nova-lite", "hi", manager=manager)
+    assert sum(1 for _ in stream) == 2000
+    assert stream._parts == [stream.text] and stream.text == "w " * 2000
