@@ -1,0 +1,1 @@
+"""The project's benchmarks: ``python -m benchmarks [--quick]`` runs them all (see ``__main__``)."""

@@ -1,0 +1,94 @@
+"""6. Threads sharing one manager against threads sharing one raw boto3 client.
+
+For 1, 4, 16 and 64 threads, each thread makes its share of Converse calls at once (a
+barrier starts them together): ours through ``converse()`` on the process-wide manager,
+theirs through one ``boto3.client("bedrock-runtime")`` with botocore's defaults. Throughput
+is calls per second of wall time; urllib3's "Connection pool is full" warnings are counted by
+a handler on its logger.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from benchmarks._common import MODEL, PoolFullCounter, Row, interleaved, offline, per_s, ratio_row
+
+MESSAGES = [{"role": "user", "content": [{"text": "Say hi"}]}]
+LEVELS = (1, 4, 16, 64)
+
+
+def _throughput(
+    call: Callable[[], Any], threads: int, calls: int, counter: PoolFullCounter
+) -> float:
+    each = max(1, calls // threads)
+    barrier = threading.Barrier(threads + 1)
+
+    def worker() -> None:
+        barrier.wait()
+        for _ in range(each):
+            call()
+
+    with counter.attached(), ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(worker) for _ in range(threads)]
+        barrier.wait()
+        started = time.perf_counter()
+        for future in futures:
+            future.result()
+        elapsed = time.perf_counter() - started
+    return each * threads / elapsed
+
+
+def _level(
+    ours: Callable[[], Any], theirs: Callable[[], Any], threads: int, calls: int, rounds: int
+) -> Row:
+    warned_ours, warned_theirs = PoolFullCounter(), PoolFullCounter()
+    a, b = interleaved(
+        lambda: _throughput(ours, threads, calls, warned_ours),
+        lambda: _throughput(theirs, threads, calls, warned_theirs),
+        rounds,
+    )
+    row = ratio_row(
+        f"6. {threads} threads, one manager vs one raw client: calls/s",
+        a,
+        b,
+        per_s,
+        ">= 0.97x raw, 0 pool-full warnings",
+        0.97,
+        at_least=True,
+    )
+    return Row(
+        row.benchmark,
+        f"{row.ours}, {warned_ours.count} warnings",
+        f"{row.theirs}, {warned_theirs.count} warnings",
+        row.ratio,
+        row.spread,
+        row.target,
+        bool(row.met) and warned_ours.count == 0,
+    )
+
+
+def run(quick: bool) -> list[Row]:
+    import boto3
+
+    from bedrock_auth import converse
+
+    calls, rounds = (128, 1) if quick else (640, 3)
+    rows = []
+    with offline() as emu:
+        raw = boto3.client("bedrock-runtime")
+
+        def ours() -> Any:
+            return converse(MODEL, "Say hi")
+
+        def theirs() -> Any:
+            return raw.converse(modelId=MODEL, messages=MESSAGES)
+
+        ours(), theirs()  # warm-up
+        for threads in LEVELS:
+            rows.append(_level(ours, theirs, threads, calls, rounds))
+            emu.clear()  # the emulator's request log is not what is measured
+    return rows
