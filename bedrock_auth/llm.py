@@ -11,7 +11,10 @@ clients, so a model costs a few hundred microseconds instead of a few hundred mi
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
+import weakref
 from collections.abc import Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -57,6 +60,63 @@ def _adapters() -> Any:
         raise ImportError(INSTALL_HINT) from exc
 
 
+# Validated models to copy, per manager. Validating a ChatBedrockConverse is ~100 µs of
+# pydantic and LangChain work that comes out the same for the same class, model id, region,
+# clients and options; a copy of a validated model costs a few µs. Only options made of
+# immutable values are keyed, so no two models ever share a mutable option.
+_TEMPLATES: weakref.WeakKeyDictionary[BedrockClientManager, dict[tuple[Any, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_TEMPLATES_LOCK = threading.Lock()
+_MAX_TEMPLATES = 64  # per manager: a long-lived app cycling through model ids stays bounded
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _template_key(klass: Any, kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What makes two builds the same, or None when an option could be mutated later."""
+    options = []
+    for name, value in kwargs.items():
+        if name in ("client", "bedrock_client"):
+            continue  # compared by identity when a template is used
+        if not isinstance(value, _IMMUTABLE):
+            return None
+        options.append((name, type(value), value))
+    return (klass, *sorted(options, key=lambda item: item[0]))
+
+
+def _copy_of(template: Any) -> Any:
+    """A new model equal to ``template``: its own field values and containers."""
+    model = template.model_copy()
+    for name, value in model.__dict__.items():
+        if isinstance(value, (dict, list, set)):  # metadata, profile: never shared
+            model.__dict__[name] = copy.copy(value)
+    model.__pydantic_private__ = {**template.__pydantic_private__, "_fallbacks": []}
+    return model
+
+
+def _build(klass: Any, manager: BedrockClientManager, kwargs: dict[str, Any]) -> Any:
+    """``klass(**kwargs)``, copied from an earlier identical build on the same clients."""
+    key = _template_key(klass, kwargs)
+    if key is None:
+        return klass(**kwargs)
+    with _TEMPLATES_LOCK:
+        template = _TEMPLATES.get(manager, {}).get(key)
+    if (
+        template is not None
+        and template.client is kwargs["client"]
+        and template.bedrock_client is kwargs["bedrock_client"]
+    ):
+        return _copy_of(template)
+    template = klass(**kwargs)
+    with _TEMPLATES_LOCK:
+        templates = _TEMPLATES.setdefault(manager, {})
+        templates.pop(key, None)
+        templates[key] = template  # clients rebuilt (fork, close()): the newest wins
+        while len(templates) > _MAX_TEMPLATES:
+            del templates[next(iter(templates))]
+    return _copy_of(template)
+
+
 def _one_model(
     klass: Any, model: str, region: str, manager: BedrockClientManager, model_kwargs: dict[str, Any]
 ) -> Any:
@@ -74,7 +134,7 @@ def _one_model(
         if base:
             kwargs.setdefault("base_model", base)
     try:
-        return klass(**kwargs)
+        return _build(klass, manager, kwargs)
     except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         raise ConfigurationError(
             f"get_llm could not build {klass.__mro__[1].__name__} for {model_id!r}: "

@@ -39,6 +39,29 @@ def requests_for(emu: BedrockEmulator, operation: str) -> list[Any]:
     return [r for r in emu.requests if r.operation == operation]
 
 
+def test_models_built_alike_are_independent_copies(manager: BedrockClientManager) -> None:
+    first = get_llm("claude-sonnet-4-5", manager=manager, temperature=0.5)
+    second = get_llm("claude-sonnet-4-5", manager=manager, temperature=0.5)
+    assert first is not second and first.temperature == second.temperature == 0.5
+    first.metadata["run"] = "first"  # type: ignore[index]
+    first.temperature = 0.1
+    assert "run" not in (second.metadata or {}) and second.temperature == 0.5
+    assert first.profile is not second.profile
+    assert get_llm("claude-sonnet-4-5", manager=manager).temperature is None
+    fields = {"guardrailConfig": {"trace": "enabled"}}  # a mutable option is never shared
+    third = get_llm("claude-sonnet-4-5", manager=manager, additional_model_request_fields=fields)
+    fourth = get_llm("claude-sonnet-4-5", manager=manager, additional_model_request_fields=fields)
+    assert third.additional_model_request_fields is not fourth.additional_model_request_fields
+
+
+def test_models_follow_the_managers_new_clients(manager: BedrockClientManager) -> None:
+    before = get_llm("claude-sonnet-4-5", manager=manager)
+    manager.close()
+    after = get_llm("claude-sonnet-4-5", manager=manager)
+    assert after.client is manager.client() and after.client is not before.client
+    assert after.bedrock_client is manager.client("bedrock")
+
+
 def test_hundred_models_share_one_client_and_create_none(
     manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
