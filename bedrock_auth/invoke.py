@@ -33,6 +33,7 @@ from bedrock_auth._async import ExecutorIterator, offload
 from bedrock_auth._failover import awith_failover, region_names, regions_to_try, with_failover
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import BedrockAuthError, ConfigurationError
+from bedrock_auth.manager import get_manager
 from bedrock_auth.models import resolve_model_id
 from bedrock_auth.profiles import provider_for
 from bedrock_auth.regions import check_region
@@ -112,11 +113,9 @@ class AgentResult:
 
 
 def _manager(manager: BedrockClientManager | None) -> BedrockClientManager:
-    if manager is not None:
-        return manager
-    from bedrock_auth.manager import get_manager
-
-    return get_manager()
+    # get_manager is imported with the module: an import statement here ran on every call
+    # and cost more than the default-manager lookup itself.
+    return manager if manager is not None else get_manager()
 
 
 def _regions(
@@ -812,8 +811,6 @@ def invoke_agent(
 async def _amanager(manager: BedrockClientManager | None) -> BedrockClientManager:
     if manager is not None:
         return manager
-    from bedrock_auth.manager import get_manager
-
     # The first call builds and validates the process-wide manager (STS, maybe SSO): that
     # must not happen on the loop, and there is no manager executor before there is a manager.
     return await asyncio.to_thread(get_manager)
