@@ -54,12 +54,12 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def spread(values: Sequence[float], fmt: str = "{:.2f}") -> str:
-    """median/min/max of ``values``, each with ``fmt``."""
+def spread(values: Sequence[float]) -> str:
+    """median/min/max of the per-round ratios ``values``."""
     if not values:
         return "—"
     parts = (statistics.median(values), min(values), max(values))
-    return "/".join(fmt.format(v) for v in parts)
+    return "/".join(_ratio(v) for v in parts)
 
 
 def ratio_row(
@@ -81,7 +81,7 @@ def ratio_row(
         fmt(statistics.median(ours)),
         fmt(statistics.median(theirs)),
         _ratio(median),
-        spread(ratios, "{:.3g}"),
+        spread(ratios),
         target,
         met,
     )
@@ -109,6 +109,28 @@ def interleaved(
             a.append(ours())
             b.append(theirs())
     return a, b
+
+
+def best_of(
+    ours: Callable[[], float], theirs: Callable[[], float], batches: int
+) -> Callable[[], tuple[float, float]]:
+    """One round: ``batches`` alternating measurements of each side, keeping each side's
+    best. On a shared machine other work only ever adds time, so the best batch is the
+    closest to the code's own cost."""
+
+    def round_() -> tuple[float, float]:
+        a, b = interleaved(ours, theirs, batches)
+        return min(a), min(b)
+
+    return round_
+
+
+def rounds_of(
+    round_: Callable[[], tuple[float, float]], rounds: int
+) -> tuple[list[float], list[float]]:
+    """``rounds`` results of ``round_`` (see :func:`best_of`), as two lists."""
+    results = [round_() for _ in range(rounds)]
+    return [a for a, _ in results], [b for _, b in results]
 
 
 def us(seconds: float) -> str:

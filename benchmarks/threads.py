@@ -76,7 +76,7 @@ def run(quick: bool) -> list[Row]:
 
     from bedrock_auth import converse
 
-    calls, rounds = (128, 1) if quick else (640, 3)
+    calls, rounds = (128, 2) if quick else (512, 5)
     rows = []
     with offline() as emu:
         raw = boto3.client("bedrock-runtime")
