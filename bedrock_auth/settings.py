@@ -15,9 +15,11 @@ its answers there, and none reads ``os.environ`` again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import stat
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -280,14 +282,29 @@ def _mtime_ns(path: str) -> int:
         return -1
 
 
+def _find_dotenv() -> str:
+    """``dotenv.find_dotenv(usecwd=True)``: the first `.env` (file or FIFO) from the working
+    directory up to the root, or "". Searching here means python-dotenv (about 10 ms to
+    import) is loaded only when there is a file to read."""
+    current = os.path.abspath(os.getcwd())
+    while True:
+        candidate = os.path.join(current, ".env")
+        with contextlib.suppress(OSError):
+            mode = os.stat(candidate).st_mode
+            if stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
+                return candidate
+        parent = os.path.dirname(current)
+        if parent == current:
+            return ""
+        current = parent
+
+
 def load_dotenv_file() -> tuple[str | None, frozenset[str]]:
     """Load `.env` (``BEDROCK_DOTENV_PATH`` or found upwards from the working directory) once.
 
     Returns the path and the names it set. Values already in the environment win.
     """
-    import dotenv
-
-    path = os.environ.get("BEDROCK_DOTENV_PATH") or dotenv.find_dotenv(usecwd=True)
+    path = os.environ.get("BEDROCK_DOTENV_PATH") or _find_dotenv()
     if not path:
         return None, frozenset()
     with _dotenv_lock:

@@ -110,6 +110,19 @@ def test_dotenv_never_overrides_the_shell(
     assert manager.client().meta.config.retries["total_max_attempts"] == 8
 
 
+def test_dotenv_is_found_upwards_and_loaded_only_when_present(
+    monkeypatch: pytest.MonkeyPatch, clean_aws_env: Path
+) -> None:
+    from bedrock_auth.settings import _find_dotenv
+
+    assert _find_dotenv() == ""  # python-dotenv need not be imported to learn that
+    (clean_aws_env.parent / ".env").write_text("AWS_REGION=eu-west-3\n")
+    nested = clean_aws_env / "a" / "b"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    assert _find_dotenv() == str(clean_aws_env.parent / ".env")
+
+
 def test_dotenv_path_variable_and_opt_out(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     env_file = tmp_path / "custom.env"
     env_file.write_text("AWS_REGION=sa-east-1\n")
