@@ -27,6 +27,7 @@ from bedrock_auth.errors import (
     BedrockAuthError,
     ClockSkewError,
     ConfigurationError,
+    CredentialEndpointUnreachableError,
     CredentialServiceError,
     CredentialsNotFoundError,
     EndpointUnreachableError,
@@ -280,7 +281,7 @@ def _retrieval(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundErro
 # -- the network -----------------------------------------------------------------------------
 
 
-def _unreachable(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+def _unreachable(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     if ctx.service in _CREDENTIAL_SERVICES:
         return _credential_endpoint(exc, ctx)
     service = ctx.service or "bedrock-runtime"
@@ -293,11 +294,13 @@ def _unreachable(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableEr
     )
 
 
-def _credential_endpoint(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+def _credential_endpoint(
+    exc: BaseException, ctx: ErrorContext
+) -> CredentialEndpointUnreachableError:
     name = _CREDENTIAL_SERVICES[ctx.service]
     variable = "AWS_ENDPOINT_URL_" + ctx.service.upper().replace("-", "_")
     region = ctx.region or "<region>"
-    return EndpointUnreachableError(
+    return CredentialEndpointUnreachableError(
         f"{name} did not answer for {_where(ctx)}: {redact(str(exc))}\n"
         f"{name} is what checks and fetches your credentials. Check {variable} if you set it; "
         f"in a private subnet you need a VPC interface endpoint com.amazonaws.{region}."
@@ -306,7 +309,7 @@ def _credential_endpoint(exc: BaseException, ctx: ErrorContext) -> EndpointUnrea
     )
 
 
-def _connection_lost(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+def _connection_lost(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     if ctx.service in _CREDENTIAL_SERVICES:
         return _credential_endpoint(exc, ctx)
     return EndpointUnreachableError(

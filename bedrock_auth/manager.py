@@ -28,6 +28,7 @@ from botocore.config import Config
 
 from bedrock_auth._executor import started_executor
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
+from bedrock_auth._shared_roles import SHARED_ROLES
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth._version import __version__
 from bedrock_auth.credentials import BEARER_SERVICES, chain_sources, endpoint_for, use_only
@@ -295,6 +296,8 @@ class BedrockClientManager:
         with self._reresolve_lock:
             if time.monotonic() - self._last_reresolve < REREAD_DEDUP_SECONDS:
                 return True  # another thread just swapped fresh credentials in
+            # Role credentials other managers share may be the rejected ones: fetch anew.
+            SHARED_ROLES.clear()
             try:
                 fresh = self._fresh_credentials()
             except Exception as exc:
@@ -697,7 +700,8 @@ def _shared_manager(config: AuthConfig) -> BedrockClientManager:
 
 
 def reset() -> None:
-    """Empty every process-wide cache: managers, validated identities, one-time warnings.
+    """Empty every process-wide cache: managers, validated identities, shared role credentials,
+    one-time warnings.
 
     For tests and notebooks; managers you hold keep working.
     """
@@ -705,6 +709,7 @@ def reset() -> None:
     with _managers_lock:
         _managers.clear()
     _identities.clear()
+    SHARED_ROLES.clear()
     forget_secrets()
     for manager in list(_live):  # managers still in use keep their secrets masked
         s = manager.settings
