@@ -466,9 +466,14 @@ def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
     action = iam_action_for(ctx.service, ctx.operation)
     hint = ""
     if ctx.model_id and ctx.service in ("bedrock-runtime", "bedrock"):
+        # Model access is on by default now; what remains per account is Anthropic's use-case
+        # form and the Marketplace subscription of third-party models (best-practices.md).
         hint = (
-            f"If the policy already allows it, enable model access for {_base_model(ctx.model_id)} "
-            f"in {ctx.region or 'this region'} (Bedrock console > Model access).\n"
+            f"If the policy already allows it, model access for {_base_model(ctx.model_id)} in "
+            f"{ctx.region or 'this region'} is not set up for this account: for Anthropic "
+            "models submit the one-time use-case form (Bedrock console, model catalog); for "
+            "other third-party models the first call starts an AWS Marketplace subscription, "
+            "which needs aws-marketplace:Subscribe and aws-marketplace:ViewSubscriptions.\n"
         )
     return AccessDeniedError(
         f"Access denied for {_where(ctx)}: {_detail(exc)}\n{hint}"
