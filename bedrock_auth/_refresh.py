@@ -30,6 +30,8 @@ from botocore.credentials import (
 )
 from botocore.utils import parse_timestamp
 
+from bedrock_auth.errors import remember_secrets
+
 __all__ = [
     "ADVISORY_CAP",
     "MANDATORY_CAP",
@@ -87,6 +89,8 @@ class ScaledRefreshableCredentials(DeferredRefreshableCredentials):  # type: ign
             # The clock botocore's refresh checks read (its constructor's time_fetcher).
             fetched_at = self._time_fetcher()
             data = self._fetch()
+        # Every refresh's values, not only the first, stay out of messages and tracebacks.
+        remember_secrets(data.get("secret_key"), data.get("token"))
         lifetime = (parse_timestamp(data["expiry_time"]) - fetched_at).total_seconds()
         # botocore reads the two windows from the instance at every access, and its own
         # constructor sets these attributes from advisory_timeout=/mandatory_timeout=; those

@@ -27,6 +27,7 @@ from bedrock_auth.errors import (
     BedrockAuthError,
     ClockSkewError,
     ConfigurationError,
+    CredentialEndpointUnreachableError,
     CredentialServiceError,
     CredentialsNotFoundError,
     EndpointUnreachableError,
@@ -280,7 +281,7 @@ def _retrieval(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundErro
 # -- the network -----------------------------------------------------------------------------
 
 
-def _unreachable(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+def _unreachable(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     if ctx.service in _CREDENTIAL_SERVICES:
         return _credential_endpoint(exc, ctx)
     service = ctx.service or "bedrock-runtime"
@@ -293,11 +294,13 @@ def _unreachable(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableEr
     )
 
 
-def _credential_endpoint(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+def _credential_endpoint(
+    exc: BaseException, ctx: ErrorContext
+) -> CredentialEndpointUnreachableError:
     name = _CREDENTIAL_SERVICES[ctx.service]
     variable = "AWS_ENDPOINT_URL_" + ctx.service.upper().replace("-", "_")
     region = ctx.region or "<region>"
-    return EndpointUnreachableError(
+    return CredentialEndpointUnreachableError(
         f"{name} did not answer for {_where(ctx)}: {redact(str(exc))}\n"
         f"{name} is what checks and fetches your credentials. Check {variable} if you set it; "
         f"in a private subnet you need a VPC interface endpoint com.amazonaws.{region}."
@@ -306,7 +309,7 @@ def _credential_endpoint(exc: BaseException, ctx: ErrorContext) -> EndpointUnrea
     )
 
 
-def _connection_lost(exc: BaseException, ctx: ErrorContext) -> EndpointUnreachableError:
+def _connection_lost(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     if ctx.service in _CREDENTIAL_SERVICES:
         return _credential_endpoint(exc, ctx)
     return EndpointUnreachableError(
@@ -463,9 +466,14 @@ def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
     action = iam_action_for(ctx.service, ctx.operation)
     hint = ""
     if ctx.model_id and ctx.service in ("bedrock-runtime", "bedrock"):
+        # Model access is on by default now; what remains per account is Anthropic's use-case
+        # form and the Marketplace subscription of third-party models (best-practices.md).
         hint = (
-            f"If the policy already allows it, enable model access for {_base_model(ctx.model_id)} "
-            f"in {ctx.region or 'this region'} (Bedrock console > Model access).\n"
+            f"If the policy already allows it, model access for {_base_model(ctx.model_id)} in "
+            f"{ctx.region or 'this region'} is not set up for this account: for Anthropic "
+            "models submit the one-time use-case form (Bedrock console, model catalog); for "
+            "other third-party models the first call starts an AWS Marketplace subscription, "
+            "which needs aws-marketplace:Subscribe and aws-marketplace:ViewSubscriptions.\n"
         )
     return AccessDeniedError(
         f"Access denied for {_where(ctx)}: {_detail(exc)}\n{hint}"

@@ -24,15 +24,19 @@ It is not ``bedrock_auth.llm.model_from_env``, which ``get_llm`` uses to read
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.manager import get_manager
 from bedrock_auth.models import resolve_model_id
-from bedrock_auth.settings import load_dotenv_file
+from bedrock_auth.settings import (
+    ANTHROPIC_CREDENTIALS,
+    MODEL_VARIABLES,
+    USE_BEDROCK_ENV,
+    AppEnvironment,
+    read_app_environment,
+)
 
 if TYPE_CHECKING:
     from anthropic import Anthropic, AnthropicBedrock, AsyncAnthropic, AsyncAnthropicBedrock
@@ -51,8 +55,6 @@ __all__ = [
     "model_from_env",
 ]
 
-#: The variable that switches an app to Bedrock (Claude Code's name for it).
-USE_BEDROCK_ENV = "CLAUDE_CODE_USE_BEDROCK"
 #: What :func:`get_embeddings` uses without a model: Titan Text Embeddings V2.
 DEFAULT_EMBEDDINGS_MODEL = "amazon.titan-embed-text-v2:0"
 
@@ -67,9 +69,6 @@ _SWITCH = {
     **dict.fromkeys(("1", "true", "yes", "on"), True),
     **dict.fromkeys(("", "0", "false", "no", "off"), False),
 }
-# How the Anthropic API side is configured: (client argument, environment variable).
-_ANTHROPIC_CREDENTIALS = (("api_key", "ANTHROPIC_API_KEY"), ("auth_token", "ANTHROPIC_AUTH_TOKEN"))
-_MODEL_VARIABLES = ("ANTHROPIC_MODEL", "BEDROCK_MODEL_ID")
 
 
 def _sdk(module: str, caller: str) -> Any:
@@ -145,27 +144,7 @@ def get_anthropic_client(
     return client
 
 
-@dataclass(frozen=True)
-class _AppEnvironment:
-    """The app-level variables, read once per call (after `.env` is loaded)."""
-
-    use_bedrock: str | None
-    has_anthropic_key: bool
-    model: str | None
-
-
-def _app_environment(load_dotenv: bool) -> _AppEnvironment:
-    if load_dotenv:
-        load_dotenv_file()
-    env = os.environ
-    return _AppEnvironment(
-        use_bedrock=env.get(USE_BEDROCK_ENV),
-        has_anthropic_key=any(env.get(var) for _, var in _ANTHROPIC_CREDENTIALS),
-        model=next((env[var] for var in _MODEL_VARIABLES if env.get(var)), None),
-    )
-
-
-def _uses_bedrock(use_bedrock: bool | None, env: _AppEnvironment) -> bool:
+def _uses_bedrock(use_bedrock: bool | None, env: AppEnvironment) -> bool:
     if use_bedrock is not None:
         return use_bedrock
     raw = (env.use_bedrock or "").strip().lower()
@@ -177,13 +156,13 @@ def _uses_bedrock(use_bedrock: bool | None, env: _AppEnvironment) -> bool:
     return _SWITCH[raw]
 
 
-def _neither(env: _AppEnvironment, use_bedrock: bool | None) -> ConfigurationError:
+def _neither(env: AppEnvironment, use_bedrock: bool | None) -> ConfigurationError:
     switch = (
         "use_bedrock=False was passed"
         if use_bedrock is False
         else f"{USE_BEDROCK_ENV} is {'not set' if env.use_bedrock is None else 'off'}"
     )
-    keys = " or ".join(var for _, var in _ANTHROPIC_CREDENTIALS)
+    keys = " or ".join(var for _, var in ANTHROPIC_CREDENTIALS)
     return ConfigurationError(
         "Neither Bedrock nor the Anthropic API is configured.\n"
         f"  Bedrock: {switch}. Set {USE_BEDROCK_ENV}=1 (or pass use_bedrock=True); AWS "
@@ -211,12 +190,12 @@ def anthropic_client_from_env(
     When neither side is configured, one :class:`ConfigurationError` says what each lacks.
     `.env` is loaded first, as the manager does, unless ``load_dotenv=False``.
     """
-    env = _app_environment(load_dotenv)
+    env = read_app_environment(load_dotenv)
     if _uses_bedrock(use_bedrock, env):
         return get_anthropic_client(manager=manager, region=region, async_=async_, **client_kwargs)
     sdk = _sdk("anthropic", "anthropic_client_from_env")
     if not env.has_anthropic_key and not any(
-        client_kwargs.get(arg) for arg, _ in _ANTHROPIC_CREDENTIALS
+        client_kwargs.get(arg) for arg, _ in ANTHROPIC_CREDENTIALS
     ):
         raise _neither(env, use_bedrock)
     klass = sdk.AsyncAnthropic if async_ else sdk.Anthropic
@@ -245,11 +224,11 @@ def model_from_env(
     >>> model_from_env("claude-sonnet-4-5", use_bedrock=False)
     'claude-sonnet-4-5'
     """
-    env = _app_environment(load_dotenv)
+    env = read_app_environment(load_dotenv)
     chosen = model or env.model or default
     if not chosen:
         raise ConfigurationError(
-            f"No model given and neither {' nor '.join(_MODEL_VARIABLES)} is set. Pass a model "
+            f"No model given and neither {' nor '.join(MODEL_VARIABLES)} is set. Pass a model "
             "(e.g. 'claude-sonnet-4-6') or export ANTHROPIC_MODEL=claude-sonnet-4-6."
         )
     if not _uses_bedrock(use_bedrock, env):

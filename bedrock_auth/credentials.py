@@ -4,9 +4,10 @@ Everything here is botocore's own machinery: ``CredentialResolver`` with one pro
 botocore's default chain, ``AssumeRoleCredentialFetcher`` /
 ``AssumeRoleWithWebIdentityCredentialFetcher`` with ``DeferredRefreshableCredentials``
 (refreshed before expiry, single-flight under botocore's refresh lock, windows sized to the
-credentials' lifetime by :mod:`bedrock_auth._refresh`), and a token provider for Bedrock API
-keys. Nothing is copied out of the environment into static credentials, so env keys keep
-honouring ``AWS_CREDENTIAL_EXPIRATION`` and roles keep refreshing.
+credentials' lifetime by :mod:`bedrock_auth._refresh`, one AssumeRole per process for managers
+assuming the same role as the same caller by :mod:`bedrock_auth._shared_roles`), and a token
+provider for Bedrock API keys. Nothing is copied out of the environment into static
+credentials, so env keys keep honouring ``AWS_CREDENTIAL_EXPIRATION`` and roles keep refreshing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from botocore.tokens import FrozenAuthToken
 from botocore.utils import FileWebIdentityTokenLoader
 
 from bedrock_auth._process import TimedProcessProvider
-from bedrock_auth._refresh import ScaledRefreshableCredentials, ScalingResolver
+from bedrock_auth._refresh import Metadata, ScaledRefreshableCredentials, ScalingResolver
+from bedrock_auth._shared_roles import SHARED_ROLES, role_key
 from bedrock_auth.errors import (
     ConfigurationError,
     CredentialsNotFoundError,
@@ -129,7 +131,7 @@ def client_creator(
     def create(service_name: str, **kwargs: Any) -> Any:
         config = kwargs.pop("config", None)
         merged = base_config.merge(config) if config is not None else base_config
-        return session.create_client(
+        client = session.create_client(
             service_name,
             region_name=settings.region,
             endpoint_url=endpoint_for(settings.endpoint_url, service_name),
@@ -137,8 +139,23 @@ def client_creator(
             config=merged,
             **kwargs,
         )
+        client.meta.events.register("after-call-error", _name_the_operation)
+        return client
 
     return create
+
+
+def _name_the_operation(
+    exception: BaseException | None = None, event_name: str = "", **_: Any
+) -> None:
+    """Name the STS operation on a network error from a role fetcher's client.
+
+    botocore's ClientErrors carry ``operation_name``, its connection and read-timeout errors do
+    not; without it an unreachable STS during AssumeRole would be reported as the call that
+    needed the credentials. The event is ``after-call-error.<service>.<Operation>``.
+    """
+    if exception is not None and not getattr(exception, "operation_name", None):
+        exception.operation_name = event_name.rsplit(".", 1)[-1]  # type: ignore[attr-defined]
 
 
 def _role_extra(settings: Settings) -> dict[str, Any]:
@@ -170,7 +187,17 @@ def assume_role_credentials(
         mfa_prompter=_remembering(mfa) if mfa else None,
         expiry_window_seconds=_FETCHER_NEVER_CACHES,
     )
-    return ScaledRefreshableCredentials(fetcher.fetch_credentials, "assume-role")
+    # The default session name carries the time it was made: it does not tell callers apart.
+    named = settings.role_session_name
+    shared = {k: v for k, v in extra.items() if k != "RoleSessionName" or named}
+    route = f"{settings.region} {endpoint_for(settings.endpoint_url, 'sts')}"
+    role_arn = settings.role_arn
+
+    def fetch() -> Metadata:
+        key = role_key(source.get_frozen_credentials(), role_arn, shared, route)
+        return SHARED_ROLES.fetch(key, fetcher.fetch_credentials)
+
+    return ScaledRefreshableCredentials(fetch, "assume-role")
 
 
 def _remembering(mfa: Callable[[], str]) -> Callable[[str], str]:

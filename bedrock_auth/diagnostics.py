@@ -145,6 +145,10 @@ _FAILURES: dict[str, tuple[int, str]] = {
     "CredentialServiceError": (16, "Retry in a few seconds: STS or SSO was throttled or down."),
     "ModelTimeoutError": (17, "Stream the response, or raise BEDROCK_READ_TIMEOUT."),
     "ModelError": (18, "Retry; if it repeats, try a smaller request or another model."),
+    "CredentialEndpointUnreachableError": (
+        19,
+        "Check DNS, proxies and the STS/SSO VPC endpoint, or AWS_ENDPOINT_URL_STS if you set it.",
+    ),
 }
 
 #: Error class name -> the exit code ``doctor`` returns when the first failed step has it.

@@ -19,6 +19,7 @@ registry of known secret values); turning botocore errors into these classes is
     └── ServiceError                                anything else the service returned
         ├── ServiceUnavailableError                 Bedrock unavailable, 5xx     (failover)
         ├── CredentialServiceError                  STS/SSO throttled or unavailable
+        │   └── CredentialEndpointUnreachableError  STS/SSO could not be reached
         ├── ModelTimeoutError                       the model ran out of time (408)
         └── ModelError                              the model itself failed (424)
 
@@ -49,6 +50,7 @@ __all__ = [
     "BedrockAuthError",
     "ClockSkewError",
     "ConfigurationError",
+    "CredentialEndpointUnreachableError",
     "CredentialServiceError",
     "CredentialsNotFoundError",
     "EndpointUnreachableError",
@@ -138,6 +140,15 @@ class CredentialServiceError(ServiceError):
     """STS or SSO, which issue and check credentials, throttled or failed (5xx).
 
     Not a failover error: another Bedrock region uses the same credentials from the same STS.
+    """
+
+
+class CredentialEndpointUnreachableError(CredentialServiceError):
+    """STS or SSO could not be reached, or did not answer in time, while credentials were
+    checked or fetched (DNS, proxy, VPC endpoint, a hung endpoint).
+
+    Not a failover error, like its parent: another Bedrock region would fetch its credentials
+    from the same endpoint.
     """
 
 

@@ -28,6 +28,7 @@ from botocore.config import Config
 
 from bedrock_auth._executor import started_executor
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
+from bedrock_auth._shared_roles import SHARED_ROLES
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth._version import __version__
 from bedrock_auth.credentials import BEARER_SERVICES, chain_sources, endpoint_for, use_only
@@ -238,7 +239,12 @@ class BedrockClientManager:
     """
 
     def __init__(self, *, config: AuthConfig | None = None, **options: Unpack[AuthOptions]) -> None:
-        self._config = _merge(config, options)
+        self._build(_merge(config, options), validate_now=True)
+
+    def _build(self, config: AuthConfig, *, validate_now: bool) -> None:
+        """Everything ``__init__`` does; ``validate_now=False`` (an unpickled manager) leaves
+        the STS validation the configuration asks for to the first client or ``identity``."""
+        self._config = config
         self._lock = threading.Lock()  # the client cache
         self._session_lock = threading.Lock()  # rebuilding the session after a fork
         self._reresolve_lock = threading.Lock()
@@ -250,6 +256,8 @@ class BedrockClientManager:
         self._executor_lock = threading.Lock()
         self._identity: CallerIdentity | None = None
         self._masked_key_id: str | None = None
+        self._validation_lock = threading.Lock()
+        self._validation_pending = False
         with self._translating(ErrorContext(service="sts", profile=self._config.profile or "")):
             self._settings, session = resolve(self._config)
             s = self._settings
@@ -262,7 +270,10 @@ class BedrockClientManager:
         if self._settings.bearer_env_present and not self._source.signs_with_bearer:
             _warn_bearer_pinned()
         if self._settings.validate:
-            self.validate()
+            if validate_now:
+                self.validate()
+            else:
+                self._validation_pending = True
 
     def _configure(self, session: botocore.session.Session) -> botocore.session.Session:
         # botocore's own STS/SSO clients (assume-role profiles, SSO) take the session's default
@@ -295,6 +306,8 @@ class BedrockClientManager:
         with self._reresolve_lock:
             if time.monotonic() - self._last_reresolve < REREAD_DEDUP_SECONDS:
                 return True  # another thread just swapped fresh credentials in
+            # Role credentials other managers share may be the rejected ones: fetch anew.
+            SHARED_ROLES.clear()
             try:
                 fresh = self._fresh_credentials()
             except Exception as exc:
@@ -369,6 +382,8 @@ class BedrockClientManager:
     @property
     def identity(self) -> CallerIdentity | None:
         """The STS caller identity; ``None`` until validated (and always in API-key mode)."""
+        if self._validation_pending:
+            self._validate_deferred()
         return self._identity
 
     @property
@@ -383,6 +398,19 @@ class BedrockClientManager:
         return self._botocore_session()
 
     # -- validation -------------------------------------------------------------------------
+
+    def _validate_deferred(self) -> None:
+        """The validation an unpickled manager left for its first use; once, however many
+        threads arrive. A failure leaves it pending, so the next use fails the same way."""
+        with self._validation_lock:  # this manager's own lock, held while STS answers
+            if not self._validation_pending:
+                return
+            self._validation_pending = False  # before validating: its STS client is a client
+            try:
+                self.validate()
+            except BaseException:
+                self._validation_pending = True
+                raise
 
     def validate(self) -> CallerIdentity | None:
         """Check the credentials with STS GetCallerIdentity, once per credential per process.
@@ -423,6 +451,8 @@ class BedrockClientManager:
         key = (service_name, region or self.region)
         client = self._clients.get(key)
         if client is None:
+            if self._validation_pending:
+                self._validate_deferred()
             # One lock for creation: botocore sessions are not thread-safe to create clients from.
             with self._lock:
                 client = self._clients.get(key)
@@ -523,12 +553,13 @@ class BedrockClientManager:
         """A manager pickles as its configuration: the worker resolves its own credentials.
 
         Unpickled, it is the worker's shared manager for that configuration, so N tasks in one
-        worker validate once. Secrets given in code refuse to pickle unless
-        ``allow_pickle_secrets=True`` (see :meth:`AuthConfig.__getstate__`).
+        worker validate once, on first use rather than inside ``pickle.loads``. Secrets given in
+        code refuse to pickle unless ``allow_pickle_secrets=True`` (see
+        :meth:`AuthConfig.__getstate__`).
         """
         # The resolved region travels too: a worker with another AWS_REGION (or none) must not
         # move EU traffic to a US inference profile.
-        return (_shared_manager, (replace(self._config, region=self.region),))
+        return (_unpickled_manager, (replace(self._config, region=self.region),))
 
     # -- closing ----------------------------------------------------------------------------
 
@@ -666,8 +697,15 @@ def get_manager(**options: Unpack[AuthOptions]) -> BedrockClientManager:
     return _shared_manager(make_config(options))
 
 
-def _shared_manager(config: AuthConfig) -> BedrockClientManager:
-    """The process's manager for ``config``, built once (also what an unpickled manager is)."""
+def _unpickled_manager(config: AuthConfig) -> BedrockClientManager:
+    """What a pickled manager becomes: the process's manager for ``config``. Built here, it
+    validates on first use: STS trouble surfaces from the task's first call, not from inside
+    ``pickle.loads`` (where Ray or multiprocessing would report it as a deserialisation error)."""
+    return _shared_manager(config, validate_now=False)
+
+
+def _shared_manager(config: AuthConfig, *, validate_now: bool = True) -> BedrockClientManager:
+    """The process's manager for ``config``, built once."""
     key = config.cache_key()
     with _managers_lock:
         manager = _managers.get(key)
@@ -681,7 +719,8 @@ def _shared_manager(config: AuthConfig) -> BedrockClientManager:
     if not owner:
         return pending.result()
     try:
-        manager = BedrockClientManager(config=config)
+        manager = BedrockClientManager.__new__(BedrockClientManager)
+        manager._build(config, validate_now=validate_now)
     except BaseException as exc:
         pending.set_exception(exc)
         with _managers_lock:
@@ -697,7 +736,8 @@ def _shared_manager(config: AuthConfig) -> BedrockClientManager:
 
 
 def reset() -> None:
-    """Empty every process-wide cache: managers, validated identities, one-time warnings.
+    """Empty every process-wide cache: managers, validated identities, shared role credentials,
+    one-time warnings.
 
     For tests and notebooks; managers you hold keep working.
     """
@@ -705,6 +745,7 @@ def reset() -> None:
     with _managers_lock:
         _managers.clear()
     _identities.clear()
+    SHARED_ROLES.clear()
     forget_secrets()
     for manager in list(_live):  # managers still in use keep their secrets masked
         s = manager.settings

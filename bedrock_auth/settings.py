@@ -533,6 +533,38 @@ def _check_values(o: dict[str, Any], named: Callable[[str], str]) -> None:
 
 # -- reading the environment -----------------------------------------------------------------
 
+#: The variable that switches an app to Bedrock (Claude Code's name for it).
+USE_BEDROCK_ENV = "CLAUDE_CODE_USE_BEDROCK"
+#: How the Anthropic API side is configured: (client argument, environment variable).
+ANTHROPIC_CREDENTIALS = (("api_key", "ANTHROPIC_API_KEY"), ("auth_token", "ANTHROPIC_AUTH_TOKEN"))
+#: Where an app names its model, first wins.
+MODEL_VARIABLES = ("ANTHROPIC_MODEL", "BEDROCK_MODEL_ID")
+
+
+@dataclass(frozen=True)
+class AppEnvironment:
+    """The app-level variables the Anthropic adapters read: Bedrock or the Anthropic API, and
+    which model. Never the key's value, only whether one is set."""
+
+    use_bedrock: str | None
+    has_anthropic_key: bool
+    model: str | None
+
+
+def read_app_environment(
+    load_dotenv: bool = True, environ: Mapping[str, str] | None = None
+) -> AppEnvironment:
+    """Read them now (after loading `.env` unless ``load_dotenv=False``)."""
+    if load_dotenv:
+        load_dotenv_file()
+    env = os.environ if environ is None else environ
+    return AppEnvironment(
+        use_bedrock=env.get(USE_BEDROCK_ENV),
+        has_anthropic_key=any(env.get(var) for _, var in ANTHROPIC_CREDENTIALS),
+        model=next((env[var] for var in MODEL_VARIABLES if env.get(var)), None),
+    )
+
+
 
 def _env_number(environ: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:
     raw = environ.get(name, "").strip()

@@ -436,3 +436,102 @@ def test_credential_provider_as_the_base_of_a_role(emu: BedrockEmulator) -> None
 def test_credential_provider_cannot_be_combined_with_keys() -> None:
     with pytest.raises(ConfigurationError, match="credential_provider cannot be combined"):
         BedrockClientManager(credential_provider=lambda: KEYS, **KEYS, **OFFLINE)
+
+
+# -- one AssumeRole per process for managers assuming the same role ---------------------------
+
+
+def _assume_roles(emu: BedrockEmulator) -> list[Any]:
+    return [r for r in emu.requests if r.operation == "AssumeRole"]
+
+
+def _signing_key(manager: Any) -> str:
+    return str(manager.session.get_credentials().get_frozen_credentials().access_key)
+
+
+def test_ten_managers_on_one_role_make_one_assume_role(emu: BedrockEmulator) -> None:
+    managers = [emu.manager(role_arn=ROLE) for _ in range(10)]
+    for manager in managers:
+        manager.client().converse(modelId=MODEL, messages=MESSAGES)
+    assert len(_assume_roles(emu)) == 1
+    assert len({_signing_key(m) for m in managers}) == 1
+
+
+def test_managers_built_from_sixteen_threads_share_one_assume_role(emu: BedrockEmulator) -> None:
+    start = threading.Barrier(16)
+    errors: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            start.wait()
+            emu.manager(role_arn=ROLE).client().converse(modelId=MODEL, messages=MESSAGES)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(_assume_roles(emu)) == 1
+
+
+def test_two_base_identities_never_share_role_credentials(emu: BedrockEmulator) -> None:
+    first = emu.manager(role_arn=ROLE)
+    other = {"access_key_id": "AKIAOTHERBASE0000002", "secret_access_key": "y" * 40}
+    second = emu.manager(role_arn=ROLE, **other)
+    first.validate()
+    second.validate()
+    signers = [r.access_key_id for r in _assume_roles(emu)]
+    assert signers == [emu.access_key_id, "AKIAOTHERBASE0000002"]
+    assert _signing_key(first) != _signing_key(second)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"external_id": "partner-7f3a-external"},
+        {"role_session_name": "other-session"},
+        {"duration_seconds": 1800},
+        {"assume_role_kwargs": {"Tags": [{"Key": "team", "Value": "ml"}]}},
+    ],
+)
+def test_different_assume_role_arguments_are_not_shared(
+    emu: BedrockEmulator, options: dict[str, Any]
+) -> None:
+    emu.manager(role_arn=ROLE).validate()
+    emu.manager(role_arn=ROLE, **options).validate()
+    assert len(_assume_roles(emu)) == 2
+
+
+def test_shared_role_credentials_refresh_once_per_expiry(emu: BedrockEmulator) -> None:
+    emu.assume_role_duration = 2  # STS stamps whole seconds: 2 s, never already expired
+    managers = [emu.manager(role_arn=ROLE, duration_seconds=900) for _ in range(5)]
+    for manager in managers:
+        manager.client().converse(modelId=MODEL, messages=MESSAGES)
+    time.sleep(2.2)  # every manager's credentials have expired
+    for manager in managers:
+        manager.client().converse(modelId=MODEL, messages=MESSAGES)
+    assert len(_assume_roles(emu)) == 2
+    assert len({_signing_key(m) for m in managers}) == 1
+
+
+def test_reset_forgets_shared_role_credentials(emu: BedrockEmulator) -> None:
+    import bedrock_auth
+
+    emu.manager(role_arn=ROLE).validate()
+    bedrock_auth.reset()
+    emu.manager(role_arn=ROLE).validate()
+    assert len(_assume_roles(emu)) == 2
+
+
+def test_the_shared_cache_shows_no_secret(emu: BedrockEmulator) -> None:
+    from bedrock_auth._shared_roles import SHARED_ROLES
+
+    manager = emu.manager(role_arn=ROLE, external_id="partner-7f3a-external")
+    manager.validate()
+    frozen = manager.session.get_credentials().get_frozen_credentials()
+    shown = repr(SHARED_ROLES) + repr(vars(SHARED_ROLES)["_entries"].keys())
+    for secret in (emu.secret_access_key, frozen.secret_key, frozen.token, "partner-7f3a-external"):
+        assert secret not in shown

@@ -442,7 +442,7 @@ def test_hung_sts_fails_in_bounded_time_printing_as_it_goes(
     assert first_line.startswith("[ok  ] settings")
     assert ended - first_at > 1.5  # the first line came before the STS attempts timed out
     assert ended - started < 30  # 2 attempts x 1 s read timeout, plus start-up
-    assert child.returncode == EXIT_CODES["EndpointUnreachableError"]
+    assert child.returncode == EXIT_CODES["CredentialEndpointUnreachableError"]
     assert "[FAIL] identity: STS did not answer" in rest
     assert "BEDROCK_STS_READ_TIMEOUT" in rest
     assert_no_secret(first_line, rest, err)
@@ -469,7 +469,7 @@ def test_on_a_terminal_a_running_step_shows_a_line(emu: BedrockEmulator, tmp_pat
         assert child.poll() is None  # still waiting for STS
         child.wait(timeout=60)
         os.close(primary)
-    assert child.returncode == EXIT_CODES["EndpointUnreachableError"]
+    assert child.returncode == EXIT_CODES["CredentialEndpointUnreachableError"]
 
 
 def test_exit_codes_are_documented() -> None:

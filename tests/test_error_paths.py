@@ -17,9 +17,11 @@ from bedrock_auth import (
     BedrockClientManager,
     ClockSkewError,
     ConfigurationError,
+    CredentialEndpointUnreachableError,
     CredentialServiceError,
     ModelError,
     ModelTimeoutError,
+    ServiceError,
     ServiceUnavailableError,
     converse,
     converse_stream,
@@ -94,7 +96,10 @@ def test_sts_trouble_during_a_refresh_is_sts_and_no_failover(
     clean.fail(code, status=status, operation="AssumeRole", times=None)
     before = assume_role_calls(clean)
     with pytest.raises(CredentialServiceError) as info:
-        converse("nova-lite", "hi", manager=refreshing, regions=["us-east-1", "us-west-2"])
+        converse(
+            "nova-lite", "hi", manager=refreshing, region="us-east-1",
+            fallback_regions=["us-west-2"],
+        )
     assert not isinstance(info.value, FAILOVER_ERRORS)
     message = str(info.value)
     assert message.startswith("STS ") and "fetching credentials for bedrock-runtime" in message
@@ -102,6 +107,64 @@ def test_sts_trouble_during_a_refresh_is_sts_and_no_failover(
     # Two STS attempts (the credential calls' default), in one region: no failover.
     assert assume_role_calls(clean) - before == 2
     assert not [r for r in clean.requests if r.operation == "Converse"]
+
+
+def test_unreachable_sts_at_start_names_assume_role(clean: BedrockEmulator) -> None:
+    clean.fail(None, operation="AssumeRole", drop_connection=True, times=None)
+    with pytest.raises(CredentialEndpointUnreachableError) as info:
+        clean.manager(role_arn=ROLE)
+    message = str(info.value)
+    assert message.startswith(
+        "STS did not answer for sts AssumeRole in us-east-1, fetching credentials for "
+        "sts GetCallerIdentity"
+    ), message
+    assert "AWS_ENDPOINT_URL_STS" in message and "bedrock-runtime" not in message
+
+
+@pytest.mark.parametrize("trouble", [{"drop_connection": True}, {"delay": 3.0}])
+def test_unreachable_sts_during_a_refresh_is_sts_and_no_failover(
+    clean: BedrockEmulator, trouble: dict[str, object]
+) -> None:
+    clean.assume_role_duration = 2
+    manager = clean.manager(role_arn=ROLE, max_retries=0, sts_read_timeout=0.5)
+    time.sleep(2.2)
+    clean.fail(None, operation="AssumeRole", times=None, **trouble)  # type: ignore[arg-type]
+    with pytest.raises(CredentialEndpointUnreachableError) as info:
+        converse(
+            "nova-lite", "hi", manager=manager, region="us-east-1", fallback_regions=["us-west-2"]
+        )
+    assert not isinstance(info.value, FAILOVER_ERRORS)
+    assert isinstance(info.value, CredentialServiceError)
+    message = str(info.value)
+    assert message.startswith(
+        "STS did not answer for sts AssumeRole in us-east-1, fetching credentials for "
+        "bedrock-runtime Converse"
+    ), message
+    assert not [r for r in clean.requests if r.operation == "Converse"]
+
+
+def test_every_refresh_is_kept_out_of_tracebacks(clean: BedrockEmulator) -> None:
+    """Credentials from the second fetch on are masked too, even with no AWS secret shape."""
+    import traceback
+    from datetime import datetime, timedelta, timezone
+
+    from bedrock_auth import CredentialValues
+
+    fetches: list[str] = []
+
+    def provider() -> CredentialValues:
+        fetches.append(f"plain-words-secret-{len(fetches) + 1}")
+        expiry = datetime.now(timezone.utc) + timedelta(seconds=2)
+        return CredentialValues("AKIAREFRESHED0000001", fetches[-1], expiration=expiry)
+
+    manager = clean.manager(credential_provider=provider, max_retries=0)
+    time.sleep(2.2)  # expired: the next call fetches plain-words-secret-2
+    clean.fail("ValidationException", message="signed with plain-words-secret-2")
+    with pytest.raises(ServiceError) as info:
+        converse("nova-lite", "hi", manager=manager)
+    assert fetches == ["plain-words-secret-1", "plain-words-secret-2"]
+    shown = "".join(traceback.format_exception(info.value))
+    assert "plain-words-secret-2" not in shown, shown
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ CTX = ErrorContext(
         (client_error("SignatureDoesNotMatch"), errors.InvalidCredentialsError, "rejected"),
         (client_error("UnrecognizedClientException"), errors.InvalidCredentialsError, "rejected"),
         (client_error("AccessDeniedException"), errors.AccessDeniedError, '"bedrock:InvokeModel"'),
-        (client_error("AccessDenied"), errors.AccessDeniedError, "enable model access"),
+        (client_error("AccessDenied"), errors.AccessDeniedError, "model access for"),
         (
             bx.EndpointConnectionError(endpoint_url="https://x"),
             errors.EndpointUnreachableError,

@@ -26,7 +26,7 @@ import bedrock_auth
 from bedrock_auth import (
     BedrockClientManager,
     ConfigurationError,
-    EndpointUnreachableError,
+    CredentialEndpointUnreachableError,
     InvalidCredentialsError,
     get_manager,
 )
@@ -61,7 +61,7 @@ def say(manager: BedrockClientManager, text: str) -> str:
 
 def test_hung_sts_fails_fast_and_names_sts(emu: BedrockEmulator, hung_endpoint: str) -> None:
     started = time.monotonic()
-    with pytest.raises(EndpointUnreachableError) as info:
+    with pytest.raises(CredentialEndpointUnreachableError) as info:
         emu.manager(endpoint_url={"sts": hung_endpoint}, sts_read_timeout=0.5)
     elapsed = time.monotonic() - started
     message = str(info.value)
@@ -75,7 +75,7 @@ def test_hung_sts_with_default_timeouts_fails_within_30_seconds(
     emu: BedrockEmulator, hung_endpoint: str
 ) -> None:
     started = time.monotonic()
-    with pytest.raises(EndpointUnreachableError, match="STS did not answer"):
+    with pytest.raises(CredentialEndpointUnreachableError, match="STS did not answer"):
         emu.manager(endpoint_url={"sts": hung_endpoint})
     assert time.monotonic() - started < 30
 
@@ -103,7 +103,7 @@ def test_get_manager_does_not_make_other_configurations_wait(
         healthy = get_manager(endpoint_url=emu.endpoints(), region=emu.region, **keys)
         assert time.monotonic() - started < 2.5 and not stuck.done()
         assert healthy.identity is not None
-        with pytest.raises(EndpointUnreachableError):
+        with pytest.raises(CredentialEndpointUnreachableError):
             stuck.result()
 
 

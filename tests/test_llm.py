@@ -268,7 +268,7 @@ def test_no_fallback_on_access_denied(emu: BedrockEmulator, manager: BedrockClie
     assert [r.region for r in requests_for(emu, "Converse")] == ["us-east-1"]
     message = str(info.value)
     base = "anthropic.claude-sonnet-4-5-20250929-v1:0"
-    assert f"enable model access for {base} in us-east-1" in message
+    assert f"model access for {base} in us-east-1 is not set up" in message
     assert '"bedrock:InvokeModel"' in message
 
 

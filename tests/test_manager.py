@@ -13,7 +13,7 @@ import pytest
 from bedrock_auth import (
     BedrockClientManager,
     ConfigurationError,
-    EndpointUnreachableError,
+    CredentialEndpointUnreachableError,
     InvalidCredentialsError,
     get_manager,
 )
@@ -123,7 +123,7 @@ def test_rejected_keys_raise_invalid_credentials(emu: BedrockEmulator) -> None:
 
 
 def test_unreachable_endpoint_is_reported_at_init() -> None:
-    with pytest.raises(EndpointUnreachableError, match="VPC"):
+    with pytest.raises(CredentialEndpointUnreachableError, match="VPC"):
         BedrockClientManager(
             endpoint_url={"sts": "http://127.0.0.1:9"},
             region="us-east-1",

@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from bedrock_auth import AuthConfig, BedrockClientManager, ConfigurationError, converse, get_llm
+from bedrock_auth import (
+    AccessDeniedError,
+    AuthConfig,
+    BedrockClientManager,
+    ConfigurationError,
+    converse,
+    get_llm,
+)
 from bedrock_auth.testing import BedrockEmulator
 
 MODEL = "amazon.nova-lite-v1:0"
@@ -100,6 +107,27 @@ def test_unpickled_managers_in_one_process_share_one_validation(
     managers = [pickle.loads(data) for _ in range(5)]
     assert len({id(m) for m in managers}) == 1  # the process's manager for that configuration
     assert not [r for r in emu.requests if r.operation == "GetCallerIdentity"]
+
+
+def test_an_unpickled_manager_validates_on_first_use_not_inside_pickle_loads(
+    emu: BedrockEmulator, env_keys: None
+) -> None:
+    import bedrock_auth
+
+    data = pickle.dumps(chain_manager(emu))
+    bedrock_auth.reset()  # as in a fresh worker: nothing validated, no managers
+    emu.clear()
+    emu.fail("AccessDenied", operation="GetCallerIdentity", times=None)
+    manager = pickle.loads(data)  # no STS call here, so its trouble cannot surface here
+    assert not [r for r in emu.requests if r.service == "sts"]
+    with pytest.raises(AccessDeniedError, match="GetCallerIdentity"):
+        converse(MODEL, "hi", manager=manager)
+    with pytest.raises(AccessDeniedError):  # still pending: fails the same way, never skipped
+        converse(MODEL, "hi", manager=manager)
+    emu.clear()
+    assert converse(MODEL, "hi", manager=manager).text
+    assert manager.identity is not None
+    assert sum(r.operation == "GetCallerIdentity" for r in emu.requests) == 1
 
 
 def test_models_pickle_and_come_back_on_the_receiving_manager(

@@ -52,12 +52,15 @@ class _RestOperation:
 
 @functools.cache
 def _rest_operations() -> tuple[_RestOperation, ...]:
-    import botocore.session
+    # botocore's loader and model classes, without a Session: a Session built here, on a
+    # request thread, would be counted by tests that count the sessions a manager builds.
+    from botocore.loaders import create_loader
+    from botocore.model import ServiceModel
 
-    session = botocore.session.get_session()
+    loader = create_loader()
     found: list[_RestOperation] = []
     for service, operations in SERVED.items():
-        model = session.get_service_model(service)
+        model = ServiceModel(loader.load_service_model(service, "service-2"), service)
         for name in (op for op in operations if op in model.operation_names):
             operation = model.operation_model(name)
             uri = operation.http["requestUri"].split("?", 1)[0]
