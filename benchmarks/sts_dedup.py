@@ -3,8 +3,8 @@
 - 20 managers with the same keys, built one after another: GetCallerIdentity calls.
 - 20 managers with the same keys, built from 16 threads at once (a barrier starts them).
 - 10 managers for the same role on the same base keys, each making one call: AssumeRole
-  calls. Sharing one refreshing role credential per (base identity, role, parameters) makes
-  this 1; until then each manager assumes the role itself.
+  calls. Managers share one refreshing role credential per (base identity, role, MFA serial,
+  parameters), so this is 1.
 
 "theirs" is what the same code costs with no de-duplication: one call per manager.
 """
