@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -132,6 +131,8 @@ def known_model_id(model: str, region: str) -> str:
     """
     if not model.lower().startswith("arn:") and get_model_info(model) is None:
         names = sorted({n for m in list_models() for n in (m.model_id, *m.aliases)})
+        import difflib  # only for an unknown model: not worth its import otherwise
+
         close = difflib.get_close_matches(model, names, n=3)
         hint = f" Did you mean {', '.join(repr(n) for n in close)}?" if close else ""
         raise ConfigurationError(

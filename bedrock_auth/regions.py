@@ -32,7 +32,6 @@ Importing this module is cheap: it needs only the standard library and
 
 from __future__ import annotations
 
-import difflib
 import functools
 import logging
 import os
@@ -171,6 +170,8 @@ def _suggestion(text: str) -> str | None:
 
 
 def _similarity(a: str, b: str) -> float:
+    import difflib  # only for a region name that is wrong: not worth its import otherwise
+
     return difflib.SequenceMatcher(None, a, b).ratio()
 
 
