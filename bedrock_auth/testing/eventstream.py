@@ -13,6 +13,7 @@ Each header is ``[name length: u8][name][type: u8][value]``; all integers are bi
 
 from __future__ import annotations
 
+import functools
 import json
 import struct
 import zlib
@@ -60,7 +61,19 @@ def _encode_headers(headers: Mapping[str, HeaderValue]) -> bytes:
 
 def encode_message(headers: Mapping[str, HeaderValue], payload: bytes) -> bytes:
     """Encode one event-stream message (prelude, headers, payload, both CRCs)."""
-    encoded_headers = _encode_headers(headers)
+    return _frame(_encode_headers(headers), payload)
+
+
+@functools.lru_cache(maxsize=64)
+def _event_headers(event_type: str) -> bytes:
+    # An event's headers depend on its type only: encoded once, not once per frame (they
+    # were most of the emulator's work on a short stream).
+    return _encode_headers(
+        {":event-type": event_type, ":content-type": "application/json", ":message-type": "event"}
+    )
+
+
+def _frame(encoded_headers: bytes, payload: bytes) -> bytes:
     total = _PRELUDE_LEN + len(encoded_headers) + len(payload) + _CRC_LEN
     prelude = struct.pack(">II", total, len(encoded_headers))
     prelude += struct.pack(">I", zlib.crc32(prelude))
@@ -74,12 +87,7 @@ def _json_bytes(payload: Mapping[str, Any]) -> bytes:
 
 def event_frame(event_type: str, payload: Mapping[str, Any]) -> bytes:
     """An ``event`` message whose ``:event-type`` names the stream member (e.g. ``chunk``)."""
-    headers: dict[str, HeaderValue] = {
-        ":event-type": event_type,
-        ":content-type": "application/json",
-        ":message-type": "event",
-    }
-    return encode_message(headers, _json_bytes(payload))
+    return _frame(_event_headers(event_type), _json_bytes(payload))
 
 
 def exception_frame(exception_type: str, message: str) -> bytes:

@@ -94,6 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "BedrockEmulator"
     sys_version = ""
     server: EmulatorHTTPServer
+    _headers_buffer: list[bytes]  # BaseHTTPRequestHandler's, undeclared in typeshed
 
     def setup(self) -> None:
         super().setup()
@@ -196,20 +197,30 @@ class _Handler(BaseHTTPRequestHandler):
         self._start(response)
         if response.frames is None:
             self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
+            self._end_headers_with(response.body)
             return
         self.send_header("Transfer-Encoding", "chunked")
+        if outcome.stream_fault is None:
+            self._write_batched(response.frames)
+            return
         self.end_headers()
         self._write_stream(response.frames, outcome.stream_fault)
+
+    def _headers(self) -> bytes:
+        """What ``end_headers()`` would send, taken instead of sent: a reply's headers go out
+        in the same write as its body (with TCP_NODELAY, two writes are two packets)."""
+        self._headers_buffer.append(b"\r\n")
+        headers = b"".join(self._headers_buffer)
+        self._headers_buffer = []
+        return headers
+
+    def _end_headers_with(self, body: bytes) -> None:
+        self.wfile.write(self._headers() + body)
 
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
-    def _write_stream(self, frames: list[bytes], fault: Fault | None) -> None:
-        if fault is None:
-            self._write_batched(frames)
-            return
+    def _write_stream(self, frames: list[bytes], fault: Fault) -> None:
         for frame in faulted_stream(frames, fault, self.server.state.stopping):
             if frame == DROP:
                 self._drop()
@@ -221,7 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Every frame, as chunks, in writes of about 64 KiB: one send per frame made a short
         stream cost a syscall (and, with TCP_NODELAY, a packet) per event. The client's
         decoder sees the same bytes; only a fault's timing needs frame-by-frame writes."""
-        pending = bytearray()
+        pending = bytearray(self._headers())
         for frame in frames:
             pending += b"%x\r\n%s\r\n" % (len(frame), frame)
             if len(pending) >= _WRITE_BATCH:
