@@ -112,15 +112,18 @@ def interleaved(
 
 
 def best_of(
-    ours: Callable[[], float], theirs: Callable[[], float], batches: int
+    ours: Callable[[], float],
+    theirs: Callable[[], float],
+    batches: int,
+    best: Callable[[list[float]], float] = min,
 ) -> Callable[[], tuple[float, float]]:
     """One round: ``batches`` alternating measurements of each side, keeping each side's
-    best. On a shared machine other work only ever adds time, so the best batch is the
-    closest to the code's own cost."""
+    best (``min`` for a time, ``max`` for a rate). On a shared machine other work only ever
+    adds time, so the best batch is the closest to the code's own cost."""
 
     def round_() -> tuple[float, float]:
         a, b = interleaved(ours, theirs, batches)
-        return min(a), min(b)
+        return best(a), best(b)
 
     return round_
 

@@ -2,7 +2,7 @@
 
 Ours calls ``converse(model, prompt)`` with no ``manager=``, so the default-manager lookup is
 part of every call, as in user code. Theirs is ``boto3.client("bedrock-runtime").converse``
-with the same request. Both reuse one kept-alive connection. Each round alternates five
+with the same request. Both reuse one kept-alive connection. Each round alternates ten
 batches per side and keeps each side's best (wall time per call).
 """
 
@@ -36,8 +36,8 @@ def run(quick: bool) -> list[Row]:
             return raw.converse(modelId=MODEL, messages=MESSAGES)
 
         ours(), theirs()  # warm-up: manager, clients, connections
-        batch = n // 5  # each round: five alternating batches per side, the best kept
+        batch = n // 10  # each round: ten alternating batches per side, the best kept
         a, b = rounds_of(
-            best_of(lambda: _per_call(ours, batch), lambda: _per_call(theirs, batch), 5), rounds
+            best_of(lambda: _per_call(ours, batch), lambda: _per_call(theirs, batch), 10), rounds
         )
     return [ratio_row(f"3. {n} converse() vs raw boto3: time per call", a, b, us, "<= 1.03x", 1.03)]
