@@ -47,6 +47,10 @@ class FoundationModel:
     global_profile: bool = False
     geographies: Geographies | None = None
     on_demand_regions: tuple[str, ...] | None = None
+    #: ``modelLifecycle`` as ListFoundationModels gives it: ACTIVE or LEGACY, ISO dates.
+    status: str = "ACTIVE"
+    legacy_since: str | None = None
+    end_of_life: str | None = None
 
     @property
     def requires_profile(self) -> bool:
