@@ -812,7 +812,12 @@ def _listed_profile(listing: Listing, model_id: str) -> str | None:
     return others[0] if others else None
 
 
-def _pick_listed(model_id: str, listing: Listing, *, prefer_profile: bool) -> str | None:
+def listed_id(model_id: str, listing: Listing, *, prefer_profile: bool = False) -> str | None:
+    """The id to call ``model_id`` with where ``listing`` was made, or None if it cannot be.
+
+    The plain id where Bedrock lists it on demand (unless ``prefer_profile`` and a profile
+    exists), else the listed profile in the Region's geography order.
+    """
     listed = listing.models.get(model_id)
     profile = _listed_profile(listing, model_id)
     if listed is not None and listed.on_demand and not (prefer_profile and profile):
@@ -832,7 +837,7 @@ def _resolve_listed(
     if prefix is not None and text in listing.profiles:
         chosen: str | None = text
     else:
-        chosen = _pick_listed(model_id, listing, prefer_profile=prefer_profile)
+        chosen = listed_id(model_id, listing, prefer_profile=prefer_profile)
     if chosen is None:
         raise ModelNotAvailableError(_not_listed(text, model_id, info, listing))
     if prefix is not None and chosen != text:
@@ -858,7 +863,7 @@ def _not_listed(text: str, model_id: str, info: ModelInfo | None, listing: Listi
     names = [
         *listing.models,
         *(p for p in listing.profiles if not p.startswith("arn:")),
-        *_BY_ALIAS,
+        *(alias for m in CATALOG for alias in m.aliases),  # as written, not as keys
     ]
     close = difflib.get_close_matches(model_id, names, n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]!r}?" if close else ""

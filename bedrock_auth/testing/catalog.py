@@ -178,6 +178,7 @@ def _from_library(info: ModelInfo) -> FoundationModel:
         types,
         geographies=geographies,
         on_demand_regions=info.on_demand_regions,
+        status="LEGACY" if info.legacy else "ACTIVE",
     )
 
 
