@@ -123,13 +123,13 @@ class LiveCatalog:
         try:
             entry = self._fetch(region)
         except BaseException as exc:
-            pending.set_exception(exc)
-            raise
-        finally:
             with self._lock:
                 self._pending.pop(region, None)
-        with self._lock:
+            pending.set_exception(exc)
+            raise
+        with self._lock:  # stored and no longer pending in one step: no second listing
             self._entries[region] = entry
+            self._pending.pop(region, None)
         pending.set_result(entry)
         return entry
 

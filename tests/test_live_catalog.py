@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import socket
 import threading
 import warnings
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 
 from bedrock_auth import (
+    AccessDeniedError,
     BedrockClientManager,
     ModelNotAvailableError,
     converse,
@@ -172,6 +175,21 @@ def test_access_denied_on_list_inference_profiles_falls_back_silently(
     assert manager.catalog.failure("us-east-1") == "AccessDeniedException"
 
 
+def test_a_credential_failure_is_not_remembered_and_the_call_reports_it(
+    emu: BedrockEmulator,
+) -> None:
+    manager = emu.manager(role_arn="arn:aws:iam::210987654321:role/Bedrock", validate=False)
+    emu.fail("AccessDenied", operation="AssumeRole", message="not authorized", times=None)
+    with pytest.raises(AccessDeniedError, match="bedrock-runtime Converse") as denied:
+        converse("sonnet-4.5", "hi", manager=manager)
+    assert "sts:AssumeRole" in str(denied.value)  # the role, not the listing, is the problem
+    assert listings(emu) == []  # the listing never got as far as Bedrock
+
+    emu.clear()  # the role works again: the next resolution lists at once, not in an hour
+    assert converse("sonnet-4.5", "hi", manager=manager).text
+    assert "ListFoundationModels" in listings(emu)
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -215,6 +233,21 @@ def test_32_threads_make_one_listing_per_region(emu: BedrockEmulator) -> None:
         assert sorted(listings(emu, region)) == sorted(
             [*["ListInferenceProfiles"] * 2, LISTINGS[1]]
         )
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_a_forked_child_does_not_inherit_a_held_catalog_lock(emu: BedrockEmulator) -> None:
+    manager = emu.manager()
+    resolve_model_id("sonnet-4.5", "us-east-1", manager=manager)
+    with manager.catalog._lock:  # another thread is inside the catalog at fork time
+        pid = os.fork()
+        if pid == 0:  # the child: lists eu-west-1 on its own connections, or times out
+            signal.alarm(10)
+            answer = resolve_model_id("sonnet-4.5", "eu-west-1", manager=manager)
+            os._exit(0 if answer.startswith("eu.") else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert listings(emu, "eu-west-1")  # the child's listing reached the emulator
 
 
 # -- opting out ---------------------------------------------------------------------------------
