@@ -35,7 +35,7 @@ from bedrock_auth.models import (
     provider_of,
     resolve_with,
 )
-from bedrock_auth.regions import split_profile_prefix
+from bedrock_auth.regions import check_region, split_profile_prefix
 
 logger = logging.getLogger("bedrock_auth")
 
@@ -110,6 +110,7 @@ class LiveCatalog:
     def _entry(self, region: str) -> _Entry:
         # Single-flight: the first caller lists, concurrent ones wait for its answer; the lock
         # is never held during the calls, so other Regions and managers never wait.
+        region = check_region(region)
         with self._lock:
             entry = self._entries.get(region)
             if entry is not None and entry.until > self.clock():
@@ -199,7 +200,7 @@ class LiveCatalog:
             reply = self._client(region).get_inference_profile(inferenceProfileIdentifier=arn)
         except Exception as exc:
             raise translate_error(exc, ctx) from cause_of(exc)
-        base = _profile_entry(reply).get(arn) or None
+        base = _routed_model(reply)
         if base is not None:
             with self._lock:
                 self._apps[arn] = base
@@ -223,11 +224,16 @@ def _profile_entry(summary: dict[str, Any]) -> dict[str, str]:
     """``{profile id or ARN: foundation model id}`` for one inference profile summary."""
     arn = summary.get("inferenceProfileArn", "")
     key = arn if summary.get("type") == "APPLICATION" else summary.get("inferenceProfileId", "")
-    routes = [m.get("modelArn", "") for m in summary.get("models") or []]
-    base = routes[0].rsplit("/", 1)[-1] if routes and routes[0] else None
+    base = _routed_model(summary)
     if base is None and not key.startswith("arn:"):
         base = split_profile_prefix(key)[1]
     return {key: base} if key and base else {}
+
+
+def _routed_model(profile: dict[str, Any]) -> str | None:
+    """The foundation model an inference profile routes to: its first model ARN's id."""
+    routes = [m.get("modelArn", "") for m in profile.get("models") or []]
+    return routes[0].rsplit("/", 1)[-1] if routes and routes[0] else None
 
 
 def _lifecycle_dates(client: Any) -> dict[str, str]:

@@ -23,13 +23,13 @@ import pytest
 from bedrock_auth import (
     AccessDeniedError,
     BedrockClientManager,
+    LegacyModelWarning,
     ModelNotAvailableError,
     converse,
     resolve_model_id,
 )
 from bedrock_auth._catalog import _lifecycle_dates
 from bedrock_auth.cli import main
-from bedrock_auth.errors import LegacyModelWarning
 from bedrock_auth.models import CATALOG, ModelInfo
 from bedrock_auth.testing import BedrockEmulator
 
@@ -248,6 +248,19 @@ def test_a_forked_child_does_not_inherit_a_held_catalog_lock(emu: BedrockEmulato
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert listings(emu, "eu-west-1")  # the child's listing reached the emulator
+
+
+def test_a_listing_is_kept_for_an_hour(emu: BedrockEmulator) -> None:
+    manager = emu.manager()
+    now = [1000.0]
+    manager.catalog.clock = lambda: now[0]
+    resolve_model_id("sonnet-4.5", "us-east-1", manager=manager)
+    now[0] += 3599
+    resolve_model_id("haiku", "us-east-1", manager=manager)
+    assert listings(emu).count("ListFoundationModels") == 1
+    now[0] += 2
+    resolve_model_id("haiku", "us-east-1", manager=manager)
+    assert listings(emu).count("ListFoundationModels") == 2
 
 
 # -- opting out ---------------------------------------------------------------------------------
