@@ -104,9 +104,7 @@ def test_model_from_env_and_missing_model(
 
 
 @pytest.mark.parametrize(("live", "lookups"), [(True, 0), (False, 1)])
-def test_application_profile_arn_one_lookup(
-    emu: BedrockEmulator, live: bool, lookups: int
-) -> None:
+def test_application_profile_arn_one_lookup(emu: BedrockEmulator, live: bool, lookups: int) -> None:
     """The live catalog's listing names the profile's model; without it, one
     GetInferenceProfile per ARN per manager does."""
     emu.clear()
