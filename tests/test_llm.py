@@ -103,13 +103,17 @@ def test_model_from_env_and_missing_model(
     assert model_from_env("haiku", from_env) == "haiku"
 
 
-def test_application_profile_arn_one_lookup(
-    emu: BedrockEmulator, manager: BedrockClientManager
-) -> None:
+@pytest.mark.parametrize(("live", "lookups"), [(True, 0), (False, 1)])
+def test_application_profile_arn_one_lookup(emu: BedrockEmulator, live: bool, lookups: int) -> None:
+    """The live catalog's listing names the profile's model; without it, one
+    GetInferenceProfile per ARN per manager does."""
+    emu.clear()
+    manager = emu.manager(max_retries=1, live_catalog=live)
     arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
     emu.add_inference_profile(arn, "anthropic.claude-sonnet-4-5-20250929-v1:0")
     models = [get_llm(arn, manager=manager) for _ in range(3)]
-    assert len(requests_for(emu, "GetInferenceProfile")) == 1
+    assert len(requests_for(emu, "GetInferenceProfile")) == lookups
+    assert len(requests_for(emu, "ListFoundationModels")) == (1 if live else 0)
     assert models[0].provider == "anthropic"
     emu.reply(text="via profile")
     assert models[0].invoke("hi").content == "via profile"
@@ -169,7 +173,8 @@ def test_async_calls_fail_over_too(emu: BedrockEmulator, manager: BedrockClientM
 
     reply, chunks = asyncio.run(both())
     assert reply.content == "Emulated reply to: hi" == "".join(chunks)
-    assert [r.region for r in emu.requests if r.region == "us-west-2"] == ["us-west-2"] * 2
+    runtime = [r for r in emu.requests if r.service == "bedrock-runtime"]
+    assert [r.region for r in runtime if r.region == "us-west-2"] == ["us-west-2"] * 2
 
 
 def test_stream_fails_over_before_its_first_chunk(
