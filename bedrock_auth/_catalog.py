@@ -20,7 +20,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -152,15 +152,13 @@ class LiveCatalog:
 
     def _list(self, region: str) -> Listing:
         client = self._listing_client(region)
-        profiles: dict[str, str] = {}
-        for kind in _PROFILE_TYPES:
-            paginator = client.get_paginator("list_inference_profiles")
-            for page in paginator.paginate(typeEquals=kind):
-                for summary in page.get("inferenceProfileSummaries", []):
-                    profiles.update(_profile_entry(summary))
-        dates = _lifecycle_dates(client)
-        summaries = client.list_foundation_models().get("modelSummaries", [])
-        models = {s["modelId"]: _listed_model(s, dates) for s in summaries if s.get("modelId")}
+        # The three listings at once (botocore clients are thread-safe): the first model call
+        # in a Region waits for the slowest of them, not for their sum.
+        with ThreadPoolExecutor(3, thread_name_prefix="bedrock-auth-catalog") as pool:
+            kinds = [pool.submit(_profiles, client, kind) for kind in _PROFILE_TYPES]
+            listed = pool.submit(_models, client)
+            profiles = {k: v for kind in kinds for k, v in kind.result().items()}
+            models = listed.result()
         return Listing(region, MappingProxyType(models), MappingProxyType(profiles))
 
     # -- one model --------------------------------------------------------------------------
@@ -218,6 +216,21 @@ class LiveCatalog:
         """In a forked child: a new lock, and no wait on a listing the parent had in flight."""
         self._lock = threading.Lock()
         self._pending = {}
+
+
+def _profiles(client: Any, kind: str) -> dict[str, str]:
+    """``{profile id or ARN: foundation model id}`` for every profile of one type."""
+    profiles: dict[str, str] = {}
+    for page in client.get_paginator("list_inference_profiles").paginate(typeEquals=kind):
+        for summary in page.get("inferenceProfileSummaries", []):
+            profiles.update(_profile_entry(summary))
+    return profiles
+
+
+def _models(client: Any) -> dict[str, ListedModel]:
+    dates = _lifecycle_dates(client)
+    summaries = client.list_foundation_models().get("modelSummaries", [])
+    return {s["modelId"]: _listed_model(s, dates) for s in summaries if s.get("modelId")}
 
 
 def _profile_entry(summary: dict[str, Any]) -> dict[str, str]:

@@ -465,6 +465,9 @@ class BedrockClientManager:
         Thread-safe: concurrent callers get the same object.
         """
         region = region or self.region
+        client = self._clients.get((service_name, region))  # every call: no closure built
+        if client is not None:
+            return client
         return self._cached(
             (service_name, region), lambda: self._create_client(service_name, region)
         )
