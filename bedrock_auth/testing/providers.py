@@ -11,10 +11,11 @@ import hashlib
 import math
 import re
 import struct
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from .catalog import provider_family, strip_profile_prefix
-from .converse_body import content_blocks, converse_turn, stream_events
+from .converse_body import content_blocks, converse_turn, converse_usage, stream_events
 from .decisions import ANY, AUTO, NONE, Tool, Turn, answers_tool
 from .generation import Generation, all_text_tokens, count_tokens, last_user_text, split_words
 from .script import TOOL_USE_ID_PREFIX
@@ -43,12 +44,33 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _length_or_stop(gen: Generation) -> str:
+    """The stop reason of the open-weight formats (Llama, Mistral)."""
+    return "length" if gen.stop_reason == "max_tokens" else "stop"
+
+
+def word_chunks(
+    gen: Generation, latency_ms: int, chunk: Callable[[int, str, bool], Json]
+) -> list[Json]:
+    """Stream chunks of a text-only format: ``chunk(index, word, is_last)`` for each word of
+    the answer; the last chunk also carries ``amazon-bedrock-invocationMetrics``."""
+    pieces = split_words(gen.text or "")
+    out = [chunk(i, piece, i == len(pieces) - 1) for i, piece in enumerate(pieces)]
+    out[-1]["amazon-bedrock-invocationMetrics"] = invocation_metrics(gen, latency_ms)
+    return out
+
+
 class Family:
     """Base: a provider's body format. Subclasses override what differs."""
 
     name: ClassVar[str] = "unknown"
     required: ClassVar[tuple[str, ...]] = ()
     streams: ClassVar[bool] = True
+    #: The body key holding the whole prompt, for text-completion bodies (``prompt``,
+    #: ``inputText``); None for message-list bodies.
+    prompt_key: ClassVar[str | None] = None
+    #: The top-level body key holding the output token budget, if the format has one there.
+    budget_key: ClassVar[str | None] = None
 
     def validate(self, body: Json) -> str | None:
         """Bedrock's ValidationException message for a malformed body, or None."""
@@ -57,6 +79,8 @@ class Family:
 
     def prompt(self, body: Json) -> str:
         """The text the default reply echoes."""
+        if self.prompt_key is not None:
+            return str(body.get(self.prompt_key, ""))
         return last_user_text(body.get("messages"))
 
     def turn(self, body: Json) -> Turn:
@@ -65,11 +89,13 @@ class Family:
 
     def input_tokens(self, body: Json) -> int:
         """Tokens in the whole request."""
+        if self.prompt_key is not None:
+            return count_tokens(self.prompt(body))
         return all_text_tokens(body.get("messages"), body.get("system"))
 
     def max_tokens(self, body: Json) -> int | None:
         """The output token budget the body asks for."""
-        return None
+        return _int_or_none(body.get(self.budget_key)) if self.budget_key else None
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
         """The InvokeModel response body."""
@@ -110,6 +136,7 @@ class Anthropic(Family):
 
     name = "anthropic"
     required = ("anthropic_version", "messages", "max_tokens")
+    budget_key = "max_tokens"
 
     def turn(self, body: Json) -> Turn:
         return anthropic_turn(body)
@@ -121,9 +148,6 @@ class Anthropic(Family):
         ):
             return f"invalid anthropic_version: {version!r}"
         return super().validate(body)
-
-    def max_tokens(self, body: Json) -> int | None:
-        return _int_or_none(body.get("max_tokens"))
 
     @staticmethod
     def _model_name(model_id: str) -> str:
@@ -242,9 +266,7 @@ class Nova(Family):
 
     def _usage(self, gen: Generation) -> Json:
         return {
-            "inputTokens": gen.input_tokens,
-            "outputTokens": gen.output_tokens,
-            "totalTokens": gen.total_tokens,
+            **converse_usage(gen),
             "cacheReadInputTokenCount": 0,
             "cacheWriteInputTokenCount": 0,
         }
@@ -281,12 +303,7 @@ class Titan(Family):
 
     name = "titan"
     required = ("inputText",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("inputText", ""))
-
-    def input_tokens(self, body: Json) -> int:
-        return count_tokens(self.prompt(body))
+    prompt_key = "inputText"
 
     def max_tokens(self, body: Json) -> int | None:
         config = body.get("textGenerationConfig") or {}
@@ -305,25 +322,16 @@ class Titan(Family):
         }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        pieces = split_words(gen.text or "")
-        out: list[Json] = [
-            {
-                "outputText": p,
+        def chunk(i: int, piece: str, last: bool) -> Json:
+            return {
+                "outputText": piece,
                 "index": 0,
-                "totalOutputTextTokenCount": None,
-                "completionReason": None,
+                "totalOutputTextTokenCount": gen.output_tokens if last else None,
+                "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH") if last else None,
                 "inputTextTokenCount": gen.input_tokens if i == 0 else None,
             }
-            for i, p in enumerate(pieces)
-        ]
-        out[-1].update(
-            {
-                "totalOutputTextTokenCount": gen.output_tokens,
-                "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH"),
-                "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
-            }
-        )
-        return out
+
+        return word_chunks(gen, latency_ms, chunk)
 
 
 class Llama(Family):
@@ -331,46 +339,27 @@ class Llama(Family):
 
     name = "llama"
     required = ("prompt",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("prompt", ""))
-
-    def input_tokens(self, body: Json) -> int:
-        return count_tokens(self.prompt(body))
-
-    def max_tokens(self, body: Json) -> int | None:
-        return _int_or_none(body.get("max_gen_len"))
-
-    @staticmethod
-    def _reason(gen: Generation) -> str:
-        return "length" if gen.stop_reason == "max_tokens" else "stop"
+    prompt_key = "prompt"
+    budget_key = "max_gen_len"
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
         return {
             "generation": gen.text or "",
             "prompt_token_count": gen.input_tokens,
             "generation_token_count": gen.output_tokens,
-            "stop_reason": self._reason(gen),
+            "stop_reason": _length_or_stop(gen),
         }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        pieces = split_words(gen.text or "")
-        out: list[Json] = [
-            {
-                "generation": p,
+        def chunk(i: int, piece: str, last: bool) -> Json:
+            return {
+                "generation": piece,
                 "prompt_token_count": gen.input_tokens if i == 0 else None,
                 "generation_token_count": i + 1,
-                "stop_reason": None,
+                "stop_reason": _length_or_stop(gen) if last else None,
             }
-            for i, p in enumerate(pieces)
-        ]
-        out[-1].update(
-            {
-                "stop_reason": self._reason(gen),
-                "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
-            }
-        )
-        return out
+
+        return word_chunks(gen, latency_ms, chunk)
 
 
 class Mistral(Family):
@@ -378,30 +367,18 @@ class Mistral(Family):
 
     name = "mistral"
     required = ("prompt",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("prompt", ""))
-
-    def input_tokens(self, body: Json) -> int:
-        return count_tokens(self.prompt(body))
-
-    def max_tokens(self, body: Json) -> int | None:
-        return _int_or_none(body.get("max_tokens"))
-
-    @staticmethod
-    def _reason(gen: Generation) -> str:
-        return "length" if gen.stop_reason == "max_tokens" else "stop"
+    prompt_key = "prompt"
+    budget_key = "max_tokens"
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
-        return {"outputs": [{"text": gen.text or "", "stop_reason": self._reason(gen)}]}
+        return {"outputs": [{"text": gen.text or "", "stop_reason": _length_or_stop(gen)}]}
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        out: list[Json] = [
-            {"outputs": [{"text": p, "stop_reason": None}]} for p in split_words(gen.text or "")
-        ]
-        out[-1]["outputs"][0]["stop_reason"] = self._reason(gen)
-        out[-1]["amazon-bedrock-invocationMetrics"] = invocation_metrics(gen, latency_ms)
-        return out
+        def chunk(i: int, piece: str, last: bool) -> Json:
+            reason = _length_or_stop(gen) if last else None
+            return {"outputs": [{"text": piece, "stop_reason": reason}]}
+
+        return word_chunks(gen, latency_ms, chunk)
 
 
 _COHERE_REASONS = {"max_tokens": "MAX_TOKENS", "content_filtered": "ERROR_TOXIC"}
@@ -412,9 +389,8 @@ class CohereChat(Family):
 
     name = "cohere"
     required = ("message",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("message", ""))
+    prompt_key = "message"
+    budget_key = "max_tokens"
 
     def input_tokens(self, body: Json) -> int:
         history = body.get("chat_history") or []
@@ -422,9 +398,6 @@ class CohereChat(Family):
         return sum(count_tokens(str(t)) for t in [*earlier, body.get("preamble") or ""]) + (
             count_tokens(self.prompt(body))
         )
-
-    def max_tokens(self, body: Json) -> int | None:
-        return _int_or_none(body.get("max_tokens"))
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
         return {
@@ -481,6 +454,7 @@ class CohereEmbed(Embedder):
         return " ".join(self._texts(body))
 
     def input_tokens(self, body: Json) -> int:
+        # The whole prompt, as the text-completion families count it.
         return count_tokens(self.prompt(body))
 
     def embed(self, body: Json, model_id: str) -> Json:
@@ -501,12 +475,7 @@ class TitanEmbed(Embedder):
 
     name = "embed"
     required = ("inputText",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("inputText", ""))
-
-    def input_tokens(self, body: Json) -> int:
-        return count_tokens(self.prompt(body))
+    prompt_key = "inputText"
 
     def embed(self, body: Json, model_id: str) -> Json:
         if _is_titan_embed_v1(model_id):
