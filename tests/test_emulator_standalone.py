@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -236,3 +237,22 @@ def test_cli_reports_a_taken_port_and_a_bad_seed_without_a_traceback(
     seed.write_text(json.dumps({"replies": [{"txt": "typo"}]}))
     assert main(["emulator", "--seed", str(seed)]) == 2
     assert "error: bad --seed" in capsys.readouterr().err
+
+
+def test_the_docs_json_and_yaml_seed_examples_script_the_same(tmp_path: Path) -> None:
+    yaml = pytest.importorskip("yaml")
+    doc = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    [as_json] = re.findall(r"```json\n(.*?)```", doc, re.DOTALL)
+    [as_yaml] = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    assert yaml.safe_load(as_yaml) == json.loads(as_json)
+    retrying = Config(retries={"mode": "standard", "total_max_attempts": 3})
+    for name, text in (("seed.json", as_json), ("seed.yaml", as_yaml)):
+        (tmp_path / name).write_text(text)
+        with BedrockEmulator() as emu:
+            emu.seed(tmp_path / name)
+            out = emu.client(config=retrying).converse(
+                modelId="amazon.nova-lite-v1:0",
+                messages=[{"role": "user", "content": [{"text": "Weather?"}]}],
+            )
+            assert out["output"]["message"]["content"] == [{"text": "It is sunny."}]
+            assert [r.status for r in emu.requests] == [429, 429, 200]
