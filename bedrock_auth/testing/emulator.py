@@ -80,7 +80,14 @@ def _read_seed(path: Path) -> Mapping[str, Any]:
         import importlib
 
         # PyYAML, imported only for YAML seed files (and without needing its type stubs).
-        data = importlib.import_module("yaml").safe_load(text)
+        try:
+            yaml = importlib.import_module("yaml")
+        except ImportError as exc:
+            raise ValueError(f"{path}: YAML seed files need PyYAML (pip install pyyaml)") from exc
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path}: not valid YAML: {exc}") from exc
     else:
         data = json.loads(text)
     if not isinstance(data, Mapping):
