@@ -119,7 +119,8 @@ class _Binding:
         body = request.json
         if not isinstance(body, Mapping) or not isinstance(body.get("model"), str):
             return request
-        return request.copy(body={**body, "model": resolve_model_id(body["model"], self.region)})
+        model = resolve_model_id(body["model"], self.region, manager=self.manager)
+        return request.copy(body={**body, "model": model})
 
     def credential_error(self, response: httpx2.Response) -> BedrockAuthError | None:
         """This library's error for a response that refuses the credentials, else None."""

@@ -345,6 +345,8 @@ _INVALID = {
     "MissingAuthenticationTokenException",
     "InvalidAccessKeyId",
 }
+#: Codes that refuse the credentials or the signature, not the call.
+CREDENTIAL_CODES = frozenset(_EXPIRED | _INVALID | {"RequestTimeTooSkewed"})
 _DENIED = {"AccessDenied", "AccessDeniedException"}
 _UNAVAILABLE = {
     "ServiceUnavailableException",

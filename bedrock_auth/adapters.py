@@ -233,7 +233,10 @@ def model_from_env(
         )
     if not _uses_bedrock(use_bedrock, env):
         return chosen
-    return resolve_model_id(chosen, region or (manager or get_manager()).region)
+    if region is None:
+        manager = manager or get_manager()
+        region = manager.region
+    return resolve_model_id(chosen, region, manager=manager)
 
 
 # -- pydantic-ai and LangChain embeddings ------------------------------------------------------
@@ -268,7 +271,8 @@ def get_pydantic_ai_model(
     bedrock = _sdk("pydantic_ai.models.bedrock", "get_pydantic_ai_model")
     manager = manager or get_manager()
     region = region or manager.region
-    model_id = resolve_model_id(_model_or_default(model, manager, "get_pydantic_ai_model"), region)
+    chosen = _model_or_default(model, manager, "get_pydantic_ai_model")
+    model_id = resolve_model_id(chosen, region, manager=manager)
     provider = import_module("pydantic_ai.providers.bedrock").BedrockProvider(
         bedrock_client=manager.client("bedrock-runtime", region)
     )
@@ -297,7 +301,7 @@ def get_embeddings(
     region = region or manager.region
     embeddings: BedrockEmbeddings = langchain_aws.BedrockEmbeddings(
         client=manager.client("bedrock-runtime", region),
-        model_id=resolve_model_id(model or DEFAULT_EMBEDDINGS_MODEL, region),
+        model_id=resolve_model_id(model or DEFAULT_EMBEDDINGS_MODEL, region, manager=manager),
         region_name=region,
         **kwargs,
     )

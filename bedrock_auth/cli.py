@@ -1,4 +1,4 @@
-"""The bedrock-auth command line: doctor, policy, demo and emulator.
+"""The bedrock-auth command line: doctor, policy, models, demo and emulator.
 
 This is the one module that writes to stdout; the library itself only logs.
 """
@@ -21,11 +21,13 @@ from bedrock_auth.settings import MODES
 
 if TYPE_CHECKING:
     from bedrock_auth.diagnostics import Report, Step
+    from bedrock_auth.models import ListedModel, Listing
 
 DESCRIPTION = (
     "Validated AWS Bedrock access through the standard AWS credential chain. "
-    "doctor checks a setup step by step, policy prints a minimal IAM policy, demo runs the "
-    "whole path against a local emulator, emulator serves that emulator until interrupted."
+    "doctor checks a setup step by step, policy prints a minimal IAM policy, models lists the "
+    "models this account can call in a region, demo runs the whole path against a local "
+    "emulator, emulator serves that emulator until interrupted."
 )
 
 # -- doctor ----------------------------------------------------------------------------------
@@ -188,6 +190,90 @@ def _policy(args: argparse.Namespace) -> int:
     )
     print(json.dumps(document, indent=2))
     return 0
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+def _model_rows(listing: Listing, provider: str | None) -> list[dict[str, Any]]:
+    """One row per model this account can call in the listing's region, and per app profile."""
+    from bedrock_auth.models import ListedModel, listed_id
+
+    rows: list[dict[str, Any]] = []
+    for model in sorted(listing.models.values(), key=lambda m: m.model_id):
+        use = listed_id(model.model_id, listing)
+        if use is not None:
+            access = "on-demand" if use == model.model_id else "inference profile"
+            rows.append(_row(use, access, model, listing.profiles_for(model.model_id)))
+    for arn, base in sorted(listing.profiles.items()):
+        if arn.startswith("arn:"):
+            model = listing.models.get(base) or ListedModel(base, base, _vendor(base), False)
+            rows.append(_row(arn, "application profile", model, []))
+    wanted = (provider or "").lower()
+    return [r for r in rows if not wanted or wanted in (r["provider"].lower(), r["vendor"])]
+
+
+def _row(use: str, access: str, model: ListedModel, profiles: list[str]) -> dict[str, Any]:
+    end = model.end_of_life
+    return {
+        "id": use,
+        "access": access,
+        "status": model.status,
+        "end_of_life": end.date().isoformat() if end else None,
+        "model_id": model.model_id,
+        "name": model.name,
+        "provider": model.provider,
+        "vendor": _vendor(model.model_id),
+        "profiles": profiles,
+    }
+
+
+def _vendor(model_id: str) -> str:
+    """The provider prefix of a model id: ``anthropic`` for ``anthropic.claude-...``."""
+    return model_id.split(".", 1)[0].lower()
+
+
+def _models(args: argparse.Namespace) -> int:
+    from bedrock_auth.manager import BedrockClientManager
+
+    # Asked for explicitly: the listing runs even where BEDROCK_LIVE_CATALOG=0.
+    manager = BedrockClientManager(region=args.region, live_catalog=True)
+    region = manager.region
+    listing = manager.catalog.listing(region)
+    if listing is None:
+        print(
+            f"error: Bedrock's model listing failed in {region} "
+            f"({manager.catalog.failure(region)}). It needs bedrock:ListFoundationModels and "
+            "bedrock:ListInferenceProfiles (bedrock-auth policy --list prints them); "
+            "`bedrock-auth doctor` checks the rest of the setup.",
+            file=sys.stderr,
+        )
+        return 2
+    rows = _model_rows(listing, args.provider)
+    if args.json:
+        print(json.dumps({"region": region, "models": rows}, indent=2))
+        return 0
+    print(f"{len(rows)} model(s) this account can call in {region}:")
+    for row in rows:
+        status = row["status"] + (f" until {row['end_of_life']}" if row["end_of_life"] else "")
+        print(f"  {row['id']:<60} {row['access']:<20} {status:<8} {row['name']}")
+    return 0
+
+
+def _models_parser(sub: Any) -> None:
+    models = _subcommand(
+        sub,
+        "models",
+        "list the models this account can call in a region",
+        "List what Bedrock offers this account in a region (ListFoundationModels and "
+        "ListInferenceProfiles): the id to call each model with, on demand or through an "
+        "inference profile, and its lifecycle status (ACTIVE, or LEGACY with its end date).",
+    )
+    add = models.add_argument
+    add("--region", help="region to list (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)")
+    add("--provider", help="only this provider's models (anthropic, amazon, meta, ...)")
+    add("--json", action="store_true", help="print one JSON document instead of lines")
+    models.set_defaults(run=_models)
 
 
 # -- demo ------------------------------------------------------------------------------------
@@ -409,7 +495,8 @@ def _policy_parser(sub: Any) -> None:
     add(
         "--list",
         action="store_true",
-        help="add bedrock:ListFoundationModels and bedrock:ListInferenceProfiles",
+        help="add bedrock:ListFoundationModels and bedrock:ListInferenceProfiles (the live model "
+        "catalog and bedrock-auth models use them)",
     )
     add("--doctor", action="store_true", help="deprecated, adds nothing: doctor needs no more")
     policy.set_defaults(run=_policy)
@@ -422,11 +509,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{doctor,policy,demo,emulator}",
+        metavar="{doctor,policy,models,demo,emulator}",
         help="run bedrock-auth COMMAND --help for its options",
     )
     _doctor_parser(sub)
     _policy_parser(sub)
+    _models_parser(sub)
     demo = _subcommand(
         sub,
         "demo",

@@ -530,8 +530,23 @@ def _model_id(run: _Run) -> str:
     if not model:
         return "skipped: no model given (pass --model or model=, or set BEDROCK_MODEL_ID)"
     origin = "--model / model=" if run.model else _origin(run.s, "BEDROCK_MODEL_ID")
-    run.model_id = resolve_model_id(model, run.s.region)
-    return f"{model} ({origin}) -> {run.model_id} in {run.s.region}"
+    run.model_id = resolve_model_id(model, run.s.region, manager=run.mgr)
+    return f"{model} ({origin}) -> {run.model_id} in {run.s.region}\n{_catalog_source(run)}"
+
+
+def _catalog_source(run: _Run) -> str:
+    """Which catalog answered the model step: Bedrock's listing, or the static table and why."""
+    catalog, region = run.mgr.catalog, run.s.region
+    if not catalog.enabled:
+        return "catalog: static table (live catalog off: live_catalog=False / BEDROCK_LIVE_CATALOG)"
+    why = catalog.failure(region)
+    if why is None:
+        return f"catalog: live, as Bedrock lists it for this account in {region}"
+    return (
+        f"catalog: static table (the live listing failed: {why}; it needs "
+        "bedrock:ListInferenceProfiles and bedrock:ListFoundationModels, see "
+        "bedrock-auth policy --list)"
+    )
 
 
 def _model_access(run: _Run) -> str:

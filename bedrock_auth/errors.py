@@ -23,6 +23,9 @@ registry of known secret values); turning botocore errors into these classes is
         ├── ModelTimeoutError                       the model ran out of time (408)
         └── ModelError                              the model itself failed (424)
 
+One warning class: ``LegacyModelWarning`` (a ``UserWarning``), issued once per model per
+process when Bedrock lists the resolved model as LEGACY.
+
 No message ever contains a secret: every message passes through :func:`redact`, and
 :func:`redact_exception` masks the botocore exceptions chained to an error as its cause.
 
@@ -56,6 +59,7 @@ __all__ = [
     "EndpointUnreachableError",
     "ExpiredCredentialsError",
     "InvalidCredentialsError",
+    "LegacyModelWarning",
     "ModelError",
     "ModelNotAvailableError",
     "ModelTimeoutError",
@@ -158,6 +162,14 @@ class ModelTimeoutError(ServiceError):
 
 class ModelError(ServiceError):
     """The model itself failed while processing the request (``ModelErrorException``, 424)."""
+
+
+class LegacyModelWarning(UserWarning):
+    """Bedrock lists the model as LEGACY: it still answers, but AWS will retire it.
+
+    Issued once per model per process; filter it with
+    ``warnings.filterwarnings("ignore", category=LegacyModelWarning)``.
+    """
 
 
 #: Errors worth moving to another region for: capacity and reachability, never auth or input.

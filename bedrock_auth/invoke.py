@@ -34,7 +34,6 @@ from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.manager import get_manager
 from bedrock_auth.models import resolve_model_id
-from bedrock_auth.profiles import provider_for
 from bedrock_auth.regions import check_region
 
 if TYPE_CHECKING:
@@ -177,7 +176,7 @@ def _attempt(
             service="bedrock-runtime",
             operation=operation,
             region=region,
-            model_id=resolve_model_id(model, region),
+            model_id=resolve_model_id(model, region, manager=manager),
             profile=manager.profile or "",
         )
         started = time.perf_counter()
@@ -526,7 +525,7 @@ def _native_request(
     def request(ctx: ErrorContext) -> dict[str, Any]:
         return {
             "modelId": ctx.model_id,
-            "body": _native_body(body, provider_for(manager, ctx.model_id, ctx.region)),
+            "body": _native_body(body, manager.catalog.provider(ctx.model_id, ctx.region)),
             "contentType": "application/json",
             "accept": "application/json",
         }

@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from bedrock_auth._failover import regions_to_try
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.manager import get_manager
-from bedrock_auth.models import resolve_model_id
-from bedrock_auth.profiles import base_model_of, provider_for
 
 if TYPE_CHECKING:
     from langchain_aws import ChatBedrock, ChatBedrockConverse
@@ -120,7 +118,8 @@ def _build(klass: Any, manager: BedrockClientManager, kwargs: dict[str, Any]) ->
 def _one_model(
     klass: Any, model: str, region: str, manager: BedrockClientManager, model_kwargs: dict[str, Any]
 ) -> Any:
-    model_id = resolve_model_id(model, region)
+    resolved = manager.catalog.resolve(model, region)  # id, provider and base model at once
+    model_id = resolved.model_id
     kwargs: dict[str, Any] = {
         "client": manager.client("bedrock-runtime", region),
         "bedrock_client": manager.client("bedrock", region),
@@ -129,10 +128,10 @@ def _one_model(
         **model_kwargs,
     }
     if model_id.startswith("arn:"):
-        kwargs.setdefault("provider", provider_for(manager, model_id, region) or "")
-        base = base_model_of(manager, model_id, region)
-        if base:
-            kwargs.setdefault("base_model", base)
+        # langchain-aws cannot read an ARN's provider or model: say them, so it asks no one.
+        kwargs.setdefault("provider", resolved.provider or "")
+        if resolved.base_model:
+            kwargs.setdefault("base_model", resolved.base_model)
     try:
         return _build(klass, manager, kwargs)
     except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError

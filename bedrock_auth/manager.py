@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from botocore.config import Config
 
+from bedrock_auth._catalog import LISTING_TIMEOUT, LiveCatalog
 from bedrock_auth._executor import started_executor
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
 from bedrock_auth._shared_roles import SHARED_ROLES
@@ -39,6 +40,7 @@ from bedrock_auth.errors import (
     redact_exception,
     remember_secrets,
 )
+from bedrock_auth.models import forget_legacy_warnings
 from bedrock_auth.regions import check_region
 from bedrock_auth.settings import (
     BEARER_ENV,
@@ -98,6 +100,7 @@ class AuthOptions(TypedDict, total=False):
     client_config: Config | None
     assume_role_kwargs: Mapping[str, Any] | None
     credential_provider: CredentialProvider | None
+    live_catalog: bool | None
     allow_pickle_secrets: bool
     validate: bool
     load_dotenv: bool
@@ -251,7 +254,8 @@ class BedrockClientManager:
         self._last_reresolve = float("-inf")
         #: How often AWS rejected the credentials and they were read again (see _reresolve).
         self.reresolve_count = 0
-        self._clients: dict[tuple[str, str], Any] = {}
+        # (service, region), or (service, region, purpose) for a client with its own config.
+        self._clients: dict[tuple[str, ...], Any] = {}
         self._executor: ThreadPoolExecutor | None = None  # the async helpers' threads
         self._executor_lock = threading.Lock()
         self._identity: CallerIdentity | None = None
@@ -265,7 +269,13 @@ class BedrockClientManager:
             self._source: CredentialSource = source_for(self._settings)
             self._client_config = client_config_for(self._settings)
             self._credential_config = credential_config_for(self._settings)
+            self._listing_config = listing_config_for(self._settings)
             self._session: botocore.session.Session | None = self._configure(session)
+        self._catalog = LiveCatalog(
+            self._listing_client,
+            lambda region: self.client("bedrock", region),
+            enabled=self._settings.live_catalog,
+        )
         _live.add(self)
         if self._settings.bearer_env_present and not self._source.signs_with_bearer:
             _warn_bearer_pinned()
@@ -393,6 +403,12 @@ class BedrockClientManager:
         return fixed or str(getattr(self._credentials(), "method", None) or "explicit")
 
     @property
+    def catalog(self) -> LiveCatalog:
+        """What Bedrock lists for this account, per region (``listing(region)``), cached for an
+        hour; ``resolve_model_id(..., manager=...)`` and every helper read it."""
+        return self._catalog
+
+    @property
     def session(self) -> botocore.session.Session:
         """The botocore session behind every client (for code that needs one)."""
         return self._botocore_session()
@@ -448,7 +464,22 @@ class BedrockClientManager:
 
         Thread-safe: concurrent callers get the same object.
         """
-        key = (service_name, region or self.region)
+        region = region or self.region
+        client = self._clients.get((service_name, region))  # every call: no closure built
+        if client is not None:
+            return client
+        return self._cached(
+            (service_name, region), lambda: self._create_client(service_name, region)
+        )
+
+    def _listing_client(self, region: str) -> Any:
+        """The ``bedrock`` client of the live catalog's listings: short timeouts, one attempt."""
+        return self._cached(
+            ("bedrock", region, "listing"),
+            lambda: self._create_client("bedrock", region, self._listing_config),
+        )
+
+    def _cached(self, key: tuple[str, ...], create: Callable[[], Any]) -> Any:
         client = self._clients.get(key)
         if client is None:
             if self._validation_pending:
@@ -457,14 +488,15 @@ class BedrockClientManager:
             with self._lock:
                 client = self._clients.get(key)
                 if client is None:
-                    client = self._clients[key] = self._create_client(*key)
+                    client = self._clients[key] = create()
         return client
 
-    def _create_client(self, service_name: str, region: str) -> Any:
+    def _create_client(self, service_name: str, region: str, config: Config | None = None) -> Any:
         if region != self.region:
             check_region(region)
-        credential_service = service_name in CREDENTIAL_SERVICES
-        config = self._credential_config if credential_service else self._client_config
+        if config is None:
+            credential_service = service_name in CREDENTIAL_SERVICES
+            config = self._credential_config if credential_service else self._client_config
         if service_name in BEARER_SERVICES:
             if self._source.signs_with_bearer:
                 config = config.merge(Config(signature_version="bearer"))
@@ -656,6 +688,15 @@ def client_config_for(settings: Settings) -> Config:
     )
 
 
+def listing_config_for(settings: Settings) -> Config:
+    """Config for the live catalog's listings: one attempt, :data:`LISTING_TIMEOUT` seconds.
+
+    A listing that fails is remembered and the static table answers, so waiting longer or
+    retrying would only delay the first call (a private subnet without a bedrock endpoint).
+    """
+    return _config(settings, 1, LISTING_TIMEOUT, LISTING_TIMEOUT)
+
+
 def _merge(config: AuthConfig | None, options: Mapping[str, Any]) -> AuthConfig:
     if config is None:
         return make_config(options)
@@ -752,6 +793,7 @@ def reset() -> None:
         remember_secrets(s.secret_access_key, s.session_token, s.api_key, s.external_id)
     with _bearer_warning_lock:
         _bearer_warned = False
+    forget_legacy_warnings()
     clear_dotenv_cache()
 
 

@@ -28,13 +28,20 @@ Importing this module is cheap: it needs only the standard library,
 
 from __future__ import annotations
 
+import difflib
 import logging
+import os
 import re
-from collections.abc import Mapping
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
+from typing import Protocol
 
-from bedrock_auth.errors import ConfigurationError, ModelNotAvailableError
+from bedrock_auth.errors import ConfigurationError, LegacyModelWarning, ModelNotAvailableError
 from bedrock_auth.regions import (
     GEOGRAPHY_PREFIXES,
     check_region,
@@ -47,6 +54,8 @@ __all__ = [
     "GEOGRAPHY_PREFIXES",
     "KNOWN_PROVIDERS",
     "RETIRED",
+    "ListedModel",
+    "Listing",
     "ModelInfo",
     "base_model_from_arn",
     "geography_for_region",
@@ -98,6 +107,8 @@ class ModelInfo:
     tool_use: bool = True
     #: AWS lists the model as Legacy: it still resolves, but new work should move off it.
     legacy: bool = False
+    #: For a legacy model, the alias of the catalog model to move to (named in its warning).
+    replacement: str | None = None
 
     def __post_init__(self) -> None:
         # Freeze the mapping too, so a caller cannot edit the shared catalog by accident.
@@ -110,6 +121,45 @@ class ModelInfo:
         for sources in self.geographies.values():
             found.update(sources)
         return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class ListedModel:
+    """A foundation model as Bedrock lists it in one Region (``ListFoundationModels``).
+
+    ``status`` is ``ACTIVE`` or ``LEGACY``; the dates are set when Bedrock gave them and the
+    installed botocore knows the field (older ones only parse the status).
+    """
+
+    model_id: str
+    name: str
+    provider: str
+    #: The plain id is accepted on demand in this Region (``ON_DEMAND`` is listed).
+    on_demand: bool
+    status: str = "ACTIVE"
+    legacy_since: datetime | None = None
+    end_of_life: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What Bedrock lists for the caller's account in one Region: the live catalog's answer.
+
+    ``profiles`` maps each inference profile callable here (system profile id such as
+    ``jp.anthropic...``, or application profile ARN) to the foundation model it routes to.
+    """
+
+    region: str
+    models: Mapping[str, ListedModel] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    profiles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+
+    def profiles_for(self, model_id: str) -> list[str]:
+        """The system profile ids that route to ``model_id``, sorted."""
+        return sorted(
+            p for p, base in self.profiles.items() if base == model_id and not p.startswith("arn:")
+        )
 
 
 # --- Region groups, as the AWS model cards list them ---------------------------------------
@@ -165,6 +215,7 @@ def _model(
     *,
     tool_use: bool = True,
     legacy: bool = False,
+    replacement: str | None = None,
 ) -> ModelInfo:
     return ModelInfo(
         model_id=model_id,
@@ -177,6 +228,7 @@ def _model(
         on_demand_regions=tuple(sorted(on_demand)),
         tool_use=tool_use,
         legacy=legacy,
+        replacement=replacement,
     )
 
 
@@ -228,6 +280,7 @@ CATALOG: tuple[ModelInfo, ...] = (
             "ap-southeast-1",
         ),
         legacy=True,
+        replacement="sonnet",
     ),
     # Legacy; lists from the 2025 tables, not re-confirmed. On demand only in us-west-2.
     _model(
@@ -244,6 +297,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         _geos(us=_US3, apac=_APAC7),
         on_demand=("us-west-2",),
         legacy=True,
+        replacement="sonnet",
     ),
     # Legacy (its US profile is being retired); lists from the 2025 tables.
     _model(
@@ -253,6 +307,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         _geos(us=_US3),
         on_demand=("us-west-2",),
         legacy=True,
+        replacement="haiku",
     ),
     # Legacy; lists from the 2025 tables. Anthropic's table: us, eu, apac; no global.
     _model(
@@ -266,6 +321,7 @@ CATALOG: tuple[ModelInfo, ...] = (
         ),
         _geos(us=_US3, us_gov=_GOV, eu=_EU4, apac=_APAC7),
         legacy=True,
+        replacement="sonnet",
     ),
     # AWS model card. The APAC source list is the card's detail table; its summary table also
     # ticks ap-east-2 and ap-southeast-3/4/5/7, left out here until a detail table lists them.
@@ -646,7 +702,24 @@ def _check_explicit_prefix(model: str, prefix: str, info: ModelInfo, region: str
     raise ModelNotAvailableError(f"{model} cannot be called from {region}; use {working}")
 
 
-def resolve_model_id(model: str, region: str, *, prefer_profile: bool = False) -> str:
+class _Listings(Protocol):
+    def listing(self, region: str) -> Listing | None: ...
+
+
+class _HasCatalog(Protocol):
+    # What resolve_model_id needs of a manager, by shape: models.py cannot import the manager
+    # (the manager imports the catalog, which reads this module).
+    @property
+    def catalog(self) -> _Listings: ...
+
+
+def resolve_model_id(
+    model: str,
+    region: str,
+    *,
+    prefer_profile: bool = False,
+    manager: _HasCatalog | None = None,
+) -> str:
     """Return the model id Bedrock accepts for ``model`` when called from ``region``.
 
     ``model`` may be an alias (``sonnet``, ``claude-sonnet-4-5``), an Anthropic API name
@@ -657,6 +730,13 @@ def resolve_model_id(model: str, region: str, *, prefer_profile: bool = False) -
     Where the plain id also runs on demand, the plain id is returned, unless
     ``prefer_profile`` is true: then a profile is used whenever one serves the Region (more
     throughput; also the right suggestion after Bedrock refused the plain id on demand).
+
+    With ``manager`` (a :class:`~bedrock_auth.BedrockClientManager` whose live catalog is on,
+    the default), the answer follows what Bedrock lists for that account in ``region``: the
+    inference profile that really exists there, models newer than the catalog once listed, and
+    :class:`ModelNotAvailableError` (with the Regions the catalog knows, or the closest id) for
+    a model not offered there; a LEGACY model warns once (:class:`LegacyModelWarning`). When
+    the listing is off, denied or unreachable, the catalog below answers, silently.
 
     Raises :class:`ConfigurationError` for an empty model or a Region name that
     :func:`bedrock_auth.regions.check_region` refuses (malformed, or unknown to botocore), and
@@ -680,6 +760,21 @@ def resolve_model_id(model: str, region: str, *, prefer_profile: bool = False) -
     bedrock_auth.errors.ModelNotAvailableError: eu.anthropic.claude-sonnet-4-5-20250929-v1:0 \
 cannot be called from us-east-1; use us.anthropic.claude-sonnet-4-5-20250929-v1:0
     """
+    listings = manager.catalog.listing if manager is not None else None
+    return resolve_with(model, region, listings, prefer_profile=prefer_profile)
+
+
+def resolve_with(
+    model: str,
+    region: str,
+    listings: Callable[[str], Listing | None] | None,
+    *,
+    prefer_profile: bool = False,
+) -> str:
+    """:func:`resolve_model_id` with the live listing asked of ``listings(region)``, if given.
+
+    The listing is asked for only when the answer depends on it (not for ARNs or retired names).
+    """
     text = model.strip() if isinstance(model, str) else ""
     if not text:
         raise ConfigurationError(
@@ -693,12 +788,145 @@ cannot be called from us-east-1; use us.anthropic.claude-sonnet-4-5-20250929-v1:
     info = _lookup(base)
     if info is None and _alias_key(base) in _RETIRED:
         raise _retired(text, *_RETIRED[_alias_key(base)])
+    listing = listings(region) if listings is not None else None
+    if listing is not None:
+        model_id = info.model_id if info else base
+        return _resolve_listed(text, prefix, model_id, info, listing, prefer_profile=prefer_profile)
     if info is None:
         _log.debug("model %r is not in the bedrock_auth catalog; passing it unchanged", text)
         return text
     if prefix is not None:
         return _check_explicit_prefix(text, prefix, info, region)
     return _resolve_known(info, region, prefer_profile=prefer_profile)
+
+
+# -- the live path: what Bedrock lists for this account in the Region -------------------------
+
+
+def _listed_profile(listing: Listing, model_id: str) -> str | None:
+    """The listed system profile for ``model_id``, in the Region's geography order."""
+    for geography in geographies_for_region(listing.region):
+        if f"{geography}.{model_id}" in listing.profiles:
+            return f"{geography}.{model_id}"
+    others = listing.profiles_for(model_id)  # a prefix newer than bedrock_auth.regions
+    return others[0] if others else None
+
+
+def listed_id(model_id: str, listing: Listing, *, prefer_profile: bool = False) -> str | None:
+    """The id to call ``model_id`` with where ``listing`` was made, or None if it cannot be.
+
+    The plain id where Bedrock lists it on demand (unless ``prefer_profile`` and a profile
+    exists), else the listed profile in the Region's geography order.
+    """
+    listed = listing.models.get(model_id)
+    profile = _listed_profile(listing, model_id)
+    if listed is not None and listed.on_demand and not (prefer_profile and profile):
+        return model_id
+    return profile
+
+
+def _resolve_listed(
+    text: str,
+    prefix: str | None,
+    model_id: str,
+    info: ModelInfo | None,
+    listing: Listing,
+    *,
+    prefer_profile: bool = False,
+) -> str:
+    if prefix is not None and text in listing.profiles:
+        chosen: str | None = text
+    else:
+        chosen = listed_id(model_id, listing, prefer_profile=prefer_profile)
+    if chosen is None:
+        raise ModelNotAvailableError(_not_listed(text, model_id, info, listing))
+    if prefix is not None and chosen != text:
+        raise ModelNotAvailableError(
+            f"{text} is not an inference profile Bedrock lists in {listing.region}; use {chosen}"
+        )
+    _warn_if_legacy(listing.models.get(model_id), info)
+    return chosen
+
+
+def _not_listed(text: str, model_id: str, info: ModelInfo | None, listing: Listing) -> str:
+    region = listing.region
+    if info is not None:
+        # One Region's listing cannot say where else the model runs: the static table can.
+        profiles = ", ".join(f"{geo}.{info.model_id}" for geo in info.geographies) or "none"
+        return (
+            f"{info.display_name} ({info.model_id}) is not offered to this account in {region}: "
+            f"Bedrock lists it there neither on demand nor through an inference profile. "
+            f"Regions where the bedrock_auth catalog lists it: {', '.join(info.regions)} "
+            f"(profiles: {profiles}). Set AWS_REGION to one of them, or pick another model "
+            f"(`bedrock-auth models --region {region}` lists what this account can call there)."
+        )
+    names = [
+        *listing.models,
+        *(p for p in listing.profiles if not p.startswith("arn:")),
+        *(alias for m in CATALOG for alias in m.aliases),  # as written, not as keys
+    ]
+    close = difflib.get_close_matches(model_id, names, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (
+        f"{text!r} is not a model Bedrock lists for this account in {region}.{hint} "
+        f"`bedrock-auth models --region {region}` lists the ids this account can call there."
+    )
+
+
+_warned_lock = threading.Lock()
+_warned: set[str] = set()
+
+
+def _warn_if_legacy(listed: ListedModel | None, info: ModelInfo | None) -> None:
+    """One :class:`LegacyModelWarning` per model per process (``reset()`` forgets them)."""
+    if listed is None or listed.status != "LEGACY":
+        return
+    with _warned_lock:
+        if listed.model_id in _warned:
+            return
+        _warned.add(listed.model_id)
+    warnings.warn(_legacy_message(listed, info), LegacyModelWarning, stacklevel=_caller_level())
+
+
+def _legacy_message(listed: ListedModel, info: ModelInfo | None) -> str:
+    when = (
+        f"AWS retires it on {listed.end_of_life:%Y-%m-%d}"
+        if listed.end_of_life is not None
+        else "Bedrock lists no retirement date for it yet"
+    )
+    replacement = _BY_ALIAS.get(_alias_key(info.replacement)) if info and info.replacement else None
+    instead = (
+        f"Move to {replacement.display_name}: model={replacement.aliases[0]!r} "
+        f"({replacement.model_id})."
+        if replacement is not None
+        else "Move to a current model: `bedrock-auth models` lists each one's status."
+    )
+    return f"{listed.name} ({listed.model_id}) is LEGACY on Amazon Bedrock: {when}. {instead}"
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside bedrock_auth: the warning names user code."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        "bedrock_auth"
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def forget_legacy_warnings() -> None:
+    """Warn again for LEGACY models already warned about (``bedrock_auth.reset()``)."""
+    with _warned_lock:
+        _warned.clear()
+
+
+def _after_fork_in_child() -> None:
+    global _warned_lock
+    _warned_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def geography_for_region(region: str) -> str:

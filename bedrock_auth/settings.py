@@ -121,6 +121,9 @@ class AuthConfig:
     client_config: Config | None = None
     assume_role_kwargs: Mapping[str, Any] | None = None
     credential_provider: CredentialProvider | None = field(default=None, repr=False)
+    #: Resolve model ids against what Bedrock lists for the account (None: BEDROCK_LIVE_CATALOG,
+    #: else on).
+    live_catalog: bool | None = None
     allow_pickle_secrets: bool = False
     validate: bool = True
     load_dotenv: bool = True
@@ -243,6 +246,8 @@ class Settings:
     #: ``BEDROCK_AGENT_ID`` / ``BEDROCK_AGENT_ALIAS_ID``: the agent the agent helpers call.
     agent_id: str | None = None
     agent_alias_id: str | None = None
+    #: Model ids follow the live catalog (``live_catalog=``, else ``BEDROCK_LIVE_CATALOG``).
+    live_catalog: bool = True
     validate: bool = True
     dotenv_path: str | None = None
     dotenv_keys: frozenset[str] = frozenset()
@@ -412,6 +417,7 @@ _OPTION_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "fallback_regions": ((list, tuple), "a list of region names"),
     "assume_role_kwargs": ((Mapping,), "a dict of extra STS AssumeRole parameters"),
     "validate": ((bool,), "True or False"),
+    "live_catalog": ((bool,), "True or False"),
     "allow_pickle_secrets": ((bool,), "True or False"),
     "load_dotenv": ((bool,), "True or False"),
 }  # fmt: skip
@@ -589,6 +595,23 @@ def _env_text(environ: Mapping[str, str], name: str) -> str | None:
     return environ.get(name, "").strip() or None
 
 
+_FLAGS = dict.fromkeys(("1", "true", "yes", "on"), True) | dict.fromkeys(
+    ("0", "false", "no", "off"), False
+)
+
+
+def _env_flag(environ: Mapping[str, str], name: str) -> bool | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    if raw.lower() not in _FLAGS:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not accepted. Accepted: 1/true/yes/on or 0/false/no/off, "
+            f"e.g. {name}=0."
+        )
+    return _FLAGS[raw.lower()]
+
+
 # Options that fall back to an environment variable: option -> (variable, reader).
 _ENV_OPTIONS: dict[str, tuple[str, Callable[[Mapping[str, str], str], Any]]] = {
     "profile": ("AWS_PROFILE", _env_text),
@@ -612,6 +635,7 @@ _ENV_OPTIONS: dict[str, tuple[str, Callable[[Mapping[str, str], str], Any]]] = {
         lambda e, n: _env_number(e, n, int),
     ),
     "fallback_regions": ("BEDROCK_FALLBACK_REGIONS", _env_list),
+    "live_catalog": ("BEDROCK_LIVE_CATALOG", _env_flag),
 }
 
 
@@ -872,6 +896,7 @@ def resolve(
         model_id=_env_text(environ, "BEDROCK_MODEL_ID"),
         agent_id=_env_text(environ, "BEDROCK_AGENT_ID"),
         agent_alias_id=_env_text(environ, "BEDROCK_AGENT_ALIAS_ID"),
+        live_catalog=_first(options["live_catalog"], True),
         validate=config.validate,
         dotenv_path=dotenv_path,
         dotenv_keys=dotenv_keys,

@@ -191,7 +191,10 @@ def test_one_client_across_two_role_refreshes(monkeypatch: pytest.MonkeyPatch) -
 def test_role_refresh_denied_is_an_access_denied_error() -> None:
     with BedrockEmulator() as emu:
         client = get_anthropic_client(manager=emu.manager(role_arn=ROLE, validate=False))
-        emu.fail("AccessDenied", operation="AssumeRole", message="not authorized to assume")
+        # Every AssumeRole: the live catalog's listing tries first (and falls back), then the call.
+        emu.fail(
+            "AccessDenied", operation="AssumeRole", message="not authorized to assume", times=None
+        )
         with pytest.raises(AccessDeniedError, match="sts:AssumeRole") as denied:
             client.messages.create(model="haiku", max_tokens=20, messages=HI)
         assert "not authorized to assume" in str(denied.value)

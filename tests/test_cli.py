@@ -98,7 +98,9 @@ def _subparsers() -> dict[str, argparse.ArgumentParser]:
     return {"bedrock-auth": parser, **sub.choices}
 
 
-@pytest.mark.parametrize("command", ["bedrock-auth", "doctor", "policy", "demo", "emulator"])
+@pytest.mark.parametrize(
+    "command", ["bedrock-auth", "doctor", "policy", "models", "demo", "emulator"]
+)
 def test_every_flag_has_help_and_descriptions_are_plain(command: str) -> None:
     parser = _subparsers()[command]
     for action in parser._actions:
@@ -112,7 +114,7 @@ def test_main_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    assert "{doctor,policy,demo,emulator}" in out and "``" not in out
+    assert "{doctor,policy,models,demo,emulator}" in out and "``" not in out
 
 
 # -- policy ----------------------------------------------------------------------------------

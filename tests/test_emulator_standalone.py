@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -102,7 +104,7 @@ def test_python_m_testing_loads_a_seed_file(tmp_path: Path) -> None:
         json.dumps(
             {
                 "replies": [{"text": "seeded answer"}],
-                "faults": [{"code": "ThrottlingException", "operation": "CountTokens"}],
+                "faults": [{"code": "ThrottlingException", "operation": "InvokeModel"}],
             }
         )
     )
@@ -114,12 +116,108 @@ def test_python_m_testing_loads_a_seed_file(tmp_path: Path) -> None:
         )
         assert response["output"]["message"]["content"] == [{"text": "seeded answer"}]
         with pytest.raises(ClientError, match="ThrottlingException"):
-            runtime.count_tokens(
-                modelId="amazon.nova-lite-v1:0",
-                input={"converse": {"messages": [{"role": "user", "content": [{"text": "x"}]}]}},
-            )
+            runtime.invoke_model(modelId="amazon.nova-lite-v1:0", body=json.dumps(NOVA_BODY))
         code, _ = _stop(process)
     assert code == 0
+
+
+NOVA_BODY = {"messages": [{"role": "user", "content": [{"text": "x"}]}]}
+WEATHER_TOOL = {
+    "toolSpec": {
+        "name": "get_weather",
+        "description": "Current weather in a city.",
+        "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}}}},
+    }
+}
+# Every seed feature a non-Python suite would use: a text reply, a tool call limited to one
+# model, a fault limited to one operation and one that fires twice then stops.
+YAML_SEED = """\
+# Scripted for a suite that does not speak Python.
+replies:
+  - text: Seeded from YAML.
+  - model: amazon.nova-lite-v1:0
+    tool_use:
+      name: get_weather
+      input: {city: Paris}
+faults:
+  - code: AccessDeniedException
+    operation: InvokeModel
+  - code: ThrottlingException
+    operation: CountTokens
+    times: 2
+"""
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".yml"])
+def test_yaml_seed_scripts_replies_and_faults_for_another_process(
+    tmp_path: Path, suffix: str
+) -> None:
+    pytest.importorskip("yaml")
+    seed = tmp_path / f"seed{suffix}"
+    seed.write_text(YAML_SEED)
+    argv = ("-m", "bedrock_auth", "emulator", "--seed", str(seed))
+    with _standalone(*argv) as (process, exports):
+        runtime = _runtime(exports)
+        ask = [{"role": "user", "content": [{"text": "Weather?"}]}]
+        text = runtime.converse(modelId="amazon.nova-lite-v1:0", messages=ask)
+        assert text["output"]["message"]["content"] == [{"text": "Seeded from YAML."}]
+        tool = runtime.converse(
+            modelId="amazon.nova-lite-v1:0", messages=ask, toolConfig={"tools": [WEATHER_TOOL]}
+        )
+        assert tool["stopReason"] == "tool_use"
+        call = tool["output"]["message"]["content"][0]["toolUse"]
+        assert (call["name"], call["input"]) == ("get_weather", {"city": "Paris"})
+        with pytest.raises(ClientError) as denied:
+            runtime.invoke_model(modelId="amazon.nova-lite-v1:0", body=json.dumps(NOVA_BODY))
+        assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+        # The fault fired once, as armed: the next call is answered (unscripted echo).
+        again = json.loads(
+            runtime.invoke_model(modelId="amazon.nova-lite-v1:0", body=json.dumps(NOVA_BODY))[
+                "body"
+            ].read()
+        )
+        assert again["output"]["message"]["content"] == [{"text": "Emulated reply to: x"}]
+        code, _ = _stop(process)
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [("- just\n- a list\n", "a seed file holds a mapping"), ("replies: [open\n", "not valid YAML")],
+)
+def test_bad_yaml_seed_is_one_error_line(tmp_path: Path, content: str, says: str) -> None:
+    pytest.importorskip("yaml")
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(content)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bedrock_auth", "emulator", "--seed", str(seed)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=STARTUP_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "error: bad --seed" in done.stderr and says in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_yaml_seed_without_pyyaml_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = tmp_path / "seed.yml"
+    seed.write_text("replies: []\n")
+    real_import = importlib.import_module
+
+    def no_yaml(name: str, *args: Any) -> Any:
+        if name == "yaml":
+            raise ModuleNotFoundError("No module named 'yaml'", name="yaml")
+        return real_import(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", no_yaml)
+    with pytest.raises(ValueError, match="pip install pyyaml"):
+        BedrockEmulator().seed(seed)
 
 
 def test_seed_rejects_unknown_keys() -> None:
@@ -139,3 +237,22 @@ def test_cli_reports_a_taken_port_and_a_bad_seed_without_a_traceback(
     seed.write_text(json.dumps({"replies": [{"txt": "typo"}]}))
     assert main(["emulator", "--seed", str(seed)]) == 2
     assert "error: bad --seed" in capsys.readouterr().err
+
+
+def test_the_docs_json_and_yaml_seed_examples_script_the_same(tmp_path: Path) -> None:
+    yaml = pytest.importorskip("yaml")
+    doc = (ROOT / "docs" / "testing.md").read_text(encoding="utf-8")
+    [as_json] = re.findall(r"```json\n(.*?)```", doc, re.DOTALL)
+    [as_yaml] = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    assert yaml.safe_load(as_yaml) == json.loads(as_json)
+    retrying = Config(retries={"mode": "standard", "total_max_attempts": 3})
+    for name, text in (("seed.json", as_json), ("seed.yaml", as_yaml)):
+        (tmp_path / name).write_text(text)
+        with BedrockEmulator() as emu:
+            emu.seed(tmp_path / name)
+            out = emu.client(config=retrying).converse(
+                modelId="amazon.nova-lite-v1:0",
+                messages=[{"role": "user", "content": [{"text": "Weather?"}]}],
+            )
+            assert out["output"]["message"]["content"] == [{"text": "It is sunny."}]
+            assert [r.status for r in emu.requests] == [429, 429, 200]

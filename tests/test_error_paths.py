@@ -50,9 +50,11 @@ def refreshing(clean: BedrockEmulator) -> BedrockClientManager:
     """A role whose credentials live 2 s and have expired: the next call fetches new ones.
 
     2 s, not 1: STS stamps expiry in whole seconds, so 1-second credentials can arrive expired.
+    The live catalog is off: these tests count STS calls, and its listing would fetch
+    credentials first (tests/test_live_catalog.py covers that path).
     """
     clean.assume_role_duration = 2
-    manager = clean.manager(role_arn=ROLE, max_retries=0)
+    manager = clean.manager(role_arn=ROLE, max_retries=0, live_catalog=False)
     time.sleep(2.2)
     return manager
 

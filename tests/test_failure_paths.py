@@ -29,6 +29,7 @@ from bedrock_auth import (
     CredentialEndpointUnreachableError,
     InvalidCredentialsError,
     get_manager,
+    resolve_model_id,
 )
 from bedrock_auth import manager as manager_module
 from bedrock_auth.testing import BedrockEmulator
@@ -436,6 +437,7 @@ def test_a_stream_read_to_the_end_keeps_its_connection_for_reuse(emu: BedrockEmu
 
     manager = emu.manager()
     say(manager, "one kept-alive connection")
+    resolve_model_id(MODEL, manager.region, manager=manager)  # the catalog's own connection
     baseline = _open_connections(emu)
     emu.reply("a b c")
     with converse_stream(MODEL, "x", manager=manager) as stream:

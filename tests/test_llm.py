@@ -35,6 +35,13 @@ def manager(emu: BedrockEmulator) -> BedrockClientManager:
     return emu.manager(max_retries=1)
 
 
+def text_of(message: Any) -> str:
+    """A message's text: a property in langchain-core 1.x, a method in 0.3 (the lowest
+    langchain-aws we support runs on 0.3)."""
+    text = message.text
+    return str(text) if isinstance(text, str) else str(text())
+
+
 def requests_for(emu: BedrockEmulator, operation: str) -> list[Any]:
     return [r for r in emu.requests if r.operation == operation]
 
@@ -95,7 +102,7 @@ def test_invoke_stream_and_kwargs(emu: BedrockEmulator, manager: BedrockClientMa
         "stopSequences": ["END"],
     }
     emu.reply(text="one two three")
-    chunks = [c.text for c in llm.stream("Count")]
+    chunks = [text_of(c) for c in llm.stream("Count")]
     assert len([c for c in chunks if c]) > 1 and "".join(chunks) == "one two three"
 
 
@@ -126,13 +133,17 @@ def test_model_from_env_and_missing_model(
     assert model_from_env("haiku", from_env) == "haiku"
 
 
-def test_application_profile_arn_one_lookup(
-    emu: BedrockEmulator, manager: BedrockClientManager
-) -> None:
+@pytest.mark.parametrize(("live", "lookups"), [(True, 0), (False, 1)])
+def test_application_profile_arn_one_lookup(emu: BedrockEmulator, live: bool, lookups: int) -> None:
+    """The live catalog's listing names the profile's model; without it, one
+    GetInferenceProfile per ARN per manager does."""
+    emu.clear()
+    manager = emu.manager(max_retries=1, live_catalog=live)
     arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
     emu.add_inference_profile(arn, "anthropic.claude-sonnet-4-5-20250929-v1:0")
     models = [get_llm(arn, manager=manager) for _ in range(3)]
-    assert len(requests_for(emu, "GetInferenceProfile")) == 1
+    assert len(requests_for(emu, "GetInferenceProfile")) == lookups
+    assert len(requests_for(emu, "ListFoundationModels")) == (1 if live else 0)
     assert models[0].provider == "anthropic"
     emu.reply(text="via profile")
     assert models[0].invoke("hi").content == "via profile"
@@ -188,11 +199,12 @@ def test_async_calls_fail_over_too(emu: BedrockEmulator, manager: BedrockClientM
     llm = get_llm("claude-sonnet-4-5", manager=manager, fallback_regions=["us-west-2"])
 
     async def both() -> tuple[Any, list[str]]:
-        return await llm.ainvoke("hi"), [c.text async for c in llm.astream("hi")]
+        return await llm.ainvoke("hi"), [text_of(c) async for c in llm.astream("hi")]
 
     reply, chunks = asyncio.run(both())
     assert reply.content == "Emulated reply to: hi" == "".join(chunks)
-    assert [r.region for r in emu.requests if r.region == "us-west-2"] == ["us-west-2"] * 2
+    runtime = [r for r in emu.requests if r.service == "bedrock-runtime"]
+    assert [r.region for r in runtime if r.region == "us-west-2"] == ["us-west-2"] * 2
 
 
 def test_stream_fails_over_before_its_first_chunk(
@@ -201,7 +213,7 @@ def test_stream_fails_over_before_its_first_chunk(
     emu.fail("ThrottlingException", status=429, times=100, region="us-east-1")
     llm = get_llm("claude-sonnet-4-5", manager=manager, fallback_regions=["us-west-2"])
     emu.reply(text="streamed from the west")
-    assert "".join(c.text for c in llm.stream("hi")) == "streamed from the west"
+    assert "".join(text_of(c) for c in llm.stream("hi")) == "streamed from the west"
     assert [r.region for r in requests_for(emu, "ConverseStream")][-1] == "us-west-2"
 
 
@@ -214,7 +226,7 @@ def test_stream_that_yielded_does_not_fail_over(
     seen: list[str] = []
     with pytest.raises(ThrottlingError):
         for chunk in llm.stream("hi"):
-            seen.append(chunk.text)
+            seen.append(text_of(chunk))
     assert "alpha" in "".join(seen)
     assert [r.region for r in requests_for(emu, "ConverseStream")] == ["us-east-1"]
 

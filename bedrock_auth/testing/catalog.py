@@ -47,6 +47,10 @@ class FoundationModel:
     global_profile: bool = False
     geographies: Geographies | None = None
     on_demand_regions: tuple[str, ...] | None = None
+    #: ``modelLifecycle`` as ListFoundationModels gives it: ACTIVE or LEGACY, ISO dates.
+    status: str = "ACTIVE"
+    legacy_since: str | None = None
+    end_of_life: str | None = None
 
     @property
     def requires_profile(self) -> bool:
@@ -174,6 +178,7 @@ def _from_library(info: ModelInfo) -> FoundationModel:
         types,
         geographies=geographies,
         on_demand_regions=info.on_demand_regions,
+        status="LEGACY" if info.legacy else "ACTIVE",
     )
 
 

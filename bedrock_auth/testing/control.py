@@ -68,7 +68,12 @@ def list_inference_profiles(call: Call) -> Response:
     return json_response(out)
 
 
-def _model_json(model: FoundationModel, region: str) -> Json:
+def _lifecycle_json(model: FoundationModel) -> Json:
+    dates = {"legacyTime": model.legacy_since, "endOfLifeTime": model.end_of_life}
+    return {"status": model.status, **{k: f"{v}T00:00:00Z" for k, v in dates.items() if v}}
+
+
+def _model_json(model: FoundationModel, region: str, kinds: tuple[str, ...]) -> Json:
     return {
         "modelArn": foundation_model_arn(region, model.model_id),
         "modelId": model.model_id,
@@ -78,26 +83,31 @@ def _model_json(model: FoundationModel, region: str) -> Json:
         "outputModalities": [model.output_modality],
         "responseStreamingSupported": model.output_modality == "TEXT",
         "customizationsSupported": [],
-        "inferenceTypesSupported": list(model.inference_types),
-        "modelLifecycle": {"status": "ACTIVE"},
+        "inferenceTypesSupported": list(kinds),
+        "modelLifecycle": _lifecycle_json(model),
     }
 
 
-def _wanted(model: FoundationModel, query: dict[str, str]) -> bool:
+def _wanted(model: FoundationModel, kinds: tuple[str, ...], query: dict[str, str]) -> bool:
     provider = query.get("byProvider")
     modality = query.get("byOutputModality")
     inference = query.get("byInferenceType")
     return (
         (provider is None or provider.lower() == model.provider.lower())
         and (modality is None or modality == model.output_modality)
-        and (inference is None or inference in model.inference_types)
+        and (inference is None or inference in kinds)
     )
 
 
 def list_foundation_models(call: Call) -> Response:
-    """GET /foundation-models with the byProvider/byOutputModality/byInferenceType filters."""
-    models = [m for m in call.state.registry.foundation_models() if _wanted(m, call.query)]
-    return json_response({"modelSummaries": [_model_json(m, call.region) for m in models]})
+    """GET /foundation-models with the byProvider/byOutputModality/byInferenceType filters.
+
+    As Bedrock does, only the models callable from the request's region, each with how
+    (on demand, through a profile) it can be called there.
+    """
+    listed = call.state.registry.models_in(call.region)
+    summaries = [_model_json(m, call.region, k) for m, k in listed if _wanted(m, k, call.query)]
+    return json_response({"modelSummaries": summaries})
 
 
 def get_foundation_model(call: Call) -> Response:
@@ -106,4 +116,5 @@ def get_foundation_model(call: Call) -> Response:
     model = call.state.registry.find_model(identifier)
     if model is None:
         raise ApiError("ValidationException", "The provided model identifier is invalid.", 400)
-    return json_response({"modelDetails": _model_json(model, call.region)})
+    kinds = call.state.registry.inference_types(model, call.region) or model.inference_types
+    return json_response({"modelDetails": _model_json(model, call.region, kinds)})

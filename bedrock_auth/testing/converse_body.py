@@ -32,6 +32,15 @@ def content_blocks(gen: Generation) -> list[Json]:
     return content
 
 
+def converse_usage(gen: Generation) -> Json:
+    """The ``usage`` object of a Converse answer."""
+    return {
+        "inputTokens": gen.input_tokens,
+        "outputTokens": gen.output_tokens,
+        "totalTokens": gen.total_tokens,
+    }
+
+
 def stream_events(gen: Generation) -> list[tuple[str, Json]]:
     """``messageStart`` to ``messageStop``: text one word per delta, then the tool call."""
     events: list[tuple[str, Json]] = [("messageStart", {"role": "assistant"})]

@@ -80,7 +80,14 @@ def _read_seed(path: Path) -> Mapping[str, Any]:
         import importlib
 
         # PyYAML, imported only for YAML seed files (and without needing its type stubs).
-        data = importlib.import_module("yaml").safe_load(text)
+        try:
+            yaml = importlib.import_module("yaml")
+        except ImportError as exc:
+            raise ValueError(f"{path}: YAML seed files need PyYAML (pip install pyyaml)") from exc
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path}: not valid YAML: {exc}") from exc
     else:
         data = json.loads(text)
     if not isinstance(data, Mapping):
@@ -407,6 +414,29 @@ class BedrockEmulator:
         types = (INFERENCE_PROFILE,) if requires_profile else (ON_DEMAND, INFERENCE_PROFILE)
         vendor = provider or model_id.split(".", 1)[0].title()
         self._state.registry.add_model(FoundationModel(model_id, name or model_id, vendor, types))
+
+    def set_model_lifecycle(
+        self,
+        model_id: str,
+        status: str = "LEGACY",
+        *,
+        legacy_since: str | None = None,
+        end_of_life: str | None = None,
+    ) -> None:
+        """Set what ListFoundationModels says of a model's lifecycle: ``ACTIVE`` or ``LEGACY``,
+        with ``legacy_since``/``end_of_life`` dates as ``"YYYY-MM-DD"``."""
+        if status not in ("ACTIVE", "LEGACY"):
+            raise ValueError(f"status must be 'ACTIVE' or 'LEGACY', not {status!r}")
+        self._state.registry.set_lifecycle(model_id, status, legacy_since, end_of_life)
+
+    def set_inference_profiles(
+        self, model_id: str, prefixes: Iterable[str], *, region: str | None = None
+    ) -> None:
+        """Make exactly the system profiles ``<prefix>.<model_id>`` callable from ``region``
+        (default: the emulator's): ``set_inference_profiles(m, ["jp"], region="ap-northeast-1")``
+        leaves Tokyo only the ``jp.`` profile; ``[]`` none. Listings, GetInferenceProfile and
+        strict-mode checks all follow."""
+        self._state.registry.set_profile_prefixes(model_id, region or self.region, tuple(prefixes))
 
     # -- inspection --------------------------------------------------------------------------
 

@@ -11,12 +11,21 @@ import hashlib
 import math
 import re
 import struct
+import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from .catalog import provider_family, strip_profile_prefix
-from .converse_body import content_blocks, converse_turn, stream_events
-from .decisions import ANY, AUTO, NONE, Tool, Turn, answers_tool
-from .generation import Generation, all_text_tokens, count_tokens, last_user_text, split_words
+from .converse_body import content_blocks, converse_turn, converse_usage, stream_events
+from .decisions import ANY, AUTO, NONE, Tool, Turn, answers_tool, mapping
+from .generation import (
+    Generation,
+    all_text_tokens,
+    count_tokens,
+    last_user_text,
+    split_words,
+    text_of,
+)
 from .script import TOOL_USE_ID_PREFIX
 
 Json = dict[str, Any]
@@ -43,12 +52,39 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _model_name(model_id: str, provider: str) -> str:
+    """The name a provider's own body reports: ``anthropic.claude-x-v1:0`` -> ``claude-x``."""
+    base = strip_profile_prefix(model_id.rsplit("/", 1)[-1]).removeprefix(f"{provider}.")
+    return base.split("-v", 1)[0] if "-v" in base else base
+
+
+def _length_or_stop(gen: Generation) -> str:
+    """The stop reason of the open-weight formats (Llama, Mistral)."""
+    return "length" if gen.stop_reason == "max_tokens" else "stop"
+
+
+def word_chunks(
+    gen: Generation, latency_ms: int, chunk: Callable[[int, str, bool], Json]
+) -> list[Json]:
+    """Stream chunks of a text-only format: ``chunk(index, word, is_last)`` for each word of
+    the answer; the last chunk also carries ``amazon-bedrock-invocationMetrics``."""
+    pieces = split_words(gen.text or "")
+    out = [chunk(i, piece, i == len(pieces) - 1) for i, piece in enumerate(pieces)]
+    out[-1]["amazon-bedrock-invocationMetrics"] = invocation_metrics(gen, latency_ms)
+    return out
+
+
 class Family:
     """Base: a provider's body format. Subclasses override what differs."""
 
     name: ClassVar[str] = "unknown"
     required: ClassVar[tuple[str, ...]] = ()
     streams: ClassVar[bool] = True
+    #: The body key holding the whole prompt, for text-completion bodies (``prompt``,
+    #: ``inputText``); None for message-list bodies.
+    prompt_key: ClassVar[str | None] = None
+    #: The top-level body key holding the output token budget, if the format has one there.
+    budget_key: ClassVar[str | None] = None
 
     def validate(self, body: Json) -> str | None:
         """Bedrock's ValidationException message for a malformed body, or None."""
@@ -57,6 +93,8 @@ class Family:
 
     def prompt(self, body: Json) -> str:
         """The text the default reply echoes."""
+        if self.prompt_key is not None:
+            return str(body.get(self.prompt_key, ""))
         return last_user_text(body.get("messages"))
 
     def turn(self, body: Json) -> Turn:
@@ -65,11 +103,13 @@ class Family:
 
     def input_tokens(self, body: Json) -> int:
         """Tokens in the whole request."""
+        if self.prompt_key is not None:
+            return count_tokens(self.prompt(body))
         return all_text_tokens(body.get("messages"), body.get("system"))
 
     def max_tokens(self, body: Json) -> int | None:
         """The output token budget the body asks for."""
-        return None
+        return _int_or_none(body.get(self.budget_key)) if self.budget_key else None
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
         """The InvokeModel response body."""
@@ -110,6 +150,7 @@ class Anthropic(Family):
 
     name = "anthropic"
     required = ("anthropic_version", "messages", "max_tokens")
+    budget_key = "max_tokens"
 
     def turn(self, body: Json) -> Turn:
         return anthropic_turn(body)
@@ -121,14 +162,6 @@ class Anthropic(Family):
         ):
             return f"invalid anthropic_version: {version!r}"
         return super().validate(body)
-
-    def max_tokens(self, body: Json) -> int | None:
-        return _int_or_none(body.get("max_tokens"))
-
-    @staticmethod
-    def _model_name(model_id: str) -> str:
-        base = strip_profile_prefix(model_id.rsplit("/", 1)[-1]).removeprefix("anthropic.")
-        return base.split("-v", 1)[0] if "-v" in base else base
 
     def _tool_block(self, gen: Generation, with_input: bool) -> Json:
         assert gen.tool_use is not None
@@ -145,7 +178,7 @@ class Anthropic(Family):
             "id": f"msg_bdrk_{gen.message_id}",
             "type": "message",
             "role": "assistant",
-            "model": self._model_name(model_id),
+            "model": _model_name(model_id, "anthropic"),
         }
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
@@ -242,9 +275,7 @@ class Nova(Family):
 
     def _usage(self, gen: Generation) -> Json:
         return {
-            "inputTokens": gen.input_tokens,
-            "outputTokens": gen.output_tokens,
-            "totalTokens": gen.total_tokens,
+            **converse_usage(gen),
             "cacheReadInputTokenCount": 0,
             "cacheWriteInputTokenCount": 0,
         }
@@ -281,12 +312,7 @@ class Titan(Family):
 
     name = "titan"
     required = ("inputText",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("inputText", ""))
-
-    def input_tokens(self, body: Json) -> int:
-        return count_tokens(self.prompt(body))
+    prompt_key = "inputText"
 
     def max_tokens(self, body: Json) -> int | None:
         config = body.get("textGenerationConfig") or {}
@@ -305,25 +331,16 @@ class Titan(Family):
         }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        pieces = split_words(gen.text or "")
-        out: list[Json] = [
-            {
-                "outputText": p,
+        def chunk(i: int, piece: str, last: bool) -> Json:
+            return {
+                "outputText": piece,
                 "index": 0,
-                "totalOutputTextTokenCount": None,
-                "completionReason": None,
+                "totalOutputTextTokenCount": gen.output_tokens if last else None,
+                "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH") if last else None,
                 "inputTextTokenCount": gen.input_tokens if i == 0 else None,
             }
-            for i, p in enumerate(pieces)
-        ]
-        out[-1].update(
-            {
-                "totalOutputTextTokenCount": gen.output_tokens,
-                "completionReason": _TITAN_REASONS.get(gen.stop_reason, "FINISH"),
-                "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
-            }
-        )
-        return out
+
+        return word_chunks(gen, latency_ms, chunk)
 
 
 class Llama(Family):
@@ -331,77 +348,172 @@ class Llama(Family):
 
     name = "llama"
     required = ("prompt",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("prompt", ""))
-
-    def input_tokens(self, body: Json) -> int:
-        return count_tokens(self.prompt(body))
-
-    def max_tokens(self, body: Json) -> int | None:
-        return _int_or_none(body.get("max_gen_len"))
-
-    @staticmethod
-    def _reason(gen: Generation) -> str:
-        return "length" if gen.stop_reason == "max_tokens" else "stop"
+    prompt_key = "prompt"
+    budget_key = "max_gen_len"
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
         return {
             "generation": gen.text or "",
             "prompt_token_count": gen.input_tokens,
             "generation_token_count": gen.output_tokens,
-            "stop_reason": self._reason(gen),
+            "stop_reason": _length_or_stop(gen),
         }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        pieces = split_words(gen.text or "")
-        out: list[Json] = [
-            {
-                "generation": p,
+        def chunk(i: int, piece: str, last: bool) -> Json:
+            return {
+                "generation": piece,
                 "prompt_token_count": gen.input_tokens if i == 0 else None,
                 "generation_token_count": i + 1,
-                "stop_reason": None,
+                "stop_reason": _length_or_stop(gen) if last else None,
             }
-            for i, p in enumerate(pieces)
-        ]
-        out[-1].update(
-            {
-                "stop_reason": self._reason(gen),
-                "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
-            }
-        )
-        return out
+
+        return word_chunks(gen, latency_ms, chunk)
 
 
 class Mistral(Family):
-    """Mistral's text-completion body: ``prompt`` in, ``outputs`` out (7B, Mixtral, Large 2402)."""
+    """Mistral's text-completion body: ``prompt`` in, ``outputs`` out (7B, Mixtral, Large 2402;
+    the emulator answers a ``prompt`` body this way for every Mistral model)."""
 
     name = "mistral"
     required = ("prompt",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("prompt", ""))
-
-    def input_tokens(self, body: Json) -> int:
-        return count_tokens(self.prompt(body))
-
-    def max_tokens(self, body: Json) -> int | None:
-        return _int_or_none(body.get("max_tokens"))
-
-    @staticmethod
-    def _reason(gen: Generation) -> str:
-        return "length" if gen.stop_reason == "max_tokens" else "stop"
+    prompt_key = "prompt"
+    budget_key = "max_tokens"
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
-        return {"outputs": [{"text": gen.text or "", "stop_reason": self._reason(gen)}]}
+        return {"outputs": [{"text": gen.text or "", "stop_reason": _length_or_stop(gen)}]}
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        out: list[Json] = [
-            {"outputs": [{"text": p, "stop_reason": None}]} for p in split_words(gen.text or "")
-        ]
-        out[-1]["outputs"][0]["stop_reason"] = self._reason(gen)
-        out[-1]["amazon-bedrock-invocationMetrics"] = invocation_metrics(gen, latency_ms)
-        return out
+        def chunk(i: int, piece: str, last: bool) -> Json:
+            reason = _length_or_stop(gen) if last else None
+            return {"outputs": [{"text": piece, "stop_reason": reason}]}
+
+        return word_chunks(gen, latency_ms, chunk)
+
+
+# Mistral's chat format names the stop reasons as OpenAI does.
+_MISTRAL_FINISH = {"tool_use": "tool_calls", "max_tokens": "length"}
+
+
+def _mistral_choice(choice: Any) -> str:
+    """``tool_choice``: "auto", "any" (or "required"), "none", or one named function."""
+    if isinstance(choice, str):
+        return {"any": ANY, "required": ANY, "none": NONE}.get(choice, AUTO)
+    name = mapping(mapping(choice).get("function")).get("name")
+    return name if isinstance(name, str) else AUTO
+
+
+def _trailing_tool_messages(messages: Any) -> list[Json]:
+    """The ``role: tool`` messages that end the conversation: results the model must answer."""
+    trailing: list[Json] = []
+    for message in reversed(messages if isinstance(messages, list) else []):
+        if not (isinstance(message, dict) and message.get("role") == "tool"):
+            break
+        trailing.insert(0, message)
+    return trailing
+
+
+def mistral_chat_turn(body: Json) -> Turn:
+    """The Mistral chat-completion view of a request (OpenAI-style messages and tools)."""
+    messages = body.get("messages")
+    functions = [mapping(mapping(t).get("function")) for t in body.get("tools") or []]
+    tools = tuple(
+        Tool(str(f["name"]), str(f.get("description", "")), mapping(f.get("parameters")))
+        for f in functions
+        if "name" in f
+    )
+    results = _trailing_tool_messages(messages)
+    prompt = (
+        " ".join(text_of(m.get("content")) for m in results)
+        if results
+        else last_user_text(messages)
+    )
+    return Turn(prompt, tools, _mistral_choice(body.get("tool_choice")), bool(results))
+
+
+def _mistral_tool_id(tool_use_id: str) -> str:
+    # Mistral's tool-call ids are 9 letters and digits; ids a test scripted are kept.
+    generated = tool_use_id.removeprefix(TOOL_USE_ID_PREFIX)
+    return generated[:9] if generated != tool_use_id else tool_use_id
+
+
+class MistralChat(Family):
+    """Mistral's chat-completion body: ``messages`` (and ``tools``) in, ``choices`` out.
+
+    Mistral Large 2 (24.07) and Pixtral Large speak it; Bedrock also takes it from the older
+    Mistral models, so any Mistral id sent ``messages`` is answered in this format.
+    """
+
+    name = "mistral-chat"
+    required = ("messages",)
+    budget_key = "max_tokens"
+
+    def turn(self, body: Json) -> Turn:
+        return mistral_chat_turn(body)
+
+    @staticmethod
+    def _reason_key(model_id: str) -> str:
+        # AWS documents Mistral Large 24.02's chat answers with "stop_reason"; 24.07 and later
+        # answer as Mistral's own API does, with "finish_reason".
+        return "stop_reason" if "-2402-" in model_id else "finish_reason"
+
+    @staticmethod
+    def _envelope(gen: Generation, model_id: str, kind: str) -> Json:
+        return {
+            "id": gen.message_id,
+            "object": kind,
+            "created": int(time.time()),
+            "model": _model_name(model_id, "mistral"),
+        }
+
+    @staticmethod
+    def _tool_calls(gen: Generation) -> list[Json]:
+        if gen.tool_use is None:
+            return []
+        function = {"name": gen.tool_use.name, "arguments": gen.tool_input_json}
+        return [{"id": _mistral_tool_id(gen.tool_use.tool_use_id), "function": function}]
+
+    @staticmethod
+    def _usage(gen: Generation) -> Json:
+        return {
+            "prompt_tokens": gen.input_tokens,
+            "completion_tokens": gen.output_tokens,
+            "total_tokens": gen.total_tokens,
+        }
+
+    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
+        message = {
+            "role": "assistant",
+            "content": gen.text or "",
+            "tool_calls": self._tool_calls(gen) or None,
+        }
+        choice = {
+            "index": 0,
+            "message": message,
+            self._reason_key(model_id): _MISTRAL_FINISH.get(gen.stop_reason, "stop"),
+        }
+        return {
+            **self._envelope(gen, model_id, "chat.completion"),
+            "choices": [choice],
+            "usage": self._usage(gen),
+        }
+
+    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
+        envelope = self._envelope(gen, model_id, "chat.completion.chunk")
+        reason_key = self._reason_key(model_id)
+
+        def chunk(delta: Json, reason: str | None = None) -> Json:
+            return {**envelope, "choices": [{"index": 0, "delta": delta, reason_key: reason}]}
+
+        out = [chunk({"role": "assistant", "content": ""})]
+        out += [chunk({"content": p}) for p in split_words(gen.text)] if gen.text else []
+        # A tool call arrives whole, in one delta, as Mistral streams them.
+        calls = [{**call, "index": i} for i, call in enumerate(self._tool_calls(gen))]
+        out += [chunk({"content": "", "tool_calls": calls})] if calls else []
+        last = chunk({"content": ""}, _MISTRAL_FINISH.get(gen.stop_reason, "stop"))
+        last["usage"] = self._usage(gen)
+        last["amazon-bedrock-invocationMetrics"] = invocation_metrics(gen, latency_ms)
+        return [*out, last]
 
 
 _COHERE_REASONS = {"max_tokens": "MAX_TOKENS", "content_filtered": "ERROR_TOXIC"}
@@ -412,9 +524,8 @@ class CohereChat(Family):
 
     name = "cohere"
     required = ("message",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("message", ""))
+    prompt_key = "message"
+    budget_key = "max_tokens"
 
     def input_tokens(self, body: Json) -> int:
         history = body.get("chat_history") or []
@@ -422,9 +533,6 @@ class CohereChat(Family):
         return sum(count_tokens(str(t)) for t in [*earlier, body.get("preamble") or ""]) + (
             count_tokens(self.prompt(body))
         )
-
-    def max_tokens(self, body: Json) -> int | None:
-        return _int_or_none(body.get("max_tokens"))
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
         return {
@@ -481,6 +589,7 @@ class CohereEmbed(Embedder):
         return " ".join(self._texts(body))
 
     def input_tokens(self, body: Json) -> int:
+        # The whole prompt, as the text-completion families count it.
         return count_tokens(self.prompt(body))
 
     def embed(self, body: Json, model_id: str) -> Json:
@@ -501,12 +610,7 @@ class TitanEmbed(Embedder):
 
     name = "embed"
     required = ("inputText",)
-
-    def prompt(self, body: Json) -> str:
-        return str(body.get("inputText", ""))
-
-    def input_tokens(self, body: Json) -> int:
-        return count_tokens(self.prompt(body))
+    prompt_key = "inputText"
 
     def embed(self, body: Json, model_id: str) -> Json:
         if _is_titan_embed_v1(model_id):
@@ -552,6 +656,7 @@ FAMILIES: dict[str, Family] = {
         Titan(),
         Llama(),
         Mistral(),
+        MistralChat(),
         CohereChat(),
         TitanEmbed(),
         CohereEmbed(),
@@ -570,9 +675,16 @@ _FAMILY_BY_BODY_KEY = (
 )
 
 
+#: Families whose models also take a chat-completion body, chosen when the body has ``messages``.
+_CHAT_BODIES = {"mistral": "mistral-chat"}
+
+
 def family_for(model_id: str | None, body: Json) -> Family | None:
     """The body format for this call: from the model id when known, else from the body shape."""
-    known = FAMILIES.get(provider_family(model_id or ""))
+    provider = provider_family(model_id or "")
+    if "messages" in body:
+        provider = _CHAT_BODIES.get(provider, provider)
+    known = FAMILIES.get(provider)
     if known is not None:
         return known
     return next((FAMILIES[name] for key, name in _FAMILY_BY_BODY_KEY if key in body), None)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .catalog import GEO_NAMES, FoundationModel, strip_profile_prefix
+from .catalog import GEO_NAMES, INFERENCE_PROFILE, ON_DEMAND, FoundationModel, strip_profile_prefix
 
 SYSTEM_DEFINED = "SYSTEM_DEFINED"
 APPLICATION = "APPLICATION"
@@ -55,6 +55,8 @@ class ModelRegistry:
         self._models = dict(models)
         self._lock = threading.Lock()
         self._apps: dict[str, _AppProfile] = {}
+        # (model id, region) -> the system-profile prefixes a test says exist there.
+        self._prefixes: dict[tuple[str, str], tuple[str, ...]] = {}
 
     # -- foundation models -------------------------------------------------------------------
 
@@ -72,6 +74,32 @@ class ModelRegistry:
         """Add or replace a foundation model."""
         with self._lock:
             self._models[model.model_id] = model
+
+    def set_lifecycle(
+        self, model_id: str, status: str, legacy_since: str | None, end_of_life: str | None
+    ) -> None:
+        """Change a model's ``modelLifecycle`` (``ACTIVE`` or ``LEGACY``, ISO dates)."""
+        with self._lock:
+            model = self._models.get(model_id)
+            if model is None:
+                raise KeyError(f"the emulator has no foundation model {model_id!r}")
+            changed = replace(
+                model, status=status, legacy_since=legacy_since, end_of_life=end_of_life
+            )
+            self._models[model_id] = changed
+
+    def inference_types(self, model: FoundationModel, region: str) -> tuple[str, ...]:
+        """How ``model`` can be called from ``region``: ON_DEMAND, INFERENCE_PROFILE, or ()."""
+        kinds = (
+            (ON_DEMAND, model.on_demand_in(region)),
+            (INFERENCE_PROFILE, bool(self.profile_prefixes(model, region))),
+        )
+        return tuple(kind for kind, offered in kinds if offered)
+
+    def models_in(self, region: str) -> list[tuple[FoundationModel, tuple[str, ...]]]:
+        """The models ListFoundationModels gives in ``region``, each with its inference types."""
+        found = ((m, self.inference_types(m, region)) for m in self.foundation_models())
+        return [(model, kinds) for model, kinds in found if kinds]
 
     # -- application inference profiles ------------------------------------------------------
 
@@ -133,12 +161,23 @@ class ModelRegistry:
             f"Routes requests to {model.name} in {', '.join(regions)}.",
         )
 
+    def set_profile_prefixes(self, model_id: str, region: str, prefixes: tuple[str, ...]) -> None:
+        """Make exactly these system profiles of ``model_id`` callable from ``region``."""
+        with self._lock:
+            self._prefixes[(model_id, region)] = prefixes
+
+    def profile_prefixes(self, model: FoundationModel, region: str) -> list[str]:
+        """The system-profile prefixes of ``model`` callable from ``region``."""
+        with self._lock:
+            chosen = self._prefixes.get((model.model_id, region))
+        return list(chosen) if chosen is not None else model.profile_prefixes(region)
+
     def system_profiles(self, region: str) -> list[InferenceProfile]:
         """The cross-region profiles callable from ``region``."""
         return [
             self._system_profile(prefix, model, region)
             for model in self.foundation_models()
-            for prefix in model.profile_prefixes(region)
+            for prefix in self.profile_prefixes(model, region)
         ]
 
     def application_profiles(self, region: str) -> list[InferenceProfile]:

@@ -9,7 +9,7 @@ import json
 import time
 from typing import Any
 
-from .converse_body import content_blocks, converse_turn, stream_events
+from .converse_body import content_blocks, converse_turn, converse_usage, stream_events
 from .decisions import decide
 from .eventstream import event_frame
 from .generation import Generation, all_text_tokens, generate
@@ -81,14 +81,6 @@ def _converse_generation(call: Call) -> Generation:
     )
 
 
-def _usage(gen: Generation) -> Json:
-    return {
-        "inputTokens": gen.input_tokens,
-        "outputTokens": gen.output_tokens,
-        "totalTokens": gen.total_tokens,
-    }
-
-
 def converse(call: Call) -> Response:
     """POST /model/{modelId}/converse."""
     gen = _converse_generation(call)
@@ -96,14 +88,14 @@ def converse(call: Call) -> Response:
         {
             "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
             "stopReason": gen.stop_reason,
-            "usage": _usage(gen),
+            "usage": converse_usage(gen),
             "metrics": {"latencyMs": _latency_ms(call)},
         }
     )
 
 
 def _converse_events(gen: Generation, latency_ms: int) -> list[tuple[str, Json]]:
-    metadata = {"usage": _usage(gen), "metrics": {"latencyMs": latency_ms}}
+    metadata = {"usage": converse_usage(gen), "metrics": {"latencyMs": latency_ms}}
     return [*stream_events(gen), ("metadata", metadata)]
 
 

@@ -1,0 +1,311 @@
+"""The live catalog: what Bedrock lists for one manager's account, per Region, cached.
+
+Bedrock knows which inference profiles exist for the caller in a Region and which models run
+there on demand (``ListInferenceProfiles``, ``ListFoundationModels``); the static table in
+:mod:`bedrock_auth.models` can only guess. :class:`LiveCatalog` asks once per Region on first
+need, keeps the answer for :data:`LISTING_TTL`, and lets concurrent callers share one listing.
+A denied or unreachable listing is remembered for the same time and logged once at DEBUG: the
+caller falls back to the static table (least-privilege roles often lack the listing actions,
+and a private subnet may have no ``bedrock`` endpoint).
+
+This is the one place that asks the ``bedrock`` control plane about models, application
+inference profiles (``GetInferenceProfile``) included.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from bedrock_auth._translate import CREDENTIAL_CODES, ErrorContext, cause_of, translate_error
+from bedrock_auth.errors import BedrockAuthError
+from bedrock_auth.models import (
+    ListedModel,
+    Listing,
+    base_model_from_arn,
+    provider_of,
+    resolve_with,
+)
+from bedrock_auth.regions import check_region, split_profile_prefix
+
+logger = logging.getLogger("bedrock_auth")
+
+#: Seconds a Region's listing, or its failure, is kept.
+LISTING_TTL = 3600.0
+#: The listing's own client: a slow or absent endpoint costs about this much, once per TTL.
+LISTING_TIMEOUT = 2.0
+_PROFILE_TYPES = ("SYSTEM_DEFINED", "APPLICATION")
+_LISTINGS = frozenset({"ListInferenceProfiles", "ListFoundationModels"})
+# FoundationModelLifecycle members read when the installed botocore's shape has them.
+_LIFECYCLE_DATES = {"legacyTime": "legacy_since", "endOfLifeTime": "end_of_life"}
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """One model as a call needs it: the id to send, its provider and its foundation model."""
+
+    model_id: str
+    provider: str | None
+    #: The foundation model behind a profile id or ARN (the id itself for a plain id).
+    base_model: str | None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    listing: Listing | None
+    why: str | None  # why the listing failed, for doctor and `bedrock-auth models`
+    until: float
+
+
+def is_application_profile(model_id: str) -> bool:
+    """True for ``arn:aws:bedrock:<region>:<account>:application-inference-profile/<id>``."""
+    return model_id.startswith("arn:") and ":application-inference-profile/" in model_id
+
+
+class LiveCatalog:
+    """One manager's view of what Bedrock lists, per Region (see the module docstring).
+
+    ``listing_client(region)`` gives the short-timeout client the listings use;
+    ``client(region)`` the manager's regular ``bedrock`` client, for ``GetInferenceProfile``
+    (an error there is raised, so it keeps the manager's retries). With ``enabled=False`` no
+    listing is made; an application-profile ARN is still looked up, its provider is needed.
+    """
+
+    def __init__(
+        self,
+        listing_client: Callable[[str], Any],
+        client: Callable[[str], Any],
+        *,
+        enabled: bool,
+    ) -> None:
+        self.enabled = enabled
+        self._listing_client = listing_client
+        self._client = client
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+        self._pending: dict[str, Future[_Entry]] = {}
+        self._apps: dict[str, str] = {}  # application profile ARN -> foundation model id
+        self.clock: Callable[[], float] = time.monotonic
+        _live.add(self)
+
+    # -- listings -----------------------------------------------------------------------------
+
+    def listing(self, region: str) -> Listing | None:
+        """What Bedrock lists in ``region``; None when disabled, denied or unreachable."""
+        return self._entry(region).listing if self.enabled else None
+
+    def failure(self, region: str) -> str | None:
+        """Why the listing of ``region`` failed (None if it did not, or is disabled)."""
+        return self._entry(region).why if self.enabled else None
+
+    def _entry(self, region: str) -> _Entry:
+        # Single-flight: the first caller lists, concurrent ones wait for its answer; the lock
+        # is never held during the calls, so other Regions and managers never wait.
+        region = check_region(region)
+        with self._lock:
+            entry = self._entries.get(region)
+            if entry is not None and entry.until > self.clock():
+                return entry
+            pending = self._pending.get(region)
+            owner = pending is None
+            if pending is None:
+                pending = self._pending[region] = Future()
+        if not owner:
+            return pending.result()
+        try:
+            entry = self._fetch(region)
+        except BaseException as exc:
+            with self._lock:
+                self._pending.pop(region, None)
+            pending.set_exception(exc)
+            raise
+        with self._lock:  # stored and no longer pending in one step: no second listing
+            self._entries[region] = entry
+            self._pending.pop(region, None)
+        pending.set_result(entry)
+        return entry
+
+    def _fetch(self, region: str) -> _Entry:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            listing = self._list(region)
+        except (BotoCoreError, ClientError, BedrockAuthError) as exc:
+            why, kept = _reason(exc), LISTING_TTL if _lasting(exc) else 0.0
+            logger.debug(
+                "live model catalog unavailable in %s (%s): the static table answers%s",
+                region,
+                why,
+                f" for {kept / 60:.0f} min" if kept else " (credentials: asked again next time)",
+            )
+            return _Entry(None, why, self.clock() + kept)
+        return _Entry(listing, None, self.clock() + LISTING_TTL)
+
+    def _list(self, region: str) -> Listing:
+        client = self._listing_client(region)
+        # The three listings at once (botocore clients are thread-safe): the first model call
+        # in a Region waits for the slowest of them, not for their sum.
+        with ThreadPoolExecutor(3, thread_name_prefix="bedrock-auth-catalog") as pool:
+            kinds = [pool.submit(_profiles, client, kind) for kind in _PROFILE_TYPES]
+            listed = pool.submit(_models, client)
+            profiles = {k: v for kind in kinds for k, v in kind.result().items()}
+            models = listed.result()
+        return Listing(region, MappingProxyType(models), MappingProxyType(profiles))
+
+    # -- one model --------------------------------------------------------------------------
+
+    def resolve(self, model: str, region: str, *, prefer_profile: bool = False) -> ResolvedModel:
+        """The id to send for ``model`` from ``region``, with its provider and base model."""
+        model_id = resolve_with(model, region, self.listing, prefer_profile=prefer_profile)
+        base = self.base_model(model_id, region)
+        return ResolvedModel(model_id, provider_of(base or model_id), base)
+
+    def provider(self, model_id: str, region: str) -> str | None:
+        """The provider (``anthropic``, ``amazon``, ...) of a resolved id, profile or ARN."""
+        return provider_of(self.base_model(model_id, region) or model_id)
+
+    def base_model(self, model_id: str, region: str) -> str | None:
+        """The foundation model behind an id, profile id or ARN; None for an opaque ARN.
+
+        An application profile is answered by the listing, else by ``GetInferenceProfile``,
+        once per ARN.
+        """
+        if not is_application_profile(model_id):
+            if model_id.startswith("arn:"):
+                return base_model_from_arn(model_id)
+            return split_profile_prefix(model_id)[1]
+        listing = self.listing(region)
+        if listing is not None and model_id in listing.profiles:
+            return listing.profiles[model_id]
+        with self._lock:
+            known = self._apps.get(model_id)
+        return known if known is not None else self._application_profile(model_id, region)
+
+    def _application_profile(self, arn: str, region: str) -> str | None:
+        ctx = ErrorContext(
+            service="bedrock", operation="GetInferenceProfile", region=region, model_id=arn
+        )
+        try:
+            reply = self._client(region).get_inference_profile(inferenceProfileIdentifier=arn)
+        except Exception as exc:
+            raise translate_error(exc, ctx) from cause_of(exc)
+        base = _routed_model(reply)
+        if base is not None:
+            with self._lock:
+                self._apps[arn] = base
+        return base
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget every listing, failure and profile lookup: the next need lists again."""
+        with self._lock:
+            self._entries.clear()
+            self._apps.clear()
+
+    def after_fork(self) -> None:
+        """In a forked child: a new lock, and no wait on a listing the parent had in flight."""
+        self._lock = threading.Lock()
+        self._pending = {}
+
+
+def _profiles(client: Any, kind: str) -> dict[str, str]:
+    """``{profile id or ARN: foundation model id}`` for every profile of one type."""
+    profiles: dict[str, str] = {}
+    for page in client.get_paginator("list_inference_profiles").paginate(typeEquals=kind):
+        for summary in page.get("inferenceProfileSummaries", []):
+            profiles.update(_profile_entry(summary))
+    return profiles
+
+
+def _models(client: Any) -> dict[str, ListedModel]:
+    dates = _lifecycle_dates(client)
+    summaries = client.list_foundation_models().get("modelSummaries", [])
+    return {s["modelId"]: _listed_model(s, dates) for s in summaries if s.get("modelId")}
+
+
+def _profile_entry(summary: dict[str, Any]) -> dict[str, str]:
+    """``{profile id or ARN: foundation model id}`` for one inference profile summary."""
+    arn = summary.get("inferenceProfileArn", "")
+    key = arn if summary.get("type") == "APPLICATION" else summary.get("inferenceProfileId", "")
+    base = _routed_model(summary)
+    if base is None and not key.startswith("arn:"):
+        base = split_profile_prefix(key)[1]
+    return {key: base} if key and base else {}
+
+
+def _routed_model(profile: dict[str, Any]) -> str | None:
+    """The foundation model an inference profile routes to: its first model ARN's id."""
+    routes = [m.get("modelArn", "") for m in profile.get("models") or []]
+    return routes[0].rsplit("/", 1)[-1] if routes and routes[0] else None
+
+
+def _lifecycle_dates(client: Any) -> dict[str, str]:
+    """The lifecycle dates the installed botocore parses: older ones know only the status."""
+    model = client.meta.service_model
+    if "FoundationModelLifecycle" not in model.shape_names:
+        return {}
+    members = model.shape_for("FoundationModelLifecycle").members
+    return {wire: ours for wire, ours in _LIFECYCLE_DATES.items() if wire in members}
+
+
+def _listed_model(summary: dict[str, Any], dates: dict[str, str]) -> ListedModel:
+    lifecycle = summary.get("modelLifecycle") or {}
+    when = {ours: _date(lifecycle.get(wire)) for wire, ours in dates.items()}
+    return ListedModel(
+        model_id=summary["modelId"],
+        name=summary.get("modelName") or summary["modelId"],
+        provider=summary.get("providerName", ""),
+        on_demand="ON_DEMAND" in (summary.get("inferenceTypesSupported") or ()),
+        status=lifecycle.get("status") or "ACTIVE",
+        legacy_since=when.get("legacy_since"),
+        end_of_life=when.get("end_of_life"),
+    )
+
+
+def _date(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+def _lasting(exc: BaseException) -> bool:
+    """Would listing again within the TTL fail the same way: denied, or unreachable?
+
+    A refusal of the credentials (expired, rejected, a role that could not be assumed) is not
+    the listing's: it is not remembered, and the call that follows reports it.
+    """
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        return exc.operation_name in _LISTINGS and code not in CREDENTIAL_CODES
+    return isinstance(exc, (BotocoreConnectionError, HTTPClientError))
+
+
+def _reason(exc: BaseException) -> str:
+    """The error code or class only: never a message that could carry a request detail."""
+    response = getattr(exc, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return str(code or type(exc).__name__)
+
+
+# Every catalog, so that a forked child gets fresh locks (see LiveCatalog.after_fork).
+_live: weakref.WeakSet[LiveCatalog] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for catalog in list(_live):
+        catalog.after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
