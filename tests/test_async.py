@@ -288,7 +288,8 @@ def _role_due_soon(remote: RemoteEmulator) -> tuple[BedrockClientManager, float]
     and when (``time.monotonic()``)."""
     for lifetime in LIFETIMES:
         remote(f"setattr(emu, 'assume_role_duration', {lifetime})")
-        manager = remote.manager(role_arn=ROLE, max_retries=0)
+        # Its own session name: managers on one role as one caller would share credentials.
+        manager = remote.manager(role_arn=ROLE, max_retries=0, role_session_name=f"due-{lifetime}")
         due_in = _due_in(manager)
         if 0.2 < due_in < 5:
             return manager, time.monotonic() + due_in

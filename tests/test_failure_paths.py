@@ -415,6 +415,7 @@ def test_partly_read_streams_release_their_connections(emu: BedrockEmulator, how
 
     manager = emu.manager()
     say(manager, "one kept-alive connection")
+    resolve_model_id(MODEL, manager.region, manager=manager)  # the catalog's own connection
     baseline = _open_connections(emu)
     for index in range(20):
         emu.reply(" ".join(["word"] * 200))
