@@ -86,8 +86,10 @@ class LiveCatalog:
         client: Callable[[str], Any],
         *,
         enabled: bool,
+        profile: str = "",
     ) -> None:
         self.enabled = enabled
+        self._profile = profile  # the manager's, for the SSO message of a failed lookup
         self._listing_client = listing_client
         self._client = client
         self._lock = threading.Lock()
@@ -192,7 +194,11 @@ class LiveCatalog:
 
     def _application_profile(self, arn: str, region: str) -> str | None:
         ctx = ErrorContext(
-            service="bedrock", operation="GetInferenceProfile", region=region, model_id=arn
+            service="bedrock",
+            operation="GetInferenceProfile",
+            region=region,
+            model_id=arn,
+            profile=self._profile,
         )
         try:
             reply = self._client(region).get_inference_profile(inferenceProfileIdentifier=arn)

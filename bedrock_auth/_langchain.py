@@ -59,11 +59,14 @@ def _region(model: Any) -> str:
 
 
 def _context(model: Any, operation: str) -> ErrorContext:
+    manager = getattr(model, "_manager", None)  # set by in_regions; absent if built by hand
     return ErrorContext(
         service="bedrock-runtime",
         operation=operation,
         region=_region(model),
         model_id=model.model_id,
+        # The manager's profile, so an expired SSO session names the profile to log in to.
+        profile=(manager.profile if manager is not None else None) or "",
     )
 
 

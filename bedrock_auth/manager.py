@@ -275,6 +275,7 @@ class BedrockClientManager:
             self._listing_client,
             lambda region: self.client("bedrock", region),
             enabled=self._settings.live_catalog,
+            profile=self._settings.profile or "",
         )
         _live.add(self)
         if self._settings.bearer_env_present and not self._source.signs_with_bearer:

@@ -142,8 +142,12 @@ def test_expired_sso(offline_bedrock: Chain, moto_admin: MotoAdmin, legacy: bool
     assert_quiet_and_secret_free(text, "sso-access-token-old", creds.secret_access_key)
 
 
-def test_get_llm_names_the_sso_profile(chain: Chain, moto_admin: MotoAdmin) -> None:
-    """The expiry is hit inside a LangChain call: the message still names the profile."""
+@pytest.mark.parametrize("named_by", ["AWS_PROFILE", "profile="])
+def test_get_llm_names_the_sso_profile(
+    chain: Chain, moto_admin: MotoAdmin, named_by: str
+) -> None:
+    """The expiry is hit inside a LangChain call: the message still names the profile, whether
+    the environment or the manager's argument named it."""
     pytest.importorskip("langchain_aws")
     creds = moto_admin.assume_role(_SSO_ROLE, "alice")
     _sso_setup(chain, "sso-access-token-old", -timedelta(hours=1))
@@ -155,8 +159,12 @@ def test_get_llm_names_the_sso_profile(chain: Chain, moto_admin: MotoAdmin) -> N
             result.update(llm_error=type(exc).__name__, llm_message=str(exc))
     """
     with SSOPortal("sso-access-token-old", ACCOUNT, "BedrockUsers", creds) as portal:
-        env = {"AWS_PROFILE": "sso-dev", "AWS_ENDPOINT_URL_SSO": portal.url,
-               "PYTHONPATH": str(REPO)}
-        result = chain.run({"validate": False}, env, after=after)
+        env = {"AWS_ENDPOINT_URL_SSO": portal.url, "PYTHONPATH": str(REPO)}
+        options: dict[str, object] = {"validate": False}
+        if named_by == "AWS_PROFILE":
+            env["AWS_PROFILE"] = "sso-dev"
+        else:
+            options["profile"] = "sso-dev"
+        result = chain.run(options, env, after=after)
     assert result["llm_error"] == "SSOLoginRequiredError", result
     assert "aws sso login --profile sso-dev" in result["llm_message"]
