@@ -6,7 +6,7 @@ Imported only by :func:`bedrock_auth.get_llm`, so ``import bedrock_auth`` never 
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -37,21 +37,9 @@ class ModelSpec:
     region: str | None
     fallback_regions: tuple[str, ...] | None
     model_kwargs: Mapping[str, Any]
-
-
-def rebuild(spec: ModelSpec) -> Any:
-    """The model ``spec`` describes, on this process's manager (the unpickled one)."""
-    from bedrock_auth.llm import get_llm
-
-    api: Any = spec.api  # one of get_llm's overloads' literals, checked when first built
-    return get_llm(
-        spec.model,
-        region=spec.region,
-        manager=spec.manager,
-        api=api,
-        fallback_regions=spec.fallback_regions,
-        **spec.model_kwargs,
-    )
+    #: What builds the model again from this spec (``bedrock_auth.llm``'s; pickled by name),
+    #: so this module never imports the one that imports it.
+    rebuild: Callable[[ModelSpec], Any]
 
 
 def _region(model: Any) -> str:
@@ -108,7 +96,7 @@ class _TypedErrors:
                 f"Only models made by bedrock_auth.get_llm() can be pickled; this "
                 f"{type(self).__name__} was built directly."
             )
-        return (rebuild, (self._spec,))
+        return (self._spec.rebuild, (self._spec,))
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         # A deep copy shares the manager's clients (and the manager) instead of copying them.

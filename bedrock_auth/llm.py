@@ -219,5 +219,19 @@ def get_llm(
         region=regions[0],  # the region resolved here, not the argument: it must travel
         fallback_regions=None if fallback_regions is None else tuple(fallback_regions),
         model_kwargs=dict(model_kwargs),
+        rebuild=_rebuild,
     )
     return built  # type: ignore[no-any-return]
+
+
+def _rebuild(spec: Any) -> Any:
+    """The model a pickled ``spec`` describes, on this process's manager (the unpickled one)."""
+    api: Any = spec.api  # one of get_llm's overloads' literals, checked when first built
+    return get_llm(
+        spec.model,
+        region=spec.region,
+        manager=spec.manager,
+        api=api,
+        fallback_regions=spec.fallback_regions,
+        **spec.model_kwargs,
+    )
