@@ -50,10 +50,14 @@ def test_models_built_alike_are_independent_copies(manager: BedrockClientManager
     first = get_llm("claude-sonnet-4-5", manager=manager, temperature=0.5)
     second = get_llm("claude-sonnet-4-5", manager=manager, temperature=0.5)
     assert first is not second and first.temperature == second.temperature == 0.5
-    first.metadata["run"] = "first"  # type: ignore[index]
     first.temperature = 0.1
-    assert "run" not in (second.metadata or {}) and second.temperature == 0.5
-    assert first.profile is not second.profile
+    assert second.temperature == 0.5
+    # Containers are never shared (langchain-core 0.3 leaves metadata None, has no profile).
+    if isinstance(first.metadata, dict):
+        first.metadata["run"] = "first"
+        assert "run" not in (second.metadata or {})
+    if getattr(first, "profile", None) is not None:
+        assert first.profile is not second.profile
     assert get_llm("claude-sonnet-4-5", manager=manager).temperature is None
     fields = {"guardrailConfig": {"trace": "enabled"}}  # a mutable option is never shared
     third = get_llm("claude-sonnet-4-5", manager=manager, additional_model_request_fields=fields)
