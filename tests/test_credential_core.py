@@ -242,6 +242,13 @@ def test_assume_role_kwargs_arrive_at_sts(emu: BedrockEmulator) -> None:
     assert form["TransitiveTagKeys.member.1"] == "team" and form["SourceIdentity"] == "alice"
 
 
+def _sts_max(member: str) -> int:
+    """AssumeRole's limit for ``member`` in the installed botocore (it changes between versions:
+    1.44.18 raised SourceIdentity's from 64 to 256)."""
+    shape = botocore.session.get_session().get_service_model("sts").operation_model("AssumeRole")
+    return int(shape.input_shape.members[member].metadata["max"])
+
+
 @pytest.mark.parametrize(
     ("extra", "named"),
     [
@@ -252,8 +259,15 @@ def test_assume_role_kwargs_arrive_at_sts(emu: BedrockEmulator) -> None:
         ),
         ({"Tagz": []}, "unknown parameter 'Tagz'. Did you mean 'Tags'?"),
         ({"Tags": [{"Key": "k"}]}, 'Missing required parameter in Tags[0]: "Value"'),
-        ({"SourceIdentity": "x" * 65}, "SourceIdentity length 65 is over the maximum of 64"),
-        ({"Tags": [{"Key": "k", "Value": "v"}] * 51}, "Tags length 51 is over the maximum of 50"),
+        (
+            {"SourceIdentity": "x" * (_sts_max("SourceIdentity") + 1)},
+            f"SourceIdentity length {_sts_max('SourceIdentity') + 1} is over the maximum of "
+            f"{_sts_max('SourceIdentity')}",
+        ),
+        (
+            {"Tags": [{"Key": "k", "Value": "v"}] * (_sts_max("Tags") + 1)},
+            f"Tags length {_sts_max('Tags') + 1} is over the maximum of {_sts_max('Tags')}",
+        ),
         ({"ExternalId": "abc"}, "pass external_id= instead"),
         ({"Policy": 5}, "Invalid type for parameter Policy"),
     ],
