@@ -224,7 +224,9 @@ def test_64_concurrent_calls_take_under_three_times_one(
     finally:
         remote("emu.clear()")
     assert replies == [f"Emulated reply to: call {i}" for i in range(64)]
-    assert elapsed < 3 * one_call, f"64 calls took {elapsed:.2f} s, one took {one_call:.2f} s"
+    # Calls made one at a time would take 64 times one call; concurrent ones take about one.
+    # The bound sits far from both so that a busy machine cannot fail it.
+    assert elapsed < 10 * one_call, f"64 calls took {elapsed:.2f} s, one took {one_call:.2f} s"
     assert lag < MAX_LAG, f"the event loop lagged {lag * 1000:.0f} ms"
 
 
@@ -270,10 +272,12 @@ def test_nothing_runs_on_the_loops_default_executor(
 # -- credentials: fetched and refreshed off the loop ----------------------------------------
 
 
-# Role-credential lifetimes (s) that come due for refresh a second or two after they are issued:
-# under botocore's fixed windows (advisory once 15 minutes are left), and under windows sized
-# to the lifetime (advisory once a quarter of it is left). The emulator truncates to the second.
-LIFETIMES = (902, 2)
+# Role-credential lifetimes (s) that come due for refresh soon after they are issued: under
+# botocore's fixed windows (advisory once 15 minutes are left) 2, 10 or 30 s later, and under
+# windows sized to the lifetime (advisory once a quarter of it is left) 1.5 s later. The
+# emulator truncates to the second. The first whose refresh is still ahead once the manager is
+# built is used: a loaded machine can take seconds to build one, and then a later one serves.
+LIFETIMES = (902, 2, 910, 930)
 
 
 def _due_in(manager: BedrockClientManager) -> float:
@@ -284,16 +288,16 @@ def _due_in(manager: BedrockClientManager) -> float:
 
 
 def _role_due_soon(remote: RemoteEmulator) -> tuple[BedrockClientManager, float]:
-    """A manager on a role whose credentials come due for refresh a second or two from now,
-    and when (``time.monotonic()``)."""
+    """A manager on a role whose credentials come due for refresh soon (at most 30 s from
+    now), and when (``time.monotonic()``)."""
     for lifetime in LIFETIMES:
         remote(f"setattr(emu, 'assume_role_duration', {lifetime})")
         # Its own session name: managers on one role as one caller would share credentials.
         manager = remote.manager(role_arn=ROLE, max_retries=0, role_session_name=f"due-{lifetime}")
         due_in = _due_in(manager)
-        if 0.2 < due_in < 5:
+        if due_in > 0.2:
             return manager, time.monotonic() + due_in
-    raise AssertionError(f"no lifetime in {LIFETIMES} comes due within 5 s")
+    raise AssertionError(f"every lifetime in {LIFETIMES} came due before its manager was built")
 
 
 def _run_across_a_role_refresh(remote: RemoteEmulator) -> tuple[dict[str, Any], float, float]:
@@ -563,8 +567,12 @@ def test_agents(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
 # -- cancellation and closing release connections -------------------------------------------
 
 
-async def _cancel_after_first(deltas: AsyncIterator[Any]) -> None:
-    """Read one delta, then cancel the task while it waits for the next."""
+async def _cancel_after_first(deltas: AsyncIterator[Any], settle: float) -> None:
+    """Read one delta, then cancel the task while it waits for the next.
+
+    The server holds the stream (see ``HELD``), so however slow this machine is, the stream
+    cannot end before the cancellation: the cancel always lands mid-stream.
+    """
     started = asyncio.Event()
 
     async def read() -> None:
@@ -573,7 +581,9 @@ async def _cancel_after_first(deltas: AsyncIterator[Any]) -> None:
 
     task = asyncio.create_task(read())
     await started.wait()
-    await asyncio.sleep(0.05)  # the next read is in flight on an executor thread
+    # 0: cancel at the reader's first await, while events still flow; otherwise give the reader
+    # time to drain the events sent and block in recv. Either way the cancel lands mid-stream.
+    await asyncio.sleep(settle)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -589,11 +599,18 @@ async def _llm_stream(manager: BedrockClientManager, prompt: str) -> AsyncIterat
 
 OPENERS = {"aconverse_stream": _helper_stream, "astream": _llm_stream}
 
+# Where the server holds each stream, in events sent first: far from the end (the cancel lands
+# while events flow) or just after the start (the cancelled read is blocked in recv). The hold
+# lasts until emu.clear() lets the stream carry on: a connection the cancellation left open then
+# takes the rest of the reply and stays open, so the count below sees the leak.
+HELD = {"flowing": 150, "blocked": 4}
+HOLD = 120.0  # ended by emu.clear(), never waited out
+
 
 @pytest.mark.parametrize("name", OPENERS)
-@pytest.mark.parametrize("stall", [0.0, 0.5])
+@pytest.mark.parametrize("where", HELD)
 def test_cancelling_a_task_mid_stream_releases_its_connection(
-    emu: BedrockEmulator, manager: BedrockClientManager, name: str, stall: float
+    emu: BedrockEmulator, manager: BedrockClientManager, name: str, where: str
 ) -> None:
     asyncio.run(aconverse(MODEL, "one kept-alive connection", manager=manager))
     baseline = _open_connections(emu)
@@ -601,13 +618,15 @@ def test_cancelling_a_task_mid_stream_releases_its_connection(
     async def cancelled_streams() -> None:
         for index in range(5):
             emu.reply(" ".join(["word"] * 300))
-            if stall:  # the server pauses mid-stream: the cancelled read is blocked in recv
-                emu.fail(None, after_chunks=4, delay=stall)
-            await _cancel_after_first(await OPENERS[name](manager, f"stream {index}"))
+            emu.fail(None, after_chunks=HELD[where], delay=HOLD)
+            await _cancel_after_first(
+                await OPENERS[name](manager, f"stream {index}"), 0.0 if where == "flowing" else 0.05
+            )
+            emu.clear()  # the held stream carries on, into a connection that should be closed
 
     asyncio.run(cancelled_streams())
     # No gc.collect(): the connection is closed by the cancellation itself.
-    assert _open_connections(emu, baseline) <= baseline
+    assert _open_connections(emu, baseline, timeout=60) <= baseline
 
 
 def test_aclose_and_async_with_release_a_partly_read_stream(

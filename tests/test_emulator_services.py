@@ -248,13 +248,13 @@ def test_assume_role_requires_role_arn(emu: BedrockEmulator) -> None:
 
 
 def test_short_lived_credentials_expire(emu: BedrockEmulator) -> None:
-    emu.assume_role_duration = 1
+    emu.assume_role_duration = 3  # whole seconds: valid for 2 to 3 s, time for the first call
     creds = _assume(emu)["Credentials"]
     runtime = _session_client(emu, "bedrock-runtime", creds)
     sts = _session_client(emu, "sts", creds)
     runtime.converse(modelId=HAIKU, messages=[{"role": "user", "content": [{"text": "q"}]}])
 
-    time.sleep(1.1)
+    time.sleep(3.1)  # now expired
 
     with pytest.raises(ClientError) as bedrock_info:
         runtime.converse(modelId=HAIKU, messages=[{"role": "user", "content": [{"text": "q"}]}])

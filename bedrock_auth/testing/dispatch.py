@@ -241,7 +241,7 @@ def process(state: EmulatorState, request: Request) -> Outcome:
     fault = state.faults.take(key)
     stream_fault = fault if fault and fault.mid_stream else None
     if fault is not None and stream_fault is None:
-        early = before_handling(fault, service, state.stopping)
+        early = before_handling(fault, service, state.delays)
         if early is not None:
             return _finish(record, Outcome(None if early == DROP else early))
     call = Call(state, found, key.region, auth, record.headers, query, parsed, key, request.started)

@@ -170,7 +170,7 @@ class BedrockEmulator:
         """Bind, then serve in a background thread. Returns self."""
         if self._server is not None:
             raise RuntimeError("BedrockEmulator is already running")
-        self._state.stopping.clear()
+        self._state.delays.start()
         context = self._tls_context() if self.tls else None
         try:
             server = EmulatorHTTPServer((self.host, self._requested_port), self._state, context)
@@ -200,7 +200,7 @@ class BedrockEmulator:
         server, thread = self._server, self._thread
         if server is None:
             return
-        self._state.stopping.set()  # wakes handlers sleeping on an injected delay
+        self._state.delays.stop()  # wakes handlers sleeping on an injected delay
         server.shutdown()
         server.close_connections()
         server.server_close()
@@ -454,10 +454,12 @@ class BedrockEmulator:
             raise AssertionError(f"{len(unused)} scripted reply(ies) never used: {described}")
 
     def clear(self) -> None:
-        """Forget recorded requests, queued replies and armed faults."""
+        """Forget recorded requests, queued replies and armed faults, and end the injected
+        delays in progress (those calls then carry on as scripted)."""
         self._state.log.clear()
         self._state.script.clear()
         self._state.faults.clear()
+        self._state.delays.release()
 
     # -- wiring ------------------------------------------------------------------------------
 

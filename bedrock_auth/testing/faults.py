@@ -171,17 +171,51 @@ class Faults:
 DROP: Literal["drop"] = "drop"
 
 
-def _wait(stopping: threading.Event, seconds: float | None) -> bool:
-    """Sleep for a fault's delay; False if the emulator is stopping meanwhile."""
-    return not seconds or not stopping.wait(seconds)
+class Delays:
+    """Where handlers sleep out injected delays.
+
+    ``release()`` (called by ``BedrockEmulator.clear()``) ends the delays in progress, which then
+    carry on as scripted: a test can hold a reply or a stream at a point it controls and let it
+    go once it has acted. ``stop()`` ends them for good: their connections are closed unanswered.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._stopping = False
+        self._releases = 0
+
+    def sleep(self, seconds: float | None) -> bool:
+        """Sleep for a fault's delay; False if the emulator is stopping meanwhile."""
+        if not seconds:
+            return True
+        with self._changed:
+            releases = self._releases
+            self._changed.wait_for(
+                lambda: self._stopping or self._releases != releases, timeout=seconds
+            )
+            return not self._stopping
+
+    def release(self) -> None:
+        with self._changed:
+            self._releases += 1
+            self._changed.notify_all()
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+
+    def start(self) -> None:
+        with self._changed:
+            self._stopping = False
 
 
 def before_handling(
-    fault: Fault, service: str | None, stopping: threading.Event
+    fault: Fault, service: str | None, delays: Delays
 ) -> Response | Literal["drop"] | None:
     """Apply a pre-response fault: its error response, DROP, or None to carry on normally
     (after its delay)."""
-    if not _wait(stopping, fault.delay) or fault.drop_connection:
+    if not delays.sleep(fault.delay) or fault.drop_connection:
         return DROP
     if fault.code is None:
         return None
@@ -189,7 +223,7 @@ def before_handling(
 
 
 def faulted_stream(
-    frames: Sequence[bytes], fault: Fault | None, stopping: threading.Event
+    frames: Sequence[bytes], fault: Fault | None, delays: Delays
 ) -> Iterator[bytes | Literal["drop"]]:
     """The event frames to write with a mid-stream fault applied; DROP means close the socket.
 
@@ -200,7 +234,7 @@ def faulted_stream(
     yield from frames[:cut]
     if fault is None:
         return
-    if not _wait(stopping, fault.delay) or fault.drop_connection:
+    if not delays.sleep(fault.delay) or fault.drop_connection:
         yield DROP
     elif fault.code is not None:
         yield exception_frame(fault.code[0].lower() + fault.code[1:], fault.message)

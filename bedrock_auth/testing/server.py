@@ -221,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
     def _write_stream(self, frames: list[bytes], fault: Fault) -> None:
-        for frame in faulted_stream(frames, fault, self.server.state.stopping):
+        for frame in faulted_stream(frames, fault, self.server.state.delays):
             if frame == DROP:
                 self._drop()
                 return

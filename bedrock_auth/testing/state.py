@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from .auth import AuthInfo
 from .catalog import load_models
-from .faults import Faults
+from .faults import Delays, Faults
 from .identity import IdentityStore
 from .registry import ModelRegistry
 from .routing import Route
@@ -38,7 +37,7 @@ class EmulatorState:
         self.log = RequestLog()
         self.identities = IdentityStore(account_id, clock=self.now)
         self.registry = ModelRegistry(account_id, load_models())
-        self.stopping = threading.Event()
+        self.delays = Delays()
 
     def now(self) -> float:
         """The emulated AWS clock: this machine's, shifted by ``clock_skew`` seconds."""
