@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from bedrock_auth.errors import redact, redact_exception
+from bedrock_auth._redact import redact, redact_exception
 
 __all__ = ["RedactingFilter"]
 
