@@ -202,7 +202,7 @@ ALLOWED_FOR_NOW: dict[str, frozenset[str]] = {
             "bedrock_auth.settings.resolve",
         }
     ),
-    "deprecation": frozenset({"bedrock_auth.invoke", "bedrock_auth.cli"}),
+    "deprecation": frozenset({"bedrock_auth.invoke"}),
 }
 
 
