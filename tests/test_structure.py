@@ -222,3 +222,19 @@ def _oversize() -> list[str]:
 
 def test_no_module_over_800_lines_and_no_function_over_60() -> None:
     assert set(_oversize()) == ALLOWED_FOR_NOW["oversize"]
+
+
+# -- license ------------------------------------------------------------------------------------
+
+
+def test_the_apache_license_is_in_the_repo_and_shipped_in_the_wheel() -> None:
+    """pyproject declares Apache-2.0 and lists LICENSE in license-files, which setuptools puts
+    in the wheel's .dist-info/licenses/ (checked by building it once; a test build would need
+    the network for setuptools>=77)."""
+    tomllib = pytest.importorskip("tomllib")
+    root = PACKAGE.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["license"] == "Apache-2.0" and project["license-files"] == ["LICENSE"]
+    text = (root / "LICENSE").read_text("utf-8")
+    assert "Apache License\n                           Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text
