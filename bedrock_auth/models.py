@@ -23,7 +23,7 @@ The geography prefixes, which Region tries which geography, and the check of Reg
 live in :mod:`bedrock_auth.regions`; :data:`GEOGRAPHY_PREFIXES` is re-exported from there.
 
 Importing this module is cheap: it needs only the standard library,
-:mod:`bedrock_auth.errors` and :mod:`bedrock_auth.regions`.
+:mod:`bedrock_auth.errors`, :mod:`bedrock_auth.regions` and the process-state registry.
 """
 
 from __future__ import annotations
