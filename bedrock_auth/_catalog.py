@@ -15,17 +15,15 @@ inference profiles (``GetInferenceProfile``) included.
 from __future__ import annotations
 
 import logging
-import os
-import threading
-import time
-import weakref
+import math
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from bedrock_auth._state import SingleFlightCache
 from bedrock_auth._translate import CREDENTIAL_CODES, ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import BedrockAuthError
 from bedrock_auth.models import (
@@ -63,7 +61,6 @@ class ResolvedModel:
 class _Entry:
     listing: Listing | None
     why: str | None  # why the listing failed, for doctor and `bedrock-auth models`
-    until: float
 
 
 def is_application_profile(model_id: str) -> bool:
@@ -92,12 +89,10 @@ class LiveCatalog:
         self._profile = profile  # the manager's, for the SSO message of a failed lookup
         self._listing_client = listing_client
         self._client = client
-        self._lock = threading.Lock()
-        self._entries: dict[str, _Entry] = {}
-        self._pending: dict[str, Future[_Entry]] = {}
-        self._apps: dict[str, str] = {}  # application profile ARN -> foundation model id
-        self.clock: Callable[[], float] = time.monotonic
-        _live.add(self)
+        # Region -> listing; application profile ARN -> foundation model id. Single-flight:
+        # the first caller lists, concurrent ones wait for its answer, other Regions never wait.
+        self._listings: SingleFlightCache[str, _Entry] = SingleFlightCache()
+        self._apps: SingleFlightCache[str, str | None] = SingleFlightCache()
 
     # -- listings -----------------------------------------------------------------------------
 
@@ -110,33 +105,11 @@ class LiveCatalog:
         return self._entry(region).why if self.enabled else None
 
     def _entry(self, region: str) -> _Entry:
-        # Single-flight: the first caller lists, concurrent ones wait for its answer; the lock
-        # is never held during the calls, so other Regions and managers never wait.
         region = check_region(region)
-        with self._lock:
-            entry = self._entries.get(region)
-            if entry is not None and entry.until > self.clock():
-                return entry
-            pending = self._pending.get(region)
-            owner = pending is None
-            if pending is None:
-                pending = self._pending[region] = Future()
-        if not owner:
-            return pending.result()
-        try:
-            entry = self._fetch(region)
-        except BaseException as exc:
-            with self._lock:
-                self._pending.pop(region, None)
-            pending.set_exception(exc)
-            raise
-        with self._lock:  # stored and no longer pending in one step: no second listing
-            self._entries[region] = entry
-            self._pending.pop(region, None)
-        pending.set_result(entry)
-        return entry
+        return self._listings.fetch(region, lambda: self._fetch(region))
 
-    def _fetch(self, region: str) -> _Entry:
+    def _fetch(self, region: str) -> tuple[_Entry, float]:
+        """The listing of ``region``, or why it failed, and how many seconds to keep it."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -149,8 +122,8 @@ class LiveCatalog:
                 why,
                 f" for {kept / 60:.0f} min" if kept else " (credentials: asked again next time)",
             )
-            return _Entry(None, why, self.clock() + kept)
-        return _Entry(listing, None, self.clock() + LISTING_TTL)
+            return _Entry(None, why), kept
+        return _Entry(listing, None), LISTING_TTL
 
     def _list(self, region: str) -> Listing:
         client = self._listing_client(region)
@@ -188,11 +161,10 @@ class LiveCatalog:
         listing = self.listing(region)
         if listing is not None and model_id in listing.profiles:
             return listing.profiles[model_id]
-        with self._lock:
-            known = self._apps.get(model_id)
-        return known if known is not None else self._application_profile(model_id, region)
+        return self._apps.fetch(model_id, lambda: self._application_profile(model_id, region))
 
-    def _application_profile(self, arn: str, region: str) -> str | None:
+    def _application_profile(self, arn: str, region: str) -> tuple[str | None, float]:
+        """The profile's foundation model, kept for good once known (an ARN's never changes)."""
         ctx = ErrorContext(
             service="bedrock",
             operation="GetInferenceProfile",
@@ -205,23 +177,14 @@ class LiveCatalog:
         except Exception as exc:
             raise translate_error(exc, ctx) from cause_of(exc)
         base = _routed_model(reply)
-        if base is not None:
-            with self._lock:
-                self._apps[arn] = base
-        return base
+        return base, math.inf if base is not None else 0.0
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def clear(self) -> None:
         """Forget every listing, failure and profile lookup: the next need lists again."""
-        with self._lock:
-            self._entries.clear()
-            self._apps.clear()
-
-    def after_fork(self) -> None:
-        """In a forked child: a new lock, and no wait on a listing the parent had in flight."""
-        self._lock = threading.Lock()
-        self._pending = {}
+        self._listings.clear()
+        self._apps.clear()
 
 
 def _profiles(client: Any, kind: str) -> dict[str, str]:
@@ -302,16 +265,3 @@ def _reason(exc: BaseException) -> str:
     response = getattr(exc, "response", None)
     code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
     return str(code or type(exc).__name__)
-
-
-# Every catalog, so that a forked child gets fresh locks (see LiveCatalog.after_fork).
-_live: weakref.WeakSet[LiveCatalog] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for catalog in list(_live):
-        catalog.after_fork()
-
-
-if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
-    os.register_at_fork(after_in_child=_after_fork_in_child)

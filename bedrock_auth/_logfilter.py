@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from bedrock_auth.errors import redact, redact_exception
+from bedrock_auth._redact import redact, redact_exception
 
 __all__ = ["RedactingFilter"]
 
@@ -29,7 +29,7 @@ class RedactingFilter(logging.Filter):
     """Masks secret values in every record it sees: message, arguments, exception, stack.
 
     The message is formatted once (``msg % args``) and redacted with
-    :func:`~bedrock_auth.errors.redact`, which masks AWS-shaped secrets and every value the
+    :func:`~bedrock_auth._redact.redact`, which masks AWS-shaped secrets and every value the
     library registered as secret. It never drops a record. Attach it to a *handler*: a filter
     on a logger does not see the records its child loggers (``botocore.endpoint``,
     ``botocore.parsers``) pass up.

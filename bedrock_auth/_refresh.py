@@ -30,7 +30,7 @@ from botocore.credentials import (
 )
 from botocore.utils import parse_timestamp
 
-from bedrock_auth.errors import remember_secrets
+from bedrock_auth._redact import remember_secrets
 
 __all__ = [
     "ADVISORY_CAP",

@@ -14,7 +14,8 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from bedrock_auth.errors import ConfigurationError, redact
+from bedrock_auth._redact import redact
+from bedrock_auth.errors import ConfigurationError
 
 #: Parameters that have their own option; ``assume_role_kwargs`` must not set them.
 OWN_OPTIONS = {

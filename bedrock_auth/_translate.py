@@ -4,7 +4,7 @@ Every message says what failed, what was tried and the exact next step. "What fa
 call botocore names: a role's credentials are refreshed inside botocore while it signs another
 call, so an STS error can surface from a Bedrock call, and it is reported as STS's. Text from
 botocore or AWS is redacted, and so is the botocore exception itself
-(:func:`~bedrock_auth.errors.redact_exception`): it becomes the typed error's ``__cause__``.
+(:func:`~bedrock_auth._redact.redact_exception`): it becomes the typed error's ``__cause__``.
 
 >>> from botocore.exceptions import NoCredentialsError
 >>> type(translate_error(NoCredentialsError())).__name__
@@ -22,6 +22,8 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from bedrock_auth._redact import redact, redact_exception
+from bedrock_auth.credentials import CREDENTIAL_SERVICES
 from bedrock_auth.errors import (
     AccessDeniedError,
     BedrockAuthError,
@@ -41,11 +43,10 @@ from bedrock_auth.errors import (
     ServiceUnavailableError,
     SSOLoginRequiredError,
     ThrottlingError,
-    redact,
-    redact_exception,
 )
 from bedrock_auth.models import base_model_from_arn, get_model_info, resolve_model_id
 from bedrock_auth.policy import iam_action_for, policy_json
+from bedrock_auth.settings import DEFAULT_REGION
 
 __all__ = ["DEFAULT_CHAIN_SOURCES", "SOURCE_NAMES", "ErrorContext", "cause_of", "translate_error"]
 
@@ -148,10 +149,9 @@ def _retried(exc: BaseException) -> str:
 
 # -- which call failed ---------------------------------------------------------------------
 
-# Services called to validate or fetch credentials, by the name messages give them.
-_CREDENTIAL_SERVICES = {"sts": "STS", "sso": "SSO", "sso-oidc": "SSO OIDC"}
-# Host labels of their endpoints (sts.us-east-1.amazonaws.com, vpce-1.sts.<region>.vpce...,
-# portal.sso.<region>..., oidc.<region>...), for network errors that carry only a URL.
+# Host labels of the credential services' endpoints (sts.us-east-1.amazonaws.com,
+# vpce-1.sts.<region>.vpce..., portal.sso.<region>..., oidc.<region>...), for network errors
+# that carry only a URL.
 _HOST_LABELS = {"sts": "sts", "portal": "sso", "oidc": "sso-oidc"}
 
 
@@ -166,7 +166,7 @@ def _operations(service: str) -> frozenset[str]:
 def _credential_service_of(exc: BaseException) -> str:
     operation = str(getattr(exc, "operation_name", "") or "")
     if operation:
-        return next((s for s in _CREDENTIAL_SERVICES if operation in _operations(s)), "")
+        return next((s for s in CREDENTIAL_SERVICES if operation in _operations(s)), "")
     url = str(getattr(exc, "kwargs", {}).get("endpoint_url") or "")
     labels = (urlsplit(url).hostname or "").split(".")
     return next((_HOST_LABELS[label] for label in labels if label in _HOST_LABELS), "")
@@ -282,7 +282,7 @@ def _retrieval(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundErro
 
 
 def _unreachable(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
-    if ctx.service in _CREDENTIAL_SERVICES:
+    if ctx.service in CREDENTIAL_SERVICES:
         return _credential_endpoint(exc, ctx)
     service = ctx.service or "bedrock-runtime"
     variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
@@ -297,7 +297,7 @@ def _unreachable(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
 def _credential_endpoint(
     exc: BaseException, ctx: ErrorContext
 ) -> CredentialEndpointUnreachableError:
-    name = _CREDENTIAL_SERVICES[ctx.service]
+    name = CREDENTIAL_SERVICES[ctx.service]
     variable = "AWS_ENDPOINT_URL_" + ctx.service.upper().replace("-", "_")
     region = ctx.region or "<region>"
     return CredentialEndpointUnreachableError(
@@ -310,7 +310,7 @@ def _credential_endpoint(
 
 
 def _connection_lost(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
-    if ctx.service in _CREDENTIAL_SERVICES:
+    if ctx.service in CREDENTIAL_SERVICES:
         return _credential_endpoint(exc, ctx)
     return EndpointUnreachableError(
         f"The connection for {_where(ctx)} was lost or timed out mid-response: "
@@ -328,7 +328,7 @@ def _base_model(model_id: str) -> str:
 def _profile_id_for(ctx: ErrorContext) -> str:
     base = base_model_from_arn(ctx.model_id) or ctx.model_id
     try:
-        return resolve_model_id(base, ctx.region or "us-east-1", prefer_profile=True)
+        return resolve_model_id(base, ctx.region or DEFAULT_REGION, prefer_profile=True)
     except BedrockAuthError:
         return f"us.{base}"
 
@@ -536,7 +536,7 @@ def _credential_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedErr
 
 
 def _credential_service(exc: BaseException, ctx: ErrorContext) -> CredentialServiceError:
-    name = _CREDENTIAL_SERVICES[ctx.service]
+    name = CREDENTIAL_SERVICES[ctx.service]
     what = "throttled" if _kind(exc) == "throttled" else "was unavailable for"
     return CredentialServiceError(
         f"{name} {what} {_where(ctx)}{_retried(exc)} ({_code_text(exc)}): {_detail(exc)}\n"
@@ -629,7 +629,7 @@ _CREDENTIAL_BY_KIND: dict[str, Handler] = {
 
 def _client_error(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     kind = _kind(exc)
-    special = _CREDENTIAL_BY_KIND if ctx.service in _CREDENTIAL_SERVICES else {}
+    special = _CREDENTIAL_BY_KIND if ctx.service in CREDENTIAL_SERVICES else {}
     return special.get(kind, _BY_KIND.get(kind, _other))(exc, ctx)
 
 

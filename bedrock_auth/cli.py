@@ -9,10 +9,8 @@ import argparse
 import json
 import logging
 import sys
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bedrock_auth._version import __version__
@@ -43,12 +41,6 @@ _DOCTOR_OPTIONS = (
     "sts_read_timeout",
     "read_timeout",
 )
-
-_CALL_MODEL_NOTICE = (
-    "--call-model is deprecated and does nothing: doctor proves model access with a one-token "
-    "Converse whenever a model is known (--no-invoke skips it). It goes in the next release."
-)
-
 
 @contextmanager
 def _library_logs(verbose: bool) -> Iterator[None]:
@@ -138,9 +130,6 @@ def _doctor(args: argparse.Namespace) -> int:
             on_step=None if args.json else progress.finished,
             **options,
         )
-    if args.call_model:
-        warnings.warn(_CALL_MODEL_NOTICE, DeprecationWarning, stacklevel=2)
-        report = replace(report, warnings=(*report.warnings, _CALL_MODEL_NOTICE))
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -151,13 +140,6 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 # -- policy ----------------------------------------------------------------------------------
-
-_DOCTOR_FLAG_NOTICE = (
-    "policy --doctor is deprecated and adds nothing: doctor's model check is a one-token "
-    "Converse, which bedrock:InvokeModel in the default policy already allows. It goes in "
-    "the next release."
-)
-
 
 def _policy(args: argparse.Namespace) -> int:
     from bedrock_auth._translate import cause_of, translate_error
@@ -176,9 +158,6 @@ def _policy(args: argparse.Namespace) -> int:
         raise translate_error(exc) from cause_of(exc)
     resolve = resolve_model_id if args.allow_unknown else known_model_id
     model_ids = [resolve(model, settings.region) for model in args.model]
-    if args.doctor:
-        warnings.warn(_DOCTOR_FLAG_NOTICE, DeprecationWarning, stacklevel=2)
-        print(f"notice: {_DOCTOR_FLAG_NOTICE}", file=sys.stderr)
     document = build_policy(
         model_ids,
         settings.region,
@@ -448,7 +427,6 @@ def _doctor_parser(sub: Any) -> None:
         metavar="SECONDS",
         help="read timeout of the Bedrock calls (default: BEDROCK_READ_TIMEOUT, else 300)",
     )
-    add("--call-model", action="store_true", help="deprecated, does nothing (see --no-invoke)")
     add("--json", action="store_true", help="print one JSON object instead of lines")
     doctor.set_defaults(run=_doctor)
 
@@ -498,7 +476,6 @@ def _policy_parser(sub: Any) -> None:
         help="add bedrock:ListFoundationModels and bedrock:ListInferenceProfiles (the live model "
         "catalog and bedrock-auth models use them)",
     )
-    add("--doctor", action="store_true", help="deprecated, adds nothing: doctor needs no more")
     policy.set_defaults(run=_policy)
 
 

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
+from types import MappingProxyType
 from typing import Any
 
 import botocore.session
@@ -31,20 +32,21 @@ from botocore.tokens import FrozenAuthToken
 from botocore.utils import FileWebIdentityTokenLoader
 
 from bedrock_auth._process import TimedProcessProvider
+from bedrock_auth._redact import redact, remember_secrets
 from bedrock_auth._refresh import Metadata, ScaledRefreshableCredentials, ScalingResolver
-from bedrock_auth._shared_roles import SHARED_ROLES, role_key
-from bedrock_auth.errors import (
-    ConfigurationError,
-    CredentialsNotFoundError,
-    redact,
-    remember_secrets,
-)
+from bedrock_auth._shared_roles import role_key, shared_fetch
+from bedrock_auth.errors import ConfigurationError, CredentialsNotFoundError
 from bedrock_auth.settings import CredentialValues, Settings
 
 logger = logging.getLogger("bedrock_auth")
 
 #: Services whose requests a Bedrock API key (bearer token) can sign.
 BEARER_SERVICES = frozenset({"bedrock", "bedrock-runtime"})
+#: Services called to validate or fetch credentials (short timeouts, few attempts), by the
+#: name messages give them.
+CREDENTIAL_SERVICES: Mapping[str, str] = MappingProxyType(
+    {"sts": "STS", "sso": "SSO", "sso-oidc": "SSO OIDC"}
+)
 
 ClientFactory = Callable[..., Any]
 
@@ -195,7 +197,7 @@ def assume_role_credentials(
 
     def fetch() -> Metadata:
         key = role_key(source.get_frozen_credentials(), role_arn, shared, route)
-        return SHARED_ROLES.fetch(key, fetcher.fetch_credentials)
+        return shared_fetch(key, fetcher.fetch_credentials)
 
     return ScaledRefreshableCredentials(fetch, "assume-role")
 

@@ -37,6 +37,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from bedrock_auth._probes import address_kind, configured_sources, resolve_host
+from bedrock_auth._redact import redact
 from bedrock_auth._translate import SOURCE_NAMES, ErrorContext, cause_of, translate_error
 from bedrock_auth.credentials import chain_sources, endpoint_for
 from bedrock_auth.errors import (
@@ -44,7 +45,6 @@ from bedrock_auth.errors import (
     BedrockAuthError,
     ConfigurationError,
     EndpointUnreachableError,
-    redact,
 )
 from bedrock_auth.manager import BedrockClientManager, credential_config_for, mask_key_id
 from bedrock_auth.models import resolve_model_id

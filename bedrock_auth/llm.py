@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import copy
 import logging
-import threading
 import weakref
 from collections.abc import Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from bedrock_auth._failover import regions_to_try
+from bedrock_auth._state import ForkSafeLock, register
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.manager import get_manager
 
@@ -65,9 +65,17 @@ def _adapters() -> Any:
 _TEMPLATES: weakref.WeakKeyDictionary[BedrockClientManager, dict[tuple[Any, ...], Any]] = (
     weakref.WeakKeyDictionary()
 )
-_TEMPLATES_LOCK = threading.Lock()
+_TEMPLATES_LOCK = ForkSafeLock()
 _MAX_TEMPLATES = 64  # per manager: a long-lived app cycling through model ids stays bounded
 _IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _forget_templates() -> None:
+    with _TEMPLATES_LOCK:
+        _TEMPLATES.clear()
+
+
+register(__name__, reset=_forget_templates)
 
 
 def _template_key(klass: Any, kwargs: dict[str, Any]) -> tuple[Any, ...] | None:

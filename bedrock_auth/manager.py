@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 import weakref
@@ -28,19 +27,20 @@ from botocore.config import Config
 
 from bedrock_auth._catalog import LISTING_TIMEOUT, LiveCatalog
 from bedrock_auth._executor import started_executor
+from bedrock_auth._redact import redact_exception, remember_secrets
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
 from bedrock_auth._shared_roles import SHARED_ROLES
+from bedrock_auth._state import ForkSafeLock, OnceSet, SingleFlightCache, register, reset_all
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth._version import __version__
-from bedrock_auth.credentials import BEARER_SERVICES, chain_sources, endpoint_for, use_only
-from bedrock_auth.errors import (
-    BedrockAuthError,
-    ConfigurationError,
-    forget_secrets,
-    redact_exception,
-    remember_secrets,
+from bedrock_auth.credentials import (
+    BEARER_SERVICES,
+    CREDENTIAL_SERVICES,
+    chain_sources,
+    endpoint_for,
+    use_only,
 )
-from bedrock_auth.models import forget_legacy_warnings
+from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.regions import check_region
 from bedrock_auth.settings import (
     BEARER_ENV,
@@ -49,7 +49,6 @@ from bedrock_auth.settings import (
     Mode,
     RetryMode,
     Settings,
-    clear_dotenv_cache,
     make_config,
     reload_dotenv_file,
     resolve,
@@ -125,71 +124,14 @@ IDENTITY_TTL = 15 * 60.0
 REREAD_DEDUP_SECONDS = 1.0
 
 
-class _IdentityCache:
-    """Validated identities by credential, with expiry; concurrent lookups of one credential
-    make a single STS call (the others wait for it), different credentials never wait."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.entries: dict[str, tuple[CallerIdentity, float]] = {}
-        self.pending: dict[str, Future[CallerIdentity]] = {}
-        self.clock = time.monotonic
-
-    def fetch(
-        self, key: str, route: str, call: Callable[[], CallerIdentity], lifetime: float | None
-    ) -> CallerIdentity:
-        """The cached identity for ``key``, else ``call()`` once for concurrent callers.
-
-        Callers share a call only when they also share the ``route`` to STS (region and
-        endpoint): a hung endpoint must not hold up a manager that uses another one.
-        """
-        flight = f"{key}@{route}"
-        with self.lock:
-            known = self._fresh(key)
-            if known is not None:
-                return known
-            pending = self.pending.get(flight)
-            owner = pending is None
-            if pending is None:
-                pending = self.pending[flight] = Future()
-        if not owner:
-            return pending.result()
-        try:
-            identity = call()
-        except BaseException as exc:
-            pending.set_exception(exc)
-            raise
-        finally:
-            with self.lock:
-                self.pending.pop(flight, None)
-        self.put(key, identity, lifetime)
-        pending.set_result(identity)
-        return identity
-
-    def _fresh(self, key: str) -> CallerIdentity | None:
-        identity, until = self.entries.get(key, (None, 0.0))
-        if identity is not None and until <= self.clock():
-            del self.entries[key]
-            return None
-        return identity
-
-    def get(self, key: str) -> CallerIdentity | None:
-        with self.lock:
-            return self._fresh(key)
-
-    def put(self, key: str, identity: CallerIdentity, lifetime: float | None) -> None:
-        ttl = IDENTITY_TTL if lifetime is None else min(IDENTITY_TTL, max(lifetime, 0.0))
-        with self.lock:
-            self.entries[key] = (identity, self.clock() + ttl)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
+def _identity_ttl(lifetime: float | None) -> float:
+    """How long a validated identity is kept: never past the credentials' own expiry."""
+    return IDENTITY_TTL if lifetime is None else min(IDENTITY_TTL, max(lifetime, 0.0))
 
 
-_identities = _IdentityCache()
-_bearer_warning_lock = threading.Lock()
-_bearer_warned = False
+# Concurrent validations of one credential over one route to STS make a single call.
+_identities: SingleFlightCache[str, CallerIdentity] = SingleFlightCache(__name__)
+_bearer_warnings = OnceSet(__name__)
 # Every live manager, so that a forked child can give each one fresh connections and locks.
 _live: weakref.WeakSet[BedrockClientManager] = weakref.WeakSet()
 
@@ -215,11 +157,8 @@ def mask_key_id(access_key_id: str | None) -> str | None:
 
 
 def _warn_bearer_pinned() -> None:
-    global _bearer_warned
-    with _bearer_warning_lock:
-        if _bearer_warned:
-            return
-        _bearer_warned = True
+    if not _bearer_warnings.first(BEARER_ENV):
+        return
     logger.warning(
         "%s is set, but BEDROCK_AUTH_MODE is 'iam': bedrock clients are pinned to SigV4 so the "
         "API key does not silently replace your IAM credentials. To use the key, set "
@@ -451,8 +390,11 @@ class BedrockClientManager:
                 reply = self.client("sts").get_caller_identity()
             return CallerIdentity(reply["Account"], reply["Arn"], reply["UserId"])
 
+        # Callers share a call only when they also share the route to STS (region and
+        # endpoint): a hung endpoint must not hold up a manager that uses another one.
         route = f"{self.region} {endpoint_for(self._settings.endpoint_url, 'sts')}"
-        identity = _identities.fetch(key, route, ask_sts, _seconds_left(creds))
+        ttl = _identity_ttl(_seconds_left(creds))
+        identity = _identities.fetch(key, lambda: (ask_sts(), ttl), flight=(key, route))
         self._identity = identity
         self._masked_key_id = mask_key_id(frozen.access_key)
         logger.debug("validated %s credentials for %s", self.credential_source, identity.arn)
@@ -655,10 +597,6 @@ class BedrockClientManager:
             raise translate_error(exc, ctx) from cause_of(exc)
 
 
-#: Services called to validate or fetch credentials: short timeouts, few attempts.
-CREDENTIAL_SERVICES = frozenset({"sts", "sso", "sso-oidc"})
-
-
 def _config(settings: Settings, attempts: int, connect: float, read: float) -> Config:
     """The library's client defaults, with the user's ``client_config`` merged over them."""
     config = Config(
@@ -707,7 +645,7 @@ def _merge(config: AuthConfig | None, options: Mapping[str, Any]) -> AuthConfig:
 
 #: How many configurations get_manager() keeps; the least recently used is dropped first.
 MAX_MANAGERS = 128
-_managers_lock = threading.Lock()
+_managers_lock = ForkSafeLock()
 _managers: OrderedDict[tuple[Any, ...], BedrockClientManager] = OrderedDict()
 _building: dict[tuple[Any, ...], Future[BedrockClientManager]] = {}
 _CALLABLE_OPTIONS = ("mfa_token_provider", "credential_provider")
@@ -779,35 +717,29 @@ def _shared_manager(config: AuthConfig, *, validate_now: bool = True) -> Bedrock
 
 def reset() -> None:
     """Empty every process-wide cache: managers, validated identities, shared role credentials,
-    one-time warnings.
+    known secrets, one-time warnings, loaded `.env` files (every cache registered in
+    :mod:`bedrock_auth._state`).
 
     For tests and notebooks; managers you hold keep working.
     """
-    global _bearer_warned
+    reset_all()
+
+
+def _forget_managers() -> None:
     with _managers_lock:
         _managers.clear()
-    _identities.clear()
-    SHARED_ROLES.clear()
-    forget_secrets()
-    for manager in list(_live):  # managers still in use keep their secrets masked
+    # Runs after _redact forgot every secret (registered later): managers still in use keep
+    # their secrets masked.
+    for manager in list(_live):
         s = manager.settings
         remember_secrets(s.secret_access_key, s.session_token, s.api_key, s.external_id)
-    with _bearer_warning_lock:
-        _bearer_warned = False
-    forget_legacy_warnings()
-    clear_dotenv_cache()
 
 
 def _after_fork_in_child() -> None:
-    global _managers_lock, _bearer_warning_lock, _building
-    _managers_lock = threading.Lock()
-    _bearer_warning_lock = threading.Lock()
-    _building = {}
-    _identities.lock = threading.Lock()
-    _identities.pending = {}
+    global _building
+    _building = {}  # the builds in flight belong to the parent's threads
     for manager in list(_live):
         manager._after_fork()
 
 
-if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+register(__name__, reset=_forget_managers, after_fork=_after_fork_in_child)

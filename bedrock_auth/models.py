@@ -23,17 +23,15 @@ The geography prefixes, which Region tries which geography, and the check of Reg
 live in :mod:`bedrock_auth.regions`; :data:`GEOGRAPHY_PREFIXES` is re-exported from there.
 
 Importing this module is cheap: it needs only the standard library,
-:mod:`bedrock_auth.errors` and :mod:`bedrock_auth.regions`.
+:mod:`bedrock_auth.errors`, :mod:`bedrock_auth.regions` and the process-state registry.
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
-import os
 import re
 import sys
-import threading
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Protocol
 
+from bedrock_auth._state import OnceSet
 from bedrock_auth.errors import ConfigurationError, LegacyModelWarning, ModelNotAvailableError
 from bedrock_auth.regions import (
     GEOGRAPHY_PREFIXES,
@@ -873,18 +872,16 @@ def _not_listed(text: str, model_id: str, info: ModelInfo | None, listing: Listi
     )
 
 
-_warned_lock = threading.Lock()
-_warned: set[str] = set()
+# LEGACY models already warned about: once per process (``bedrock_auth.reset()`` forgets).
+_warned = OnceSet(__name__)
 
 
 def _warn_if_legacy(listed: ListedModel | None, info: ModelInfo | None) -> None:
     """One :class:`LegacyModelWarning` per model per process (``reset()`` forgets them)."""
     if listed is None or listed.status != "LEGACY":
         return
-    with _warned_lock:
-        if listed.model_id in _warned:
-            return
-        _warned.add(listed.model_id)
+    if not _warned.first(listed.model_id):
+        return
     warnings.warn(_legacy_message(listed, info), LegacyModelWarning, stacklevel=_caller_level())
 
 
@@ -912,21 +909,6 @@ def _caller_level() -> int:
     ):
         frame, level = frame.f_back, level + 1
     return level
-
-
-def forget_legacy_warnings() -> None:
-    """Warn again for LEGACY models already warned about (``bedrock_auth.reset()``)."""
-    with _warned_lock:
-        _warned.clear()
-
-
-def _after_fork_in_child() -> None:
-    global _warned_lock
-    _warned_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def geography_for_region(region: str) -> str:

@@ -25,8 +25,8 @@ or ``global.``. :data:`GEOGRAPHY_PREFIXES` is the one list of them, and
 >>> split_profile_prefix("eu.anthropic.claude-sonnet-4-5-20250929-v1:0")
 ('eu', 'anthropic.claude-sonnet-4-5-20250929-v1:0')
 
-Importing this module is cheap: it needs only the standard library and
-:mod:`bedrock_auth.errors`. botocore's data is read on the first :func:`check_region` call
+Importing this module is cheap: it needs only the standard library, :mod:`bedrock_auth.errors`
+and the process-state registry. botocore's data is read on the first :func:`check_region` call
 (well under a millisecond once botocore itself is imported) and kept for the process.
 """
 
@@ -36,8 +36,8 @@ import functools
 import logging
 import os
 import re
-import threading
 
+from bedrock_auth._state import OnceSet
 from bedrock_auth.errors import ConfigurationError
 
 __all__ = [
@@ -79,17 +79,8 @@ _REGION_SHAPE = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}")
 _CLOSE_ENOUGH = 0.6
 _EXAMPLES = "'us-east-1', 'eu-west-3', 'ap-northeast-1', 'us-gov-west-1'"
 
-_warned: set[str] = set()
-_warned_lock = threading.Lock()
-
-
-def _after_fork_in_child() -> None:
-    global _warned_lock
-    _warned_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+# New Region numbers already warned about: once per process (``bedrock_auth.reset()`` forgets).
+_warned = OnceSet(__name__)
 
 
 def geographies_for_region(region: str) -> tuple[str, ...]:
@@ -208,10 +199,8 @@ def _unknown(region: str, name: str) -> str:
 
 
 def _warn_new_number(region: str) -> None:
-    with _warned_lock:
-        if region in _warned:
-            return
-        _warned.add(region)
+    if not _warned.first(region):
+        return
     _log.warning(
         "%s is not in botocore %s's region list, though other %s-* Regions are; using it as "
         "given. If calls to it fail, check the name or upgrade botocore.",

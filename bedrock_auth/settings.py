@@ -20,7 +20,6 @@ import logging
 import os
 import re
 import stat
-import threading
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import botocore.session
 
 from bedrock_auth._shapes import check_role_kwargs, check_role_options, duration_range
+from bedrock_auth._state import ForkSafeLock, register
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.regions import check_region
 
@@ -266,7 +266,7 @@ class Settings:
 
 # -- .env ----------------------------------------------------------------------------------
 
-_dotenv_lock = threading.Lock()
+_dotenv_lock = ForkSafeLock()
 
 
 @dataclass
@@ -372,13 +372,7 @@ def clear_dotenv_cache() -> None:
         _dotenv_loaded.clear()
 
 
-def _after_fork_in_child() -> None:
-    global _dotenv_lock
-    _dotenv_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+register(__name__, reset=clear_dotenv_cache)
 
 
 # -- option types: one table, checked before anything else ---------------------------------

@@ -255,10 +255,7 @@ def test_policy_app_profiles_scoped_to_the_models(capsys: pytest.CaptureFixture[
     ]
 
 
-def test_policy_doctor_flag_is_deprecated(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.warns(DeprecationWarning):
-        plain = main(["policy", "--region", "us-east-1", "--doctor"])
-    captured = capsys.readouterr()
-    assert plain == 0 and "policy --doctor is deprecated" in captured.err
-    assert main(["policy", "--region", "us-east-1"]) == 0
-    assert capsys.readouterr().out == captured.out  # it adds nothing
+def test_policy_has_no_doctor_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["policy", "--region", "us-east-1", "--doctor"])
+    assert info.value.code == 2 and "--doctor" in capsys.readouterr().err  # argparse refuses it

@@ -567,6 +567,6 @@ def test_the_shared_cache_shows_no_secret(emu: BedrockEmulator) -> None:
     manager = emu.manager(role_arn=ROLE, external_id="partner-7f3a-external")
     manager.validate()
     frozen = manager.session.get_credentials().get_frozen_credentials()
-    shown = repr(SHARED_ROLES) + repr(vars(SHARED_ROLES)["_entries"].keys())
+    shown = repr(SHARED_ROLES) + repr(SHARED_ROLES.entries.keys())
     for secret in (emu.secret_access_key, frozen.secret_key, frozen.token, "partner-7f3a-external"):
         assert secret not in shown

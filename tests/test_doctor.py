@@ -268,13 +268,11 @@ def test_no_invoke_makes_no_model_or_agent_call(
     assert not [r for r in shell.requests if r.operation in ("Converse", "InvokeAgent")]
 
 
-def test_call_model_is_a_deprecated_no_op(
-    shell: BedrockEmulator, capsys: pytest.CaptureFixture[str]
-) -> None:
-    with pytest.warns(DeprecationWarning, match="--call-model is deprecated"):
-        assert main(["doctor", "--json", "--call-model"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert any("--call-model is deprecated" in w for w in report["warnings"])
+def test_doctor_has_no_call_model_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["doctor", "--json", "--call-model"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "--call-model" in err  # argparse refuses it
 
 
 def test_doctor_accepts_the_manager_options(

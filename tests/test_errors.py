@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from botocore import exceptions as bx
 
-from bedrock_auth import errors
+from bedrock_auth import _redact, errors
+from bedrock_auth._redact import redact, redact_exception
 from bedrock_auth._translate import ErrorContext, translate_error
-from bedrock_auth.errors import FAILOVER_ERRORS, redact, redact_exception
+from bedrock_auth.errors import FAILOVER_ERRORS
 
 
 def client_error(
@@ -365,7 +366,7 @@ def test_redact_masks_values_named_secret(text: str, masked: str) -> None:
 
 
 def test_known_secrets_are_masked_with_or_without_their_newline() -> None:
-    errors.remember_secrets("partner-external-id\n", "314159", None, "abc")
+    _redact.remember_secrets("partner-external-id\n", "314159", None, "abc")
     try:
         assert redact("id partner-external-id, repr 'partner-external-id\\n'") == (
             "id ***, repr '***\\n'"
@@ -373,9 +374,9 @@ def test_known_secrets_are_masked_with_or_without_their_newline() -> None:
         # Short values only as whole words: an MFA code also occurs inside account ids.
         assert redact("code 314159 for 3141592653") == "code *** for 3141592653"
         assert redact("abc") == "abc"  # too short to register
-        assert "partner" not in repr(errors._known) and "known secret" in repr(errors._known)
+        assert "partner" not in repr(_redact._known) and "known secret" in repr(_redact._known)
     finally:
-        errors.forget_secrets()
+        _redact.forget_secrets()
     assert redact("id partner-external-id") == "id partner-external-id"
 
 

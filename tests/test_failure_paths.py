@@ -32,6 +32,8 @@ from bedrock_auth import (
     resolve_model_id,
 )
 from bedrock_auth import manager as manager_module
+from bedrock_auth._state import SingleFlightCache
+from bedrock_auth.manager import CallerIdentity
 from bedrock_auth.testing import BedrockEmulator
 
 MODEL = "amazon.nova-lite-v1:0"
@@ -185,10 +187,10 @@ def test_identity_cache_expires_so_a_revoked_key_stops_validating(
 
 
 def test_identity_cache_never_outlives_the_credentials() -> None:
-    cache = manager_module._IdentityCache()
+    cache: SingleFlightCache[str, CallerIdentity] = SingleFlightCache()
     identity = manager_module.CallerIdentity("123456789012", "arn:aws:iam::1:user/a", "A")
-    cache.put("short", identity, lifetime=0.0)
-    cache.put("long", identity, lifetime=None)
+    cache.put("short", identity, manager_module._identity_ttl(0.0))
+    cache.put("long", identity, manager_module._identity_ttl(None))
     assert cache.get("short") is None and cache.get("long") is identity
 
 

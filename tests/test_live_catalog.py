@@ -242,7 +242,7 @@ def test_32_threads_make_one_listing_per_region(emu: BedrockEmulator) -> None:
 def test_a_forked_child_does_not_inherit_a_held_catalog_lock(emu: BedrockEmulator) -> None:
     manager = emu.manager()
     resolve_model_id("sonnet-4.5", "us-east-1", manager=manager)
-    with manager.catalog._lock:  # another thread is inside the catalog at fork time
+    with manager.catalog._listings._lock:  # another thread is listing at fork time
         pid = os.fork()
         if pid == 0:  # the child: lists eu-west-1 on its own connections, or times out
             signal.alarm(10)
@@ -256,7 +256,7 @@ def test_a_forked_child_does_not_inherit_a_held_catalog_lock(emu: BedrockEmulato
 def test_a_listing_is_kept_for_an_hour(emu: BedrockEmulator) -> None:
     manager = emu.manager()
     now = [1000.0]
-    manager.catalog.clock = lambda: now[0]
+    manager.catalog._listings.clock = lambda: now[0]
     resolve_model_id("sonnet-4.5", "us-east-1", manager=manager)
     now[0] += 3599
     resolve_model_id("haiku", "us-east-1", manager=manager)

@@ -258,3 +258,97 @@ def test_assume_role_with_mfa_external_id_and_default_session_name(emu: BedrockE
     assert form["RoleSessionName"].startswith("bedrock-auth-")
     # The role's credentials sign everything after AssumeRole, not the base keys.
     assert operations(emu, "GetCallerIdentity")[-1].access_key_id != emu.access_key_id
+
+
+# -- process state: one registry --------------------------------------------------------------
+
+
+def test_reset_empties_every_registered_cache(
+    emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import bedrock_auth
+    from bedrock_auth import _redact, _shared_roles, models, regions, settings
+    from bedrock_auth import manager as manager_module
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("BEDROCK_MODEL_ID=amazon.nova-lite-v1:0\n")  # conftest drops BEDROCK_*
+    monkeypatch.setenv("BEDROCK_DOTENV_PATH", str(dotenv))
+    emu.manager(load_dotenv=True)  # a validated identity, a loaded .env
+    regions._warned.first("us-east-9")
+    models._warned.first("anthropic.claude-3-haiku-20240307-v1:0")
+    manager_module._bearer_warnings.first("AWS_BEARER_TOKEN_BEDROCK")
+    _shared_roles.SHARED_ROLES.put("role", {"expiry_time": "x"}, 60.0)
+    _redact.remember_secrets("forgotten-secret-0042")
+    assert manager_module._identities.entries and settings._dotenv_loaded
+
+    bedrock_auth.reset()
+
+    assert "us-east-9" not in regions._warned  # reset() missed this set before the registry
+    assert "anthropic.claude-3-haiku-20240307-v1:0" not in models._warned
+    assert "AWS_BEARER_TOKEN_BEDROCK" not in manager_module._bearer_warnings
+    assert not _shared_roles.SHARED_ROLES.entries and not manager_module._identities.entries
+    assert _redact.redact("forgotten-secret-0042") == "forgotten-secret-0042"
+    assert not settings._dotenv_loaded and not manager_module._managers
+
+
+def test_every_module_level_lock_and_cache_is_in_the_registry() -> None:
+    """A cache added to any module is reset by reset() and renewed after fork, or this fails."""
+    import importlib
+    import pkgutil
+
+    import bedrock_auth
+    from bedrock_auth import _state
+
+    modules = [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(bedrock_auth.__path__, "bedrock_auth.")
+        if not info.name.endswith("__main__")
+    ]
+    raw_lock = type(threading.Lock())
+    resets = [hook.reset for hook in _state.hooks()]
+    owners = {hook.owner for hook in _state.hooks() if hook.reset is not None}
+    unregistered = []
+    for module in modules:
+        for name, value in vars(module).items():
+            where = f"{module.__name__}.{name}"
+            if isinstance(value, raw_lock):
+                unregistered.append(f"{where}: a threading.Lock (use _state.ForkSafeLock)")
+            elif isinstance(value, _state.ForkSafeLock) and module.__name__ not in owners:
+                unregistered.append(f"{where}: guards state no reset empties")
+            elif isinstance(value, _state.SingleFlightCache) and value.clear not in resets:
+                unregistered.append(f"{where}: a cache without an owner")
+    assert unregistered == []
+
+
+def test_a_single_flight_cache_shares_one_load_and_its_error() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bedrock_auth._state import SingleFlightCache
+
+    cache: SingleFlightCache[str, int] = SingleFlightCache()
+    joined, release, calls = threading.Semaphore(0), threading.Event(), []
+
+    class Flights(dict[Any, Any]):
+        def get(self, key: Any, default: Any = None) -> Any:
+            found = super().get(key, default)
+            if found is not None:
+                joined.release()  # a caller found the load in flight: it will wait for it
+            return found
+
+    cache._flights = Flights()
+
+    def load() -> tuple[int, float]:
+        calls.append(1)
+        release.wait(30)
+        raise ValueError("denied")
+
+    with ThreadPoolExecutor(5) as pool:
+        first = pool.submit(cache.fetch, "k", load)
+        others = [pool.submit(cache.fetch, "k", load) for _ in range(3)]
+        assert all(joined.acquire(timeout=30) for _ in others)
+        assert pool.submit(cache.fetch, "other", lambda: (7, 60.0)).result(30) == 7
+        release.set()  # other keys never waited for the load in flight
+        failures = [f.exception(30) for f in [first, *others]]
+    assert all(isinstance(f, ValueError) for f in failures) and calls == [1]
+    assert cache.get("k") is None  # a failure is never kept
+    assert cache.fetch("k", lambda: (1, 0.0)) == 1 and cache.get("k") is None  # 0 s: not kept

@@ -31,9 +31,9 @@ SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 
 @pytest.fixture
-def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+def fresh_warnings() -> None:
     """Forget which new Regions were already warned about, so each test sees its own warning."""
-    monkeypatch.setattr(regions, "_warned", set())
+    regions._warned.clear()
 
 
 @pytest.fixture
@@ -173,7 +173,7 @@ def test_region_data_comes_through_botocores_loader(
         check_region("xx-tset-1")
 
 
-def test_import_is_cheap_and_depends_only_on_errors() -> None:
+def test_import_is_cheap_and_depends_only_on_errors_and_the_state_registry() -> None:
     """Region data is read on the first check, not on import; no import cycle is possible."""
     code = (
         "import bedrock_auth.regions as r, bedrock_auth.models, bedrock_auth.policy;"
@@ -192,7 +192,7 @@ def test_import_is_cheap_and_depends_only_on_errors() -> None:
         for alias in node.names
         if alias.name.startswith("bedrock")
     }
-    assert imported == {"bedrock_auth.errors"}
+    assert imported == {"bedrock_auth.errors", "bedrock_auth._state"}
 
 
 # --------------------------------------------------------------------------- callers

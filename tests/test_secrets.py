@@ -310,20 +310,20 @@ def test_an_echoed_external_id_is_masked_once_the_manager_registers_it(
 
 def test_reset_forgets_known_secrets() -> None:
     import bedrock_auth
-    from bedrock_auth import errors
+    from bedrock_auth import _redact
 
-    errors.remember_secrets("standalone-secret-0042")  # held by no live manager
+    _redact.remember_secrets("standalone-secret-0042")  # held by no live manager
     bedrock_auth.reset()
-    assert errors.redact("standalone-secret-0042") == "standalone-secret-0042"
+    assert _redact.redact("standalone-secret-0042") == "standalone-secret-0042"
 
 
 def test_reset_keeps_the_secrets_of_managers_still_in_use(emu: BedrockEmulator) -> None:
     import bedrock_auth
-    from bedrock_auth import errors
+    from bedrock_auth._redact import redact
 
     manager = emu.manager(role_arn=ROLE, external_id="kept-external-id-77")
     bedrock_auth.reset()
-    assert errors.redact("kept-external-id-77") == "***"
+    assert redact("kept-external-id-77") == "***"
     del manager
 
 

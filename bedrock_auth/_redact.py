@@ -1,0 +1,201 @@
+"""Secret registration and redaction: no message, log line or traceback shows a secret.
+
+:func:`redact` masks anything shaped like an AWS secret (a secret access key, a session token,
+a Bedrock API key, a bearer token, a value given under a secret's name) and every value this
+process registered with :func:`remember_secrets` (an external id, an MFA code, a token read
+from a file: values with no recognisable shape). :func:`redact_exception` masks a chain of
+exceptions in place. Every :class:`~bedrock_auth.errors.BedrockAuthError` message, the
+``RedactingFilter`` for logs and the error translation go through here.
+
+The registry of known secrets is process state: ``bedrock_auth.reset()`` empties it (the
+manager then registers again the secrets of managers still in use).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote
+
+from bedrock_auth._state import ForkSafeLock, register
+
+__all__ = ["forget_secrets", "redact", "redact_exception", "remember_secrets"]
+
+# Secrets have recognisable shapes: a 40-character secret access key, a long session token,
+# a Bedrock API key (ABSK...), a bearer header, a value given under a secret's name. Text from
+# AWS or botocore may echo any of them.
+_SECRET_PATTERNS = (
+    # The token after "Bearer" has a digit or is long: "Bearer authorization requires ..." stays.
+    re.compile(
+        r"(?i)(bearer\s+)(?=[A-Za-z._~+/=-]*[0-9]|[A-Za-z0-9._~+/=-]{20})[A-Za-z0-9._~+/=-]{8,}"
+    ),
+    re.compile(r"(?<![A-Za-z0-9])ABSK[A-Za-z0-9+/=]{8,}"),
+    re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+=]{100,}"),
+    re.compile(
+        r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[/+0-9])"
+        r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"
+    ),
+    # name=value, "name": "value", name: 'value', <Name>value</Name>, for names of secrets.
+    # Prose stays: "ExternalId: pass external_id= instead" (an unquoted value after ": ", or
+    # a space after "=").
+    re.compile(
+        r"(?i)((?:secret(?:_?access)?(?:_?key)?|password|passwd|signature|token(?:[_-]?code)?"
+        r"|external[_-]?id|api[_-]?key)"
+        r"(?:[\"']\s*:\s*|:(?=\s*b?[\"'])\s*|:(?!\s)|\s*=(?!\s)|\s+=\s+|>)b?[\"']?)"
+        r"[^\s\"',;&<]+"
+    ),
+)
+
+# Known secrets shorter than this are not registered: they would mask ordinary words.
+_MIN_SECRET_LENGTH = 6
+# Below this length a known secret is masked only as a whole word: a 6-digit MFA code also
+# occurs inside account ids and timestamps.
+_WHOLE_WORD_BELOW = 16
+_WHOLE_WORD = r"(?<!\w){}(?!\w)"
+_MAX_KNOWN = 256
+
+
+def _variants(value: str) -> set[str]:
+    """The forms a secret takes in text: as given without surrounding whitespace (a value
+    read from a file keeps its newline), and percent-encoded as in a logged request body."""
+    stripped = value.strip()
+    return {stripped, quote(stripped, safe="")} if stripped else set()
+
+
+def _matcher(secrets: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex for all ``secrets``, longest first so that no part of a longer one survives."""
+    alternatives = [
+        re.escape(s) if len(s) >= _WHOLE_WORD_BELOW else _WHOLE_WORD.format(re.escape(s))
+        for s in sorted(set(secrets), key=len, reverse=True)
+    ]
+    return re.compile("|".join(alternatives)) if alternatives else None
+
+
+class _KnownSecrets:
+    """Secret values this process uses, so that text echoing them is masked even when they
+    have no recognisable shape (an external id, an MFA code). Keeps the most recent
+    ``_MAX_KNOWN``; its repr shows only how many it holds."""
+
+    def __init__(self) -> None:
+        self._lock = ForkSafeLock()
+        self._values: OrderedDict[str, None] = OrderedDict()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, values: Iterable[str | None]) -> None:
+        fresh = {v for value in values if isinstance(value, str) for v in _variants(value)}
+        fresh = {v for v in fresh if len(v) >= _MIN_SECRET_LENGTH}
+        if not fresh:
+            return
+        with self._lock:
+            for value in fresh:
+                self._values[value] = None
+                self._values.move_to_end(value)
+            while len(self._values) > _MAX_KNOWN:
+                self._values.popitem(last=False)
+            self._pattern = _matcher(self._values)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._pattern = None
+
+    def pattern(self) -> re.Pattern[str] | None:
+        return self._pattern
+
+    def __repr__(self) -> str:
+        return f"<{len(self._values)} known secret values>"
+
+
+_known = _KnownSecrets()
+register(__name__, reset=_known.clear)
+
+
+def remember_secrets(*values: str | None) -> None:
+    """Register secret values so that :func:`redact` masks them wherever they appear.
+
+    For values with no recognisable shape: an external id, an MFA code, a token from a file.
+    Surrounding whitespace is ignored (a value read from a mounted file keeps its newline);
+    ``None`` and values shorter than 6 characters are skipped. :func:`forget_secrets`
+    forgets them all.
+
+    >>> remember_secrets("partner-7f3a-external")
+    >>> redact("ExternalId partner-7f3a-external was refused")
+    'ExternalId *** was refused'
+    >>> forget_secrets()
+    """
+    _known.add(values)
+
+
+def forget_secrets() -> None:
+    """Forget every value :func:`remember_secrets` registered."""
+    _known.clear()
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Mask known secrets, ``secrets`` and anything shaped like an AWS secret in ``text``.
+
+    >>> redact("key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY leaked")
+    'key *** leaked'
+    >>> redact("Bearer authorization requires an HTTPS endpoint")
+    'Bearer authorization requires an HTTPS endpoint'
+    """
+    for matcher in (_matcher(v for s in secrets for v in _variants(s)), _known.pattern()):
+        if matcher is not None:
+            text = matcher.sub("***", text)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", text)
+    return text
+
+
+def _redacted(value: Any, chained: list[BaseException]) -> Any:
+    """``value`` with every string in it redacted; exceptions found in it go to ``chained``."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bytes):
+        text = value.decode("utf-8", "replace")
+        masked = redact(text)
+        return value if masked == text else masked.encode("utf-8")
+    if isinstance(value, dict):
+        return {k: _redacted(v, chained) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redacted(v, chained) for v in value)
+    if isinstance(value, BaseException):
+        chained.append(value)
+    return value
+
+
+def redact_exception(error: BaseException) -> BaseException:
+    """Redact ``error`` and every exception chained to it, in place; return ``error``.
+
+    A traceback prints each chained exception's ``str`` (built from its ``args``) and its
+    notes; botocore's exceptions also keep ``kwargs`` (a ``credential_process``'s stderr) and
+    ``response`` (the error reply). Those are masked. The exceptions themselves and their
+    tracebacks stay, so ``error.__cause__`` and ``error.__cause__.response`` remain available
+    for debugging, in redacted form.
+
+    >>> from botocore.exceptions import CredentialRetrievalError
+    >>> cause = CredentialRetrievalError(
+    ...     provider="custom-process", error_msg="secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    >>> str(redact_exception(cause))
+    'Error when retrieving credentials from custom-process: secret=***'
+    """
+    pending, seen = [error], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        # A class may make args read-only; translating must not fail on it.
+        with contextlib.suppress(AttributeError, TypeError):
+            current.args = _redacted(current.args, pending)
+        for name in ("kwargs", "response"):  # botocore's BotoCoreError / ClientError
+            if isinstance(getattr(current, name, None), dict):
+                setattr(current, name, _redacted(getattr(current, name), pending))
+        notes = getattr(current, "__notes__", None)  # add_note(), Python 3.11+
+        if isinstance(notes, list):
+            notes[:] = _redacted(notes, pending)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return error
