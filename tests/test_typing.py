@@ -21,6 +21,10 @@ import bedrock_auth
 
 PROJECT = Path(bedrock_auth.__file__).resolve().parent.parent
 
+# One pytest-xdist worker runs every case (pytest.ini: --dist loadgroup), so the shared cache
+# is built once instead of once per worker.
+pytestmark = pytest.mark.xdist_group("mypy")
+
 MypyRun = Callable[[str], tuple[int, str]]
 
 
