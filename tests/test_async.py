@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import pytest
+from installed_botocore import ADVISORY_WINDOW
 from test_failure_paths import _in_child, _open_connections
 
 from bedrock_auth import (
@@ -273,7 +274,7 @@ def test_nothing_runs_on_the_loops_default_executor(
 # Role-credential lifetimes (s) that come due for refresh a second or two after they are issued:
 # under botocore's fixed windows (advisory once 15 minutes are left), and under windows sized
 # to the lifetime (advisory once a quarter of it is left). The emulator truncates to the second.
-LIFETIMES = (902, 2)
+LIFETIMES = (int(ADVISORY_WINDOW) + 2, 2)  # (902, 2) with botocore 1.44's 15 minutes
 
 
 def _due_in(manager: BedrockClientManager) -> float:
