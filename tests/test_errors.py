@@ -6,12 +6,14 @@ import json
 import os
 import time
 import traceback
+from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore import exceptions as bx
+from botocore.credentials import RefreshableCredentials
 
 from bedrock_auth import errors
 from bedrock_auth._translate import ErrorContext, translate_error
@@ -182,9 +184,8 @@ def test_redact_masks_secret_shapes(secret: str) -> None:
 
 def test_redact_masks_given_secrets_and_keeps_normal_text() -> None:
     assert redact("token abc-123 used", ["abc-123"]) == "token *** used"
-    plain = (
-        "Could not connect to the endpoint URL: https://bedrock-runtime.us-east-1.amazonaws.com/"
-    )
+    endpoint = "https://bedrock-runtime.us-east-1.amazonaws.com/"
+    plain = str(bx.EndpointConnectionError(endpoint_url=endpoint))  # botocore's own wording
     assert redact(plain) == plain
 
 
@@ -312,10 +313,20 @@ def test_retries_are_claimed_only_when_botocore_made_them() -> None:
     assert "Bedrock throttled" in message and "retr" not in message.splitlines()[0]
 
 
+def _expired_on_arrival() -> RuntimeError:
+    """What botocore raises (a plain RuntimeError, in its own words) when a refresh hands it
+    credentials that are already expired."""
+    expired = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    metadata = {"access_key": "AKIAEXPIRED000000001", "secret_key": "s" * 40, "token": "t",
+                "expiry_time": expired}
+    credentials = RefreshableCredentials.create_from_metadata(metadata, lambda: metadata, "test")
+    with pytest.raises(RuntimeError) as info:
+        credentials.get_frozen_credentials()
+    return info.value
+
+
 def test_expired_on_arrival_is_about_the_clock() -> None:
-    exc = RuntimeError(
-        "Credentials were refreshed, but the refreshed credentials are still expired."
-    )
+    exc = _expired_on_arrival()
     translated = translate_error(exc, CTX)
     assert type(translated) is errors.ClockSkewError
     assert "already expired when they arrived, by this machine's clock" in str(translated)
