@@ -406,7 +406,8 @@ def test_redact_exception_masks_the_whole_chain_in_place() -> None:
     original = info.value
     assert redact_exception(original) is original
     text = "".join(traceback.format_exception(original))
-    assert TOKEN not in text and "HTTPClientError" in text and "Invalid header value" in text
+    assert TOKEN not in text and bx.HTTPClientError.__name__ in text
+    assert "Invalid header value" in text
     assert TOKEN not in repr(original.kwargs)
     assert original.__cause__ is not None and original.__cause__.__traceback__ is not None
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import botocore.session
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from bedrock_auth import (
     AccessDeniedError,
@@ -215,7 +216,7 @@ def test_an_unreachable_control_plane_falls_back_once(emu: BedrockEmulator) -> N
     assert resolve_model_id("sonnet-4.5", "eu-west-1", manager=manager) == (
         "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
     )
-    assert manager.catalog.failure("eu-west-1") == "EndpointConnectionError"
+    assert manager.catalog.failure("eu-west-1") == EndpointConnectionError.__name__
     config = manager._listing_client("eu-west-1").meta.config
     assert config.retries["total_max_attempts"] == 1
     assert config.connect_timeout == config.read_timeout == 2.0
