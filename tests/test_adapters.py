@@ -72,6 +72,14 @@ def runtime_calls(emu: BedrockEmulator) -> list[Any]:
     return [r for r in emu.requests if r.service == "bedrock-runtime"]
 
 
+def attempts(client: anthropic.AnthropicBedrock, status: int) -> int:
+    """Requests the client sends for a reply with ``status``: which statuses it retries is the
+    installed anthropic SDK's policy (its own ``_should_retry``), how often the manager's."""
+    import httpx2  # the HTTP library anthropic 2.x is built on
+
+    return 1 + client.max_retries * bool(client._should_retry(httpx2.Response(status)))
+
+
 # -- AnthropicBedrock: create, stream, tool use --------------------------------------------------
 
 
@@ -217,14 +225,13 @@ def test_credential_failures_are_typed_errors(
     says: str,
 ) -> None:
     emu.fail(code, status=403)
+    client = get_anthropic_client(manager=manager)
     with pytest.raises(kind, match=says) as caught:
-        get_anthropic_client(manager=manager).messages.create(
-            model="sonnet", max_tokens=20, messages=HI
-        )
+        client.messages.create(model="sonnet", max_tokens=20, messages=HI)
     assert SONNET in str(caught.value)
     cause = caught.value.__cause__
     assert isinstance(cause, anthropic.APIStatusError) and cause.status_code == 403
-    assert len(runtime_calls(emu)) == 1  # not retried
+    assert len(runtime_calls(emu)) == attempts(client, 403)  # 1: the SDK does not retry a 403
 
 
 def test_streaming_credential_failure_is_typed(
@@ -245,11 +252,11 @@ def test_other_failures_stay_the_sdk_errors(
     emu: BedrockEmulator, manager: BedrockClientManager
 ) -> None:
     emu.fail("ThrottlingException", times=2)
+    client = get_anthropic_client(manager=manager)
     with pytest.raises(anthropic.RateLimitError):
-        get_anthropic_client(manager=manager).messages.create(
-            model="haiku", max_tokens=20, messages=HI
-        )
-    assert [c.status for c in runtime_calls(emu)] == [429, 429]  # the manager's max_retries=1
+        client.messages.create(model="haiku", max_tokens=20, messages=HI)
+    # Two, the manager's max_retries=1, as the SDK retries a 429.
+    assert [c.status for c in runtime_calls(emu)] == [429] * attempts(client, 429)
 
 
 @pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")

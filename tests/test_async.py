@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import pytest
+from installed_botocore import ADVISORY_WINDOW
 from test_failure_paths import _in_child, _open_connections
 
 from bedrock_auth import (
@@ -273,11 +274,13 @@ def test_nothing_runs_on_the_loops_default_executor(
 
 
 # Role-credential lifetimes (s) that come due for refresh soon after they are issued: under
-# botocore's fixed windows (advisory once 15 minutes are left) 2, 10 or 30 s later, and under
-# windows sized to the lifetime (advisory once a quarter of it is left) 1.5 s later. The
-# emulator truncates to the second. The first whose refresh is still ahead once the manager is
-# built is used: a loaded machine can take seconds to build one, and then a later one serves.
-LIFETIMES = (902, 2, 910, 930)
+# botocore's fixed windows (advisory once 15 minutes are left in botocore 1.44) 2, 10 or 30 s
+# later, and under windows sized to the lifetime (advisory once a quarter of it is left) 1.5 s
+# later. The emulator truncates to the second. The first whose refresh is still ahead once the
+# manager is built is used: a loaded machine can take seconds to build one, and then a later
+# one serves.
+_FIXED = int(ADVISORY_WINDOW)
+LIFETIMES = (_FIXED + 2, 2, _FIXED + 10, _FIXED + 30)
 
 
 def _due_in(manager: BedrockClientManager) -> float:

@@ -17,6 +17,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.config import Config
+from installed_botocore import sts_max, sts_members, sts_range, validation_report
 
 from bedrock_auth import (
     BedrockClientManager,
@@ -24,6 +25,7 @@ from bedrock_auth import (
     CredentialsNotFoundError,
     CredentialValues,
 )
+from bedrock_auth._shapes import OWN_OPTIONS
 from bedrock_auth.sources import (
     ApiKeySource,
     AssumeRoleSource,
@@ -245,8 +247,7 @@ def test_assume_role_kwargs_arrive_at_sts(emu: BedrockEmulator) -> None:
 def _sts_max(member: str) -> int:
     """AssumeRole's limit for ``member`` in the installed botocore (it changes between versions:
     1.44.18 raised SourceIdentity's from 64 to 256)."""
-    shape = botocore.session.get_session().get_service_model("sts").operation_model("AssumeRole")
-    return int(shape.input_shape.members[member].metadata["max"])
+    return sts_max("AssumeRole", member)
 
 
 @pytest.mark.parametrize(
@@ -258,7 +259,10 @@ def _sts_max(member: str) -> int:
             "duration_seconds=)?",
         ),
         ({"Tagz": []}, "unknown parameter 'Tagz'. Did you mean 'Tags'?"),
-        ({"Tags": [{"Key": "k"}]}, 'Missing required parameter in Tags[0]: "Value"'),
+        (
+            {"Tags": [{"Key": "k"}]},
+            validation_report("AssumeRole", {"Tags": [{"Key": "k"}]}, "Tags[0]"),
+        ),
         (
             {"SourceIdentity": "x" * (_sts_max("SourceIdentity") + 1)},
             f"SourceIdentity length {_sts_max('SourceIdentity') + 1} is over the maximum of "
@@ -269,7 +273,7 @@ def _sts_max(member: str) -> int:
             f"Tags length {_sts_max('Tags') + 1} is over the maximum of {_sts_max('Tags')}",
         ),
         ({"ExternalId": "abc"}, "pass external_id= instead"),
-        ({"Policy": 5}, "Invalid type for parameter Policy"),
+        ({"Policy": 5}, validation_report("AssumeRole", {"Policy": 5}, "Policy")),
     ],
 )
 def test_bad_assume_role_kwargs_are_refused_locally(
@@ -284,18 +288,23 @@ def test_bad_assume_role_kwargs_are_refused_locally(
 def test_web_identity_kwargs_are_checked_against_their_own_shape(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("jwt")
-    with pytest.raises(ConfigurationError, match="unknown parameter 'Tags'"):
+    # A parameter AssumeRole takes and AssumeRoleWithWebIdentity does not, in the installed
+    # botocore's shapes (Tags in every version so far); not one with its own option.
+    only_assume_role = sts_members("AssumeRole") - sts_members("AssumeRoleWithWebIdentity")
+    name = "Tags" if "Tags" in only_assume_role else min(only_assume_role - set(OWN_OPTIONS))
+    with pytest.raises(ConfigurationError, match=f"unknown parameter '{name}'"):
         BedrockClientManager(
             role_arn=ROLE,
             web_identity_token_file=str(token),
-            assume_role_kwargs={"Tags": []},
+            assume_role_kwargs={name: []},
             **OFFLINE,
         )
 
 
 def test_duration_range_comes_from_the_sts_shape() -> None:
-    with pytest.raises(ConfigurationError, match="Accepted: 900 to 43200"):
-        BedrockClientManager(role_arn=ROLE, duration_seconds=899, **OFFLINE)
+    low, high = sts_range("AssumeRole", "DurationSeconds")
+    with pytest.raises(ConfigurationError, match=f"Accepted: {low} to {high}"):
+        BedrockClientManager(role_arn=ROLE, duration_seconds=low - 1, **OFFLINE)
 
 
 # -- wrong types -----------------------------------------------------------------------------------

@@ -6,12 +6,14 @@ import json
 import os
 import time
 import traceback
+from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore import exceptions as bx
+from botocore.credentials import RefreshableCredentials
 
 from bedrock_auth import _redact, errors
 from bedrock_auth._redact import redact, redact_exception
@@ -183,9 +185,8 @@ def test_redact_masks_secret_shapes(secret: str) -> None:
 
 def test_redact_masks_given_secrets_and_keeps_normal_text() -> None:
     assert redact("token abc-123 used", ["abc-123"]) == "token *** used"
-    plain = (
-        "Could not connect to the endpoint URL: https://bedrock-runtime.us-east-1.amazonaws.com/"
-    )
+    endpoint = "https://bedrock-runtime.us-east-1.amazonaws.com/"
+    plain = str(bx.EndpointConnectionError(endpoint_url=endpoint))  # botocore's own wording
     assert redact(plain) == plain
 
 
@@ -313,10 +314,20 @@ def test_retries_are_claimed_only_when_botocore_made_them() -> None:
     assert "Bedrock throttled" in message and "retr" not in message.splitlines()[0]
 
 
+def _expired_on_arrival() -> RuntimeError:
+    """What botocore raises (a plain RuntimeError, in its own words) when a refresh hands it
+    credentials that are already expired."""
+    expired = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    metadata = {"access_key": "AKIAEXPIRED000000001", "secret_key": "s" * 40, "token": "t",
+                "expiry_time": expired}
+    credentials = RefreshableCredentials.create_from_metadata(metadata, lambda: metadata, "test")
+    with pytest.raises(RuntimeError) as info:
+        credentials.get_frozen_credentials()
+    return info.value
+
+
 def test_expired_on_arrival_is_about_the_clock() -> None:
-    exc = RuntimeError(
-        "Credentials were refreshed, but the refreshed credentials are still expired."
-    )
+    exc = _expired_on_arrival()
     translated = translate_error(exc, CTX)
     assert type(translated) is errors.ClockSkewError
     assert "already expired when they arrived, by this machine's clock" in str(translated)
@@ -396,7 +407,8 @@ def test_redact_exception_masks_the_whole_chain_in_place() -> None:
     original = info.value
     assert redact_exception(original) is original
     text = "".join(traceback.format_exception(original))
-    assert TOKEN not in text and "HTTPClientError" in text and "Invalid header value" in text
+    assert TOKEN not in text and bx.HTTPClientError.__name__ in text
+    assert "Invalid header value" in text
     assert TOKEN not in repr(original.kwargs)
     assert original.__cause__ is not None and original.__cause__.__traceback__ is not None
 

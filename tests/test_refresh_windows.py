@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
+from installed_botocore import ADVISORY_WINDOW, MANDATORY_WINDOW
 
 from bedrock_auth._refresh import (
     ScaledRefreshableCredentials,
@@ -46,11 +47,16 @@ class Issuer:
                 "token": f"token-{self.calls}", "expiry_time": expiry.isoformat()}
 
 
+def capped(advisory: float, mandatory: float) -> tuple[float, float]:
+    """Windows capped at the installed botocore's own (15 and 10 minutes in 1.44)."""
+    return min(ADVISORY_WINDOW, advisory), min(MANDATORY_WINDOW, mandatory)
+
+
 @pytest.mark.parametrize(("lifetime", "windows"), [
-    (900, (225, 150)),
-    (600, (150, 100)),
-    (3600, (900, 600)),
-    (12 * 3600, (900, 600)),
+    (900, capped(225, 150)),
+    (600, capped(150, 100)),
+    (3600, capped(900, 600)),
+    (12 * 3600, capped(3 * 3600, 2 * 3600)),
     (-5, (0, 0)),
 ])
 def test_windows_are_a_quarter_and_a_sixth_capped_at_botocores(
@@ -70,12 +76,12 @@ def test_each_refresh_sizes_the_windows_to_its_own_lifetime() -> None:
     credentials = ScaledRefreshableCredentials(refresh, "assume-role", time_fetcher=clock)
     assert credentials.get_frozen_credentials().access_key == "AKIA0000000000000001"
     assert credentials.refresh_needed() is False
-    clock.advance(900 - 225)  # botocore refreshes once less than the window is left
+    clock.advance(900 - capped(225, 150)[0])  # refreshed once less than the window is left
     assert credentials.refresh_needed() is False
     clock.advance(1)
     assert credentials.refresh_needed() is True
     assert credentials.get_frozen_credentials().access_key == "AKIA0000000000000002"
-    clock.advance(3 * 3600 - 15 * 60)  # 3-hour credentials: botocore's 15 minutes
+    clock.advance(3 * 3600 - capped(2700, 1800)[0])  # 3-hour credentials: botocore's window
     assert credentials.refresh_needed() is False
     clock.advance(1)
     assert credentials.refresh_needed() is True
@@ -98,7 +104,7 @@ def test_adopted_credentials_keep_what_botocore_fetched() -> None:
     assert adopted.method == "container-role"
     assert adopted.get_frozen_credentials().access_key == "AKIA0000000000000001"
     assert issuer.calls == 1  # botocore's own windows would have fetched again: 10 < 15 min
-    clock.advance(600 - 150 + 1)
+    clock.advance(600 - capped(150, 100)[0] + 1)
     assert adopted.get_frozen_credentials().access_key == "AKIA0000000000000002"
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from installed_botocore import sts_range
 
 from bedrock_auth import AuthConfig, BedrockClientManager, ConfigurationError
 from bedrock_auth.manager import AuthOptions
@@ -15,6 +16,8 @@ from bedrock_auth.settings import AUTH_CONFIG_FIELDS, resolve_settings
 
 # validate=False plus an unreachable endpoint proves no network call is needed to fail.
 OFFLINE: dict[str, Any] = {"validate": False, "endpoint_url": "http://127.0.0.1:9"}
+# The DurationSeconds range STS takes, as the installed botocore's model has it.
+DURATION = sts_range("AssumeRole", "DurationSeconds")
 
 
 @pytest.mark.parametrize(
@@ -23,10 +26,13 @@ OFFLINE: dict[str, Any] = {"validate": False, "endpoint_url": "http://127.0.0.1:
         ({"regoin": "us-east-1"}, "'regoin'. Did you mean 'region'?"),
         ({"role_arn": "arn:aws:iam::123:user/bob"}, "role_arn="),
         ({"role_arn": "my-role"}, "arn:aws:iam::<12-digit account>:role/<name>"),
-        ({"role_arn": "arn:aws:iam::123456789012:role/r", "duration_seconds": 60}, "900 to 43200"),
         (
-            {"role_arn": "arn:aws:iam::123456789012:role/r", "duration_seconds": 50000},
-            "duration_seconds=50000",
+            {"role_arn": "arn:aws:iam::123456789012:role/r", "duration_seconds": 60},
+            f"{DURATION[0]} to {DURATION[1]}",
+        ),
+        (
+            {"role_arn": "arn:aws:iam::123456789012:role/r", "duration_seconds": DURATION[1] + 1},
+            f"duration_seconds={DURATION[1] + 1}",
         ),
         ({"profile": ""}, "profile='' is empty"),
         ({"profile": "   "}, "profile="),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import botocore.session
 import pytest
 
 from .helpers import Chain, IamUser, MotoAdmin
@@ -91,9 +92,10 @@ def test_no_credentials_anywhere(chain: Chain, sts: RecordingProxy) -> None:
     message = failed(chain.run(), "CredentialsNotFoundError")
     from bedrock_auth._translate import SOURCE_NAMES
 
-    positions = [message.index(f". {SOURCE_NAMES[source]}\n") for source in (
-        "env", "assume-role-with-web-identity", "sso", "shared-credentials-file",
-        "custom-process", "config-file", "container-role", "iam-role")]
+    # Every source of botocore's default chain, in botocore's order: both change between
+    # releases (botocore 1.41 added `login`), so they are read from the installed botocore.
+    providers = botocore.session.Session().get_component("credential_provider").providers
+    positions = [message.index(f". {SOURCE_NAMES.get(p.METHOD, p.METHOD)}\n") for p in providers]
     assert positions == sorted(positions), message
     assert "aws sso login" in message
     assert sts.records == []  # nothing was sent anywhere
