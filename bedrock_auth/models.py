@@ -9,10 +9,9 @@ branches on a particular model.
 
 >>> resolve_model_id("claude-sonnet-4-5", "eu-west-1")
 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0'
->>> resolve_model_id("claude-sonnet-4-20250514", "us-east-1")
-'us.anthropic.claude-sonnet-4-20250514-v1:0'
->>> resolve_model_id("mistral.mistral-7b-instruct-v0:2", "eu-west-3")
-'mistral.mistral-7b-instruct-v0:2'
+>>> info = get_model_info("gpt-oss-120b")
+>>> info.capabilities.reasoning, info.mantle.path if info.mantle else None
+('always', '/v1')
 
 Each entry of the data names its sources (AWS model cards and tables, Anthropic's table,
 recorded Bedrock traffic of public projects, ...). Entries whose Region lists hold only what a
@@ -259,7 +258,7 @@ def resolve_model_id(
     inference profile that really exists there, models newer than the catalog once listed, and
     :class:`ModelNotAvailableError` (with the Regions the catalog knows, or the closest id) for
     a model not offered there; a LEGACY model warns once (:class:`LegacyModelWarning`). When
-    the listing is off, denied or unreachable, the catalog below answers, silently.
+    the listing is off, denied or unreachable, the static data answers, silently.
 
     Raises :class:`ConfigurationError` for an empty model or a Region name that
     :func:`bedrock_auth.regions.check_region` refuses (malformed, or unknown to botocore), and

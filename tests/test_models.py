@@ -664,7 +664,8 @@ def render_catalog() -> str:
             f"| {needs_profile(m)} | {profiles or '—'} "
             f"| {len(m.on_demand_regions) or '—'} "
             f"| {'all' if m.regions_complete else 'known only'} "
-            f"| {'yes' if m.tool_use else 'no'} | {m.capabilities.reasoning} | {mantle(m)} "
+            f"| {'yes' if m.capabilities.tools else 'no'} | {m.capabilities.reasoning} "
+            f"| {mantle(m)} "
             f"| {'legacy' if m.legacy else 'active'} |"
         )
     lines += ["", "### Regions per model", ""]

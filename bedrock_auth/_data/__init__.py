@@ -176,16 +176,6 @@ class ModelInfo:
         return bool(self.geographies) and not self.on_demand_regions
 
     @property
-    def streaming(self) -> bool:
-        """The model streams its answers (ConverseStream, InvokeModelWithResponseStream)."""
-        return self.capabilities.streaming
-
-    @property
-    def tool_use(self) -> bool:
-        """The model takes tools (Converse ``toolConfig``)."""
-        return self.capabilities.tools
-
-    @property
     def legacy(self) -> bool:
         """AWS lists the model as Legacy: it still resolves, but new work should move off it."""
         return self.lifecycle.status == "LEGACY"
