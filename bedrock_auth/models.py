@@ -41,14 +41,6 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
-from bedrock_auth._data import (
-    Capabilities,
-    Lifecycle,
-    MantleRoute,
-    ModelInfo,
-    table,
-)
-from bedrock_auth._data import alias_key as _alias_key
 from bedrock_auth.errors import ConfigurationError, LegacyModelWarning, ModelNotAvailableError
 from bedrock_auth.regions import (
     GEOGRAPHY_PREFIXES,
@@ -80,6 +72,8 @@ __all__ = [
 _log = logging.getLogger("bedrock_auth")
 
 if TYPE_CHECKING:
+    from bedrock_auth._data import Capabilities, Lifecycle, MantleRoute, ModelInfo, Table
+
     #: Every model the library knows, oldest first within each provider. Aliases are matched
     #: case-insensitively, with ``.``, ``_`` and spaces read as ``-`` (so ``sonnet-4.5`` and
     #: ``sonnet-4-5`` are the same alias). The family names ``sonnet``, ``haiku`` and ``opus``
@@ -95,11 +89,40 @@ if TYPE_CHECKING:
     #: is treated as a Bedrock id even when it is newer than the catalog.
     KNOWN_PROVIDERS: frozenset[str]
 
-# Read from the data file on first access, so that importing this module reads no file.
+
+def _table() -> Table:
+    """The parsed model data (:func:`bedrock_auth._data.table`), read on the first call."""
+    # Imported here, not at the top: importing bedrock_auth then costs neither the file nor
+    # the data module's classes.
+    from bedrock_auth._data import table as parsed
+
+    return parsed()
+
+
+def _alias_key(text: str) -> str:
+    from bedrock_auth._data import alias_key
+
+    return alias_key(text)
+
+
+def _data_class(name: str) -> Callable[[], object]:
+    def load() -> object:
+        from bedrock_auth import _data
+
+        return getattr(_data, name)
+
+    return load
+
+
+# Read on first access, so that importing this module reads no file and builds no table.
 _LAZY: Mapping[str, Callable[[], object]] = {
-    "CATALOG": lambda: table().models,
-    "RETIRED": lambda: table().retired,
-    "KNOWN_PROVIDERS": lambda: frozenset(table().providers),
+    "CATALOG": lambda: _table().models,
+    "RETIRED": lambda: _table().retired,
+    "KNOWN_PROVIDERS": lambda: frozenset(_table().providers),
+    **{
+        name: _data_class(name)
+        for name in ("Capabilities", "Lifecycle", "MantleRoute", "ModelInfo")
+    },
 }
 
 
@@ -168,7 +191,7 @@ _INVOCABLE_ARN_KINDS = frozenset(
 
 
 def _lookup(model: str) -> ModelInfo | None:
-    data = table()
+    data = _table()
     return data.by_id.get(model.lower()) or data.by_alias.get(_alias_key(model))
 
 
@@ -180,7 +203,7 @@ def _profile_prefix(info: ModelInfo, region: str) -> str | None:
 
 
 def _retired(model: str, display: str, replacement: str) -> ModelNotAvailableError:
-    info = table().by_alias[_alias_key(replacement)]
+    info = _table().by_alias[_alias_key(replacement)]
     return ModelNotAvailableError(
         f"{display} ({model}) has been retired from Amazon Bedrock; calls to it fail. "
         f"Use {info.display_name} instead: model={info.aliases[0]!r} ({info.model_id})."
@@ -308,7 +331,7 @@ def resolve_with(
         return text
     prefix, base = split_profile_prefix(text)
     info = _lookup(base)
-    retired = table().retired_names.get(_alias_key(base)) if info is None else None
+    retired = _table().retired_names.get(_alias_key(base)) if info is None else None
     if retired is not None:
         raise _retired(text, *retired)
     listing = listings(region) if listings is not None else None
@@ -386,7 +409,7 @@ def _not_listed(text: str, model_id: str, info: ModelInfo | None, listing: Listi
     names = [
         *listing.models,
         *(p for p in listing.profiles if not p.startswith("arn:")),
-        *(alias for m in table().models for alias in m.aliases),  # as written, not as keys
+        *(alias for m in _table().models for alias in m.aliases),  # as written, not as keys
     ]
     close = difflib.get_close_matches(model_id, names, n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -417,7 +440,7 @@ def _legacy_message(listed: ListedModel, info: ModelInfo | None) -> str:
         if listed.end_of_life is not None
         else "Bedrock lists no retirement date for it yet"
     )
-    aliases = table().by_alias
+    aliases = _table().by_alias
     replacement = aliases.get(_alias_key(info.replacement)) if info and info.replacement else None
     instead = (
         f"Move to {replacement.display_name}: model={replacement.aliases[0]!r} "
@@ -498,7 +521,7 @@ def list_models() -> list[ModelInfo]:
     >>> any(m.model_id == "deepseek.r1-v1:0" for m in list_models())
     True
     """
-    return list(table().models)
+    return list(_table().models)
 
 
 def base_model_from_arn(arn: str) -> str | None:
@@ -545,7 +568,7 @@ def provider_of(model_or_arn_or_profile_id: str) -> str | None:
     text = model_or_arn_or_profile_id
     base = _base_id(text) if isinstance(text, str) else None
     head, dot, _ = (base or "").partition(".")
-    return head.lower() if dot and head.lower() in table().providers else None
+    return head.lower() if dot and head.lower() in _table().providers else None
 
 
 def is_bedrock_model(name: str) -> bool:

@@ -113,7 +113,7 @@ def test_aliases_are_unique_after_normalising() -> None:
             key = models._alias_key(alias)
             assert key not in seen, f"{alias!r} names both {seen[key]} and {info.model_id}"
             seen[key] = info.model_id
-            assert key not in models.table().by_id
+            assert key not in models._table().by_id
 
 
 def test_model_info_is_frozen_and_hashable() -> None:

@@ -51,6 +51,7 @@ a test checks it). Refresh it from real listings with that command; see docs/mod
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -194,11 +195,21 @@ class Table:
     retired_names: Mapping[str, tuple[str, str]]
 
 
+def _text() -> str:
+    try:
+        with open(os.path.join(os.path.dirname(__file__), _FILE), encoding="utf-8") as file:
+            return file.read()
+    except FileNotFoundError:
+        # Not unpacked on disk (a zip): ask the import system. Only then, because importing
+        # importlib.resources costs more than reading and parsing the file.
+        from importlib.resources import files
+
+        return files(__name__).joinpath(_FILE).read_text("utf-8")
+
+
 def read() -> dict[str, Any]:
     """The data file as JSON (for the refresh command and the docs; lookups use :func:`table`)."""
-    from importlib.resources import files  # only here: not an import-time cost
-
-    data: dict[str, Any] = json.loads(files(__name__).joinpath(_FILE).read_text("utf-8"))
+    data: dict[str, Any] = json.loads(_text())
     if data.get("format") != FORMAT:
         raise ValueError(f"{_FILE} has format {data.get('format')!r}; this code reads {FORMAT}")
     return data

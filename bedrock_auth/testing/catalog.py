@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bedrock_auth.models import ModelInfo, list_models
+from bedrock_auth._data import ModelInfo
+from bedrock_auth.models import list_models
 from bedrock_auth.regions import GEOGRAPHY_PREFIXES, geographies_for_region, split_profile_prefix
 
 ON_DEMAND = "ON_DEMAND"
