@@ -220,7 +220,7 @@ def _not_offered(info: ModelInfo, region: str) -> str:
 
 def _resolve_known(info: ModelInfo, region: str, *, prefer_profile: bool = False) -> str:
     prefix = _profile_prefix(info, region)
-    if region in info.on_demand_regions and not (prefer_profile and prefix):
+    if info.on_demand_in(region) and not (prefer_profile and prefix):
         return info.model_id
     if prefix is not None:
         return f"{prefix}.{info.model_id}"

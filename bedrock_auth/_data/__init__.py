@@ -20,8 +20,8 @@ Format 1 (``"format": 1``)::
           "regions": ["us-east-1"],           # bedrock-runtime Regions taking the plain id
           "profiles": {"us": ["us-east-1", "us-east-2"], "global": [...]},
                                               # geography -> source Regions of that profile
-          "regions_complete": true,           # false: only Regions a source confirmed are listed;
-                                              # elsewhere resolution passes the id through
+          "regions_complete": true,           # false: only Regions a source confirmed are
+                                              # listed (see ModelInfo.on_demand_in)
           "capabilities": {
             "streaming": true, "tools": true,
             "reasoning": "none" | "optional" | "always",
@@ -170,6 +170,18 @@ class ModelInfo:
         for sources in self.geographies.values():
             found.update(sources)
         return tuple(sorted(found))
+
+    def on_demand_in(self, region: str) -> bool:
+        """Does bedrock-runtime take the plain id from ``region``?
+
+        Yes where the data lists the Region. For an entry whose lists are only what a source
+        confirmed (``regions_complete`` false), a model confirmed on demand somewhere is taken to
+        run on demand everywhere: the library passes its id through unchanged, as it does for
+        ids newer than the data, and the emulator (Bedrock's stand-in) accepts it.
+        """
+        if region in self.on_demand_regions:
+            return True
+        return not self.regions_complete and bool(self.on_demand_regions)
 
     @property
     def requires_profile(self) -> bool:

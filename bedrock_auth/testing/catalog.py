@@ -147,7 +147,9 @@ def _from_library(info: ModelInfo) -> FoundationModel:
         input_modalities=capabilities.input_modalities,
         streaming=capabilities.streaming,
         geographies=geographies,
-        on_demand_regions=info.on_demand_regions,
+        # None: on demand in every Region, as ModelInfo.on_demand_in says of an entry whose
+        # Region lists are partial (the emulator takes what the library would pass through).
+        on_demand_regions=info.on_demand_regions if info.regions_complete else None,
         status=lifecycle.status,
         legacy_since=lifecycle.legacy_since,
         end_of_life=lifecycle.end_of_life,
