@@ -1,29 +1,30 @@
-"""The model catalog: canonical Bedrock ids, aliases and where each model can be called.
+"""Model ids: canonical Bedrock ids, aliases and where each model can be called.
 
 Newer models on Bedrock run on demand only through a cross-region inference profile: the
 canonical id with a geography prefix (``us.``, ``eu.``, ``apac.``, ``jp.``, ``au.``,
 ``us-gov.``) or ``global.`` in front. Which prefix works depends on the Region the call is
-made from. This module holds that knowledge as one data table, :data:`CATALOG`, and a few
-small functions that read it; no function branches on a particular model.
+made from. The facts live in one data file, ``bedrock_auth/_data/models.json`` (its format is
+described in :mod:`bedrock_auth._data`); this module resolves ids from them, and no function
+branches on a particular model.
 
 >>> resolve_model_id("claude-sonnet-4-5", "eu-west-1")
 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0'
->>> resolve_model_id("claude-sonnet-4-20250514", "us-east-1")
-'us.anthropic.claude-sonnet-4-20250514-v1:0'
->>> resolve_model_id("mistral.mistral-7b-instruct-v0:2", "eu-west-3")
-'mistral.mistral-7b-instruct-v0:2'
+>>> info = get_model_info("gpt-oss-120b")
+>>> info.capabilities.reasoning, info.mantle.path if info.mantle else None
+('always', '/v1')
 
-Sources: the AWS Bedrock user guide model cards ("Regional availability", "Geo inference
-details", "Global inference details"), the retired "Supported Regions and models for
-inference profiles" tables, and Anthropic's "Claude on Amazon Bedrock" model table. Entries
-that could not be re-confirmed against a current AWS page say so in a comment; for those the
-region lists are the smaller, safer ones.
+Each entry of the data names its sources (AWS model cards and tables, Anthropic's table,
+recorded Bedrock traffic of public projects, ...). Entries whose Region lists hold only what a
+source confirmed say so (``regions_complete`` false): outside those Regions their ids pass
+through unchanged, as ids newer than the data do, and Bedrock decides.
 
 The geography prefixes, which Region tries which geography, and the check of Region names
 live in :mod:`bedrock_auth.regions`; :data:`GEOGRAPHY_PREFIXES` is re-exported from there.
 
-Importing this module is cheap: it needs only the standard library,
-:mod:`bedrock_auth.errors`, :mod:`bedrock_auth.regions` and the process-state registry.
+Importing this module is cheap: it needs only the standard library, a few small
+``bedrock_auth`` modules and the process-state registry, and the data file is read on the first
+lookup, not at import. :data:`CATALOG`, :data:`RETIRED` and :data:`KNOWN_PROVIDERS` are read
+from it on first access.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bedrock_auth._state import OnceSet
 from bedrock_auth.errors import ConfigurationError, LegacyModelWarning, ModelNotAvailableError
@@ -53,8 +54,11 @@ __all__ = [
     "GEOGRAPHY_PREFIXES",
     "KNOWN_PROVIDERS",
     "RETIRED",
+    "Capabilities",
+    "Lifecycle",
     "ListedModel",
     "Listing",
+    "MantleRoute",
     "ModelInfo",
     "base_model_from_arn",
     "geography_for_region",
@@ -67,59 +71,65 @@ __all__ = [
 
 _log = logging.getLogger("bedrock_auth")
 
-#: Provider prefixes of Bedrock model ids (``<provider>.<model>``). An id with one of these
-#: is treated as a Bedrock id even when it is newer than the catalog.
-KNOWN_PROVIDERS: frozenset[str] = frozenset(
-    {
-        "ai21", "amazon", "anthropic", "cohere", "deepseek", "google", "luma", "meta",
-        "minimax", "mistral", "moonshotai", "nvidia", "openai", "qwen", "stability",
-        "twelvelabs", "writer",
-    }
-)  # fmt: skip
+if TYPE_CHECKING:
+    from bedrock_auth._data import Capabilities, Lifecycle, MantleRoute, ModelInfo, Table
+
+    #: Every model the library knows, oldest first within each provider. Aliases are matched
+    #: case-insensitively, with ``.``, ``_`` and spaces read as ``-`` (so ``sonnet-4.5`` and
+    #: ``sonnet-4-5`` are the same alias). The family names ``sonnet``, ``haiku`` and ``opus``
+    #: belong to the newest model of that family whose Regions the data knows in full.
+    CATALOG: tuple[ModelInfo, ...]
+    #: Models AWS has retired from Bedrock (end of life): (Bedrock id, display name, the
+    #: Anthropic API names people still type, catalog alias to use instead). They are not in
+    #: :data:`CATALOG` (nothing can call them, and ``is_bedrock_model`` stays false for their
+    #: API names); :func:`resolve_model_id` refuses them, naming the replacement, instead of
+    #: passing them on to fail in Bedrock as "The provided model identifier is invalid".
+    RETIRED: tuple[tuple[str, str, tuple[str, ...], str], ...]
+    #: Provider prefixes of Bedrock model ids (``<provider>.<model>``). An id with one of these
+    #: is treated as a Bedrock id even when it is newer than the catalog.
+    KNOWN_PROVIDERS: frozenset[str]
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """One Bedrock model and where it can be called on demand.
+def _table() -> Table:
+    """The parsed model data (:func:`bedrock_auth._data.table`), read on the first call."""
+    # Imported here, not at the top: importing bedrock_auth then costs neither the file nor
+    # the data module's classes.
+    from bedrock_auth._data import table as parsed
 
-    ``geographies`` maps an inference-profile prefix (``us``, ``eu``, ``global``, ...) to the
-    *source* Regions a request with that profile may be sent from. ``on_demand_regions``
-    lists the Regions where the plain ``model_id`` is accepted on demand; when it is empty
-    the model needs a profile everywhere and ``requires_profile`` is true.
+    return parsed()
 
-    >>> info = get_model_info("sonnet-4.5")
-    >>> info.model_id, info.requires_profile, "jp" in info.geographies
-    ('anthropic.claude-sonnet-4-5-20250929-v1:0', True, True)
-    """
 
-    model_id: str
-    provider: str
-    display_name: str
-    aliases: tuple[str, ...] = ()
-    requires_profile: bool = False
-    # hash=False: a mapping is not hashable, and model_id already identifies the entry.
-    geographies: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: MappingProxyType({}), hash=False
-    )
-    on_demand_regions: tuple[str, ...] = ()
-    streaming: bool = True
-    tool_use: bool = True
-    #: AWS lists the model as Legacy: it still resolves, but new work should move off it.
-    legacy: bool = False
-    #: For a legacy model, the alias of the catalog model to move to (named in its warning).
-    replacement: str | None = None
+def _alias_key(text: str) -> str:
+    from bedrock_auth._data import alias_key
 
-    def __post_init__(self) -> None:
-        # Freeze the mapping too, so a caller cannot edit the shared catalog by accident.
-        object.__setattr__(self, "geographies", MappingProxyType(dict(self.geographies)))
+    return alias_key(text)
 
-    @property
-    def regions(self) -> tuple[str, ...]:
-        """Every Region the model can be called from, on demand or through a profile."""
-        found = set(self.on_demand_regions)
-        for sources in self.geographies.values():
-            found.update(sources)
-        return tuple(sorted(found))
+
+def _data_class(name: str) -> Callable[[], object]:
+    def load() -> object:
+        from bedrock_auth import _data
+
+        return getattr(_data, name)
+
+    return load
+
+
+# Read on first access, so that importing this module reads no file and builds no table.
+_LAZY: Mapping[str, Callable[[], object]] = {
+    "CATALOG": lambda: _table().models,
+    "RETIRED": lambda: _table().retired,
+    "KNOWN_PROVIDERS": lambda: frozenset(_table().providers),
+    **{
+        name: _data_class(name)
+        for name in ("Capabilities", "Lifecycle", "MantleRoute", "ModelInfo")
+    },
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return _LAZY[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -161,476 +171,6 @@ class Listing:
         )
 
 
-# --- Region groups, as the AWS model cards list them ---------------------------------------
-# Reused below so that a correction to one group fixes every model that shares it.
-
-_US3 = ("us-east-1", "us-east-2", "us-west-2")
-_US4 = (*_US3, "us-west-1")
-_US_CA = (*_US4, "ca-central-1")
-_US_CA2 = (*_US_CA, "ca-west-1")
-_GOV = ("us-gov-east-1", "us-gov-west-1")
-_EU4 = ("eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3")
-_EU6 = (*_EU4, "eu-south-1", "eu-south-2")
-_EU8 = (*_EU6, "eu-central-2", "eu-west-2")
-_JP = ("ap-northeast-1", "ap-northeast-3")
-_AU = ("ap-southeast-2", "ap-southeast-4")
-_AU_NZ = (*_AU, "ap-southeast-6")
-_APAC5 = ("ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2")
-_APAC7 = (*_APAC5, "ap-northeast-3", "ap-south-2")
-# Source Regions of the global profiles of current Claude models (Sonnet 4.5 onwards).
-_GLOBAL = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1",
-    "sa-east-1", "mx-central-1",
-    "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1",
-    "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1", "af-south-1",
-    "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
-    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-)  # fmt: skip
-# Regions where Llama 3 8B and 70B run on demand.
-_LLAMA3 = ("us-east-1", "us-west-2", "us-gov-west-1", "ca-central-1", "eu-west-2", "ap-south-1")
-# Regions where the older Mistral models (7B, Mixtral, Large 24.02) run on demand.
-_MISTRAL_V1 = (
-    "us-east-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1", "eu-west-2",
-    "eu-west-3", "ap-south-1", "ap-southeast-2",
-)  # fmt: skip
-
-
-def _geos(**sources: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
-    # Keyword names cannot hold a dash or be a keyword, so ``us_gov`` stands for ``us-gov``
-    # and ``global_`` for ``global``.
-    return {
-        name.rstrip("_").replace("_", "-"): tuple(sorted(set(regions)))
-        for name, regions in sources.items()
-    }
-
-
-def _model(
-    model_id: str,
-    name: str,
-    aliases: tuple[str, ...],
-    geographies: Mapping[str, tuple[str, ...]] | None = None,
-    on_demand: tuple[str, ...] = (),
-    *,
-    tool_use: bool = True,
-    legacy: bool = False,
-    replacement: str | None = None,
-) -> ModelInfo:
-    return ModelInfo(
-        model_id=model_id,
-        # Every Bedrock model id starts with its provider: "anthropic.claude-...".
-        provider=model_id.split(".", 1)[0],
-        display_name=name,
-        aliases=aliases,
-        requires_profile=not on_demand,
-        geographies=geographies or {},
-        on_demand_regions=tuple(sorted(on_demand)),
-        tool_use=tool_use,
-        legacy=legacy,
-        replacement=replacement,
-    )
-
-
-#: Every model the library knows, oldest first within each provider. Aliases are matched
-#: case-insensitively, with ``.``, ``_`` and spaces read as ``-`` (so ``sonnet-4.5`` and
-#: ``sonnet-4-5`` are the same alias). The family names ``sonnet``, ``haiku`` and ``opus``
-#: belong to the newest model of that family in this table.
-CATALOG: tuple[ModelInfo, ...] = (
-    # ---------------------------------------------------------------- Anthropic Claude
-    # AWS model card, current: in-Region in 15 Regions, us/eu profiles, us-gov from
-    # us-gov-east-1 only (us-gov-west-1 runs it in-Region). No APAC profile is listed any more.
-    _model(
-        "anthropic.claude-3-haiku-20240307-v1:0",
-        "Claude 3 Haiku",
-        ("claude-3-haiku-20240307", "claude-3-haiku", "haiku-3"),
-        _geos(us=_US3, us_gov=("us-gov-east-1",), eu=("eu-central-1", "eu-west-1", "eu-west-3")),
-        on_demand=(
-            "us-east-1",
-            "us-west-2",
-            "us-gov-west-1",
-            "ca-central-1",
-            "sa-east-1",
-            "eu-central-1",
-            "eu-central-2",
-            "eu-west-1",
-            "eu-west-2",
-            "eu-west-3",
-            "ap-northeast-1",
-            "ap-northeast-2",
-            "ap-south-1",
-            "ap-southeast-1",
-            "ap-southeast-2",
-        ),
-    ),
-    # Legacy on Bedrock; no current model card. Lists are from the 2025 inference-profile
-    # and supported-models tables, not re-confirmed.
-    _model(
-        "anthropic.claude-3-5-sonnet-20240620-v1:0",
-        "Claude 3.5 Sonnet",
-        ("claude-3-5-sonnet-20240620", "claude-3-5-sonnet-v1", "sonnet-3.5-v1"),
-        _geos(us=_US3, us_gov=_GOV, eu=("eu-central-1", "eu-west-1", "eu-west-3"), apac=_APAC5),
-        on_demand=(
-            "us-east-1",
-            "us-west-2",
-            "us-gov-west-1",
-            "eu-central-1",
-            "ap-northeast-1",
-            "ap-northeast-2",
-            "ap-southeast-1",
-        ),
-        legacy=True,
-        replacement="sonnet",
-    ),
-    # Legacy; lists from the 2025 tables, not re-confirmed. On demand only in us-west-2.
-    _model(
-        "anthropic.claude-3-5-sonnet-20241022-v2:0",
-        "Claude 3.5 Sonnet v2",
-        (
-            "claude-3-5-sonnet-20241022",
-            "claude-3-5-sonnet-latest",
-            "claude-3-5-sonnet",
-            "claude-3-5-sonnet-v2",
-            "sonnet-3.5",
-            "sonnet-3.5-v2",
-        ),
-        _geos(us=_US3, apac=_APAC7),
-        on_demand=("us-west-2",),
-        legacy=True,
-        replacement="sonnet",
-    ),
-    # Legacy (its US profile is being retired); lists from the 2025 tables.
-    _model(
-        "anthropic.claude-3-5-haiku-20241022-v1:0",
-        "Claude 3.5 Haiku",
-        ("claude-3-5-haiku-20241022", "claude-3-5-haiku-latest", "claude-3-5-haiku", "haiku-3.5"),
-        _geos(us=_US3),
-        on_demand=("us-west-2",),
-        legacy=True,
-        replacement="haiku",
-    ),
-    # Legacy; lists from the 2025 tables. Anthropic's table: us, eu, apac; no global.
-    _model(
-        "anthropic.claude-3-7-sonnet-20250219-v1:0",
-        "Claude 3.7 Sonnet",
-        (
-            "claude-3-7-sonnet-20250219",
-            "claude-3-7-sonnet-latest",
-            "claude-3-7-sonnet",
-            "sonnet-3.7",
-        ),
-        _geos(us=_US3, us_gov=_GOV, eu=_EU4, apac=_APAC7),
-        legacy=True,
-        replacement="sonnet",
-    ),
-    # AWS model card. The APAC source list is the card's detail table; its summary table also
-    # ticks ap-east-2 and ap-southeast-3/4/5/7, left out here until a detail table lists them.
-    _model(
-        "anthropic.claude-sonnet-4-20250514-v1:0",
-        "Claude Sonnet 4",
-        ("claude-sonnet-4-20250514", "claude-sonnet-4-0", "claude-sonnet-4", "sonnet-4"),
-        _geos(
-            us=_US4,
-            eu=(*_EU6, "il-central-1"),
-            apac=_APAC7,
-            # The Sonnet 4 global profile is offered from five Regions only.
-            global_=("us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-northeast-1"),
-        ),
-    ),
-    # No current AWS model card found; US-only profile per the 2025 tables and Anthropic's.
-    _model(
-        "anthropic.claude-opus-4-20250514-v1:0",
-        "Claude Opus 4",
-        ("claude-opus-4-20250514", "claude-opus-4-0", "claude-opus-4", "opus-4"),
-        _geos(us=_US3),
-    ),
-    # AWS model card: US profile only, no global.
-    _model(
-        "anthropic.claude-opus-4-1-20250805-v1:0",
-        "Claude Opus 4.1",
-        ("claude-opus-4-1-20250805", "claude-opus-4-1", "opus-4.1"),
-        _geos(us=_US3),
-    ),
-    # AWS model card (incl. GovCloud, Canada, Zurich/London, New Zealand).
-    _model(
-        "anthropic.claude-sonnet-4-5-20250929-v1:0",
-        "Claude Sonnet 4.5",
-        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5", "sonnet-4.5"),
-        _geos(us=_US_CA, us_gov=_GOV, eu=_EU8, jp=_JP, au=_AU_NZ, global_=_GLOBAL),
-    ),
-    # AWS model card. Its in-Region ticks belong to the bedrock-mantle endpoint; on
-    # bedrock-runtime the card gives no in-Region URL, so a profile is always used.
-    _model(
-        "anthropic.claude-haiku-4-5-20251001-v1:0",
-        "Claude Haiku 4.5",
-        ("claude-haiku-4-5-20251001", "claude-haiku-4-5", "haiku-4.5", "haiku"),
-        _geos(us=_US_CA, eu=_EU8, jp=_JP, au=_AU_NZ, global_=_GLOBAL),
-    ),
-    # No AWS model card found. Anthropic's table: global, us, eu (no jp/apac). Source lists
-    # are the smallest ones every Claude 4.x profile shares; global assumed as for Sonnet 4.5.
-    _model(
-        "anthropic.claude-opus-4-5-20251101-v1:0",
-        "Claude Opus 4.5",
-        ("claude-opus-4-5-20251101", "claude-opus-4-5", "opus-4.5"),
-        _geos(us=_US3, eu=_EU6, global_=_GLOBAL),
-    ),
-    # AWS model card: us, eu, au and global (Anthropic's table also lists jp and apac; not on
-    # the AWS card, so not used). The card's global list has no ap-southeast-6.
-    _model(
-        "anthropic.claude-opus-4-6-v1",
-        "Claude Opus 4.6",
-        ("claude-opus-4-6", "opus-4.6"),
-        _geos(
-            us=_US_CA2,
-            eu=_EU8,
-            au=_AU,
-            global_=tuple(r for r in _GLOBAL if r != "ap-southeast-6"),
-        ),
-    ),
-    # AWS model card. It also ticks in-Region for eu-west-2, which the eu. profile serves too.
-    _model(
-        "anthropic.claude-sonnet-4-6",
-        "Claude Sonnet 4.6",
-        ("claude-sonnet-4-6", "sonnet-4.6", "sonnet"),
-        _geos(us=_US_CA2, eu=_EU8, jp=_JP, au=_AU_NZ, global_=_GLOBAL),
-    ),
-    # AWS model card.
-    _model(
-        "anthropic.claude-opus-4-7",
-        "Claude Opus 4.7",
-        ("claude-opus-4-7", "opus-4.7"),
-        _geos(us=_US_CA2, eu=_EU8, jp=_JP, au=_AU, global_=_GLOBAL),
-    ),
-    # AWS model card. The card ticks GovCloud for "Geo" but names no us-gov. profile id, so
-    # GovCloud is left out until one is documented.
-    _model(
-        "anthropic.claude-opus-4-8",
-        "Claude Opus 4.8",
-        ("claude-opus-4-8", "opus-4.8", "opus"),
-        _geos(us=_US_CA2, eu=_EU8, jp=_JP, au=_AU, global_=_GLOBAL),
-    ),
-    # ---------------------------------------------------------------- Amazon Nova
-    # Micro and Lite: in-Region list from the AWS batch-inference table; profile sources from
-    # that table's inference-profile column (us/eu/apac split by Region name).
-    _model(
-        "amazon.nova-micro-v1:0",
-        "Amazon Nova Micro",
-        ("nova-micro", "amazon-nova-micro"),
-        _geos(us=_US3, eu=_EU6, apac=_APAC5),
-        on_demand=("us-east-1", "us-gov-west-1"),
-    ),
-    _model(
-        "amazon.nova-lite-v1:0",
-        "Amazon Nova Lite",
-        ("nova-lite", "amazon-nova-lite"),
-        _geos(us=_US3, eu=_EU6, apac=_APAC5),
-        on_demand=("us-east-1", "us-gov-west-1"),
-    ),
-    # AWS model card. The APAC profile comes from the card's summary table (Geo ticked for
-    # Tokyo, Seoul, Mumbai, Singapore, Sydney); the programmatic-access table omits it.
-    _model(
-        "amazon.nova-pro-v1:0",
-        "Amazon Nova Pro",
-        ("nova-pro", "amazon-nova-pro"),
-        _geos(us=_US4, eu=(*_EU6, "il-central-1"), apac=_APAC5),
-        on_demand=(
-            "us-east-1",
-            "us-gov-west-1",
-            "eu-west-2",
-            "ap-southeast-2",
-            "ap-southeast-3",
-            "me-central-1",
-        ),
-    ),
-    # AWS model card: US profile only.
-    _model(
-        "amazon.nova-premier-v1:0",
-        "Amazon Nova Premier",
-        ("nova-premier", "amazon-nova-premier"),
-        _geos(us=_US3),
-    ),
-    # ---------------------------------------------------------------- Meta Llama
-    # Llama 3 and 3.1 8B/70B, 3.2: from the 2025 supported-models and inference-profile
-    # tables, not re-confirmed against a current model card.
-    _model(
-        "meta.llama3-8b-instruct-v1:0",
-        "Llama 3 8B Instruct",
-        ("llama-3-8b", "llama3-8b"),
-        on_demand=_LLAMA3,
-        tool_use=False,
-    ),
-    _model(
-        "meta.llama3-70b-instruct-v1:0",
-        "Llama 3 70B Instruct",
-        ("llama-3-70b", "llama3-70b"),
-        on_demand=_LLAMA3,
-        tool_use=False,
-    ),
-    _model(
-        "meta.llama3-1-8b-instruct-v1:0",
-        "Llama 3.1 8B Instruct",
-        ("llama-3.1-8b", "llama3.1-8b"),
-        _geos(us=_US3),
-        on_demand=("us-west-2",),
-    ),
-    _model(
-        "meta.llama3-1-70b-instruct-v1:0",
-        "Llama 3.1 70B Instruct",
-        ("llama-3.1-70b", "llama3.1-70b"),
-        _geos(us=_US3),
-        on_demand=("us-west-2",),
-    ),
-    # AWS model card: in-Region in us-west-2; the US profile is offered from us-east-2 only.
-    _model(
-        "meta.llama3-1-405b-instruct-v1:0",
-        "Llama 3.1 405B Instruct",
-        ("llama-3.1-405b", "llama3.1-405b"),
-        _geos(us=("us-east-2",)),
-        on_demand=("us-west-2",),
-    ),
-    _model(
-        "meta.llama3-2-1b-instruct-v1:0",
-        "Llama 3.2 1B Instruct",
-        ("llama-3.2-1b", "llama3.2-1b"),
-        _geos(us=_US3, eu=("eu-central-1", "eu-west-1", "eu-west-3")),
-        tool_use=False,
-    ),
-    _model(
-        "meta.llama3-2-3b-instruct-v1:0",
-        "Llama 3.2 3B Instruct",
-        ("llama-3.2-3b", "llama3.2-3b"),
-        _geos(us=_US3, eu=("eu-central-1", "eu-west-1", "eu-west-3")),
-        tool_use=False,
-    ),
-    _model(
-        "meta.llama3-2-11b-instruct-v1:0",
-        "Llama 3.2 11B Vision Instruct",
-        ("llama-3.2-11b", "llama3.2-11b"),
-        _geos(us=_US3),
-    ),
-    _model(
-        "meta.llama3-2-90b-instruct-v1:0",
-        "Llama 3.2 90B Vision Instruct",
-        ("llama-3.2-90b", "llama3.2-90b"),
-        _geos(us=_US3),
-    ),
-    # AWS model card: in-Region in us-east-2, US profile from the three US Regions.
-    _model(
-        "meta.llama3-3-70b-instruct-v1:0",
-        "Llama 3.3 70B Instruct",
-        ("llama-3.3-70b", "llama3.3-70b"),
-        _geos(us=_US3),
-        on_demand=("us-east-2",),
-    ),
-    # ---------------------------------------------------------------- Mistral AI
-    # 7B, Mixtral, Large/Small 24.02, Large 24.07: from the 2025 supported-models table, not
-    # re-confirmed against a current model card.
-    _model(
-        "mistral.mistral-7b-instruct-v0:2",
-        "Mistral 7B Instruct",
-        ("mistral-7b",),
-        on_demand=_MISTRAL_V1,
-        tool_use=False,
-    ),
-    _model(
-        "mistral.mixtral-8x7b-instruct-v0:1",
-        "Mixtral 8x7B Instruct",
-        ("mixtral-8x7b",),
-        on_demand=_MISTRAL_V1,
-        tool_use=False,
-    ),
-    # ``mistral-large`` names this one because it runs in the most Regions.
-    _model(
-        "mistral.mistral-large-2402-v1:0",
-        "Mistral Large (24.02)",
-        ("mistral-large-2402", "mistral-large"),
-        on_demand=_MISTRAL_V1,
-    ),
-    _model(
-        "mistral.mistral-large-2407-v1:0",
-        "Mistral Large 2 (24.07)",
-        ("mistral-large-2407", "mistral-large-2"),
-        on_demand=("us-west-2",),
-    ),
-    _model(
-        "mistral.mistral-small-2402-v1:0",
-        "Mistral Small (24.02)",
-        ("mistral-small-2402", "mistral-small"),
-        on_demand=("us-east-1",),
-    ),
-    # AWS model card: US and EU profiles, no in-Region.
-    _model(
-        "mistral.pixtral-large-2502-v1:0",
-        "Pixtral Large (25.02)",
-        ("pixtral-large",),
-        _geos(us=_US3, eu=_EU4),
-    ),
-    # ---------------------------------------------------------------- Cohere
-    # From the 2025 supported-models table, not re-confirmed.
-    _model(
-        "cohere.command-r-v1:0",
-        "Cohere Command R",
-        ("command-r", "cohere-command-r"),
-        on_demand=("us-east-1", "us-west-2"),
-    ),
-    _model(
-        "cohere.command-r-plus-v1:0",
-        "Cohere Command R+",
-        ("command-r-plus", "command-r+", "cohere-command-r-plus"),
-        on_demand=("us-east-1", "us-west-2"),
-    ),
-    # ---------------------------------------------------------------- DeepSeek
-    # AWS model card: US profile only.
-    _model(
-        "deepseek.r1-v1:0",
-        "DeepSeek-R1",
-        ("deepseek-r1",),
-        _geos(us=_US3),
-        tool_use=False,
-    ),
-)
-
-
-def _alias_key(text: str) -> str:
-    # One spelling per alias: "Sonnet 4.5", "sonnet_4.5" and "sonnet-4-5" all meet here.
-    return re.sub(r"[\s._]+", "-", text.strip().lower())
-
-
-#: Models AWS has retired from Bedrock (end of life), by their Bedrock id and the Anthropic API
-#: names people still type, with the catalog alias to use instead. They are not in
-#: :data:`CATALOG` (nothing can call them, and ``is_bedrock_model`` stays false for their API
-#: names); :func:`resolve_model_id` refuses them, naming the replacement, instead of passing
-#: them on to fail in Bedrock as "The provided model identifier is invalid".
-RETIRED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    (
-        "anthropic.claude-3-opus-20240229-v1:0",
-        "Claude 3 Opus",
-        ("claude-3-opus-20240229", "claude-3-opus-latest", "claude-3-opus"),
-        "opus",
-    ),
-    (
-        "anthropic.claude-3-sonnet-20240229-v1:0",
-        "Claude 3 Sonnet",
-        ("claude-3-sonnet-20240229", "claude-3-sonnet"),
-        "sonnet",
-    ),
-    ("anthropic.claude-v2:1", "Claude 2.1", ("claude-2.1",), "sonnet"),
-    ("anthropic.claude-v2", "Claude 2", ("claude-2.0", "claude-2"), "sonnet"),
-    ("anthropic.claude-instant-v1", "Claude Instant", ("claude-instant-1.2",), "haiku"),
-)
-
-
-_BY_ID: Mapping[str, ModelInfo] = MappingProxyType({m.model_id: m for m in CATALOG})
-_BY_ALIAS: Mapping[str, ModelInfo] = MappingProxyType(
-    {_alias_key(alias): m for m in CATALOG for alias in m.aliases}
-)
-_RETIRED: Mapping[str, tuple[str, str]] = MappingProxyType(
-    {
-        _alias_key(name): (display, replacement)
-        for model_id, display, names, replacement in RETIRED
-        for name in (model_id, *names)
-    }
-)
-
 _ARN = re.compile(
     r"arn:aws[a-z-]*:bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d*):"
     r"(?P<kind>[a-z-]+)/(?P<resource>.+)"
@@ -651,7 +191,8 @@ _INVOCABLE_ARN_KINDS = frozenset(
 
 
 def _lookup(model: str) -> ModelInfo | None:
-    return _BY_ID.get(model.lower()) or _BY_ALIAS.get(_alias_key(model))
+    data = _table()
+    return data.by_id.get(model.lower()) or data.by_alias.get(_alias_key(model))
 
 
 def _profile_prefix(info: ModelInfo, region: str) -> str | None:
@@ -662,7 +203,7 @@ def _profile_prefix(info: ModelInfo, region: str) -> str | None:
 
 
 def _retired(model: str, display: str, replacement: str) -> ModelNotAvailableError:
-    info = _BY_ALIAS[_alias_key(replacement)]
+    info = _table().by_alias[_alias_key(replacement)]
     return ModelNotAvailableError(
         f"{display} ({model}) has been retired from Amazon Bedrock; calls to it fail. "
         f"Use {info.display_name} instead: model={info.aliases[0]!r} ({info.model_id})."
@@ -679,17 +220,22 @@ def _not_offered(info: ModelInfo, region: str) -> str:
 
 def _resolve_known(info: ModelInfo, region: str, *, prefer_profile: bool = False) -> str:
     prefix = _profile_prefix(info, region)
-    if region in info.on_demand_regions and not (prefer_profile and prefix):
+    if info.on_demand_in(region) and not (prefer_profile and prefix):
         return info.model_id
-    if prefix is None:
-        raise ModelNotAvailableError(_not_offered(info, region))
-    return f"{prefix}.{info.model_id}"
+    if prefix is not None:
+        return f"{prefix}.{info.model_id}"
+    if not info.regions_complete:
+        # The data lists only the Regions a source confirmed: elsewhere, let Bedrock decide.
+        _log.debug("no known route for %r from %s; using it unchanged", info.model_id, region)
+        return info.model_id
+    raise ModelNotAvailableError(_not_offered(info, region))
 
 
 def _check_explicit_prefix(model: str, prefix: str, info: ModelInfo, region: str) -> str:
     if region in info.geographies.get(prefix, ()):
         return model
-    if prefix not in info.geographies and prefix in geographies_for_region(region):
+    unlisted = prefix not in info.geographies or not info.regions_complete
+    if unlisted and prefix in geographies_for_region(region):
         # The prefix fits the Region but the catalog has no such profile for this model:
         # the catalog may be behind AWS, so let Bedrock decide.
         _log.debug("profile %r is not in the bedrock_auth catalog; using it unchanged", model)
@@ -735,7 +281,7 @@ def resolve_model_id(
     inference profile that really exists there, models newer than the catalog once listed, and
     :class:`ModelNotAvailableError` (with the Regions the catalog knows, or the closest id) for
     a model not offered there; a LEGACY model warns once (:class:`LegacyModelWarning`). When
-    the listing is off, denied or unreachable, the catalog below answers, silently.
+    the listing is off, denied or unreachable, the static data answers, silently.
 
     Raises :class:`ConfigurationError` for an empty model or a Region name that
     :func:`bedrock_auth.regions.check_region` refuses (malformed, or unknown to botocore), and
@@ -785,8 +331,9 @@ def resolve_with(
         return text
     prefix, base = split_profile_prefix(text)
     info = _lookup(base)
-    if info is None and _alias_key(base) in _RETIRED:
-        raise _retired(text, *_RETIRED[_alias_key(base)])
+    retired = _table().retired_names.get(_alias_key(base)) if info is None else None
+    if retired is not None:
+        raise _retired(text, *retired)
     listing = listings(region) if listings is not None else None
     if listing is not None:
         model_id = info.model_id if info else base
@@ -862,7 +409,7 @@ def _not_listed(text: str, model_id: str, info: ModelInfo | None, listing: Listi
     names = [
         *listing.models,
         *(p for p in listing.profiles if not p.startswith("arn:")),
-        *(alias for m in CATALOG for alias in m.aliases),  # as written, not as keys
+        *(alias for m in _table().models for alias in m.aliases),  # as written, not as keys
     ]
     close = difflib.get_close_matches(model_id, names, n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -891,7 +438,8 @@ def _legacy_message(listed: ListedModel, info: ModelInfo | None) -> str:
         if listed.end_of_life is not None
         else "Bedrock lists no retirement date for it yet"
     )
-    replacement = _BY_ALIAS.get(_alias_key(info.replacement)) if info and info.replacement else None
+    aliases = _table().by_alias
+    replacement = aliases.get(_alias_key(info.replacement)) if info and info.replacement else None
     instead = (
         f"Move to {replacement.display_name}: model={replacement.aliases[0]!r} "
         f"({replacement.model_id})."
@@ -956,7 +504,7 @@ def list_models() -> list[ModelInfo]:
     >>> any(m.model_id == "deepseek.r1-v1:0" for m in list_models())
     True
     """
-    return list(CATALOG)
+    return list(_table().models)
 
 
 def base_model_from_arn(arn: str) -> str | None:
@@ -1003,7 +551,7 @@ def provider_of(model_or_arn_or_profile_id: str) -> str | None:
     text = model_or_arn_or_profile_id
     base = _base_id(text) if isinstance(text, str) else None
     head, dot, _ = (base or "").partition(".")
-    return head.lower() if dot and head.lower() in KNOWN_PROVIDERS else None
+    return head.lower() if dot and head.lower() in _table().providers else None
 
 
 def is_bedrock_model(name: str) -> bool:

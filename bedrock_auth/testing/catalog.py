@@ -1,17 +1,18 @@
 """The emulator's model table: foundation models, system inference profiles, provider families.
 
-Model knowledge comes from the library's catalog (:mod:`bedrock_auth.models`), so the emulator
-and the library agree on which ids exist, where they run on demand and which profiles serve
-them. :data:`_EMULATOR_ONLY` adds the models the library does not catalogue (embeddings, Titan
-Text). Profile prefixes and which Region tries which geography come from
-:mod:`bedrock_auth.regions`, the library's one table.
+Model knowledge comes from the library's model data (``bedrock_auth/_data/models.json``, read
+through :mod:`bedrock_auth.models`), so the emulator and the library agree on which ids exist,
+where they run on demand, which profiles serve them, what they can do and their lifecycle.
+Profile prefixes and which Region tries which geography come from :mod:`bedrock_auth.regions`,
+the library's one table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bedrock_auth.models import ModelInfo, list_models
+from bedrock_auth._data import ModelInfo
+from bedrock_auth.models import list_models
 from bedrock_auth.regions import GEOGRAPHY_PREFIXES, geographies_for_region, split_profile_prefix
 
 ON_DEMAND = "ON_DEMAND"
@@ -44,6 +45,9 @@ class FoundationModel:
     provider: str
     inference_types: tuple[str, ...] = (ON_DEMAND,)
     output_modality: str = "TEXT"
+    input_modalities: tuple[str, ...] = ("TEXT",)
+    #: ``responseStreamingSupported``; None: text models stream, others do not.
+    streaming: bool | None = None
     global_profile: bool = False
     geographies: Geographies | None = None
     on_demand_regions: tuple[str, ...] | None = None
@@ -51,6 +55,11 @@ class FoundationModel:
     status: str = "ACTIVE"
     legacy_since: str | None = None
     end_of_life: str | None = None
+
+    @property
+    def streams(self) -> bool:
+        """``responseStreamingSupported`` as ListFoundationModels gives it."""
+        return self.output_modality == "TEXT" if self.streaming is None else self.streaming
 
     @property
     def requires_profile(self) -> bool:
@@ -83,45 +92,6 @@ class FoundationModel:
         return GEO_REGIONS.get(prefix, ())
 
 
-#: Models the library's catalog does not list (it catalogues chat models), so that
-#: InvokeModel bodies for them work in strict mode too.
-_EMULATOR_ONLY: tuple[FoundationModel, ...] = (
-    FoundationModel("amazon.titan-text-express-v1", "Titan Text G1 - Express", "Amazon"),
-    FoundationModel("amazon.titan-text-lite-v1", "Titan Text G1 - Lite", "Amazon"),
-    FoundationModel(
-        "amazon.titan-embed-text-v1",
-        "Titan Embeddings G1 - Text",
-        "Amazon",
-        output_modality="EMBEDDING",
-    ),
-    FoundationModel(
-        "amazon.titan-embed-text-v2:0",
-        "Titan Text Embeddings V2",
-        "Amazon",
-        output_modality="EMBEDDING",
-    ),
-    FoundationModel(
-        "cohere.embed-english-v3", "Embed English", "Cohere", output_modality="EMBEDDING"
-    ),
-    FoundationModel(
-        "cohere.embed-multilingual-v3", "Embed Multilingual", "Cohere", output_modality="EMBEDDING"
-    ),
-)
-
-_PROVIDERS = {
-    "anthropic": "Anthropic",
-    "amazon": "Amazon",
-    "meta": "Meta",
-    "mistral": "Mistral AI",
-    "cohere": "Cohere",
-    "ai21": "AI21 Labs",
-    "deepseek": "DeepSeek",
-    "openai": "OpenAI",
-    "writer": "Writer",
-    "qwen": "Qwen",
-}
-
-
 def region_geo(region: str) -> str | None:
     """The cross-region profile prefix (``us``/``eu``/``apac``) serving ``region``.
 
@@ -136,26 +106,25 @@ def strip_profile_prefix(model_id: str) -> str:
     return split_profile_prefix(model_id)[1]
 
 
+#: The request/response body family of a model id, by id prefix (first match wins).
+_FAMILY_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("anthropic.", "anthropic"),
+    ("amazon.nova", "nova"),
+    ("amazon.titan-embed", "embed"),
+    ("amazon.titan-text", "titan"),
+    ("meta.", "llama"),
+    ("mistral.", "mistral"),
+    ("cohere.embed", "cohere-embed"),
+    ("cohere.command-r", "cohere"),
+)
+
+
 def provider_family(model_id: str) -> str:
     """The request/response body family of a model id: anthropic, nova, titan, embed, llama, ..."""
     base = strip_profile_prefix(model_id.rsplit("/", 1)[-1])
-    if base.startswith("anthropic."):
-        return "anthropic"
-    if base.startswith("amazon.nova"):
-        return "nova"
-    if base.startswith("amazon.titan-embed"):
-        return "embed"
-    if base.startswith("amazon.titan-text"):
-        return "titan"
-    if base.startswith("meta."):
-        return "llama"
-    if base.startswith("mistral."):
-        return "mistral"
-    if base.startswith("cohere.embed"):
-        return "cohere-embed"
-    if base.startswith("cohere.command-r"):
-        return "cohere"
-    return "unknown"
+    return next(
+        (family for prefix, family in _FAMILY_PREFIXES if base.startswith(prefix)), "unknown"
+    )
 
 
 # -- the library catalog -----------------------------------------------------------------------
@@ -165,25 +134,28 @@ def _from_library(info: ModelInfo) -> FoundationModel:
     geographies = tuple((prefix, tuple(regions)) for prefix, regions in info.geographies.items())
     types = tuple(
         kind
-        for kind, offered in (
-            (ON_DEMAND, not info.requires_profile),
-            (INFERENCE_PROFILE, geographies),
-        )
+        for kind, offered in ((ON_DEMAND, info.on_demand_regions), (INFERENCE_PROFILE, geographies))
         if offered
     )
+    capabilities, lifecycle = info.capabilities, info.lifecycle
     return FoundationModel(
         info.model_id,
         info.display_name,
-        _PROVIDERS.get(info.provider.lower(), info.provider),
+        info.provider_name,
         types,
+        output_modality=capabilities.output_modalities[0],
+        input_modalities=capabilities.input_modalities,
+        streaming=capabilities.streaming,
         geographies=geographies,
-        on_demand_regions=info.on_demand_regions,
-        status="LEGACY" if info.legacy else "ACTIVE",
+        # None: on demand in every Region, as ModelInfo.on_demand_in says of an entry whose
+        # Region lists are partial (the emulator takes what the library would pass through).
+        on_demand_regions=info.on_demand_regions if info.regions_complete else None,
+        status=lifecycle.status,
+        legacy_since=lifecycle.legacy_since,
+        end_of_life=lifecycle.end_of_life,
     )
 
 
 def load_models() -> dict[str, FoundationModel]:
-    """Every model ``bedrock_auth.models`` catalogues, plus the emulator-only table."""
-    table = {m.model_id: _from_library(m) for m in list_models()}
-    table.update((m.model_id, m) for m in _EMULATOR_ONLY)
-    return table
+    """Every model the library's data knows that bedrock-runtime serves somewhere."""
+    return {m.model_id: _from_library(m) for m in list_models() if m.regions}
