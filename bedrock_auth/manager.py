@@ -71,8 +71,7 @@ __all__ = ["AuthOptions", "BedrockClientManager", "CallerIdentity", "get_manager
 
 
 class AuthOptions(TypedDict, total=False):
-    """The keyword options of :class:`BedrockClientManager`: the fields of ``AuthConfig``, the
-    option table, with the same types (for static checkers; a test keeps the two equal)."""
+    """The keyword options of :class:`BedrockClientManager`: ``AuthConfig``'s, type for type."""
 
     region: str | None
     profile: str | None

@@ -99,17 +99,7 @@ logger = logging.getLogger("bedrock_auth")
 DEFAULT_REGION = "us-east-1"
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_MODE: RetryMode = "standard"
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 300.0
-# Enough for 64 threads on one manager without urllib3's "Connection pool is full".
-DEFAULT_MAX_POOL_CONNECTIONS = 128
-# STS and SSO calls (validation, AssumeRole, SSO role credentials) are short: a hung endpoint
-# must fail in well under a minute, not after Bedrock's long read timeout.
-DEFAULT_STS_CONNECT_TIMEOUT = 5.0
-DEFAULT_STS_READ_TIMEOUT = 10.0
 DEFAULT_STS_MAX_ATTEMPTS = 2
-# A credential_process gets this long before it is stopped and reported (botocore waits forever).
-DEFAULT_CREDENTIAL_PROCESS_TIMEOUT = 30.0
 
 _ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 
@@ -154,24 +144,26 @@ class AuthConfig:
     max_retries: int | None = option(env="BEDROCK_MAX_RETRIES", limits=(0, 50))
     retry_mode: RetryMode | None = option(env="BEDROCK_RETRY_MODE")
     connect_timeout: float | None = option(
-        env="BEDROCK_CONNECT_TIMEOUT", default=DEFAULT_CONNECT_TIMEOUT, limits=(0.1, 3600)
+        env="BEDROCK_CONNECT_TIMEOUT", default=10.0, limits=(0.1, 3600)
     )
     read_timeout: float | None = option(
-        env="BEDROCK_READ_TIMEOUT", default=DEFAULT_READ_TIMEOUT, limits=(0.1, 3600)
+        env="BEDROCK_READ_TIMEOUT", default=300.0, limits=(0.1, 3600)
     )
+    # 128: enough for 64 threads on one manager without urllib3's "Connection pool is full".
     max_pool_connections: int | None = option(
-        env="BEDROCK_MAX_POOL_CONNECTIONS", default=DEFAULT_MAX_POOL_CONNECTIONS, limits=(1, 10000)
+        env="BEDROCK_MAX_POOL_CONNECTIONS", default=128, limits=(1, 10000)
     )
+    # STS and SSO calls (validation, AssumeRole, SSO role credentials) are short: a hung
+    # endpoint must fail in well under a minute, not after Bedrock's long read timeout.
     sts_connect_timeout: float | None = option(
-        env="BEDROCK_STS_CONNECT_TIMEOUT", default=DEFAULT_STS_CONNECT_TIMEOUT, limits=(0.1, 300)
+        env="BEDROCK_STS_CONNECT_TIMEOUT", default=5.0, limits=(0.1, 300)
     )
     sts_read_timeout: float | None = option(
-        env="BEDROCK_STS_READ_TIMEOUT", default=DEFAULT_STS_READ_TIMEOUT, limits=(0.1, 300)
+        env="BEDROCK_STS_READ_TIMEOUT", default=10.0, limits=(0.1, 300)
     )
+    # A credential_process is stopped and reported after this long (botocore waits forever).
     credential_process_timeout: float | None = option(
-        env="BEDROCK_CREDENTIAL_PROCESS_TIMEOUT",
-        default=DEFAULT_CREDENTIAL_PROCESS_TIMEOUT,
-        limits=(0.1, 3600),
+        env="BEDROCK_CREDENTIAL_PROCESS_TIMEOUT", default=30.0, limits=(0.1, 3600)
     )
     fallback_regions: Sequence[str] | None = option(
         env="BEDROCK_FALLBACK_REGIONS",
