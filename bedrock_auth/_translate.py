@@ -47,6 +47,7 @@ from bedrock_auth.errors import (
 from bedrock_auth.models import base_model_from_arn, get_model_info, resolve_model_id
 from bedrock_auth.policy import iam_action_for, policy_json
 from bedrock_auth.settings import DEFAULT_REGION
+from bedrock_auth.sources import SOURCE_NAMES
 
 __all__ = ["DEFAULT_CHAIN_SOURCES", "SOURCE_NAMES", "ErrorContext", "cause_of", "translate_error"]
 
@@ -74,21 +75,7 @@ _CHAIN_FIXES = """Fix it with one of:
   export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...
   or attach an IAM role to the host (EC2 instance profile, ECS task role, EKS IRSA/Pod Identity)."""
 
-#: botocore's provider names, as a user would recognise them.
-SOURCE_NAMES = {
-    "env": "environment variables (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
-    "assume-role": "assume-role profile (role_arn + source_profile in ~/.aws/config)",
-    "assume-role-with-web-identity": "web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)",
-    "sso": "SSO profile (aws sso login)",
-    "login": "aws login session",
-    "shared-credentials-file": "shared credentials file (~/.aws/credentials)",
-    "custom-process": "credential_process in ~/.aws/config",
-    "config-file": "keys in ~/.aws/config",
-    "ec2-credentials-file": "legacy EC2 credentials file",
-    "boto-config": "legacy boto config file",
-    "container-role": "container credentials (ECS task role, EKS Pod Identity)",
-    "iam-role": "EC2 instance metadata (IMDS instance profile)",
-}
+#: botocore's default chain, as a user would recognise it (names: sources.SOURCE_NAMES).
 DEFAULT_CHAIN_SOURCES = tuple(
     SOURCE_NAMES[name]
     for name in (

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bedrock_auth._version import __version__
 from bedrock_auth.errors import BedrockAuthError
-from bedrock_auth.settings import MODES
+from bedrock_auth.sources import COMMAND_LINE_MODES
 
 if TYPE_CHECKING:
     from bedrock_auth.diagnostics import Report, Step
@@ -259,17 +259,21 @@ def _models_parser(sub: Any) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import os
+    if args.clean_environment:
+        from bedrock_auth.demo import run_demo
 
-    from bedrock_auth.demo import run_demo
+        return run_demo(print)
+    import subprocess
+
+    from bedrock_auth.settings import environment_without
 
     # The demo must not depend on the shell: a stale AWS_PROFILE or an opted-in API key would
-    # break it. This is the CLI process's own environment, never a library user's.
-    for name in [n for n in os.environ if n.startswith(("AWS_", "BEDROCK_"))]:
-        del os.environ[name]
-    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-
-    return run_demo(print)
+    # break it. It runs in a child process started without any AWS_*/BEDROCK_* variable; this
+    # process's own environment is left as it is.
+    env = {**environment_without(("AWS_", "BEDROCK_")), "AWS_EC2_METADATA_DISABLED": "true"}
+    verbose = ["-v"] if args.verbose else []
+    command = [sys.executable, "-m", "bedrock_auth", *verbose, "demo", "--clean-environment"]
+    return subprocess.run(command, env=env, check=False).returncode
 
 
 # -- emulator --------------------------------------------------------------------------------
@@ -401,8 +405,8 @@ def _doctor_parser(sub: Any) -> None:
     add("--external-id", help="ExternalId for --role-arn, if its trust policy asks for one")
     add(
         "--mode",
-        # Every mode but "custom", which needs a function.
-        choices=[mode for mode in MODES if mode != "custom"],
+        # Every mode but those that need a function in code (custom).
+        choices=COMMAND_LINE_MODES,
         help="pin the credential source instead of inferring it",
     )
     add("--endpoint-url", help="bedrock-runtime endpoint URL (a VPC endpoint without private DNS)")
@@ -499,6 +503,8 @@ def _parser() -> argparse.ArgumentParser:
         "Run credentials, STS validation, converse, streaming, an agent and get_llm against "
         "the embedded Bedrock emulator on 127.0.0.1. No AWS account is used.",
     )
+    # Set by the demo for the child process it runs itself in.
+    demo.add_argument("--clean-environment", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(run=_demo)
     _emulator_parser(sub)
     return parser

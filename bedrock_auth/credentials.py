@@ -31,12 +31,12 @@ from botocore.credentials import (
 from botocore.tokens import FrozenAuthToken
 from botocore.utils import FileWebIdentityTokenLoader
 
+from bedrock_auth._options import CredentialValues, Settings
 from bedrock_auth._process import TimedProcessProvider
 from bedrock_auth._redact import redact, remember_secrets
 from bedrock_auth._refresh import Metadata, ScaledRefreshableCredentials, ScalingResolver
 from bedrock_auth._shared_roles import role_key, shared_fetch
 from bedrock_auth.errors import ConfigurationError, CredentialsNotFoundError
-from bedrock_auth.settings import CredentialValues, Settings
 
 logger = logging.getLogger("bedrock_auth")
 

@@ -38,7 +38,7 @@ from botocore.config import Config
 
 from bedrock_auth._probes import address_kind, configured_sources, resolve_host
 from bedrock_auth._redact import redact
-from bedrock_auth._translate import SOURCE_NAMES, ErrorContext, cause_of, translate_error
+from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.credentials import chain_sources, endpoint_for
 from bedrock_auth.errors import (
     AccessDeniedError,
@@ -59,13 +59,7 @@ from bedrock_auth.settings import (
     resolve_settings,
     session_for,
 )
-from bedrock_auth.sources import (
-    ApiKeySource,
-    AssumeRoleSource,
-    AutoChainSource,
-    CredentialSource,
-    WebIdentitySource,
-)
+from bedrock_auth.sources import SOURCE_NAMES, CredentialSource
 
 if TYPE_CHECKING:
     import botocore.session
@@ -333,11 +327,11 @@ def _region(run: _Run) -> str:
 
 def _base_session(run: _Run) -> botocore.session.Session:
     """A session holding only the credentials the role is assumed with."""
-    source = run.mgr.source
-    assert isinstance(source, AssumeRoleSource)
+    base = run.mgr.source.base
+    assert base is not None, "only a role assumed on base credentials has a base session"
     if run.base_session is None:
         session = session_for(run.s)
-        source.base.configure(session, credential_config_for(run.s))
+        base.configure(session, credential_config_for(run.s))
         run.base_session = session
     return run.base_session
 
@@ -358,33 +352,21 @@ def _load(run: _Run, session: botocore.session.Session, operation: str = "") -> 
     return credentials
 
 
-# Sources the library itself names, beside botocore's providers.
-_SOURCE_NAMES = {
-    **SOURCE_NAMES,
-    "explicit": "keys given in code",
-    "custom": "credential_provider=",
-}
-
-
 def _credentials(run: _Run) -> str:
     source = run.mgr.source
-    if isinstance(source, ApiKeySource):
-        return (
-            "a Bedrock API key (api_key= or AWS_BEARER_TOKEN_BEDROCK with "
-            "BEDROCK_AUTH_MODE=api_key) signs bedrock and bedrock-runtime requests"
-        )
-    if isinstance(source, WebIdentitySource):
-        return f"web identity token file {run.s.web_identity_token_file} (checked in 'role')"
+    described = source.describe()
+    if described is not None:  # a source doctor checks in a later step, or has no keys
+        return described
     # For a role, the credentials it is assumed with: the role itself is the next steps' job.
-    if isinstance(source, AssumeRoleSource):
+    if source.base is not None:
         base, session, prefix = source.base, _base_session(run), "base credentials for the role: "
     else:
         base, session, prefix = source, run.mgr.session, ""
     credentials = _load(run, session)
     method = str(getattr(credentials, "method", None) or "explicit")
     key = mask_key_id(credentials.get_frozen_credentials().access_key)
-    lines = [f"{prefix}{method}: {_SOURCE_NAMES.get(method, method)}; key {key}"]
-    if isinstance(base, AutoChainSource):
+    lines = [f"{prefix}{method}: {SOURCE_NAMES.get(method, method)}; key {key}"]
+    if base.IS_CHAIN:
         lines.extend(_shadowed(run, session, method))
     lines.extend(_bearer_pinned(run, source))
     return "\n".join(lines)
@@ -446,8 +428,8 @@ def _base_identity(run: _Run) -> str:
 
 
 def _role(run: _Run) -> str:
-    web = isinstance(run.mgr.source, WebIdentitySource)
-    operation = "AssumeRoleWithWebIdentity" if web else "AssumeRole"
+    operation = run.mgr.source.STS_OPERATION
+    assert operation is not None, "the role step runs only for a source that assumes a role"
     try:
         credentials = _load(run, run.mgr.session, operation)
     except AccessDeniedError as error:
@@ -615,19 +597,18 @@ class _Spec:
 
 
 def _with_role(run: _Run) -> bool:
-    return isinstance(run.mgr.source, (AssumeRoleSource, WebIdentitySource))
+    return run.mgr.source.STS_OPERATION is not None
+
+
+def _with_base(run: _Run) -> bool:
+    return run.mgr.source.base is not None
 
 
 _STEPS: tuple[_Spec, ...] = (
     _Spec("settings", _settings),
     _Spec("region", _region, ("settings",)),
     _Spec("credentials", _credentials, ("region",)),
-    _Spec(
-        "base identity",
-        _base_identity,
-        ("credentials",),
-        lambda run: isinstance(run.mgr.source, AssumeRoleSource),
-    ),
+    _Spec("base identity", _base_identity, ("credentials",), _with_base),
     _Spec("role", _role, ("credentials", "base identity"), _with_role),
     _Spec("identity", _identity, ("credentials", "role")),
     *(

@@ -44,6 +44,7 @@ from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.regions import check_region
 from bedrock_auth.settings import (
     BEARER_ENV,
+    CALLABLE_OPTIONS,
     AuthConfig,
     CredentialProvider,
     Mode,
@@ -69,7 +70,7 @@ __all__ = ["AuthOptions", "BedrockClientManager", "CallerIdentity", "get_manager
 
 
 class AuthOptions(TypedDict, total=False):
-    """The keyword options of :class:`BedrockClientManager` (the fields of ``AuthConfig``)."""
+    """The keyword options of :class:`BedrockClientManager`: ``AuthConfig``'s, type for type."""
 
     region: str | None
     profile: str | None
@@ -648,7 +649,6 @@ MAX_MANAGERS = 128
 _managers_lock = ForkSafeLock()
 _managers: OrderedDict[tuple[Any, ...], BedrockClientManager] = OrderedDict()
 _building: dict[tuple[Any, ...], Future[BedrockClientManager]] = {}
-_CALLABLE_OPTIONS = ("mfa_token_provider", "credential_provider")
 _DEFAULT_KEY = AuthConfig().cache_key()
 
 
@@ -667,7 +667,7 @@ def get_manager(**options: Unpack[AuthOptions]) -> BedrockClientManager:
             manager = _managers.get(_DEFAULT_KEY)
         if manager is not None:
             return manager
-    given = [name for name in _CALLABLE_OPTIONS if options.get(name) is not None]
+    given = [name for name in CALLABLE_OPTIONS if options.get(name) is not None]
     if given:
         raise ConfigurationError(
             f"get_manager() cannot cache a manager keyed on a function ({given[0]}=): every "

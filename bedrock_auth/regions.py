@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
+from typing import Any
 
 from bedrock_auth._state import OnceSet
 from bedrock_auth.errors import ConfigurationError
@@ -120,11 +120,10 @@ def known_regions() -> frozenset[str]:
 
     Read once, on first use. ``partitions.json`` (a few KB) is used rather than
     ``endpoints.json`` (over 1 MB): it is cheaper to load and lists Regions at least as early.
-    The search path is botocore's own, so ``AWS_DATA_PATH`` overrides apply here too.
+    The loader is botocore's own, so ``AWS_DATA_PATH`` (and a profile's ``data_path``)
+    overrides apply here too, read by botocore as for any client.
     """
-    from botocore.loaders import create_loader
-
-    data = create_loader(os.environ.get("AWS_DATA_PATH")).load_data("partitions")
+    data = _botocore_loader().load_data("partitions")
     return frozenset(
         name
         for partition in data["partitions"]
@@ -132,6 +131,23 @@ def known_regions() -> frozenset[str]:
         # Drop pseudo-Regions such as "aws-global": no client is ever created in them.
         if _REGION_SHAPE.fullmatch(name)
     )
+
+
+def _botocore_loader() -> Any:
+    """The data loader a botocore session uses (its search path: ``AWS_DATA_PATH``, then the
+    profile's ``data_path``). Without the event handlers a client needs, a session costs about
+    a millisecond. A profile that cannot be read (a stale ``AWS_PROFILE``) leaves botocore's
+    built-in data, as for a session that never reads the profile."""
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+    from botocore.loaders import create_loader
+
+    try:
+        return botocore.session.Session(include_builtin_handlers=False).get_component(
+            "data_loader"
+        )
+    except BotoCoreError:
+        return create_loader()
 
 
 @functools.cache

@@ -5,8 +5,14 @@ This is the one place that reads the environment. `.env` is loaded with python-d
 allows itself), so botocore's own providers see it exactly as a shell export. Which names came
 from `.env` is remembered so that error messages can say where a bad value came from.
 
+Every option is written once, as a field of :class:`AuthConfig`: its annotation is its type,
+and :func:`option` holds the rest (environment variable, default, range, secret). The type
+checks, the environment merge, the defaults of :class:`Settings`, the pickling rule and the
+functions ``get_manager`` cannot key all follow from that table (:data:`OPTIONS`).
+
 :func:`resolve_settings` returns a complete, frozen :class:`Settings`: every later step reads
-its answers there, and none reads ``os.environ`` again.
+its answers there, and none reads ``os.environ`` again. The credential source is picked by
+walking :data:`bedrock_auth.sources.SOURCES`.
 
 >>> s = resolve_settings(AuthConfig(region="eu-west-1", load_dotenv=False), environ={})
 >>> s.region, s.mode
@@ -22,65 +28,87 @@ import re
 import stat
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from dataclasses import dataclass, fields
+from functools import partial
+from types import MappingProxyType
+from typing import Any, get_type_hints
 
 import botocore.session
+from botocore.config import Config
 
+from bedrock_auth._options import (
+    MODES,
+    RETRY_MODES,
+    CredentialProvider,
+    CredentialValues,
+    Mode,
+    Option,
+    RetryMode,
+    Settings,
+    check_choice,
+    check_range,
+    flag,
+    option,
+)
 from bedrock_auth._shapes import check_role_kwargs, check_role_options, duration_range
 from bedrock_auth._state import ForkSafeLock, register
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.regions import check_region
+from bedrock_auth.sources import (
+    AUTH_MODE_ENV,
+    AUTH_MODES,
+    BEARER_ENV,
+    SOURCE_CLASSES,
+    SOURCES,
+    CredentialSource,
+    EnvSource,
+)
 
-if TYPE_CHECKING:
-    from botocore.config import Config
+__all__ = [
+    "AUTH_CONFIG_FIELDS",
+    "BEARER_ENV",
+    "CALLABLE_OPTIONS",
+    "DEFAULT_REGION",
+    "MODES",
+    "OPTIONS",
+    "RETRY_MODES",
+    "SECRET_OPTIONS",
+    "AppEnvironment",
+    "AuthConfig",
+    "CredentialProvider",
+    "CredentialValues",
+    "Mode",
+    "Option",
+    "RetryMode",
+    "Settings",
+    "base_session",
+    "check_endpoint_url",
+    "clear_dotenv_cache",
+    "environment_without",
+    "load_dotenv_file",
+    "make_config",
+    "read_app_environment",
+    "reload_dotenv_file",
+    "resolve",
+    "resolve_settings",
+    "session_for",
+]
 
 logger = logging.getLogger("bedrock_auth")
 
-#: Where credentials come from; one class per mode in :mod:`bedrock_auth.sources`.
-Mode = Literal[
-    "auto", "profile", "env", "static", "assume_role", "web_identity", "api_key", "custom"
-]
-MODES: tuple[str, ...] = get_args(Mode)
-RetryMode = Literal["standard", "adaptive", "legacy"]
-RETRY_MODES: tuple[str, ...] = get_args(RetryMode)
 DEFAULT_REGION = "us-east-1"
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_MODE: RetryMode = "standard"
-DEFAULT_CONNECT_TIMEOUT = 10.0
-DEFAULT_READ_TIMEOUT = 300.0
-# Enough for 64 threads on one manager without urllib3's "Connection pool is full".
-DEFAULT_MAX_POOL_CONNECTIONS = 128
-# STS and SSO calls (validation, AssumeRole, SSO role credentials) are short: a hung endpoint
-# must fail in well under a minute, not after Bedrock's long read timeout.
-DEFAULT_STS_CONNECT_TIMEOUT = 5.0
-DEFAULT_STS_READ_TIMEOUT = 10.0
 DEFAULT_STS_MAX_ATTEMPTS = 2
-# A credential_process gets this long before it is stopped and reported (botocore waits forever).
-DEFAULT_CREDENTIAL_PROCESS_TIMEOUT = 30.0
-BEARER_ENV = "AWS_BEARER_TOKEN_BEDROCK"
-#: Options whose values are secrets: never shown in a message or ``repr``.
-SECRET_OPTIONS = frozenset({"secret_access_key", "session_token", "external_id", "api_key"})
 
 _ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 
 
-@dataclass(frozen=True)
-class CredentialValues:
-    """What a ``credential_provider`` callable returns (a mapping with these keys also works).
-
-    ``expiration`` must be timezone-aware; without it the credentials are used until the
-    process ends. Secrets are left out of ``repr``.
-    """
-
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    expiration: datetime | None = None
+# -- the option table ------------------------------------------------------------------------
 
 
-CredentialProvider = Callable[[], "CredentialValues | Mapping[str, Any]"]
+def _unique(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
 
 
 @dataclass(frozen=True)
@@ -93,40 +121,69 @@ class AuthConfig:
     AuthConfig(region='us-west-2', ...)
     """
 
-    region: str | None = None
-    profile: str | None = None
-    access_key_id: str | None = None
-    secret_access_key: str | None = field(default=None, repr=False)
-    session_token: str | None = field(default=None, repr=False)
-    role_arn: str | None = None
-    external_id: str | None = field(default=None, repr=False)
-    role_session_name: str | None = None
-    duration_seconds: int | None = None
-    mfa_serial: str | None = None
-    mfa_token_provider: Callable[[], str] | None = field(default=None, repr=False)
-    web_identity_token_file: str | None = None
-    api_key: str | None = field(default=None, repr=False)
-    mode: Mode | None = None
-    endpoint_url: str | Mapping[str, str] | None = None
-    verify: bool | str | None = None
-    max_retries: int | None = None
-    retry_mode: RetryMode | None = None
-    connect_timeout: float | None = None
-    read_timeout: float | None = None
-    max_pool_connections: int | None = None
-    sts_connect_timeout: float | None = None
-    sts_read_timeout: float | None = None
-    credential_process_timeout: float | None = None
-    fallback_regions: Sequence[str] | None = None
-    client_config: Config | None = None
-    assume_role_kwargs: Mapping[str, Any] | None = None
-    credential_provider: CredentialProvider | None = field(default=None, repr=False)
+    # Checked as a region name; resolved from AWS_REGION/AWS_DEFAULT_REGION/the profile.
+    region: str | None = option()
+    profile: str | None = option(env="AWS_PROFILE")
+    access_key_id: str | None = option(needs_pickle_consent=True)
+    secret_access_key: str | None = option(secret=True)
+    session_token: str | None = option(secret=True)
+    role_arn: str | None = option()  # BEDROCK_ROLE_ARN, or AWS_ROLE_ARN for web identity
+    external_id: str | None = option(env="BEDROCK_EXTERNAL_ID", secret=True)
+    role_session_name: str | None = option(env="BEDROCK_ROLE_SESSION_NAME")
+    duration_seconds: int | None = option()  # range: STS's own shape
+    mfa_serial: str | None = option()
+    mfa_token_provider: Callable[[], str] | None = option()
+    web_identity_token_file: str | None = option()  # AWS_WEB_IDENTITY_TOKEN_FILE if wanted
+    api_key: str | None = option(secret=True)  # AWS_BEARER_TOKEN_BEDROCK if opted in
+    mode: Mode | None = option()
+    endpoint_url: str | Mapping[str, str] | None = option(
+        expected="a URL such as 'https://host:8443' or {service: URL}"
+    )
+    verify: bool | str | None = option(expected="True, False or the path of a CA bundle")
+    # Retries: BEDROCK_*, else AWS_MAX_ATTEMPTS/AWS_RETRY_MODE/the profile, else ours.
+    max_retries: int | None = option(env="BEDROCK_MAX_RETRIES", limits=(0, 50))
+    retry_mode: RetryMode | None = option(env="BEDROCK_RETRY_MODE")
+    connect_timeout: float | None = option(
+        env="BEDROCK_CONNECT_TIMEOUT", default=10.0, limits=(0.1, 3600)
+    )
+    read_timeout: float | None = option(
+        env="BEDROCK_READ_TIMEOUT", default=300.0, limits=(0.1, 3600)
+    )
+    # 128: enough for 64 threads on one manager without urllib3's "Connection pool is full".
+    max_pool_connections: int | None = option(
+        env="BEDROCK_MAX_POOL_CONNECTIONS", default=128, limits=(1, 10000)
+    )
+    # STS and SSO calls (validation, AssumeRole, SSO role credentials) are short: a hung
+    # endpoint must fail in well under a minute, not after Bedrock's long read timeout.
+    sts_connect_timeout: float | None = option(
+        env="BEDROCK_STS_CONNECT_TIMEOUT", default=5.0, limits=(0.1, 300)
+    )
+    sts_read_timeout: float | None = option(
+        env="BEDROCK_STS_READ_TIMEOUT", default=10.0, limits=(0.1, 300)
+    )
+    # A credential_process is stopped and reported after this long (botocore waits forever).
+    credential_process_timeout: float | None = option(
+        env="BEDROCK_CREDENTIAL_PROCESS_TIMEOUT", default=30.0, limits=(0.1, 3600)
+    )
+    fallback_regions: Sequence[str] | None = option(
+        env="BEDROCK_FALLBACK_REGIONS",
+        default=(),
+        expected="a list of region names",
+        convert=_unique,
+    )
+    client_config: Config | None = option()
+    assume_role_kwargs: Mapping[str, Any] | None = option(
+        default=MappingProxyType({}),
+        expected="a dict of extra STS AssumeRole parameters",
+        convert=dict,
+    )
+    credential_provider: CredentialProvider | None = option()
     #: Resolve model ids against what Bedrock lists for the account (None: BEDROCK_LIVE_CATALOG,
     #: else on).
-    live_catalog: bool | None = None
-    allow_pickle_secrets: bool = False
-    validate: bool = True
-    load_dotenv: bool = True
+    live_catalog: bool | None = option(env="BEDROCK_LIVE_CATALOG", default=True)
+    allow_pickle_secrets: bool = flag(False)
+    validate: bool = flag(True)
+    load_dotenv: bool = flag(True)
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -138,8 +195,7 @@ class AuthConfig:
 
     def secrets_given(self) -> list[str]:
         """The options given here that are secrets, or keys that come with one."""
-        given = [name for name in sorted(SECRET_OPTIONS) if getattr(self, name)]
-        return ["access_key_id", *given] if self.access_key_id else given
+        return [o.name for o in OPTIONS if o.needs_pickle_consent and getattr(self, o.name)]
 
     def __getstate__(self) -> dict[str, Any]:
         # A pickle travels (task queues, object stores, logs of failed tasks): secrets given in
@@ -172,7 +228,74 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-AUTH_CONFIG_FIELDS = frozenset(f.name for f in fields(AuthConfig))
+# -- reading the environment -----------------------------------------------------------------
+
+
+def _env_number(environ: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not a number. "
+            f"Accepted: {'an integer' if kind is int else 'a number'}"
+            f", e.g. {name}={'5' if kind is int else '60'}."
+        ) from None
+
+
+def _env_list(environ: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    raw = environ.get(name, "")
+    return tuple(r.strip() for r in raw.split(",") if r.strip()) or None
+
+
+def _env_text(environ: Mapping[str, str], name: str) -> str | None:
+    return environ.get(name, "").strip() or None
+
+
+_FLAGS = dict.fromkeys(("1", "true", "yes", "on"), True) | dict.fromkeys(
+    ("0", "false", "no", "off"), False
+)
+
+
+def _env_flag(environ: Mapping[str, str], name: str) -> bool | None:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    if raw.lower() not in _FLAGS:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not accepted. Accepted: 1/true/yes/on or 0/false/no/off, "
+            f"e.g. {name}=0."
+        )
+    return _FLAGS[raw.lower()]
+
+
+# How a variable's text becomes a value of the option's type.
+_ENV_READERS: dict[Any, Callable[[Mapping[str, str], str], Any]] = {
+    str: _env_text,
+    int: partial(_env_number, kind=int),
+    float: partial(_env_number, kind=float),
+    bool: _env_flag,
+    Sequence: _env_list,
+}
+
+
+def _table() -> tuple[Option, ...]:
+    hints = get_type_hints(AuthConfig)
+    return tuple(f.metadata["option"].completed(f.name, hints[f.name]) for f in fields(AuthConfig))
+
+
+#: The option table, in :class:`AuthConfig` order.
+OPTIONS: tuple[Option, ...] = _table()
+_BY_NAME: Mapping[str, Option] = MappingProxyType({o.name: o for o in OPTIONS})
+AUTH_CONFIG_FIELDS = frozenset(_BY_NAME)
+#: Options whose values are secrets: never shown in a message or ``repr``.
+SECRET_OPTIONS = frozenset(o.name for o in OPTIONS if o.secret)
+#: Options holding a function: ``get_manager`` cannot key a manager on them.
+CALLABLE_OPTIONS = tuple(o.name for o in OPTIONS if o.is_callable)
+# The options Settings carries as they were given, read or defaulted.
+_SETTINGS_FIELDS = frozenset(f.name for f in fields(Settings))
 
 
 def make_config(options: Mapping[str, Any]) -> AuthConfig:
@@ -191,77 +314,87 @@ def make_config(options: Mapping[str, Any]) -> AuthConfig:
     return AuthConfig(**options)
 
 
+#: The variable that switches an app to Bedrock (Claude Code's name for it).
+USE_BEDROCK_ENV = "CLAUDE_CODE_USE_BEDROCK"
+#: How the Anthropic API side is configured: (client argument, environment variable).
+ANTHROPIC_CREDENTIALS = (("api_key", "ANTHROPIC_API_KEY"), ("auth_token", "ANTHROPIC_AUTH_TOKEN"))
+#: Where an app names its model, first wins.
+MODEL_VARIABLES = ("ANTHROPIC_MODEL", "BEDROCK_MODEL_ID")
+# Settings read only from the environment: Settings field -> variable.
+_ENV_SETTINGS = {
+    "model_id": "BEDROCK_MODEL_ID",
+    "agent_id": "BEDROCK_AGENT_ID",
+    "agent_alias_id": "BEDROCK_AGENT_ALIAS_ID",
+}
+
+
 @dataclass(frozen=True)
-class Settings:
-    """The options after resolution: everything the manager and the helpers read.
+class AppEnvironment:
+    """The app-level variables the Anthropic adapters read: Bedrock or the Anthropic API, and
+    which model. Never the key's value, only whether one is set."""
 
-    Complete by construction: the region is always set, retries are the values botocore will
-    use, and each option's origin is known for error messages.
-    """
+    use_bedrock: str | None
+    has_anthropic_key: bool
+    model: str | None
 
-    mode: Mode
-    region: str
-    region_source: str
-    profile: str | None
-    #: True when the profile was named as an argument or by ``mode="profile"``: botocore then
-    #: skips env keys, which is what a pinned profile means. ``AWS_PROFILE`` alone does not.
-    profile_pinned: bool
-    access_key_id: str | None
-    secret_access_key: str | None = field(repr=False)
-    session_token: str | None = field(repr=False)
-    role_arn: str | None
-    external_id: str | None = field(repr=False)
-    role_session_name: str | None
-    duration_seconds: int | None
-    mfa_serial: str | None
-    mfa_token_provider: Callable[[], str] | None = field(repr=False)
-    web_identity_token_file: str | None
-    assume_role_kwargs: Mapping[str, Any]
-    credential_provider: CredentialProvider | None = field(repr=False)
-    api_key: str | None = field(repr=False)
-    bearer_env_present: bool
-    #: The names among AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY that are set and non-empty.
-    env_key_names: frozenset[str]
-    endpoint_url: str | Mapping[str, str] | None
-    verify: bool | str | None
-    retry_mode: RetryMode
-    #: Attempts in all, the first included (botocore's ``total_max_attempts``).
-    max_attempts: int
-    #: Where the retry settings came from: an option, ``BEDROCK_*``, ``AWS_*``/profile, default.
-    retry_source: str
-    connect_timeout: float
-    read_timeout: float
-    max_pool_connections: int
-    #: Timeouts and attempts of the STS/SSO calls that validate or fetch credentials.
-    sts_connect_timeout: float
-    sts_read_timeout: float
-    sts_max_attempts: int
-    #: Seconds the profile's ``credential_process`` may run.
-    credential_process_timeout: float
-    client_config: Config | None
-    #: Regions to try, in order, after the primary one (``BEDROCK_FALLBACK_REGIONS``).
-    fallback_regions: tuple[str, ...] = ()
-    #: ``BEDROCK_MODEL_ID``: the model ``get_llm()`` and the helpers use when given none.
-    model_id: str | None = None
-    #: ``BEDROCK_AGENT_ID`` / ``BEDROCK_AGENT_ALIAS_ID``: the agent the agent helpers call.
-    agent_id: str | None = None
-    agent_alias_id: str | None = None
-    #: Model ids follow the live catalog (``live_catalog=``, else ``BEDROCK_LIVE_CATALOG``).
-    live_catalog: bool = True
-    validate: bool = True
-    dotenv_path: str | None = None
-    dotenv_keys: frozenset[str] = frozenset()
 
-    @property
-    def max_retries(self) -> int:
-        """Retries after the first attempt (``BEDROCK_MAX_RETRIES`` counts these)."""
-        return self.max_attempts - 1
+def read_app_environment(
+    load_dotenv: bool = True, environ: Mapping[str, str] | None = None
+) -> AppEnvironment:
+    """Read them now (after loading `.env` unless ``load_dotenv=False``)."""
+    if load_dotenv:
+        load_dotenv_file()
+    env = os.environ if environ is None else environ
+    return AppEnvironment(
+        use_bedrock=env.get(USE_BEDROCK_ENV),
+        has_anthropic_key=any(env.get(var) for _, var in ANTHROPIC_CREDENTIALS),
+        model=next((env[var] for var in MODEL_VARIABLES if env.get(var)), None),
+    )
 
-    def origin_of(self, name: str) -> str:
-        """Where an environment variable came from: `.env` (with its path) or the shell."""
-        if name in self.dotenv_keys:
-            return f".env ({self.dotenv_path})"
-        return "the shell environment"
+
+def environment_without(prefixes: tuple[str, ...]) -> dict[str, str]:
+    """A copy of this process's environment without the variables named ``prefix...``, for a
+    child process that must not depend on the shell (``bedrock-auth demo``). Nothing here
+    changes this process's own environment."""
+    return {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
+
+
+def _environment_facts(environ: Mapping[str, str]) -> dict[str, Any]:
+    """What Settings records about the environment itself, beside the options."""
+    return {
+        **{name: _env_text(environ, variable) for name, variable in _ENV_SETTINGS.items()},
+        "bearer_env_present": bool(environ.get(BEARER_ENV)),
+        "env_key_names": frozenset(n for n in EnvSource.VARIABLES if environ.get(n)),
+    }
+
+
+def _merge_environment(
+    config: AuthConfig, environ: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each option from its argument, else its environment variable, else its default; and
+    which variable each one read came from."""
+    options = {o.name: getattr(config, o.name) for o in OPTIONS}
+    origins: dict[str, str] = {}
+    for name, variable in _variables(options, environ).items():
+        if options[name] is None:
+            value = _ENV_READERS[_BY_NAME[name].kind](environ, variable)
+            if value is not None:
+                options[name], origins[name] = value, variable
+    for o in OPTIONS:
+        value = o.default if options[o.name] is None else options[o.name]
+        options[o.name] = o.convert(value) if o.convert and value is not None else value
+    return options, origins
+
+
+def _variables(given: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
+    """Each option's variable: the table's, then those of the sources the arguments want, in
+    :data:`~bedrock_auth.sources.SOURCES` order (web identity's AWS_ROLE_ARN first)."""
+    variables = {o.name: o.env for o in OPTIONS if o.env}
+    for source in SOURCES:
+        if source.wanted(given, environ):
+            for name, variable in source.ENV.items():
+                variables.setdefault(name, variable)
+    return variables
 
 
 # -- .env ----------------------------------------------------------------------------------
@@ -375,83 +508,15 @@ def clear_dotenv_cache() -> None:
 register(__name__, reset=clear_dotenv_cache)
 
 
-# -- option types: one table, checked before anything else ---------------------------------
-
-_TEXT = ((str,), "a string")
-_INT = ((int,), "an integer")
-_NUMBER = ((int, float), "a number of seconds")
-
-
-def _config_type() -> type:
-    from botocore.config import Config
-
-    return Config  # type: ignore[no-any-return]
-
-
-# option -> (accepted types, what is expected). bool is refused where a number is expected.
-_OPTION_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
-    **{
-        name: _TEXT
-        for name in (
-            "region", "profile", "access_key_id", "secret_access_key", "session_token",
-            "role_arn", "external_id", "role_session_name", "mfa_serial",
-            "web_identity_token_file", "api_key", "mode", "retry_mode",
-        )
-    },
-    "duration_seconds": _INT,
-    "max_retries": _INT,
-    "max_pool_connections": _INT,
-    "connect_timeout": _NUMBER,
-    "read_timeout": _NUMBER,
-    "sts_connect_timeout": _NUMBER,
-    "sts_read_timeout": _NUMBER,
-    "credential_process_timeout": _NUMBER,
-    "endpoint_url": ((str, Mapping), "a URL such as 'https://host:8443' or {service: URL}"),
-    "verify": ((bool, str), "True, False or the path of a CA bundle"),
-    "fallback_regions": ((list, tuple), "a list of region names"),
-    "assume_role_kwargs": ((Mapping,), "a dict of extra STS AssumeRole parameters"),
-    "validate": ((bool,), "True or False"),
-    "live_catalog": ((bool,), "True or False"),
-    "allow_pickle_secrets": ((bool,), "True or False"),
-    "load_dotenv": ((bool,), "True or False"),
-}  # fmt: skip
-_CALLABLES = ("mfa_token_provider", "credential_provider")
-
-
-def _type_error(name: str, value: Any, expected: str) -> ConfigurationError:
-    shown = "<hidden>" if name in SECRET_OPTIONS else repr(value)
-    kind = type(value).__name__
-    article = "an" if kind[0] in "aeiou" else "a"
-    return ConfigurationError(f"{name}={shown} is {article} {kind}; expected {expected}.")
+# -- types, then values: refused before any network call -------------------------------------
 
 
 def _check_types(config: AuthConfig) -> None:
     """Every option of the wrong type is refused here, named, before any other check."""
-    for name, (types, expected) in _OPTION_TYPES.items():
-        value = getattr(config, name)
-        if value is None:
-            continue
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise _type_error(name, value, expected)
-    for name in _CALLABLES:
-        value = getattr(config, name)
-        if value is not None and not callable(value):
-            raise _type_error(name, value, "a function taking no arguments")
-    if config.client_config is not None and not isinstance(config.client_config, _config_type()):
-        raise _type_error("client_config", config.client_config, "a botocore.config.Config")
-    for region in config.fallback_regions or ():
-        if not isinstance(region, str):
-            raise _type_error("fallback_regions", region, "region names (strings)")
-
-
-# -- values ---------------------------------------------------------------------------------
-
-
-def _check_range(name: str, value: float | None, low: float, high: float) -> None:
-    if value is not None and not low <= value <= high:
-        raise ConfigurationError(
-            f"{name}={value!r} is out of range. Accepted: {low:g} to {high:g}."
-        )
+    for o in OPTIONS:
+        value = getattr(config, o.name)
+        if value is not None:
+            o.check_type(value)
 
 
 def check_endpoint_url(url: str, name: str = "endpoint_url") -> None:
@@ -472,20 +537,12 @@ def _check_endpoints(endpoint_url: str | Mapping[str, str] | None) -> None:
         check_endpoint_url(endpoint_url)
 
 
-def _check_choice(name: str, value: str | None, accepted: tuple[str, ...]) -> None:
-    import difflib
-
-    if value is None or value in accepted:
-        return
-    close = difflib.get_close_matches(value, accepted, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ConfigurationError(
-        f"{name}={value!r} is not accepted.{hint} Accepted: {', '.join(accepted)}."
-    )
-
-
-def _check_values(o: dict[str, Any], named: Callable[[str], str]) -> None:
+def _check_values(o: dict[str, Any], origins: Mapping[str, str]) -> None:
     """Checks on the merged values (arguments, environment and `.env`), each run once."""
+
+    def named(name: str) -> str:
+        return origins.get(name, name)
+
     profile = o["profile"]
     if profile is not None and not profile.strip():
         raise ConfigurationError(
@@ -499,7 +556,20 @@ def _check_values(o: dict[str, Any], named: Callable[[str], str]) -> None:
             "'arn:aws:iam::<12-digit account>:role/<name>'."
         )
     if o["duration_seconds"] is not None:
-        _check_range("duration_seconds", o["duration_seconds"], *duration_range("AssumeRole"))
+        check_range("duration_seconds", o["duration_seconds"], *duration_range("AssumeRole"))
+    _check_combinations(o)
+    for spec in OPTIONS:
+        if spec.choices:
+            check_choice(named(spec.name), o[spec.name], spec.choices)
+        if spec.limits:
+            check_range(named(spec.name), o[spec.name], *spec.limits)
+    _check_endpoints(o["endpoint_url"])
+    for region in o["fallback_regions"]:
+        check_region(region, named("fallback_regions"))
+
+
+def _check_combinations(o: Mapping[str, Any]) -> None:
+    """Options that exclude or need one another."""
     if o["api_key"] is not None and (o["access_key_id"] or o["secret_access_key"]):
         raise ConfigurationError(
             "api_key cannot be combined with access_key_id/secret_access_key. Accepted: a Bedrock "
@@ -515,154 +585,9 @@ def _check_values(o: dict[str, Any], named: Callable[[str], str]) -> None:
         raise ConfigurationError(
             f"Static keys need both access_key_id and secret_access_key; {missing} is missing."
         )
-    _check_choice("mode", o["mode"], MODES)
-    _check_choice(named("retry_mode"), o["retry_mode"], RETRY_MODES)
-    _check_range(named("max_retries"), o["max_retries"], 0, 50)
-    _check_range(named("max_pool_connections"), o["max_pool_connections"], 1, 10000)
-    _check_range(named("connect_timeout"), o["connect_timeout"], 0.1, 3600)
-    _check_range(named("read_timeout"), o["read_timeout"], 0.1, 3600)
-    _check_range(named("sts_connect_timeout"), o["sts_connect_timeout"], 0.1, 300)
-    _check_range(named("sts_read_timeout"), o["sts_read_timeout"], 0.1, 300)
-    _check_range(
-        named("credential_process_timeout"), o["credential_process_timeout"], 0.1, 3600
-    )
-    _check_endpoints(o["endpoint_url"])
-    for region in o["fallback_regions"]:
-        check_region(region, named("fallback_regions"))
 
 
-# -- reading the environment -----------------------------------------------------------------
-
-#: The variable that switches an app to Bedrock (Claude Code's name for it).
-USE_BEDROCK_ENV = "CLAUDE_CODE_USE_BEDROCK"
-#: How the Anthropic API side is configured: (client argument, environment variable).
-ANTHROPIC_CREDENTIALS = (("api_key", "ANTHROPIC_API_KEY"), ("auth_token", "ANTHROPIC_AUTH_TOKEN"))
-#: Where an app names its model, first wins.
-MODEL_VARIABLES = ("ANTHROPIC_MODEL", "BEDROCK_MODEL_ID")
-
-
-@dataclass(frozen=True)
-class AppEnvironment:
-    """The app-level variables the Anthropic adapters read: Bedrock or the Anthropic API, and
-    which model. Never the key's value, only whether one is set."""
-
-    use_bedrock: str | None
-    has_anthropic_key: bool
-    model: str | None
-
-
-def read_app_environment(
-    load_dotenv: bool = True, environ: Mapping[str, str] | None = None
-) -> AppEnvironment:
-    """Read them now (after loading `.env` unless ``load_dotenv=False``)."""
-    if load_dotenv:
-        load_dotenv_file()
-    env = os.environ if environ is None else environ
-    return AppEnvironment(
-        use_bedrock=env.get(USE_BEDROCK_ENV),
-        has_anthropic_key=any(env.get(var) for _, var in ANTHROPIC_CREDENTIALS),
-        model=next((env[var] for var in MODEL_VARIABLES if env.get(var)), None),
-    )
-
-
-
-def _env_number(environ: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ConfigurationError(
-            f"{name}={raw!r} is not a number. "
-            f"Accepted: {'an integer' if kind is int else 'a number'}"
-            f", e.g. {name}={'5' if kind is int else '60'}."
-        ) from None
-
-
-def _env_list(environ: Mapping[str, str], name: str) -> tuple[str, ...] | None:
-    raw = environ.get(name, "")
-    return tuple(r.strip() for r in raw.split(",") if r.strip()) or None
-
-
-def _env_text(environ: Mapping[str, str], name: str) -> str | None:
-    return environ.get(name, "").strip() or None
-
-
-_FLAGS = dict.fromkeys(("1", "true", "yes", "on"), True) | dict.fromkeys(
-    ("0", "false", "no", "off"), False
-)
-
-
-def _env_flag(environ: Mapping[str, str], name: str) -> bool | None:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return None
-    if raw.lower() not in _FLAGS:
-        raise ConfigurationError(
-            f"{name}={raw!r} is not accepted. Accepted: 1/true/yes/on or 0/false/no/off, "
-            f"e.g. {name}=0."
-        )
-    return _FLAGS[raw.lower()]
-
-
-# Options that fall back to an environment variable: option -> (variable, reader).
-_ENV_OPTIONS: dict[str, tuple[str, Callable[[Mapping[str, str], str], Any]]] = {
-    "profile": ("AWS_PROFILE", _env_text),
-    "external_id": ("BEDROCK_EXTERNAL_ID", _env_text),
-    "role_session_name": ("BEDROCK_ROLE_SESSION_NAME", _env_text),
-    "retry_mode": ("BEDROCK_RETRY_MODE", _env_text),
-    "max_retries": ("BEDROCK_MAX_RETRIES", lambda e, n: _env_number(e, n, int)),
-    "connect_timeout": ("BEDROCK_CONNECT_TIMEOUT", lambda e, n: _env_number(e, n, float)),
-    "read_timeout": ("BEDROCK_READ_TIMEOUT", lambda e, n: _env_number(e, n, float)),
-    "sts_connect_timeout": (
-        "BEDROCK_STS_CONNECT_TIMEOUT",
-        lambda e, n: _env_number(e, n, float),
-    ),
-    "sts_read_timeout": ("BEDROCK_STS_READ_TIMEOUT", lambda e, n: _env_number(e, n, float)),
-    "credential_process_timeout": (
-        "BEDROCK_CREDENTIAL_PROCESS_TIMEOUT",
-        lambda e, n: _env_number(e, n, float),
-    ),
-    "max_pool_connections": (
-        "BEDROCK_MAX_POOL_CONNECTIONS",
-        lambda e, n: _env_number(e, n, int),
-    ),
-    "fallback_regions": ("BEDROCK_FALLBACK_REGIONS", _env_list),
-    "live_catalog": ("BEDROCK_LIVE_CATALOG", _env_flag),
-}
-
-
-def _merge_environment(
-    config: AuthConfig, environ: Mapping[str, str]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Each option from its argument, else its environment variable; and where it came from."""
-    options = {f.name: getattr(config, f.name) for f in fields(config)}
-    origins: dict[str, str] = {}
-    wants_web_identity = config.mode == "web_identity" or bool(config.web_identity_token_file)
-    env_options = {
-        **_ENV_OPTIONS,
-        # AWS_ROLE_ARN belongs to web identity (botocore's meaning); other roles use ours.
-        "role_arn": ("AWS_ROLE_ARN" if wants_web_identity else "BEDROCK_ROLE_ARN", _env_text),
-    }
-    if wants_web_identity:
-        env_options["web_identity_token_file"] = ("AWS_WEB_IDENTITY_TOKEN_FILE", _env_text)
-    for name, (variable, read) in env_options.items():
-        if options[name] is None:
-            value = read(environ, variable)
-            if value is not None:
-                options[name], origins[name] = value, variable
-    options["fallback_regions"] = tuple(dict.fromkeys(options["fallback_regions"] or ()))
-    return options, origins
-
-
-def _api_key(config: AuthConfig, environ: Mapping[str, str]) -> str | None:
-    """The API key: given, or from the environment only when the user opted into bearer auth."""
-    auth_mode = environ.get("BEDROCK_AUTH_MODE", "iam").strip().lower() or "iam"
-    _check_choice("BEDROCK_AUTH_MODE", auth_mode, ("iam", "api_key"))
-    opted_in = config.mode == "api_key" or auth_mode == "api_key"
-    return config.api_key or (environ.get(BEARER_ENV) or None if opted_in else None)
-
+# -- the source ------------------------------------------------------------------------------
 
 # Options that only mean something for a role: option -> the STS parameter it fills.
 _ROLE_OPTIONS = {
@@ -675,37 +600,31 @@ _ROLE_OPTIONS = {
 }
 
 
-def _check_role_options(o: Mapping[str, Any], origins: Mapping[str, str], mode: str) -> None:
-    """Role options are checked against STS's shape for a role, and refused without one."""
-    if mode not in ("assume_role", "web_identity"):
-        given = [n for n in _ROLE_OPTIONS if o[n] is not None and n not in origins]
+def _pick_source(config: AuthConfig, options: Mapping[str, Any]) -> type[CredentialSource]:
+    """The pinned mode's source, else the first source in order that the options select."""
+    if config.mode is not None:
+        return SOURCE_CLASSES[config.mode]
+    given = {o.name: getattr(config, o.name) for o in OPTIONS}
+    return next(source for source in SOURCES if source.applies(options, given))
+
+
+def _check_role_options(
+    config: AuthConfig, o: Mapping[str, Any], source: type[CredentialSource]
+) -> None:
+    """Role options are checked against the STS operation's shape, and refused (when given as
+    arguments) for a source that assumes no role."""
+    operation = source.STS_OPERATION
+    if operation is None:
+        given = [name for name in _ROLE_OPTIONS if getattr(config, name) is not None]
         if given:
             raise ConfigurationError(
-                f"{given[0]}= only applies when a role is assumed; mode is '{mode}'. Pass "
-                "role_arn= (or BEDROCK_ROLE_ARN) too, or drop it."
+                f"{given[0]}= only applies when a role is assumed; mode is '{source.METHOD}'. "
+                "Pass role_arn= (or BEDROCK_ROLE_ARN) too, or drop it."
             )
         return
-    operation = "AssumeRoleWithWebIdentity" if mode == "web_identity" else "AssumeRole"
     check_role_options({p: o[n] for n, p in _ROLE_OPTIONS.items() if p}, operation)
     if o["assume_role_kwargs"]:
         check_role_kwargs(o["assume_role_kwargs"], operation)
-
-
-def _infer_mode(o: Mapping[str, Any], profile_argument: str | None) -> Mode:
-    """The mode that follows from what is given, most specific first.
-
-    Only a profile passed as an argument pins it: ``AWS_PROFILE`` keeps botocore's whole
-    chain, env keys first, as it does for boto3.
-    """
-    rules: tuple[tuple[bool, Mode], ...] = (
-        (bool(o["api_key"]), "api_key"),
-        (bool(o["web_identity_token_file"] and o["role_arn"]), "web_identity"),
-        (bool(o["role_arn"]), "assume_role"),
-        (o["credential_provider"] is not None, "custom"),
-        (bool(o["access_key_id"]), "static"),
-        (bool(profile_argument), "profile"),
-    )
-    return next((mode for given, mode in rules if given), "auto")
 
 
 # -- botocore's own view: the profile ---------------------------------------------------------
@@ -727,24 +646,26 @@ def session_for(settings: Settings) -> botocore.session.Session:
 
 def _resolve_region(
     given: str | None, environ: Mapping[str, str], session: botocore.session.Session
-) -> tuple[str, str]:
+) -> dict[str, str]:
     for value, source in (
         (given, "region"),
         (environ.get("AWS_REGION"), "AWS_REGION"),
         (environ.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
     ):
         if value:
-            return check_region(value, source), "argument" if source == "region" else source
+            region = check_region(value, source)
+            return {"region": region, "region_source": "argument" if value is given else source}
     from_profile = session.get_scoped_config().get("region")
     if from_profile:
         profile = session.profile or "default"
-        return check_region(from_profile, f"region in profile '{profile}'"), "profile"
+        region = check_region(from_profile, f"region in profile '{profile}'")
+        return {"region": region, "region_source": "profile"}
     logger.warning(
         "No AWS region configured (AWS_REGION, AWS_DEFAULT_REGION or the profile); "
         "using %s. Set AWS_REGION to choose one.",
         DEFAULT_REGION,
     )
-    return DEFAULT_REGION, "default"
+    return {"region": DEFAULT_REGION, "region_source": "default"}
 
 
 def _aws_setting(
@@ -778,16 +699,16 @@ def _resolve_retries(
     origins: Mapping[str, str],
     session: botocore.session.Session,
     environ: Mapping[str, str],
-) -> tuple[RetryMode, int, str, int]:
+) -> dict[str, Any]:
     """``BEDROCK_*`` or arguments win; else AWS_MAX_ATTEMPTS/AWS_RETRY_MODE/the profile; else ours.
 
     AWS_MAX_ATTEMPTS counts the first try; BEDROCK_MAX_RETRIES (``max_retries``) does not.
-    Also returns the attempts for STS/SSO calls: the user's AWS value if set, else ours.
+    Also gives the attempts for STS/SSO calls: the user's AWS value if set, else ours.
     """
     sources = []
     aws = _aws_setting(session, environ, "max_attempts")
     if aws is not None:
-        _check_range(aws[1], int(aws[0]), 1, 51)
+        check_range(aws[1], int(aws[0]), 1, 51)
     sts_attempts = int(aws[0]) if aws is not None else DEFAULT_STS_MAX_ATTEMPTS
     if o["max_retries"] is not None:
         attempts = o["max_retries"] + 1
@@ -802,11 +723,19 @@ def _resolve_retries(
         sources.append(origins.get("retry_mode", "retry_mode"))
     elif (aws_mode := _aws_setting(session, environ, "retry_mode")) is not None:
         mode, origin = aws_mode
-        _check_choice(origin, mode, RETRY_MODES)
+        check_choice(origin, mode, RETRY_MODES)
         sources.append(origin)
     else:
         mode = DEFAULT_RETRY_MODE
-    return mode, attempts, ", ".join(sources) or "default", sts_attempts
+    return {
+        "retry_mode": mode,
+        "max_attempts": attempts,
+        "retry_source": ", ".join(sources) or "default",
+        "sts_max_attempts": sts_attempts,
+    }
+
+
+# -- resolution ------------------------------------------------------------------------------
 
 
 def resolve_settings(config: AuthConfig, environ: Mapping[str, str] | None = None) -> Settings:
@@ -823,80 +752,32 @@ def resolve(
     """:func:`resolve_settings`, plus the botocore session it read the profile from.
 
     The manager builds its credentials on that same session, so a profile is read once.
+    What is computed here: the source, whether the profile is pinned, the region and the
+    retries; every other option is carried over as merged (argument, variable, default).
     """
-    dotenv_path, dotenv_keys = None, frozenset[str]()
+    dotenv: dict[str, Any] = {}
     if environ is None:
         if config.load_dotenv:
-            dotenv_path, dotenv_keys = load_dotenv_file()
+            dotenv["dotenv_path"], dotenv["dotenv_keys"] = load_dotenv_file()
         environ = os.environ
     _check_types(config)
+    auth_mode = (_env_text(environ, AUTH_MODE_ENV) or AUTH_MODES[0]).lower()
+    check_choice(AUTH_MODE_ENV, auth_mode, AUTH_MODES)
     options, origins = _merge_environment(config, environ)
-    options["api_key"] = _api_key(config, environ)
-
-    def named(name: str) -> str:
-        return origins.get(name, name)
-
-    _check_values(options, named)
-    mode = config.mode or _infer_mode(options, config.profile)
-    _check_role_options(options, origins, mode)
-    pinned = config.profile is not None or mode == "profile"
+    _check_values(options, origins)
+    source = _pick_source(config, options)
+    _check_role_options(config, options, source)
+    pinned = config.profile is not None or source.PINS_PROFILE
     session = base_session(options["profile"] if pinned else None)
-    region, region_source = _resolve_region(config.region, environ, session)
-    session.set_config_variable("region", region)
-    retry_mode, max_attempts, retry_source, sts_attempts = _resolve_retries(
-        options, origins, session, environ
-    )
-    settings = Settings(
-        mode=mode,
-        region=region,
-        region_source=region_source,
-        profile=options["profile"],
-        profile_pinned=pinned,
-        access_key_id=options["access_key_id"],
-        secret_access_key=options["secret_access_key"],
-        session_token=options["session_token"],
-        role_arn=options["role_arn"],
-        external_id=options["external_id"],
-        role_session_name=options["role_session_name"],
-        duration_seconds=options["duration_seconds"],
-        mfa_serial=options["mfa_serial"],
-        mfa_token_provider=options["mfa_token_provider"],
-        web_identity_token_file=options["web_identity_token_file"],
-        assume_role_kwargs=dict(options["assume_role_kwargs"] or {}),
-        credential_provider=options["credential_provider"],
-        api_key=options["api_key"],
-        bearer_env_present=bool(environ.get(BEARER_ENV)),
-        env_key_names=frozenset(
-            n for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if environ.get(n)
-        ),
-        endpoint_url=options["endpoint_url"],
-        verify=options["verify"],
-        retry_mode=retry_mode,
-        max_attempts=max_attempts,
-        retry_source=retry_source,
-        connect_timeout=_first(options["connect_timeout"], DEFAULT_CONNECT_TIMEOUT),
-        read_timeout=_first(options["read_timeout"], DEFAULT_READ_TIMEOUT),
-        max_pool_connections=_first(
-            options["max_pool_connections"], DEFAULT_MAX_POOL_CONNECTIONS
-        ),
-        sts_connect_timeout=_first(options["sts_connect_timeout"], DEFAULT_STS_CONNECT_TIMEOUT),
-        sts_read_timeout=_first(options["sts_read_timeout"], DEFAULT_STS_READ_TIMEOUT),
-        sts_max_attempts=sts_attempts,
-        credential_process_timeout=_first(
-            options["credential_process_timeout"], DEFAULT_CREDENTIAL_PROCESS_TIMEOUT
-        ),
-        client_config=options["client_config"],
-        fallback_regions=options["fallback_regions"],
-        model_id=_env_text(environ, "BEDROCK_MODEL_ID"),
-        agent_id=_env_text(environ, "BEDROCK_AGENT_ID"),
-        agent_alias_id=_env_text(environ, "BEDROCK_AGENT_ALIAS_ID"),
-        live_catalog=_first(options["live_catalog"], True),
-        validate=config.validate,
-        dotenv_path=dotenv_path,
-        dotenv_keys=dotenv_keys,
-    )
-    return settings, session
-
-
-def _first(value: Any, default: Any) -> Any:
-    return default if value is None else value
+    region = _resolve_region(config.region, environ, session)
+    session.set_config_variable("region", region["region"])
+    computed = {
+        "mode": source.METHOD,
+        "profile_pinned": pinned,
+        **region,
+        **_resolve_retries(options, origins, session, environ),
+        **_environment_facts(environ),
+        **dotenv,
+    }
+    carried = {name: value for name, value in options.items() if name in _SETTINGS_FIELDS}
+    return Settings(**(carried | computed)), session

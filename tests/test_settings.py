@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 from installed_botocore import sts_range
 
-from bedrock_auth import AuthConfig, BedrockClientManager, ConfigurationError
+from bedrock_auth import AuthConfig, BedrockClientManager, ConfigurationError, CredentialValues
 from bedrock_auth.manager import AuthOptions
-from bedrock_auth.settings import AUTH_CONFIG_FIELDS, resolve_settings
+from bedrock_auth.settings import AUTH_CONFIG_FIELDS, OPTIONS, Option, resolve_settings
 
 # validate=False plus an unreachable endpoint proves no network call is needed to fail.
 OFFLINE: dict[str, Any] = {"validate": False, "endpoint_url": "http://127.0.0.1:9"}
@@ -80,6 +81,38 @@ def test_bad_environment_value_names_the_variable(
 
 def test_options_typed_dict_matches_auth_config() -> None:
     assert set(AuthOptions.__annotations__) == AUTH_CONFIG_FIELDS
+
+
+def test_options_typed_dict_has_the_tables_types() -> None:
+    """AuthOptions (the keyword types static checkers see) says what the table says."""
+    from collections.abc import Callable
+
+    from botocore.config import Config
+
+    # Names the two modules import for type checking only.
+    names = {"Callable": Callable, "Config": Config, "CredentialValues": CredentialValues}
+    options = get_type_hints(AuthOptions, localns=names)
+    assert options == get_type_hints(AuthConfig, localns=names)
+    assert list(options) == [option.name for option in OPTIONS]
+
+
+# A value in the environment for each kind of option, and what it becomes.
+_SAMPLES: dict[Any, tuple[str, Any]] = {
+    str: ("from-env", "from-env"),
+    int: ("7", 7),
+    float: ("7.5", 7.5),
+    bool: ("0", False),
+    Sequence: ("us-west-2, eu-west-1", ("us-west-2", "eu-west-1")),
+}
+
+
+@pytest.mark.parametrize("option", [o for o in OPTIONS if o.env], ids=lambda o: o.name)
+def test_each_variable_in_the_table_reaches_the_settings(option: Option) -> None:
+    text, value = _SAMPLES[option.kind]
+    if option.choices:
+        text = value = option.choices[-1]
+    settings = resolve_settings(AuthConfig(region="us-east-1"), environ={option.env: text})
+    assert getattr(settings, option.name) == value
 
 
 def test_region_order_kwarg_then_aws_region_then_default(monkeypatch: pytest.MonkeyPatch) -> None:
