@@ -84,3 +84,26 @@ def test_old_translate_error_location_warns_for_one_release() -> None:
         old = errors.translate_error
     assert old is bedrock_auth.translate_error
     assert [w.category for w in caught] == [DeprecationWarning]
+
+
+def test_the_export_table_is_what_type_checkers_see() -> None:
+    """``bedrock_auth._EXPORTS`` names each public name once; the TYPE_CHECKING block that
+    gives them their static types must import exactly those, from the same modules, each as
+    an explicit re-export (``name as name``)."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+    )
+    typed: dict[str, str] = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom) and node.module, ast.dump(node)
+        for alias in node.names:
+            assert alias.asname == alias.name, f"{alias.name} is not re-exported as itself"
+            assert alias.name not in typed, f"{alias.name} is imported twice"
+            typed[alias.name] = node.module
+    assert typed == bedrock_auth._EXPORTS
+    assert sorted(bedrock_auth.__all__) == sorted(["__version__", *bedrock_auth._EXPORTS])
+    for name, module in bedrock_auth._EXPORTS.items():
+        assert getattr(bedrock_auth, name).__module__ == module, name
