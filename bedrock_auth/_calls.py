@@ -57,7 +57,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 A = TypeVar("A")
 P = ParamSpec("P")
-#: A region name: a checked Region from the helpers, the models' own region from get_llm's.
+#: The failover loop's region names: checked Regions, or the regions of get_llm's models.
 K = TypeVar("K", bound=str)
 S = TypeVar("S", bound="Stream")
 #: The example ids a missing model's message shows.
@@ -115,7 +115,7 @@ class Where:
         """The regions to try, in order, duplicates dropped."""
         first = self.region if self.region is not None else check_region(manager.region)
         extra = self.fallback_regions
-        if extra is None:
+        if extra is None:  # plain names in the settings: made Regions here, once per call
             extra = region_names(manager.settings.fallback_regions, "fallback_regions")
         return list(dict.fromkeys([first, *extra]))
 

@@ -97,6 +97,10 @@ class InvokeResult:
 
 
 # -- converse --------------------------------------------------------------------------------
+#
+# Each helper is written once, as the description of its call (a ``Call``: what to send in a
+# region and how to read the reply). ``@blocking`` makes that function the sync helper, with its
+# signature and docstring, returning what the call returns; ``awaited`` makes the async twin.
 
 
 def _messages(prompt_or_messages: str | Messages) -> list[Mapping[str, Any]]:
