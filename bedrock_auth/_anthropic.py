@@ -28,6 +28,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, NoCredentialsError
 
+from bedrock_auth._calls import resolve
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import (
     AccessDeniedError,
@@ -36,7 +37,7 @@ from bedrock_auth.errors import (
     ExpiredCredentialsError,
     InvalidCredentialsError,
 )
-from bedrock_auth.models import resolve_model_id
+from bedrock_auth.regions import check_region
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -63,7 +64,7 @@ class _Binding:
 
     def __init__(self, manager: BedrockClientManager, region: str) -> None:
         self.manager = manager
-        self.region = region
+        self.region = check_region(region)  # once: each request's model is resolved in it
         # The key goes to this client only in the opted-in API-key mode; in IAM mode the
         # client must never sign with AWS_BEARER_TOKEN_BEDROCK, which the SDK reads itself.
         self.api_key = manager.settings.api_key if manager.source.signs_with_bearer else None
@@ -119,8 +120,8 @@ class _Binding:
         body = request.json
         if not isinstance(body, Mapping) or not isinstance(body.get("model"), str):
             return request
-        model = resolve_model_id(body["model"], self.region, manager=self.manager)
-        return request.copy(body={**body, "model": model})
+        resolved = resolve(self.manager, body["model"], self.region)
+        return request.copy(body={**body, "model": resolved.model_id})
 
     def credential_error(self, response: httpx2.Response) -> BedrockAuthError | None:
         """This library's error for a response that refuses the credentials, else None."""
@@ -252,14 +253,18 @@ def _copy_changes(binding: _Binding, changes: dict[str, Any]) -> dict[str, Any]:
     return {**changes, "_extra_kwargs": extra}
 
 
-class ManagedAnthropicBedrock(anthropic.AnthropicBedrock):
-    """``anthropic.AnthropicBedrock`` on a :class:`~bedrock_auth.BedrockClientManager`."""
+class _OnManager:
+    """What both clients add to the SDK's: the manager's region, credentials and settings.
+
+    Mixed in before the SDK's class, whose ``__init__`` and ``copy`` it extends.
+    """
 
     _bedrock: _Binding
+    _is_async: bool = False
 
     def __init__(self, *, manager: BedrockClientManager, **options: Any) -> None:
         binding = _Binding(manager, options.get("aws_region") or manager.region)
-        super().__init__(**_options(binding, options, is_async=False))
+        super().__init__(**_options(binding, options, is_async=self._is_async))
         self._bedrock = binding
         # Undoes the SDK's own fallback to AWS_BEARER_TOKEN_BEDROCK when api_key is None.
         self.api_key = binding.api_key
@@ -268,43 +273,29 @@ class ManagedAnthropicBedrock(anthropic.AnthropicBedrock):
     def manager(self) -> BedrockClientManager:
         """The manager whose credentials sign this client's requests."""
         return self._bedrock.manager
+
+    def copy(self, **changes: Any) -> Self:
+        """A new client with ``changes``, on the same manager (see the SDK's ``copy``)."""
+        return super().copy(**_copy_changes(self._bedrock, changes))  # type: ignore[misc,no-any-return]
+
+    with_options = copy
+
+
+class ManagedAnthropicBedrock(_OnManager, anthropic.AnthropicBedrock):
+    """``anthropic.AnthropicBedrock`` on a :class:`~bedrock_auth.BedrockClientManager`."""
 
     # anthropic 2.10-2.12: the protected hook the SDK itself signs in, called on every attempt
     # with the built request. Replaced whole: the SDK's version builds a boto3 session of its own.
     def _prepare_request(self, request: httpx2.Request) -> None:
         self._bedrock.sign(request)
 
-    def copy(self, **changes: Any) -> Self:
-        """A new client with ``changes``, on the same manager (see the SDK's ``copy``)."""
-        return super().copy(**_copy_changes(self._bedrock, changes))
 
-    with_options = copy
-
-
-class ManagedAsyncAnthropicBedrock(anthropic.AsyncAnthropicBedrock):
+class ManagedAsyncAnthropicBedrock(_OnManager, anthropic.AsyncAnthropicBedrock):
     """``anthropic.AsyncAnthropicBedrock`` on a :class:`~bedrock_auth.BedrockClientManager`."""
 
-    _bedrock: _Binding
-
-    def __init__(self, *, manager: BedrockClientManager, **options: Any) -> None:
-        binding = _Binding(manager, options.get("aws_region") or manager.region)
-        super().__init__(**_options(binding, options, is_async=True))
-        self._bedrock = binding
-        # Undoes the SDK's own fallback to AWS_BEARER_TOKEN_BEDROCK when api_key is None.
-        self.api_key = binding.api_key
-
-    @property
-    def manager(self) -> BedrockClientManager:
-        """The manager whose credentials sign this client's requests."""
-        return self._bedrock.manager
+    _is_async = True
 
     # anthropic 2.10-2.12, as for the sync client. Signing may refresh credentials (an STS or
     # SSO call), so it runs in a worker thread, as the SDK's own signer does.
     async def _prepare_request(self, request: httpx2.Request) -> None:
         await anyio.to_thread.run_sync(self._bedrock.sign, request)
-
-    def copy(self, **changes: Any) -> Self:
-        """A new client with ``changes``, on the same manager (see the SDK's ``copy``)."""
-        return super().copy(**_copy_changes(self._bedrock, changes))
-
-    with_options = copy

@@ -14,11 +14,12 @@ inference profiles (``GetInferenceProfile``) included.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -33,7 +34,7 @@ from bedrock_auth.models import (
     provider_of,
     resolve_with,
 )
-from bedrock_auth.regions import check_region, split_profile_prefix
+from bedrock_auth.regions import Region, check_region, split_profile_prefix
 
 logger = logging.getLogger("bedrock_auth")
 
@@ -49,12 +50,24 @@ _LIFECYCLE_DATES = {"legacyTime": "legacy_since", "endOfLifeTime": "end_of_life"
 
 @dataclass(frozen=True)
 class ResolvedModel:
-    """One model as a call needs it: the id to send, its provider and its foundation model."""
+    """One model as a call from one Region needs it: the id to send there, and, looked up
+    only when asked (an application profile costs a ``GetInferenceProfile``), its foundation
+    model and provider."""
 
     model_id: str
-    provider: str | None
-    #: The foundation model behind a profile id or ARN (the id itself for a plain id).
-    base_model: str | None
+    #: Checked once, where the call came in; the client for the call is made in it.
+    region: Region
+    catalog: LiveCatalog = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def base_model(self) -> str | None:
+        """The foundation model behind a profile id or ARN (the id itself for a plain id)."""
+        return self.catalog.base_model(self.model_id, self.region)
+
+    @property
+    def provider(self) -> str | None:
+        """``anthropic``, ``amazon``, ...: whose request format the model takes."""
+        return provider_of(self.base_model or self.model_id)
 
 
 @dataclass(frozen=True)
@@ -138,15 +151,14 @@ class LiveCatalog:
 
     # -- one model --------------------------------------------------------------------------
 
-    def resolve(self, model: str, region: str, *, prefer_profile: bool = False) -> ResolvedModel:
-        """The id to send for ``model`` from ``region``, with its provider and base model."""
-        model_id = resolve_with(model, region, self.listing, prefer_profile=prefer_profile)
-        base = self.base_model(model_id, region)
-        return ResolvedModel(model_id, provider_of(base or model_id), base)
+    def resolve(self, model: str, region: Region, *, prefer_profile: bool = False) -> ResolvedModel:
+        """``model`` as a call from ``region`` needs it (its provider and base model on demand).
 
-    def provider(self, model_id: str, region: str) -> str | None:
-        """The provider (``anthropic``, ``amazon``, ...) of a resolved id, profile or ARN."""
-        return provider_of(self.base_model(model_id, region) or model_id)
+        ``region`` is a checked :class:`~bedrock_auth.regions.Region`: callers come through
+        ``bedrock_auth._calls.resolve``, which checks a name once per call.
+        """
+        model_id = resolve_with(model, region, self.listing, prefer_profile=prefer_profile)
+        return ResolvedModel(model_id, region, self)
 
     def base_model(self, model_id: str, region: str) -> str | None:
         """The foundation model behind an id, profile id or ARN; None for an opaque ARN.

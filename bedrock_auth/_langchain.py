@@ -17,11 +17,15 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 from typing_extensions import Self
 
-from bedrock_auth._async import ExecutorIterator, offload
-from bedrock_auth._failover import awith_failover, with_failover
+from bedrock_auth._calls import (
+    ExecutorIterator,
+    awith_failover,
+    offload,
+    stream_failed,
+    with_failover,
+)
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import ConfigurationError
-from bedrock_auth.invoke import _stream_failed
 from bedrock_auth.manager import BedrockClientManager
 
 _Chunks = Generator[ChatGenerationChunk, None, None]
@@ -243,7 +247,7 @@ class _TypedErrors:
                 delivered.append(chunk.text)
                 yield chunk
         except Exception as exc:
-            raise _stream_failed(exc, ctx, "".join(delivered)) from exc
+            raise stream_failed(exc, ctx, "".join(delivered)) from exc
 
 
 M = TypeVar("M", bound=_TypedErrors)

@@ -11,15 +11,14 @@ SDK is missing, raises an ``ImportError`` naming the extra to install.
 The app-level switch, for code that runs on the Anthropic API or on Bedrock (the variable
 Claude Code uses, ``CLAUDE_CODE_USE_BEDROCK=1``, picks Bedrock):
 
->>> from bedrock_auth import anthropic_client_from_env, model_from_env
+>>> from bedrock_auth import anthropic_client_from_env, anthropic_model_from_env
 >>> client = anthropic_client_from_env()                              # doctest: +SKIP
->>> client.messages.create(model=model_from_env(), max_tokens=200,    # doctest: +SKIP
-...                        messages=[{"role": "user", "content": "Hi"}])
+>>> client.messages.create(model=anthropic_model_from_env(),          # doctest: +SKIP
+...                        max_tokens=200, messages=[{"role": "user", "content": "Hi"}])
 
-:func:`model_from_env` here is the app-level helper (``ANTHROPIC_MODEL`` or
-``BEDROCK_MODEL_ID``, mapped for the side in use), exported as ``bedrock_auth.model_from_env``.
-It is not ``bedrock_auth.llm.model_from_env``, which ``get_llm`` uses to read
-``BEDROCK_MODEL_ID`` alone.
+:func:`anthropic_model_from_env` is that client's model (``ANTHROPIC_MODEL`` or
+``BEDROCK_MODEL_ID``, mapped for the side in use). The other adapters, like ``get_llm``, take
+``BEDROCK_MODEL_ID`` as read by the manager when no model is given.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from bedrock_auth._calls import chosen_model, resolve
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.manager import get_manager
 from bedrock_auth.models import resolve_model_id
@@ -49,10 +49,10 @@ __all__ = [
     "DEFAULT_EMBEDDINGS_MODEL",
     "USE_BEDROCK_ENV",
     "anthropic_client_from_env",
+    "anthropic_model_from_env",
     "get_anthropic_client",
     "get_embeddings",
     "get_pydantic_ai_model",
-    "model_from_env",
 ]
 
 #: What :func:`get_embeddings` uses without a model: Titan Text Embeddings V2.
@@ -203,7 +203,7 @@ def anthropic_client_from_env(
     return client
 
 
-def model_from_env(
+def anthropic_model_from_env(
     model: str | None = None,
     *,
     default: str | None = None,
@@ -216,12 +216,13 @@ def model_from_env(
     ``ANTHROPIC_MODEL``, else ``BEDROCK_MODEL_ID``, else ``default``.
 
     On Bedrock it is resolved for the region (``region``, else the manager's): an alias or
-    Anthropic API name becomes the Bedrock id or inference profile. For the Anthropic API it is
-    returned unchanged.
+    Anthropic API name becomes the Bedrock id or inference profile, as the manager's live
+    catalog lists it (given ``region`` and no ``manager``, the built-in catalog answers and no
+    manager is built). For the Anthropic API it is returned unchanged.
 
-    >>> model_from_env("claude-sonnet-4-5", use_bedrock=True, region="eu-west-1")
+    >>> anthropic_model_from_env("claude-sonnet-4-5", use_bedrock=True, region="eu-west-1")
     'eu.anthropic.claude-sonnet-4-5-20250929-v1:0'
-    >>> model_from_env("claude-sonnet-4-5", use_bedrock=False)
+    >>> anthropic_model_from_env("claude-sonnet-4-5", use_bedrock=False)
     'claude-sonnet-4-5'
     """
     env = read_app_environment(load_dotenv)
@@ -233,23 +234,12 @@ def model_from_env(
         )
     if not _uses_bedrock(use_bedrock, env):
         return chosen
-    if region is None:
-        manager = manager or get_manager()
-        region = manager.region
-    return resolve_model_id(chosen, region, manager=manager)
+    if manager is None and region is not None:
+        return resolve_model_id(chosen, region)  # the static table: no manager built for a name
+    return resolve(manager or get_manager(), chosen, region).model_id
 
 
 # -- pydantic-ai and LangChain embeddings ------------------------------------------------------
-
-
-def _model_or_default(model: str | None, manager: BedrockClientManager, caller: str) -> str:
-    chosen = model or manager.settings.model_id
-    if not chosen:
-        raise ConfigurationError(
-            f"{caller}() got no model and BEDROCK_MODEL_ID was not set when the manager was "
-            f"created. Pass one, e.g. {caller}('claude-sonnet-4-5'), or export BEDROCK_MODEL_ID."
-        )
-    return chosen
 
 
 def get_pydantic_ai_model(
@@ -270,14 +260,12 @@ def get_pydantic_ai_model(
     """
     bedrock = _sdk("pydantic_ai.models.bedrock", "get_pydantic_ai_model")
     manager = manager or get_manager()
-    region = region or manager.region
-    chosen = _model_or_default(model, manager, "get_pydantic_ai_model")
-    model_id = resolve_model_id(chosen, region, manager=manager)
+    resolved = resolve(manager, chosen_model(model, manager, "get_pydantic_ai_model"), region)
     provider = import_module("pydantic_ai.providers.bedrock").BedrockProvider(
-        bedrock_client=manager.client("bedrock-runtime", region)
+        bedrock_client=manager.client("bedrock-runtime", resolved.region)
     )
     model_object: BedrockConverseModel = bedrock.BedrockConverseModel(
-        model_id, provider=provider, settings=dict(settings) or None
+        resolved.model_id, provider=provider, settings=dict(settings) or None
     )
     return model_object
 
@@ -298,11 +286,11 @@ def get_embeddings(
     """
     langchain_aws = _sdk("langchain_aws", "get_embeddings")
     manager = manager or get_manager()
-    region = region or manager.region
+    resolved = resolve(manager, model or DEFAULT_EMBEDDINGS_MODEL, region)
     embeddings: BedrockEmbeddings = langchain_aws.BedrockEmbeddings(
-        client=manager.client("bedrock-runtime", region),
-        model_id=resolve_model_id(model or DEFAULT_EMBEDDINGS_MODEL, region, manager=manager),
-        region_name=region,
+        client=manager.client("bedrock-runtime", resolved.region),
+        model_id=resolved.model_id,
+        region_name=resolved.region,
         **kwargs,
     )
     return embeddings

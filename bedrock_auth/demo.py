@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bedrock_auth.invoke import converse, converse_stream, invoke_agent
+from bedrock_auth.agents import invoke_agent
+from bedrock_auth.invoke import converse, converse_stream
 from bedrock_auth.manager import BedrockClientManager
 from bedrock_auth.testing import BedrockEmulator
 

@@ -577,8 +577,8 @@ def _agent(run: _Run) -> str:
         )
     if not run.invoke:
         return "skipped: no call made (invoke=False / --no-invoke)"
-    # Imported here: the helpers module is only needed when an agent is checked.
-    from bedrock_auth.invoke import invoke_agent
+    # Imported here: the agents module is only needed when an agent is checked.
+    from bedrock_auth.agents import invoke_agent
 
     answer = invoke_agent("ping", agent_id=agent, alias_id=alias, manager=run.mgr)
     return f"alias {alias} of agent {agent} answered in {run.s.region} ({answer.session_id})"

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from bedrock_auth._failover import regions_to_try
+from bedrock_auth._calls import Where, chosen_model, resolve
 from bedrock_auth._state import ForkSafeLock, register
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.manager import get_manager
@@ -30,25 +30,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("bedrock_auth")
 
-EXAMPLE_MODELS = (
-    "claude-sonnet-4-5",
-    "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-    "amazon.nova-lite-v1:0",
-)
 INSTALL_HINT = 'get_llm needs langchain-aws: pip install "bedrock-auth[langchain]"'
-
-
-def model_from_env(model: str | None, manager: BedrockClientManager | None = None) -> str:
-    """``model``, else the manager's ``BEDROCK_MODEL_ID`` (``manager.settings.model_id``), else a
-    :class:`ConfigurationError` showing ids. ``manager`` defaults to :func:`get_manager`."""
-    chosen = model or (manager or get_manager()).settings.model_id
-    if not chosen:
-        raise ConfigurationError(
-            "No model given and BEDROCK_MODEL_ID was not set when the manager was created. "
-            f"Pass a model, e.g. get_llm({EXAMPLE_MODELS[0]!r}), or export BEDROCK_MODEL_ID="
-            f"{EXAMPLE_MODELS[1]} (other examples: {', '.join(EXAMPLE_MODELS[2:])})."
-        )
-    return chosen
 
 
 def _adapters() -> Any:
@@ -126,13 +108,13 @@ def _build(klass: Any, manager: BedrockClientManager, kwargs: dict[str, Any]) ->
 def _one_model(
     klass: Any, model: str, region: str, manager: BedrockClientManager, model_kwargs: dict[str, Any]
 ) -> Any:
-    resolved = manager.catalog.resolve(model, region)  # id, provider and base model at once
+    resolved = resolve(manager, model, region)
     model_id = resolved.model_id
     kwargs: dict[str, Any] = {
-        "client": manager.client("bedrock-runtime", region),
-        "bedrock_client": manager.client("bedrock", region),
+        "client": manager.client("bedrock-runtime", resolved.region),
+        "bedrock_client": manager.client("bedrock", resolved.region),
         "model": model_id,
-        "region_name": region,
+        "region_name": resolved.region,
         **model_kwargs,
     }
     if model_id.startswith("arn:"):
@@ -215,8 +197,8 @@ def get_llm(
     adapters = _adapters()  # before the manager: a missing extra should fail first
     klass = adapters.SharedChatBedrock if api == "invoke" else adapters.SharedChatBedrockConverse
     manager = manager or get_manager()
-    chosen = model_from_env(model, manager)
-    regions = regions_to_try(manager, region, fallback_regions)
+    chosen = chosen_model(model, manager, "get_llm")
+    regions = Where.of(region, fallback_regions, manager).regions(manager)
     logger.debug("get_llm(%r): regions %s", chosen, regions)
     models = [_one_model(klass, chosen, name, manager, model_kwargs) for name in regions]
     built = adapters.in_regions(models, manager)

@@ -42,6 +42,7 @@ from bedrock_auth.errors import ConfigurationError
 
 __all__ = [
     "GEOGRAPHY_PREFIXES",
+    "Region",
     "check_region",
     "geographies_for_region",
     "known_regions",
@@ -226,8 +227,21 @@ def _warn_new_number(region: str) -> None:
     )
 
 
-def check_region(region: object, name: str = "region") -> str:
-    """Return ``region`` if it is an AWS Region name, else raise :class:`ConfigurationError`.
+class Region(str):
+    """A Region name :func:`check_region` accepted: proof that it needs no second check.
+
+    Only :func:`check_region` makes one. A call checks the names it was given once, at its
+    front door, and carries the ``Region`` down; every later :func:`check_region` on it (in
+    model resolution, the live catalog, the client cache) returns it as it is. It is a ``str``
+    in every other way, equal to and hashed as the plain name.
+    """
+
+    __slots__ = ()
+
+
+def check_region(region: object, name: str = "region") -> Region:
+    """Return ``region`` as a :class:`Region` if it is an AWS Region name, else raise
+    :class:`ConfigurationError`.
 
     ``name`` is the option the value came from (``region``, ``AWS_REGION``,
     ``region in profile 'dev'``, ...); the message names it. The whole string must be the
@@ -243,15 +257,16 @@ def check_region(region: object, name: str = "region") -> str:
     bedrock_auth.errors.ConfigurationError: region='US-EAST-1' is not an AWS region name \
 (it has upper-case letters); did you mean 'us-east-1'?
     """
+    if type(region) is Region:  # checked already, earlier in this call
+        return region
     if not isinstance(region, str):
         raise ConfigurationError(
             f"{name} must be a str such as 'us-east-1', not {type(region).__name__}."
         )
     if not _REGION_SHAPE.fullmatch(region):
         raise ConfigurationError(_malformed(region, name))
-    if region in known_regions():
-        return region
-    if _stem(region) not in _known_stems():
-        raise ConfigurationError(_unknown(region, name))
-    _warn_new_number(region)
-    return region
+    if region not in known_regions():
+        if _stem(region) not in _known_stems():
+            raise ConfigurationError(_unknown(region, name))
+        _warn_new_number(region)
+    return Region(region)

@@ -12,10 +12,10 @@ claude-sonnet-4-6), mapped to the Bedrock id the region needs.
 
 from typing import Any
 
-from bedrock_auth import anthropic_client_from_env, model_from_env
+from bedrock_auth import anthropic_client_from_env, anthropic_model_from_env
 
 client: Any = anthropic_client_from_env()
-model = model_from_env(default="claude-sonnet-4-6")
+model = anthropic_model_from_env(default="claude-sonnet-4-6")
 
 reply = client.messages.create(
     model=model, max_tokens=200, messages=[{"role": "user", "content": "Name one AWS region."}]

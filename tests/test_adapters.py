@@ -28,10 +28,10 @@ from bedrock_auth import (
     ExpiredCredentialsError,
     InvalidCredentialsError,
     anthropic_client_from_env,
+    anthropic_model_from_env,
     get_anthropic_client,
     get_embeddings,
     get_pydantic_ai_model,
-    model_from_env,
 )
 from bedrock_auth._anthropic import ManagedAnthropicBedrock, ManagedAsyncAnthropicBedrock
 from bedrock_auth.adapters import DEFAULT_EMBEDDINGS_MODEL
@@ -489,19 +489,31 @@ def test_switch_and_key_from_dotenv(clean_aws_env: Path, monkeypatch: pytest.Mon
     assert type(client) is anthropic.Anthropic and client.api_key == "sk-ant-from-dotenv"
 
 
-def test_model_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_anthropic_model_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BEDROCK_MODEL_ID", "haiku")
-    assert model_from_env(use_bedrock=False) == "haiku"
+    assert anthropic_model_from_env(use_bedrock=False) == "haiku"
     monkeypatch.setenv("ANTHROPIC_MODEL", "claude-sonnet-4-6")
-    assert model_from_env(use_bedrock=False) == "claude-sonnet-4-6"
-    assert model_from_env(use_bedrock=True, region="eu-west-1") == "eu.anthropic.claude-sonnet-4-6"
+    assert anthropic_model_from_env(use_bedrock=False) == "claude-sonnet-4-6"
+    on_bedrock = anthropic_model_from_env(use_bedrock=True, region="eu-west-1")
+    assert on_bedrock == "eu.anthropic.claude-sonnet-4-6"
     monkeypatch.setenv("CLAUDE_CODE_USE_BEDROCK", "1")
-    assert model_from_env("opus-4.1", region="us-west-2").startswith("us.anthropic.claude-opus-4-1")
+    opus = anthropic_model_from_env("opus-4.1", region="us-west-2")
+    assert opus.startswith("us.anthropic.claude-opus-4-1")
     monkeypatch.delenv("ANTHROPIC_MODEL")
     monkeypatch.delenv("BEDROCK_MODEL_ID")
-    assert model_from_env(default="haiku", region="us-east-1") == HAIKU
+    assert anthropic_model_from_env(default="haiku", region="us-east-1") == HAIKU
     with pytest.raises(ConfigurationError, match="ANTHROPIC_MODEL nor BEDROCK_MODEL_ID"):
-        model_from_env(region="us-east-1")
+        anthropic_model_from_env(region="us-east-1")
+
+
+def test_model_from_env_is_now_anthropic_model_from_env() -> None:
+    """One name per function: the old, never released name is gone, not an alias."""
+    import bedrock_auth
+    import bedrock_auth.adapters
+    import bedrock_auth.llm
+
+    for module in (bedrock_auth, bedrock_auth.adapters, bedrock_auth.llm):
+        assert not hasattr(module, "model_from_env")
 
 
 # -- pydantic-ai ------------------------------------------------------------------------------

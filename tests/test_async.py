@@ -539,9 +539,31 @@ def test_async_streams_keep_their_final_values(
     assert stream.raw_events and stream.model_id == "amazon.nova-lite-v1:0"
     emu.reply("one two three")
     stream, _ = asyncio.run(read())
-    with pytest.warns(DeprecationWarning, match="keep_events=True") as caught:
-        assert stream.raw_events == []
-    assert caught[0].filename == __file__  # points at the caller, not the library
+    with pytest.raises(AttributeError, match=r"AsyncConverseStream\.raw_events .*keep_events"):
+        _ = stream.raw_events
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "converse",
+        "converse_stream",
+        "invoke_model",
+        "invoke_model_stream",
+        "invoke_agent",
+        "invoke_agent_stream",
+    ],
+)
+def test_each_async_helper_takes_its_sync_twins_arguments(name: str) -> None:
+    import inspect
+
+    import bedrock_auth
+
+    sync, twin = getattr(bedrock_auth, name), getattr(bedrock_auth, f"a{name}")
+    assert inspect.iscoroutinefunction(twin) and not inspect.iscoroutinefunction(sync)
+    assert inspect.signature(twin) == inspect.signature(sync)
+    assert "regions" not in inspect.signature(sync).parameters  # never released, now gone
+    assert (sync.__name__, twin.__name__) == (name, f"a{name}") and twin.__doc__
 
 
 def test_agents(emu: BedrockEmulator, manager: BedrockClientManager) -> None:

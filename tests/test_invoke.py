@@ -11,6 +11,7 @@ from installed_botocore import retried
 
 from bedrock_auth import (
     AccessDeniedError,
+    BedrockAuthError,
     BedrockClientManager,
     ConfigurationError,
     ServiceError,
@@ -288,29 +289,14 @@ def test_stream_that_yielded_does_not_fail_over(
 
 
 @pytest.mark.parametrize("operation", HELPERS)
-def test_regions_is_a_deprecated_alias(
+def test_the_old_regions_keyword_is_gone(
     emu: BedrockEmulator, quick: BedrockClientManager, operation: str
 ) -> None:
-    emu.fail("ThrottlingException", times=100, region="us-east-1")
-    with pytest.warns(
-        DeprecationWarning, match=r"pass region='us-east-1', fallback_regions=\['us-west-2'\]"
-    ) as warned:
-        answered = HELPERS[operation](regions=["us-east-1", "us-west-2"], manager=quick)
-    assert answered == "us-west-2"
-    assert [w.filename for w in warned] == [__file__]  # points at the caller
-
-
-def test_regions_keeps_its_old_meaning(emu: BedrockEmulator) -> None:
-    emu.clear()
-    manager = emu.manager(max_retries=0, fallback_regions=["us-west-2"])
-    emu.fail("ThrottlingException", times=100, region="us-east-1")
-    with pytest.warns(DeprecationWarning), pytest.raises(ThrottlingError):
-        converse("nova-lite", "hi", regions=["us-east-1"], manager=manager)  # the whole list
-    assert regions_of(emu, "Converse") == ["us-east-1"]
-    with pytest.warns(DeprecationWarning), pytest.raises(ConfigurationError, match="not both"):
-        converse("nova-lite", "hi", region="us-east-1", regions=["us-west-2"], manager=manager)
-    with pytest.raises(ConfigurationError, match="empty"):
-        converse("nova-lite", "hi", regions=[], manager=manager)
+    """regions= (the whole ordered list) was never released: it is not a keyword any more.
+    The Converse helpers pass unknown keywords to the API, whose own check refuses it."""
+    with pytest.raises((TypeError, BedrockAuthError), match="regions"):
+        HELPERS[operation](regions=["us-east-1", "us-west-2"], manager=quick)
+    assert regions_of(emu, operation) == []
 
 
 def test_fallback_regions_default_to_the_managers(
@@ -387,8 +373,6 @@ def test_every_region_failing_lists_each(emu: BedrockEmulator, quick: BedrockCli
 def test_dropped_connection_mid_stream_is_typed(
     emu: BedrockEmulator, manager: BedrockClientManager
 ) -> None:
-    from bedrock_auth import BedrockAuthError
-
     emu.reply(text="alpha beta gamma delta")
     emu.fail(None, after_chunks=3, drop_connection=True)
     with pytest.raises(BedrockAuthError) as info:
@@ -406,15 +390,15 @@ def test_streams_keep_events_only_when_asked(
     emu.reply("one two three")
     plain = converse_stream("nova-lite", "hi", manager=manager)
     assert "".join(plain) == plain.text == "one two three" and plain.usage.output_tokens == 3
-    with pytest.warns(DeprecationWarning, match="keep_events=True") as caught:
-        assert plain.raw_events == []
-    assert caught[0].filename == __file__  # points at the caller, not the library
+    with pytest.raises(AttributeError, match=r"raw_events .*keep_events=True"):
+        _ = plain.raw_events
+    assert not hasattr(plain, "raw_events")
     emu.reply("one two")
     body = {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}
     chunks = invoke_model_stream("nova-lite", body, manager=manager)
     assert "".join(chunks) == "one two"
-    with pytest.warns(DeprecationWarning, match="InvokeStream.events"):
-        assert chunks.events == []
+    with pytest.raises(AttributeError, match=r"InvokeStream\.events .*keep_events=True"):
+        _ = chunks.events
 
 
 def test_a_finished_stream_holds_its_text_not_its_deltas(

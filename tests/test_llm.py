@@ -23,8 +23,8 @@ from bedrock_auth import (
     ThrottlingError,
     get_llm,
 )
+from bedrock_auth._calls import chosen_model
 from bedrock_auth._langchain import SharedChatBedrock, SharedChatBedrockConverse
-from bedrock_auth.llm import model_from_env
 from bedrock_auth.testing import BedrockEmulator
 
 SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -126,7 +126,7 @@ def test_tool_call(emu: BedrockEmulator, manager: BedrockClientManager) -> None:
     assert "toolConfig" in requests_for(emu, "Converse")[-1].body
 
 
-def test_model_from_env_and_missing_model(
+def test_model_from_the_managers_settings_and_missing_model(
     emu: BedrockEmulator, manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(ConfigurationError, match="BEDROCK_MODEL_ID") as info:
@@ -136,8 +136,40 @@ def test_model_from_env_and_missing_model(
     from_env = emu.manager()
     monkeypatch.setenv("BEDROCK_MODEL_ID", "haiku")  # read once, when the manager was made
     assert get_llm(manager=from_env).model_id == "amazon.nova-lite-v1:0"
-    assert model_from_env(None, from_env) == "nova-lite"
-    assert model_from_env("haiku", from_env) == "haiku"
+    assert chosen_model(None, from_env, "get_llm") == "nova-lite"
+    assert chosen_model("haiku", from_env, "get_llm") == "haiku"
+
+
+def test_a_region_is_checked_once_per_call(
+    emu: BedrockEmulator, manager: BedrockClientManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """get_llm, the helpers and the adapters check a region name once, at their front door;
+    model resolution, the live catalog and the client cache carry the checked Region."""
+    from bedrock_auth import aconverse, converse, get_embeddings, regions
+
+    checks: list[None] = []
+    known = regions.known_regions
+
+    def counted() -> frozenset[str]:  # read once by each check of a name
+        checks.append(None)
+        return known()
+
+    monkeypatch.setattr(regions, "known_regions", counted)
+    where: dict[str, Any] = {"region": "us-west-2", "manager": manager}
+    alone: dict[str, Any] = {**where, "fallback_regions": []}
+    calls = {
+        "get_llm": lambda: get_llm("nova-lite", **alone),
+        "converse": lambda: converse("nova-lite", "hi", **alone),
+        "aconverse": lambda: asyncio.run(aconverse("nova-lite", "hi", **alone)),
+        "get_embeddings": lambda: get_embeddings(**where),
+    }
+    for name, call in calls.items():
+        checks.clear()
+        call()
+        assert len(checks) == 1, name
+    checks.clear()
+    converse("nova-lite", "hi", manager=manager, fallback_regions=["us-west-2"])
+    assert len(checks) == 1  # the manager's own region was checked when it was made
 
 
 @pytest.mark.parametrize(("live", "lookups"), [(True, 0), (False, 1)])

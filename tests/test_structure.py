@@ -170,7 +170,7 @@ def test_no_deprecation_warning_is_raised_anywhere() -> None:
         for node in ast.walk(ast.parse(path.read_text("utf-8")))
         if isinstance(node, ast.Name) and node.id == "DeprecationWarning"
     }
-    assert offenders == ALLOWED_FOR_NOW["deprecation"]
+    assert offenders == set()
 
 
 def test_only_the_state_registry_registers_fork_hooks() -> None:
@@ -189,22 +189,6 @@ MAX_MODULE_LINES = 800
 MAX_FUNCTION_LINES = 60
 # Modules that are tables of data rather than logic: exempt from the module size limit.
 DATA_MODULES: frozenset[str] = frozenset()
-# TEMPORARY, for the lead to empty after merging issue 21: what other helpers are changing on
-# their own branches. "oversize": the split of invoke.py, the option table in settings.py, the
-# model table moving out of models.py; "deprecation": the regions=/raw_events/events shims in
-# invoke.py. Nothing may be added; each test below also fails when an entry is no longer needed.
-ALLOWED_FOR_NOW: dict[str, frozenset[str]] = {
-    "oversize": frozenset(
-        {
-            "bedrock_auth.invoke",
-            "bedrock_auth.models",
-            "bedrock_auth.settings",
-            "bedrock_auth.settings.resolve",
-        }
-    ),
-    "deprecation": frozenset({"bedrock_auth.invoke"}),
-}
-
 
 def _oversize() -> list[str]:
     found = []
@@ -221,7 +205,7 @@ def _oversize() -> list[str]:
 
 
 def test_no_module_over_800_lines_and_no_function_over_60() -> None:
-    assert set(_oversize()) == ALLOWED_FOR_NOW["oversize"]
+    assert _oversize() == []
 
 
 # -- license ------------------------------------------------------------------------------------
@@ -401,3 +385,26 @@ def test_one_table_of_source_names() -> None:
             if isinstance(node, ast.Dict):
                 keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
                 assert not keys & {"shared-credentials-file", "explicit"}, path
+
+
+def test_the_export_table_is_what_type_checkers_see() -> None:
+    """``bedrock_auth._EXPORTS`` names each public name once; the TYPE_CHECKING block that
+    gives them their static types must import exactly those, from the same modules, each as
+    an explicit re-export (``name as name``)."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+    )
+    typed: dict[str, str] = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom) and node.module, ast.dump(node)
+        for alias in node.names:
+            assert alias.asname == alias.name, f"{alias.name} is not re-exported as itself"
+            assert alias.name not in typed, f"{alias.name} is imported twice"
+            typed[alias.name] = node.module
+    assert typed == bedrock_auth._EXPORTS
+    assert sorted(bedrock_auth.__all__) == sorted(["__version__", *bedrock_auth._EXPORTS])
+    for name, module in bedrock_auth._EXPORTS.items():
+        assert getattr(bedrock_auth, name).__module__ == module, name

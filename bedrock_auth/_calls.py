@@ -1,0 +1,619 @@
+"""What every call to Bedrock shares, sync or async, whoever makes it.
+
+One home for: where a call runs (:class:`Where`: the manager and the regions, each name checked
+once, at the call's front door, then carried as a :class:`~bedrock_auth.regions.Region`); the
+one front door for a model (:func:`resolve`, :func:`chosen_model`); the failover loop; the
+manager's executor for async work; the description of a helper call (:class:`Call`), from which
+:func:`blocking` and :func:`awaited` make a sync helper and its async twin with one signature;
+and the stream base classes of the helpers.
+
+Used by the Converse/InvokeModel helpers (:mod:`bedrock_auth.invoke`), the Agents helpers
+(:mod:`bedrock_auth.agents`), the LangChain models of :func:`~bedrock_auth.get_llm` and the
+adapters, so all of them choose regions, resolve models and fail over the same way: to the
+next region only when botocore's own retries end in throttling, unavailability or an
+unreachable endpoint (``FAILOVER_ERRORS``); never on auth, access, model or input errors,
+which another region would only repeat.
+
+Async work: botocore is synchronous, and its credential refresh (STS, SSO, a
+``credential_process``) runs inside the call that needs it, so every async call, stream read
+and refresh runs on a thread of :meth:`BedrockClientManager.executor`, never on the loop. That
+executor has one thread per pooled connection; the loop's default executor
+(``min(32, cpus + 4)`` threads) would cap concurrency far below it.
+"""
+
+from __future__ import annotations
+
+# asyncio is imported inside the coroutines below, not here: they only run on a loop, which
+# has loaded it already, and the sync helpers that import this module are spared its import
+# (~17 ms of a cold start).
+import concurrent.futures
+import contextlib
+import contextvars
+import functools
+import inspect
+import logging
+import time
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
+
+from botocore import xform_name
+
+from bedrock_auth._translate import ErrorContext, cause_of, translate_error
+from bedrock_auth.errors import FAILOVER_ERRORS, BedrockAuthError, ConfigurationError
+from bedrock_auth.manager import get_manager
+from bedrock_auth.regions import Region, check_region
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from bedrock_auth._catalog import ResolvedModel
+    from bedrock_auth.manager import BedrockClientManager
+
+logger = logging.getLogger("bedrock_auth")
+
+T = TypeVar("T")
+R = TypeVar("R")
+A = TypeVar("A")
+P = ParamSpec("P")
+#: The failover loop's region names: checked Regions, or the regions of get_llm's models.
+K = TypeVar("K", bound=str)
+S = TypeVar("S", bound="Stream")
+#: The example ids a missing model's message shows.
+EXAMPLE_MODELS = (
+    "claude-sonnet-4-5",
+    "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "amazon.nova-lite-v1:0",
+)
+
+
+# -- where a call runs ------------------------------------------------------------------------
+
+
+def region_names(regions: Sequence[str], name: str) -> tuple[Region, ...]:
+    """``regions`` checked one by one; a bare string is refused (it would be split into letters)."""
+    if isinstance(regions, str):
+        raise ConfigurationError(
+            f"{name}={regions!r} is a string. Accepted: a list of region names, "
+            f"e.g. {name}=[{regions!r}]."
+        )
+    return tuple(check_region(region, name) for region in regions)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a call runs: the options every helper and ``get_llm`` take, checked once.
+
+    ``region=None`` means the manager's region; ``fallback_regions=None`` the manager's
+    ``settings.fallback_regions`` (its own ``fallback_regions=`` or ``BEDROCK_FALLBACK_REGIONS``)
+    and ``()`` no failover at all; ``manager=None`` the process-wide :func:`get_manager`, built
+    when the call runs (off the loop for an async call).
+    """
+
+    region: Region | None = None
+    fallback_regions: tuple[Region, ...] | None = None
+    manager: BedrockClientManager | None = None
+
+    @classmethod
+    def of(
+        cls,
+        region: str | None,
+        fallback_regions: Sequence[str] | None,
+        manager: BedrockClientManager | None,
+    ) -> Where:
+        """The options as the user gave them, each region name checked here, before any call."""
+        return cls(
+            None if region is None else check_region(region),
+            None
+            if fallback_regions is None
+            else region_names(fallback_regions, "fallback_regions"),
+            manager,
+        )
+
+    def regions(self, manager: BedrockClientManager) -> list[Region]:
+        """The regions to try, in order, duplicates dropped."""
+        first = self.region if self.region is not None else check_region(manager.region)
+        extra = self.fallback_regions
+        if extra is None:  # plain names in the settings: made Regions here, once per call
+            extra = region_names(manager.settings.fallback_regions, "fallback_regions")
+        return list(dict.fromkeys([first, *extra]))
+
+    def manager_now(self) -> BedrockClientManager:
+        # get_manager is imported with the module: an import statement here ran on every call
+        # and cost more than the default-manager lookup itself.
+        return self.manager if self.manager is not None else get_manager()
+
+    async def amanager(self) -> BedrockClientManager:
+        if self.manager is not None:
+            return self.manager
+        # The first call builds and validates the process-wide manager (STS, maybe SSO): that
+        # must not happen on the loop, and there is no manager executor before there is a
+        # manager.
+        import asyncio
+
+        return await asyncio.to_thread(get_manager)
+
+
+# -- the model: one front door ----------------------------------------------------------------
+
+
+def chosen_model(model: str | None, manager: BedrockClientManager, caller: str) -> str:
+    """``model``, else the manager's ``BEDROCK_MODEL_ID`` (``settings.model_id``), else a
+    :class:`ConfigurationError` showing ids."""
+    chosen = model or manager.settings.model_id
+    if not chosen:
+        raise ConfigurationError(
+            f"{caller}() got no model and BEDROCK_MODEL_ID was not set when the manager was "
+            f"created. Pass one, e.g. {caller}({EXAMPLE_MODELS[0]!r}), or export "
+            f"BEDROCK_MODEL_ID={EXAMPLE_MODELS[1]} (other examples: "
+            f"{', '.join(EXAMPLE_MODELS[2:])})."
+        )
+    return chosen
+
+
+def resolve(manager: BedrockClientManager, model: str, region: str | None = None) -> ResolvedModel:
+    """``model`` as a call from ``region`` (default: the manager's) needs it, on the manager's
+    live catalog: the one way the helpers, ``get_llm`` and the adapters resolve a model.
+
+    The region is checked here (once: a :class:`Region` from :class:`Where` is not checked
+    again) and travels in the answer, for the client to use.
+    """
+    return manager.catalog.resolve(
+        model, check_region(manager.region if region is None else region)
+    )
+
+
+# -- failover ---------------------------------------------------------------------------------
+
+
+class _Failover:
+    """One run of the failover loop: the regions to try, what each returned, what to raise.
+
+    The sync and async loops below differ only in how they run an attempt; which errors move
+    on, what is logged and the final error all live here.
+    """
+
+    def __init__(self, regions: Sequence[str], what: str) -> None:
+        self.regions = regions
+        self.what = what
+        self.failures: list[tuple[str, BedrockAuthError]] = []
+
+    def failed(self, region: str, error: BedrockAuthError) -> None:
+        """Record a capacity failure in ``region`` and log the move to the next one, if any."""
+        self.failures.append((region, error))
+        index = len(self.failures)
+        if index < len(self.regions):
+            logger.warning(
+                "%s failed in %s (%s); failing over to %s",
+                self.what,
+                region,
+                type(error).__name__,
+                self.regions[index],
+            )
+
+    def error(self) -> BedrockAuthError:
+        """What to raise once every region failed: the one error, or a summary of each."""
+        if len(self.failures) == 1:
+            return self.failures[0][1]
+        last = self.failures[-1][1]
+        summary = "\n".join(
+            f"  {r}: {type(e).__name__}: {str(e).splitlines()[0]}" for r, e in self.failures
+        )
+        error = type(last)(f"{self.what} failed in every region tried:\n{summary}")
+        error.__cause__ = last
+        return error
+
+
+def with_failover(regions: Sequence[K], call: Callable[[K], T], what: str) -> T:
+    """Run ``call(region)`` in each region until one succeeds or fails for a non-capacity reason.
+
+    Each move is logged as a warning; when every region fails, the error lists what each one
+    returned.
+    """
+    run = _Failover(regions, what)
+    for region in regions:
+        try:
+            return call(region)
+        except FAILOVER_ERRORS as error:
+            run.failed(region, error)
+    raise run.error()
+
+
+async def awith_failover(regions: Sequence[K], call: Callable[[K], Awaitable[T]], what: str) -> T:
+    """:func:`with_failover` for attempts that are awaited: the same rules, logs and errors."""
+    run = _Failover(regions, what)
+    for region in regions:
+        try:
+            return await call(region)
+        except FAILOVER_ERRORS as error:
+            run.failed(region, error)
+    raise run.error()
+
+
+# -- the manager's executor -------------------------------------------------------------------
+
+
+def _submit(
+    manager: BedrockClientManager, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> concurrent.futures.Future[T]:
+    # The caller's context goes along, as asyncio.to_thread does: tracing and callback
+    # context variables (LangChain's, OpenTelemetry's) stay visible inside the call.
+    call = functools.partial(func, *args, **kwargs)
+    return manager.executor().submit(contextvars.copy_context().run, call)
+
+
+async def offload(
+    manager: BedrockClientManager, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """``func(*args, **kwargs)`` on the manager's executor, awaited without blocking the loop."""
+    import asyncio
+
+    return await asyncio.wrap_future(_submit(manager, func, *args, **kwargs))
+
+
+class ExecutorIterator(Generic[T]):
+    """A blocking iterator read for the loop, one ``next()`` per ``await`` on the executor.
+
+    ``close`` releases what the iterator holds (its HTTP connection). It is never run while a
+    ``next()`` is in flight on another thread (botocore's stream parser is not thread-safe), but
+    right after it: so a task cancelled mid-read gives its connection back as soon as the
+    read returns, without blocking the loop. A cancelled read loses the item it was reading,
+    so cancellation closes the iterator.
+    """
+
+    def __init__(
+        self, manager: BedrockClientManager, items: Iterator[T], close: Callable[[], None]
+    ) -> None:
+        self._manager = manager
+        self._items = items
+        self._close = close
+        self._reading: concurrent.futures.Future[T | None] | None = None
+        self._closed = False
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> T:
+        import asyncio
+
+        if self._closed:
+            raise StopAsyncIteration
+        # None marks the end: no iterator read here yields None (deltas and chunks never are).
+        self._reading = _submit(self._manager, next, self._items, None)
+        try:
+            item = await asyncio.wrap_future(self._reading)
+        except asyncio.CancelledError:
+            self.close()
+            raise
+        if item is None:
+            self._closed = True
+            raise StopAsyncIteration
+        return item
+
+    def close(self) -> None:
+        """Release the iterator now, or right after the read in flight; safe to repeat."""
+        if self._closed:
+            return
+        self._closed = True
+        reading = self._reading
+        if reading is None or reading.done():
+            self._close()
+        else:
+            # Runs on the reading thread once next() returns (or at once if it was cancelled
+            # before starting).
+            reading.add_done_callback(lambda _: self._close())
+
+
+# -- one helper call, run blocking or awaited -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One helper call, described once from the user's arguments and run by the sync helper
+    or by its async twin (see :func:`blocking` and :func:`awaited`).
+
+    ``attempt(manager, region)`` is the blocking work in one region: resolve, send, and for a
+    stream read the first event, so a region that fails before answering can still be replaced.
+    ``what`` names the call in failover logs and errors.
+    """
+
+    where: Where
+    what: str
+    attempt: Callable[[BedrockClientManager, Region], T]
+
+    def run(self, manager: BedrockClientManager) -> T:
+        return with_failover(
+            self.where.regions(manager), lambda region: self.attempt(manager, region), self.what
+        )
+
+    async def arun(self, manager: BedrockClientManager) -> T:
+        """:meth:`run`, each region's attempt awaited on the manager's executor."""
+        return await awith_failover(
+            self.where.regions(manager),
+            lambda region: offload(manager, self.attempt, manager, region),
+            self.what,
+        )
+
+
+def send(manager: BedrockClientManager, ctx: ErrorContext, request: Callable[[Any], T]) -> T:
+    """``request(client)`` on the manager's client for ``ctx``'s service and region; errors
+    typed."""
+    client = manager.client(ctx.service, ctx.region)
+    try:
+        return request(client)
+    except Exception as exc:
+        raise translate_error(exc, ctx) from cause_of(exc)
+
+
+def model_call(
+    where: Where,
+    model: str,
+    operation: str,
+    request: Callable[[ResolvedModel], Mapping[str, Any]],
+    finish: Callable[[Any, ErrorContext, float], T],
+) -> Call[T]:
+    """A bedrock-runtime ``operation`` on ``model``: in each region, resolve the model id
+    (:func:`resolve`), build the error context once (it serves the call and the stream), send
+    ``request(resolved)``, then ``finish(reply, ctx, started)``."""
+    method = xform_name(operation)  # botocore's own naming: ConverseStream -> converse_stream
+
+    def attempt(manager: BedrockClientManager, region: Region) -> T:
+        resolved = resolve(manager, model, region)
+        ctx = ErrorContext(
+            service="bedrock-runtime",
+            operation=operation,
+            region=region,
+            model_id=resolved.model_id,
+            profile=manager.profile or "",
+        )
+        started = time.perf_counter()
+        reply = send(manager, ctx, lambda client: getattr(client, method)(**request(resolved)))
+        return finish(reply, ctx, started)
+
+    return Call(where, f"{operation} {model}", attempt)
+
+
+def _named(
+    helper: Callable[..., Any], like: Callable[..., Any], name: str, doc: str | None
+) -> None:
+    """Give a made helper its public name and docstring, and ``like``'s parameters."""
+    helper.__name__ = helper.__qualname__ = name
+    helper.__module__ = like.__module__
+    helper.__doc__ = doc
+    parameters = inspect.signature(like).parameters.values()
+    helper.__signature__ = inspect.Signature(list(parameters))  # type: ignore[attr-defined]
+
+
+def blocking(describe: Callable[P, Call[T]]) -> Callable[P, T]:
+    """Decorator: the sync helper that runs the call ``describe`` makes of its arguments.
+
+    The helper has ``describe``'s name, docstring and parameters; :func:`awaited` makes its
+    async twin from the same description.
+    """
+
+    def helper(*args: P.args, **kwargs: P.kwargs) -> T:
+        call = describe(*args, **kwargs)
+        return call.run(call.where.manager_now())
+
+    _named(helper, describe, describe.__name__, describe.__doc__)
+    helper.__wrapped__ = describe  # type: ignore[attr-defined]
+    return helper
+
+
+def awaited(
+    sync: Callable[P, T], wrap: Callable[[T, BedrockClientManager], A], doc: str
+) -> Callable[P, Coroutine[Any, Any, A]]:
+    """The async twin (``a`` + its name) of a :func:`blocking` helper: the same arguments,
+    checks, failover and errors, its blocking work on the manager's executor. ``wrap`` makes
+    what it returns of the sync helper's result: :func:`same`, or an async stream around the
+    blocking one."""
+    describe: Callable[P, Call[T]] = sync.__wrapped__  # type: ignore[attr-defined]
+
+    async def helper(*args: P.args, **kwargs: P.kwargs) -> A:
+        call = describe(*args, **kwargs)
+        manager = await call.where.amanager()
+        return wrap(await call.arun(manager), manager)
+
+    _named(helper, sync, f"a{sync.__name__}", doc)
+    return helper
+
+
+def same(result: T, _manager: BedrockClientManager) -> T:
+    """For :func:`awaited`: the async twin returns what the sync helper returns."""
+    return result
+
+
+def then(helper: Callable[P, T], finish: Callable[[T], R], name: str, doc: str) -> Callable[P, R]:
+    """A helper ``name`` that takes ``helper``'s arguments and returns ``finish`` of its result."""
+
+    def finished(*args: P.args, **kwargs: P.kwargs) -> R:
+        return finish(helper(*args, **kwargs))
+
+    _named(finished, helper, name, doc)
+    return finished
+
+
+def athen(
+    helper: Callable[P, Awaitable[T]], finish: Callable[[T], Awaitable[R]], name: str, doc: str
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """:func:`then` for async helpers."""
+
+    async def finished(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await finish(await helper(*args, **kwargs))
+
+    _named(finished, helper, name, doc)
+    return finished
+
+
+# -- streams ----------------------------------------------------------------------------------
+
+
+def elapsed_ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def stream_failed(exc: BaseException, ctx: ErrorContext, partial: str) -> BedrockAuthError:
+    """A typed error for a stream that broke after delivering ``partial``."""
+    error = translate_error(exc, ctx)
+    if partial:
+        error = type(error)(
+            f"{error}\nThe stream failed after a partial answer "
+            f"({len(partial)} characters) was delivered; it is in .partial_text."
+        )
+        error.partial_text = partial
+    return error
+
+
+def kept(events: list[Mapping[str, Any]] | None, name: str) -> list[Mapping[str, Any]]:
+    """The events a stream kept; reading them from a stream that keeps none is a mistake.
+
+    Keeping every event made a finished stream hold about 620 bytes per delta, so it is
+    opt-in; an ``AttributeError`` (not an empty list) tells code that expects them how.
+    """
+    if events is None:
+        raise AttributeError(
+            f"{name} holds events only when the stream is opened with keep_events=True "
+            "(e.g. converse_stream(..., keep_events=True)); the final text, stop reason and "
+            "usage are on the stream either way."
+        )
+    return events
+
+
+def _close_quietly(source: Any) -> None:
+    close = getattr(source, "close", None)
+    if close is not None:
+        with contextlib.suppress(Exception):  # the connection may already be gone
+            close()
+
+
+class Stream:
+    """An iterator over text deltas whose final values are set once it is exhausted.
+
+    The first event is read when the stream is opened, inside the failover loop, so a region
+    that fails before answering can still be replaced by the next one. ``close()`` (or leaving a
+    ``with`` block, or the stream being garbage-collected) releases the HTTP connection of a
+    stream that was not read to the end. Each kind of stream says in ``_event`` what one event
+    adds to the text; opened with ``keep_events=True``, it may keep what it read in ``_kept``.
+    """
+
+    #: Where the operation's reply holds the event stream (see :meth:`opener`).
+    reply_member: ClassVar[str] = ""
+
+    def __init__(
+        self, source: Iterable[Mapping[str, Any]], ctx: ErrorContext, *, keep_events: bool = False
+    ) -> None:
+        self._events = iter(source)
+        self._ctx = ctx
+        self._kept: list[Mapping[str, Any]] | None = [] if keep_events else None
+        # Deltas are kept as parts and joined on demand: += on an attribute copies the whole
+        # text each time, which made long streams quadratic.
+        self._parts: list[str] = []
+        self._joined = ""
+        self._joined_parts = 0
+        self._finished = False
+        self.region = ctx.region
+        self.model_id = ctx.model_id
+        self._pending: list[str] = []
+        self._release = weakref.finalize(self, _close_quietly, source)
+        self._prime()
+
+    @classmethod
+    def opener(cls: type[S], keep_events: bool) -> Callable[[Any, ErrorContext, float], S]:
+        """``finish`` for a :func:`model_call` that opens this kind of stream."""
+
+        def open_stream(reply: Any, ctx: ErrorContext, _started: float) -> S:
+            return cls(reply[cls.reply_member], ctx, keep_events=keep_events)
+
+        return open_stream
+
+    @property
+    def text(self) -> str:
+        """The text delivered so far (all of it once the stream is exhausted)."""
+        if self._joined_parts != len(self._parts):
+            self._joined, self._joined_parts = "".join(self._parts), len(self._parts)
+        return self._joined
+
+    def _prime(self) -> None:
+        try:
+            first = next(self._events, None)
+        except Exception as exc:
+            self.close()
+            raise translate_error(exc, self._ctx) from cause_of(exc)
+        if first is not None:
+            self._pending.append(self._event(first))
+
+    def __iter__(self) -> Iterator[str]:
+        for delta in self._pending:
+            if delta:
+                self._parts.append(delta)
+                yield delta
+        self._pending.clear()
+        try:
+            for event in self._events:
+                delta = self._event(event)
+                if delta:
+                    self._parts.append(delta)
+                    yield delta
+        except Exception as exc:
+            self.close()
+            raise stream_failed(exc, self._ctx, self.text) from exc
+        self._finished = True
+        self._release.detach()  # read to the end: botocore returned the connection to the pool
+        # A finished stream holds its text as one string: a list of small strings costs
+        # about 60 bytes per delta on top of the text itself.
+        self._parts = [self.text]
+        self._joined_parts = 1
+
+    def _event(self, event: Mapping[str, Any]) -> str:
+        """The text delta in ``event`` ('' if none), after noting what else it says."""
+        raise NotImplementedError  # each kind of stream reads its own events
+
+    def close(self) -> None:
+        """Stop reading and release the connection; safe to call more than once."""
+        if not self._finished:
+            self._release()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncStream(Generic[S]):
+    """An async iterator over a stream's deltas, each read on the manager's executor.
+
+    ``.text`` and the final values are those of the blocking stream it reads. A failure
+    mid-stream raises the same typed error, whose ``.partial_text`` holds what had arrived.
+    ``aclose()`` (or leaving an ``async with`` block, or cancelling the task that awaits the
+    next delta) releases the HTTP connection; a read already in flight finishes first, on its
+    thread.
+    """
+
+    def __init__(self, stream: S, manager: BedrockClientManager) -> None:
+        self._stream = stream
+        self._deltas = ExecutorIterator(manager, iter(stream), stream.close)
+        self.region = stream.region
+        self.model_id = stream.model_id
+
+    @property
+    def text(self) -> str:
+        """The text delivered so far (all of it once the stream is exhausted)."""
+        return self._stream.text
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> str:
+        return await self._deltas.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection; safe to call more than once."""
+        self._deltas.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
