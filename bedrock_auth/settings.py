@@ -653,8 +653,8 @@ def _resolve_region(
         (environ.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
     ):
         if value:
-            region = check_region(value, source)
-            return {"region": region, "region_source": "argument" if value is given else source}
+            origin = "argument" if source == "region" else source
+            return {"region": check_region(value, source), "region_source": origin}
     from_profile = session.get_scoped_config().get("region")
     if from_profile:
         profile = session.profile or "default"
