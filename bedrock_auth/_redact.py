@@ -179,8 +179,8 @@ def redact_exception(error: BaseException) -> BaseException:
     >>> from botocore.exceptions import CredentialRetrievalError
     >>> cause = CredentialRetrievalError(
     ...     provider="custom-process", error_msg="secret=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-    >>> str(redact_exception(cause))
-    'Error when retrieving credentials from custom-process: secret=***'
+    >>> str(redact_exception(cause)).endswith("secret=***")   # botocore's wording before it
+    True
     """
     pending, seen = [error], set()
     while pending:

@@ -11,8 +11,10 @@ botocore would; shorter ones once per lifetime, never used expired.
 
 >>> refresh_windows(900)
 (225.0, 150.0)
->>> refresh_windows(12 * 3600)
-(900.0, 600.0)
+>>> from botocore.credentials import RefreshableCredentials as Botocore
+>>> refresh_windows(12 * 3600) == (  # botocore's own: 15 and 10 minutes in 1.44
+...     Botocore._advisory_refresh_timeout, Botocore._mandatory_refresh_timeout)
+True
 """
 
 from __future__ import annotations
