@@ -159,11 +159,14 @@ def test_every_refresh_is_kept_out_of_tracebacks(clean: BedrockEmulator) -> None
 
     def provider() -> CredentialValues:
         fetches.append(f"plain-words-secret-{len(fetches) + 1}")
-        expiry = datetime.now(timezone.utc) + timedelta(seconds=2)
+        # The first lives 2 s, the second an hour: however slow this machine is at building
+        # the manager, the call below is made with the second.
+        life = timedelta(seconds=2) if len(fetches) == 1 else timedelta(hours=1)
+        expiry = datetime.now(timezone.utc) + life
         return CredentialValues("AKIAREFRESHED0000001", fetches[-1], expiration=expiry)
 
     manager = clean.manager(credential_provider=provider, max_retries=0)
-    time.sleep(2.2)  # expired: the next call fetches plain-words-secret-2
+    time.sleep(2.2)  # the first has expired: the next call fetches plain-words-secret-2
     clean.fail("ValidationException", message="signed with plain-words-secret-2")
     with pytest.raises(ServiceError) as info:
         converse("nova-lite", "hi", manager=manager)
