@@ -136,28 +136,6 @@ def strip_profile_prefix(model_id: str) -> str:
     return split_profile_prefix(model_id)[1]
 
 
-def provider_family(model_id: str) -> str:
-    """The request/response body family of a model id: anthropic, nova, titan, embed, llama, ..."""
-    base = strip_profile_prefix(model_id.rsplit("/", 1)[-1])
-    if base.startswith("anthropic."):
-        return "anthropic"
-    if base.startswith("amazon.nova"):
-        return "nova"
-    if base.startswith("amazon.titan-embed"):
-        return "embed"
-    if base.startswith("amazon.titan-text"):
-        return "titan"
-    if base.startswith("meta."):
-        return "llama"
-    if base.startswith("mistral."):
-        return "mistral"
-    if base.startswith("cohere.embed"):
-        return "cohere-embed"
-    if base.startswith("cohere.command-r"):
-        return "cohere"
-    return "unknown"
-
-
 # -- the library catalog -----------------------------------------------------------------------
 
 

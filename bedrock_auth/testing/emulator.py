@@ -454,10 +454,11 @@ class BedrockEmulator:
             raise AssertionError(f"{len(unused)} scripted reply(ies) never used: {described}")
 
     def clear(self) -> None:
-        """Forget recorded requests, queued replies and armed faults."""
+        """Forget recorded requests, queued replies, armed faults and cached prompts."""
         self._state.log.clear()
         self._state.script.clear()
         self._state.faults.clear()
+        self._state.prompt_cache.clear()
 
     # -- wiring ------------------------------------------------------------------------------
 
