@@ -9,10 +9,12 @@ grammar (see ``tests/_replay.py``). Text is synthetic and never compared.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from _replay import (
+    Answer,
     Cassette,
     Interaction,
     corpus_headers,
@@ -30,8 +32,26 @@ HEADERS = corpus_headers(CASSETTES)
 #: Bedrock refuses these ids as unknown; the emulator does so in strict mode only.
 INVALID_MODEL = "The provided model identifier is invalid."
 
-# needs the 2026 model table: ids Bedrock served that the strict emulator does not know yet.
-NEEDS_MODEL_TABLE: set[str] = set()
+# needs the 2026 model table: ids Bedrock served (in the recorded region) that a strict
+# emulator refuses today. The lenient default emulator answers them all (test_replay).
+NEEDS_MODEL_TABLE = {
+    "amazon.nova-2-multimodal-embeddings-v1:0",
+    "anthropic.claude-v2",
+    "cohere.embed-v4:0",
+    "google.gemma-3-27b-it",
+    "minimax.minimax-m2",
+    "mistral.mistral-large-3-675b-instruct",
+    "moonshot.kimi-k2-thinking",
+    "nvidia.nemotron-nano-12b-v2",
+    "openai.gpt-oss-120b-1:0",
+    "qwen.qwen3-32b-v1:0",
+    "us.amazon.nova-2-lite-v1:0",
+    "us.anthropic.claude-sonnet-5",
+    "us.cohere.embed-v4:0",
+    "us.meta.llama4-maverick-17b-instruct-v1:0",
+    "us.writer.palmyra-x4-v1:0",
+    "zai.glm-4.7-flash",
+}
 
 
 def _cases() -> Iterator[object]:
@@ -77,3 +97,78 @@ def test_replay(
     emu = strict if _refused_as_unknown(interaction) else lenient
     problems = _replay(emu, cassette, index)
     assert not problems, f"{cassette.source}\n" + "\n".join(problems)
+
+
+def _served_models() -> Iterator[object]:
+    """The first accepted call for each (model id, region) the recordings used."""
+    seen: set[tuple[str, str]] = set()
+    for cassette in CASSETTES:
+        for index, interaction in enumerate(cassette.interactions):
+            key = (interaction.model, interaction.region)
+            if interaction.status >= 300 or key in seen:
+                continue
+            seen.add(key)
+            marks = (
+                [pytest.mark.xfail(reason="needs the 2026 model table", strict=False)]
+                if interaction.model in NEEDS_MODEL_TABLE
+                else []
+            )
+            yield pytest.param(cassette, index, id=f"{key[0]}@{key[1]}", marks=marks)
+
+
+@pytest.mark.parametrize(("cassette", "index"), list(_served_models()))
+def test_strict_emulator_accepts_the_models_bedrock_served(
+    cassette: Cassette, index: int, strict: BedrockEmulator
+) -> None:
+    problems = _replay(strict, cassette, index)
+    assert not [p for p in problems if p.startswith("status")], problems
+
+
+# -- the comparison itself ------------------------------------------------------------------
+
+
+def _claude_answer() -> Interaction:
+    [cassette] = [c for c in CASSETTES if c.name == "langchain-aws/test_thinking[v1]"]
+    return next(i for i in cassette.interactions if i.operation == "Converse")
+
+
+def test_comparison_sees_a_missing_key_a_wrong_type_and_an_extra_key() -> None:
+    recorded = _claude_answer()
+    body = json.loads(json.dumps(recorded.response["body"]))
+    answer = Answer(200, {}, body)
+    assert differences(recorded, answer, CORPUS, HEADERS) == []
+
+    del body["usage"]["cacheReadInputTokens"]
+    body["metrics"]["latencyMs"] = "12"
+    body["usage"]["madeUp"] = 1
+    assert differences(recorded, answer, CORPUS, HEADERS) == [
+        "Converse:body.metrics.latencyMs: string where Bedrock sent number",
+        "Converse:body.usage: no 'cacheReadInputTokens'",
+        "Converse:body.usage: 'madeUp', which Bedrock never sends there",
+    ]
+
+
+def test_comparison_sees_missing_blocks_and_stream_grammar() -> None:
+    [cassette] = [c for c in CASSETTES if c.name == "langchain-aws/test_thinking[v1]"]
+    streamed = next(i for i in cassette.interactions if i.operation == "ConverseStream")
+    events = [(name, payload) for name, payload in streamed.response["events"]]
+    without_reasoning = [
+        (name, payload)
+        for name, payload in events
+        if "reasoningContent" not in json.dumps(payload) and payload.get("contentBlockIndex") != 0
+    ]
+    problems = differences(streamed, Answer(200, {}, events=without_reasoning), CORPUS, HEADERS)
+    assert any(p.startswith("stream blocks") for p in problems), problems
+    reordered = [events[-1], *events[:-1]]
+    problems = differences(streamed, Answer(200, {}, events=reordered), CORPUS, HEADERS)
+    assert any(p.startswith("stream outline") for p in problems), problems
+
+
+def test_comparison_reads_error_codes_from_botocore() -> None:
+    [cassette] = [c for c in CASSETTES if c.name == "pydantic-ai/test_bedrock_error"]
+    [refused] = cassette.interactions
+    message = refused.response["body"]["message"]
+    wrong = Answer(400, {"x-amzn-errortype": "ThrottlingException"}, {"message": message})
+    assert differences(refused, wrong, CORPUS, HEADERS) == [
+        "error ThrottlingException, Bedrock one of ['ValidationException']"
+    ]

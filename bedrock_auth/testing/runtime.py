@@ -37,9 +37,10 @@ def _latency_ms(call: Call) -> int:
     return max(1, int((time.monotonic() - call.started) * 1000))
 
 
-def _check_model(call: Call) -> None:
+def _check_model(call: Call, *, on_demand: bool = True) -> None:
     if call.state.strict_models:
-        problem = call.state.registry.strict_error(call.model_id, call.region)
+        registry = call.state.registry
+        problem = registry.strict_error(call.model_id, call.region, on_demand=on_demand)
         if problem:
             raise validation_error(problem)
 
@@ -200,7 +201,7 @@ def _invoke_body(encoded: Any) -> Json:
 
 def count_tokens(call: Call) -> Response:
     """POST /model/{modelId}/count-tokens: ``{"inputTokens": n}``."""
-    _check_model(call)
+    _check_model(call, on_demand=False)
     request = call.body.get("input") if isinstance(call.body, dict) else None
     if not isinstance(request, dict):
         raise validation_error("input is required")
