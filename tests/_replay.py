@@ -475,12 +475,39 @@ def differences(
     ]
     if answer.events is not None:
         compare_streams(i.response.get("events", []), answer.events, cmp)
+    cmp.problems += _structured_output_problems(i, answer)
     rec_merged, emu_merged = _merged_parts(rec), _merged_parts(emu)
     for root in sorted(set(rec_merged) & set(emu_merged)):
         cmp.value(rec_merged[root], emu_merged[root], root)
     absent = set(rec_merged) - set(emu_merged) - {f"{i.operation}:contentBlockStart"}
     cmp.problems += [f"no {root} event" for root in sorted(absent)]
     return cmp.problems
+
+
+def _json_texts(body: Any) -> list[bool]:
+    """For each text block of a Converse answer: is it JSON?"""
+    content = ((body or {}).get("output") or {}).get("message", {}).get("content") or []
+    texts = [b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str)]
+    out = []
+    for text in texts:
+        try:
+            json.loads(text)
+            out.append(True)
+        except ValueError:
+            out.append(False)
+    return out
+
+
+def _structured_output_problems(i: Interaction, answer: Answer) -> list[str]:
+    """Structured output (``outputConfig``) answered in JSON must be answered in JSON."""
+    if (
+        not (isinstance(i.request, dict) and i.request.get("outputConfig"))
+        or "body" not in i.response
+    ):
+        return []
+    if any(_json_texts(i.response["body"])) and not any(_json_texts(answer.body)):
+        return ["structured output: no JSON text, where Bedrock answered JSON"]
+    return []
 
 
 def _error_differences(i: Interaction, answer: Answer) -> list[str]:
