@@ -6,9 +6,9 @@ import base64
 import datetime as dt
 import uuid
 
+from .body_format import Json
 from .eventstream import event_frame
 from .generation import default_text, split_words
-from .providers import Json
 from .responses import Response, stream_response, validation_error
 from .script import Citation
 from .state import Call

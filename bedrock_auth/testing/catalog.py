@@ -106,27 +106,6 @@ def strip_profile_prefix(model_id: str) -> str:
     return split_profile_prefix(model_id)[1]
 
 
-#: The request/response body family of a model id, by id prefix (first match wins).
-_FAMILY_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("anthropic.", "anthropic"),
-    ("amazon.nova", "nova"),
-    ("amazon.titan-embed", "embed"),
-    ("amazon.titan-text", "titan"),
-    ("meta.", "llama"),
-    ("mistral.", "mistral"),
-    ("cohere.embed", "cohere-embed"),
-    ("cohere.command-r", "cohere"),
-)
-
-
-def provider_family(model_id: str) -> str:
-    """The request/response body family of a model id: anthropic, nova, titan, embed, llama, ..."""
-    base = strip_profile_prefix(model_id.rsplit("/", 1)[-1])
-    return next(
-        (family for prefix, family in _FAMILY_PREFIXES if base.startswith(prefix)), "unknown"
-    )
-
-
 # -- the library catalog -----------------------------------------------------------------------
 
 

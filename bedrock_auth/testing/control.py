@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .body_format import Json
 from .catalog import FoundationModel
-from .providers import Json
 from .registry import InferenceProfile, foundation_model_arn
 from .responses import ApiError, Response, json_response, validation_error
 from .state import Call

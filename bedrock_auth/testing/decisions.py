@@ -2,14 +2,17 @@
 
 The rules are deterministic so that a test author can predict the output:
 
-1. The last user turn carries tool results: answer in text (the default reply, which echoes
-   the results: ``"Emulated reply to: <results>"``).
-2. Tool choice ``any`` or a named tool: call that tool (``any``: the first one).
+1. Tool choice ``any`` or a named tool: call that tool, even right after tool results, as
+   Bedrock's models do (``any``: the first tool not called yet in the conversation, else the
+   first one, so that a forced "final answer" tool ends an agent loop). Amazon Nova 1 answers
+   tool results in text even so (``Traits.forced_choice_after_results``).
+2. The last user turn carries tool results (and the choice is not forced): answer in text
+   (the default reply, which echoes the results: ``"Emulated reply to: <results>"``).
 3. Tool choice ``auto`` (or none given): call the first tool the last user message mentions,
    by its name (``magic_function`` or ``magic function``) or by a word of its description;
    failing that, the first tool if the message says "tool". Otherwise answer in text.
 4. Structured output requested (Converse ``outputConfig`` JSON schema) and no tool called:
-   answer with JSON valid against the schema.
+   answer with JSON valid against the schema, after tool results too.
 
 A tool call's arguments come from the tool's JSON schema (see :func:`arguments`).
 
@@ -56,14 +59,16 @@ class Turn:
     choice: str = AUTO
     answers_tool: bool = False
     output_schema: Mapping[str, Any] | None = None
+    #: Names of the tools the conversation already called, oldest first.
+    called: tuple[str, ...] = ()
 
 
-def decide(turn: Turn) -> ToolUse | str | None:
+def decide(turn: Turn, *, forced_after_results: bool = True) -> ToolUse | str | None:
     """The tool call the model makes, JSON text for structured output, or None for the
-    default text reply."""
-    if turn.answers_tool:
-        return None
-    tool = _chosen_tool(turn)
+    default text reply. ``forced_after_results=False``: a forced choice is not honoured when
+    answering tool results (Amazon Nova 1 answers them in text)."""
+    forced = turn.choice not in (AUTO, NONE) and (forced_after_results or not turn.answers_tool)
+    tool = _chosen_tool(turn) if forced or not turn.answers_tool else None
     if tool is not None:
         return ToolUse(tool.name, arguments(tool.schema, turn.prompt, tool.name))
     if turn.output_schema is not None:
@@ -75,7 +80,7 @@ def _chosen_tool(turn: Turn) -> Tool | None:
     if not turn.tools or turn.choice == NONE:
         return None
     if turn.choice == ANY:
-        return turn.tools[0]
+        return next((t for t in turn.tools if t.name not in turn.called), turn.tools[0])
     if turn.choice != AUTO:
         return next((t for t in turn.tools if t.name == turn.choice), turn.tools[0])
     words = set(_WORD.findall(turn.prompt.lower()))

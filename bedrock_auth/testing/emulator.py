@@ -454,11 +454,12 @@ class BedrockEmulator:
             raise AssertionError(f"{len(unused)} scripted reply(ies) never used: {described}")
 
     def clear(self) -> None:
-        """Forget recorded requests, queued replies and armed faults, and end the injected
-        delays in progress (those calls then carry on as scripted)."""
+        """Forget recorded requests, queued replies, armed faults and cached prompts, and end
+        the injected delays in progress (those calls then carry on as scripted)."""
         self._state.log.clear()
         self._state.script.clear()
         self._state.faults.clear()
+        self._state.prompt_cache.clear()
         self._state.delays.release()
 
     # -- wiring ------------------------------------------------------------------------------

@@ -6,12 +6,14 @@ as whitespace-separated words, so tests can predict usage numbers exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .features import Extras
 from .script import Reply, ToolUse
 
 DEFAULT_PREFIX = "Emulated reply to: "
@@ -47,11 +49,23 @@ class Generation:
     input_tokens: int
     output_tokens: int
     message_id: str
+    #: Reasoning, citations, server tool runs and cache usage (see :mod:`.features`).
+    extras: Extras = field(default_factory=Extras)
 
     @property
     def total_tokens(self) -> int:
-        """Input plus output tokens."""
-        return self.input_tokens + self.output_tokens
+        """Input (cached or not) plus output tokens."""
+        return self.input_tokens + self.output_tokens + self.cache_read + self.cache_write
+
+    @property
+    def cache_read(self) -> int:
+        """Input tokens read from the prompt cache."""
+        return self.extras.cache.read if self.extras.cache else 0
+
+    @property
+    def cache_write(self) -> int:
+        """Input tokens written to the prompt cache."""
+        return self.extras.cache.write if self.extras.cache else 0
 
     @property
     def tool_input_json(self) -> str:
@@ -86,6 +100,17 @@ def generate(
         stop = "tool_use" if tool else "end_turn"
     output = count_tokens(text or "") + (count_tokens(json.dumps(dict(tool.input))) if tool else 0)
     return Generation(text, tool, stop, input_tokens, output, uuid.uuid4().hex[:24])
+
+
+def with_extras(gen: Generation, extras: Extras) -> Generation:
+    """``gen`` with its extras: their words count as output, cached tokens leave the input."""
+    cached = (extras.cache.read + extras.cache.write) if extras.cache else 0
+    return dataclasses.replace(
+        gen,
+        extras=extras,
+        input_tokens=max(0, gen.input_tokens - cached),
+        output_tokens=gen.output_tokens + count_tokens(extras.output_words),
+    )
 
 
 def text_of(value: Any) -> str:

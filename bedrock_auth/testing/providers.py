@@ -1,261 +1,32 @@
-"""InvokeModel body formats, one class per provider family.
+"""InvokeModel body formats, one class per provider family, and the choice of format for a call.
 
-Each family knows how to read its request body (prompt, token budget) and how to write its
-native response body and its stream chunks (the JSON that InvokeModelWithResponseStream
-base64-encodes into each ``chunk`` event).
+The base class and shared helpers are in :mod:`.body_format`; Anthropic's format is in
+:mod:`.anthropic_body`, the embedding models' in :mod:`.embeddings`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-import re
-import struct
 import time
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
-from .catalog import provider_family, strip_profile_prefix
-from .converse_body import content_blocks, converse_turn, converse_usage, stream_events
-from .decisions import ANY, AUTO, NONE, Tool, Turn, answers_tool, mapping
-from .generation import (
-    Generation,
-    all_text_tokens,
-    count_tokens,
-    last_user_text,
-    split_words,
-    text_of,
+from .anthropic_body import Anthropic
+from .body_format import (
+    Family,
+    Json,
+    int_or_none,
+    invocation_metrics,
+    length_or_stop,
+    model_name,
+    word_chunks,
 )
+from .converse_body import content_blocks, converse_asked, converse_turn, stream_events
+from .decisions import ANY, AUTO, NONE, Tool, Turn, mapping
+from .embeddings import CohereEmbed, NovaEmbed, TitanEmbed
+from .features import Asked
+from .generation import Generation, count_tokens, last_user_text, split_words, text_of
 from .script import TOOL_USE_ID_PREFIX
 
-Json = dict[str, Any]
-
-
-def invocation_metrics(gen: Generation, latency_ms: int) -> Json:
-    """The ``amazon-bedrock-invocationMetrics`` object Bedrock adds to the last chunk."""
-    return {
-        "inputTokenCount": gen.input_tokens,
-        "outputTokenCount": gen.output_tokens,
-        "invocationLatency": latency_ms,
-        "firstByteLatency": min(latency_ms, 1),
-    }
-
-
-def _malformed(key: str) -> str:
-    return (
-        f"Malformed input request: #: required key [{key}] not found, "
-        "please reformat your input and try again."
-    )
-
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _model_name(model_id: str, provider: str) -> str:
-    """The name a provider's own body reports: ``anthropic.claude-x-v1:0`` -> ``claude-x``."""
-    base = strip_profile_prefix(model_id.rsplit("/", 1)[-1]).removeprefix(f"{provider}.")
-    return base.split("-v", 1)[0] if "-v" in base else base
-
-
-def _length_or_stop(gen: Generation) -> str:
-    """The stop reason of the open-weight formats (Llama, Mistral)."""
-    return "length" if gen.stop_reason == "max_tokens" else "stop"
-
-
-def word_chunks(
-    gen: Generation, latency_ms: int, chunk: Callable[[int, str, bool], Json]
-) -> list[Json]:
-    """Stream chunks of a text-only format: ``chunk(index, word, is_last)`` for each word of
-    the answer; the last chunk also carries ``amazon-bedrock-invocationMetrics``."""
-    pieces = split_words(gen.text or "")
-    out = [chunk(i, piece, i == len(pieces) - 1) for i, piece in enumerate(pieces)]
-    out[-1]["amazon-bedrock-invocationMetrics"] = invocation_metrics(gen, latency_ms)
-    return out
-
-
-class Family:
-    """Base: a provider's body format. Subclasses override what differs."""
-
-    name: ClassVar[str] = "unknown"
-    required: ClassVar[tuple[str, ...]] = ()
-    streams: ClassVar[bool] = True
-    #: The body key holding the whole prompt, for text-completion bodies (``prompt``,
-    #: ``inputText``); None for message-list bodies.
-    prompt_key: ClassVar[str | None] = None
-    #: The top-level body key holding the output token budget, if the format has one there.
-    budget_key: ClassVar[str | None] = None
-
-    def validate(self, body: Json) -> str | None:
-        """Bedrock's ValidationException message for a malformed body, or None."""
-        missing = next((k for k in self.required if k not in body), None)
-        return _malformed(missing) if missing else None
-
-    def prompt(self, body: Json) -> str:
-        """The text the default reply echoes."""
-        if self.prompt_key is not None:
-            return str(body.get(self.prompt_key, ""))
-        return last_user_text(body.get("messages"))
-
-    def turn(self, body: Json) -> Turn:
-        """What the model sees: the prompt and, for formats that have them, tools."""
-        return Turn(self.prompt(body))
-
-    def input_tokens(self, body: Json) -> int:
-        """Tokens in the whole request."""
-        if self.prompt_key is not None:
-            return count_tokens(self.prompt(body))
-        return all_text_tokens(body.get("messages"), body.get("system"))
-
-    def max_tokens(self, body: Json) -> int | None:
-        """The output token budget the body asks for."""
-        return _int_or_none(body.get(self.budget_key)) if self.budget_key else None
-
-    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
-        """The InvokeModel response body."""
-        raise NotImplementedError
-
-    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        """The InvokeModelWithResponseStream chunk bodies, in order."""
-        raise NotImplementedError
-
-
-def _anthropic_choice(choice: Any) -> str:
-    if not isinstance(choice, dict):
-        return AUTO
-    kind = choice.get("type")
-    if kind == "tool" and isinstance(choice.get("name"), str):
-        return str(choice["name"])
-    return {"any": ANY, "none": NONE}.get(str(kind), AUTO)
-
-
-def anthropic_turn(body: Json) -> Turn:
-    """The Anthropic Messages (InvokeModel) view of a request."""
-    messages = body.get("messages")
-    tools = tuple(
-        Tool(str(t.get("name")), str(t.get("description", "")), t.get("input_schema") or {})
-        for t in body.get("tools") or []
-        if isinstance(t, dict) and "name" in t
-    )
-    return Turn(
-        last_user_text(messages),
-        tools,
-        _anthropic_choice(body.get("tool_choice")),
-        answers_tool(messages),
-    )
-
-
-class Anthropic(Family):
-    """Anthropic Messages API on Bedrock."""
-
-    name = "anthropic"
-    required = ("anthropic_version", "messages", "max_tokens")
-    budget_key = "max_tokens"
-
-    def turn(self, body: Json) -> Turn:
-        return anthropic_turn(body)
-
-    def validate(self, body: Json) -> str | None:
-        version = body.get("anthropic_version")
-        if "anthropic_version" in body and not (
-            isinstance(version, str) and _ANTHROPIC_VERSION.fullmatch(version)
-        ):
-            return f"invalid anthropic_version: {version!r}"
-        return super().validate(body)
-
-    def _tool_block(self, gen: Generation, with_input: bool) -> Json:
-        assert gen.tool_use is not None
-        tool = gen.tool_use
-        return {
-            "type": "tool_use",
-            "id": _anthropic_tool_id(tool.tool_use_id),
-            "name": tool.name,
-            "input": dict(tool.input) if with_input else {},
-        }
-
-    def _message(self, gen: Generation, model_id: str) -> Json:
-        return {
-            "id": f"msg_bdrk_{gen.message_id}",
-            "type": "message",
-            "role": "assistant",
-            "model": _model_name(model_id, "anthropic"),
-        }
-
-    def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
-        content: list[Json] = [{"type": "text", "text": gen.text}] if gen.text is not None else []
-        if gen.tool_use:
-            content.append(self._tool_block(gen, with_input=True))
-        return {
-            **self._message(gen, model_id),
-            "content": content,
-            "stop_reason": gen.stop_reason,
-            "stop_sequence": None,
-            "usage": {"input_tokens": gen.input_tokens, "output_tokens": gen.output_tokens},
-        }
-
-    def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
-        start = {
-            **self._message(gen, model_id),
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": {"input_tokens": gen.input_tokens, "output_tokens": 1},
-        }
-        out: list[Json] = [{"type": "message_start", "message": start}]
-        index = 0
-        if gen.text is not None:
-            out += self._block(
-                index,
-                {"type": "text", "text": ""},
-                [{"type": "text_delta", "text": p} for p in split_words(gen.text)],
-            )
-            index += 1
-        if gen.tool_use:
-            pieces = _halves(gen.tool_input_json)
-            out += self._block(
-                index,
-                self._tool_block(gen, with_input=False),
-                [{"type": "input_json_delta", "partial_json": p} for p in pieces],
-            )
-        out.append(
-            {
-                "type": "message_delta",
-                "delta": {"stop_reason": gen.stop_reason, "stop_sequence": None},
-                "usage": {"output_tokens": gen.output_tokens},
-            }
-        )
-        out.append(
-            {
-                "type": "message_stop",
-                "amazon-bedrock-invocationMetrics": invocation_metrics(gen, latency_ms),
-            }
-        )
-        return out
-
-    @staticmethod
-    def _block(index: int, start: Json, deltas: list[Json]) -> list[Json]:
-        return [
-            {"type": "content_block_start", "index": index, "content_block": start},
-            *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
-            {"type": "content_block_stop", "index": index},
-        ]
-
-
-# "bedrock-2023-05-31", and the bare dated versions current anthropic SDKs send.
-_ANTHROPIC_VERSION = re.compile(r"(bedrock-)?\d{4}-\d{2}-\d{2}")
-
-
-def _anthropic_tool_id(tool_use_id: str) -> str:
-    # Converse-style generated ids ("tooluse_...") take the shape Bedrock's Anthropic
-    # models use ("toolu_bdrk_01..."); ids a test scripted are kept as they are.
-    generated = tool_use_id.removeprefix(TOOL_USE_ID_PREFIX)
-    return f"toolu_bdrk_01{generated}" if generated != tool_use_id else tool_use_id
-
-
-def _halves(text: str) -> list[str]:
-    # Tool input arrives in more than one delta on the real service; callers must concatenate.
-    middle = len(text) // 2
-    return [p for p in (text[:middle], text[middle:]) if p]
+__all__ = ["FAMILIES", "Family", "Json", "family_for"]
 
 
 class Nova(Family):
@@ -267,17 +38,22 @@ class Nova(Family):
     def turn(self, body: Json) -> Turn:
         return converse_turn(body)
 
+    def asked(self, body: Json) -> Asked:
+        return converse_asked(body)
+
     def max_tokens(self, body: Json) -> int | None:
         config = body.get("inferenceConfig") or {}
         if not isinstance(config, dict):
             return None
-        return _int_or_none(config.get("maxTokens", config.get("max_new_tokens")))
+        return int_or_none(config.get("maxTokens", config.get("max_new_tokens")))
 
     def _usage(self, gen: Generation) -> Json:
         return {
-            **converse_usage(gen),
-            "cacheReadInputTokenCount": 0,
-            "cacheWriteInputTokenCount": 0,
+            "inputTokens": gen.input_tokens,
+            "outputTokens": gen.output_tokens,
+            "totalTokens": gen.total_tokens,
+            "cacheReadInputTokenCount": gen.cache_read,
+            "cacheWriteInputTokenCount": gen.cache_write,
         }
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
@@ -316,7 +92,7 @@ class Titan(Family):
 
     def max_tokens(self, body: Json) -> int | None:
         config = body.get("textGenerationConfig") or {}
-        return _int_or_none(config.get("maxTokenCount")) if isinstance(config, dict) else None
+        return int_or_none(config.get("maxTokenCount")) if isinstance(config, dict) else None
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
         return {
@@ -356,7 +132,7 @@ class Llama(Family):
             "generation": gen.text or "",
             "prompt_token_count": gen.input_tokens,
             "generation_token_count": gen.output_tokens,
-            "stop_reason": _length_or_stop(gen),
+            "stop_reason": length_or_stop(gen),
         }
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
@@ -365,7 +141,7 @@ class Llama(Family):
                 "generation": piece,
                 "prompt_token_count": gen.input_tokens if i == 0 else None,
                 "generation_token_count": i + 1,
-                "stop_reason": _length_or_stop(gen) if last else None,
+                "stop_reason": length_or_stop(gen) if last else None,
             }
 
         return word_chunks(gen, latency_ms, chunk)
@@ -381,11 +157,11 @@ class Mistral(Family):
     budget_key = "max_tokens"
 
     def response(self, gen: Generation, model_id: str, latency_ms: int) -> Json:
-        return {"outputs": [{"text": gen.text or "", "stop_reason": _length_or_stop(gen)}]}
+        return {"outputs": [{"text": gen.text or "", "stop_reason": length_or_stop(gen)}]}
 
     def chunks(self, gen: Generation, model_id: str, latency_ms: int) -> list[Json]:
         def chunk(i: int, piece: str, last: bool) -> Json:
-            reason = _length_or_stop(gen) if last else None
+            reason = length_or_stop(gen) if last else None
             return {"outputs": [{"text": piece, "stop_reason": reason}]}
 
         return word_chunks(gen, latency_ms, chunk)
@@ -463,7 +239,7 @@ class MistralChat(Family):
             "id": gen.message_id,
             "object": kind,
             "created": int(time.time()),
-            "model": _model_name(model_id, "mistral"),
+            "model": model_name(model_id, "mistral"),
         }
 
     @staticmethod
@@ -565,89 +341,6 @@ class CohereChat(Family):
         return [start, *deltas, end]
 
 
-class Embedder(Family):
-    """Base of the embedding families: no generation, no streaming."""
-
-    streams = False
-
-    def embed(self, body: Json, model_id: str) -> Json:
-        """The InvokeModel body for an embedding request to ``model_id``."""
-        raise NotImplementedError
-
-
-class CohereEmbed(Embedder):
-    """Cohere Embed v3: ``texts`` in, one 1024-value vector per text out."""
-
-    name = "cohere-embed"
-    required = ("texts", "input_type")
-
-    def _texts(self, body: Json) -> list[str]:
-        texts = body.get("texts")
-        return [str(t) for t in texts] if isinstance(texts, list) else []
-
-    def prompt(self, body: Json) -> str:
-        return " ".join(self._texts(body))
-
-    def input_tokens(self, body: Json) -> int:
-        # The whole prompt, as the text-completion families count it.
-        return count_tokens(self.prompt(body))
-
-    def embed(self, body: Json, model_id: str) -> Json:
-        texts = self._texts(body)
-        return {
-            "id": hashlib.sha256(self.prompt(body).encode()).hexdigest()[:36],
-            "response_type": "embeddings_floats",
-            "embeddings": [_vector(t, _COHERE_DIMENSIONS) for t in texts],
-            "texts": texts,
-        }
-
-
-_COHERE_DIMENSIONS = 1024
-
-
-class TitanEmbed(Embedder):
-    """Amazon Titan text embeddings: a deterministic unit vector derived from the text."""
-
-    name = "embed"
-    required = ("inputText",)
-    prompt_key = "inputText"
-
-    def embed(self, body: Json, model_id: str) -> Json:
-        if _is_titan_embed_v1(model_id):
-            # v1 has a fixed size and predates ``dimensions`` and ``embeddingsByType``.
-            return {
-                "embedding": _vector(self.prompt(body), _TITAN_V1_DIMENSIONS),
-                "inputTextTokenCount": self.input_tokens(body),
-            }
-        dims = _int_or_none(body.get("dimensions")) or 1024
-        vector = _vector(self.prompt(body), dims)
-        return {
-            "embedding": vector,
-            "embeddingsByType": {"float": vector},
-            "inputTextTokenCount": self.input_tokens(body),
-        }
-
-
-_TITAN_V1_DIMENSIONS = 1536
-
-
-def _is_titan_embed_v1(model_id: str) -> bool:
-    base = strip_profile_prefix(model_id.rsplit("/", 1)[-1])
-    return base.startswith("amazon.titan-embed-text-v1")
-
-
-def _vector(text: str, dims: int) -> list[float]:
-    # Same text -> same vector, so similarity tests are reproducible.
-    raw = b""
-    counter = 0
-    while len(raw) < dims * 4:
-        raw += hashlib.sha256(f"{counter}:{text}".encode()).digest()
-        counter += 1
-    values = [v / 2**31 for v in struct.unpack(f">{dims}i", raw[: dims * 4])]
-    norm = math.sqrt(sum(v * v for v in values)) or 1.0
-    return [round(v / norm, 6) for v in values]
-
-
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
@@ -660,13 +353,15 @@ FAMILIES: dict[str, Family] = {
         CohereChat(),
         TitanEmbed(),
         CohereEmbed(),
+        NovaEmbed(),
     )
 }
 
 
-#: For model ids the table does not know: the first key a body has tells its family.
+#: For model ids the traits table does not know: the first key a body has tells its family.
 _FAMILY_BY_BODY_KEY = (
     ("anthropic_version", "anthropic"),
+    ("taskType", "nova-embed"),
     ("inputText", "titan"),
     ("texts", "cohere-embed"),
     ("message", "cohere"),
@@ -679,12 +374,12 @@ _FAMILY_BY_BODY_KEY = (
 _CHAT_BODIES = {"mistral": "mistral-chat"}
 
 
-def family_for(model_id: str | None, body: Json) -> Family | None:
-    """The body format for this call: from the model id when known, else from the body shape."""
-    provider = provider_family(model_id or "")
-    if "messages" in body:
-        provider = _CHAT_BODIES.get(provider, provider)
-    known = FAMILIES.get(provider)
+def family_for(body_format: str | None, body: Json) -> Family | None:
+    """The body format for this call: the model family's (``Traits.body``) when known, else
+    the one the body's shape tells."""
+    if body_format is not None and "messages" in body:
+        body_format = _CHAT_BODIES.get(body_format, body_format)
+    known = FAMILIES.get(body_format or "")
     if known is not None:
         return known
     return next((FAMILIES[name] for key, name in _FAMILY_BY_BODY_KEY if key in body), None)

@@ -213,8 +213,11 @@ class ModelRegistry:
         app = self._find_app(model_id)
         return strip_profile_prefix(app.model_id) if app else None
 
-    def strict_error(self, model_id: str, region: str) -> str | None:
-        """Why real Bedrock would refuse ``model_id`` in ``region`` (strict mode), or None."""
+    def strict_error(self, model_id: str, region: str, *, on_demand: bool = True) -> str | None:
+        """Why real Bedrock would refuse ``model_id`` in ``region`` (strict mode), or None.
+
+        ``on_demand=False`` (CountTokens, which counts for base model ids only) skips the check
+        that a model needing an inference profile is not called by its bare id."""
         invalid = "The provided model identifier is invalid."
         base = self.resolve(model_id)
         model = self.find_model(base) if base else None
@@ -223,7 +226,7 @@ class ModelRegistry:
         parsed = parse_arn(model_id)
         via_profile = model_id != base if parsed is None else not parsed[2].startswith(_FOUNDATION)
         if not via_profile:
-            if model.on_demand_in(region):
+            if model.on_demand_in(region) or not on_demand:
                 return None
             return (
                 f"Invocation of model ID {base} with on-demand throughput isn't supported. "

@@ -4,152 +4,171 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import json
 import time
 from typing import Any
 
-from .converse_body import content_blocks, converse_turn, converse_usage, stream_events
+from .body_format import Family, Json
+from .converse_body import (
+    content_blocks,
+    converse_asked,
+    converse_turn,
+    converse_usage,
+    stream_events,
+)
 from .decisions import decide
+from .embeddings import Embedder
 from .eventstream import event_frame
-from .generation import Generation, all_text_tokens, generate
-from .providers import Embedder, Family, Json, family_for
+from .features import Asked, decide_extras
+from .generation import Generation, all_text_tokens, generate, with_extras
+from .guardrails import guardrail_trace
+from .providers import family_for
 from .responses import Response, json_response, stream_response, validation_error
 from .state import Call
+from .traits import Traits, traits_for
+from .validation import validate_conversation, validate_count_tokens
 
-_START_WITH_USER = (
-    "A conversation must start with a user message. Try again with a "
-    "conversation that starts with a user message."
-)
-_ALTERNATE = (
-    "A conversation must alternate between user and assistant roles. Make sure the "
-    "conversation alternates between user and assistant roles and try again."
-)
-_NEEDS_TOOL_CONFIG = (
-    "The toolConfig field must be defined when using toolUse and toolResult content blocks."
-)
 _MALFORMED_BODY = "Malformed input request, please reformat your input and try again."
+#: Converse request fields Bedrock echoes back in the answer (and the stream's metadata).
+_ECHOED = ("performanceConfig", "serviceTier")
 
 
 def _latency_ms(call: Call) -> int:
     return max(1, int((time.monotonic() - call.started) * 1000))
 
 
-def _check_model(call: Call) -> None:
+def _check_model(call: Call, *, on_demand: bool = True) -> None:
     if call.state.strict_models:
-        problem = call.state.registry.strict_error(call.model_id, call.region)
+        registry = call.state.registry
+        problem = registry.strict_error(call.model_id, call.region, on_demand=on_demand)
         if problem:
             raise validation_error(problem)
 
 
-def _uses_tools(messages: list[Any]) -> bool:
-    return any(
-        isinstance(block, dict) and ("toolUse" in block or "toolResult" in block)
-        for m in messages
-        if isinstance(m, dict)
-        for block in (m.get("content") or [])
-    )
+def _traits(call: Call) -> Traits:
+    return traits_for(call.key.resolved_model or call.model_id)
 
 
-def _validate_conversation(body: Json) -> list[Any]:
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise validation_error(_START_WITH_USER)
-    roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
-    if roles[0] != "user":
-        raise validation_error(_START_WITH_USER)
-    if any(a == b for a, b in itertools.pairwise(roles)):
-        raise validation_error(_ALTERNATE)
-    if _uses_tools(messages) and not body.get("toolConfig"):
-        raise validation_error(_NEEDS_TOOL_CONFIG)
-    return messages
+def _finish(call: Call, gen: Generation, asked: Asked, traits: Traits, prompt: str) -> Generation:
+    """``gen`` with what the request asked besides the answer (reasoning, cache, ...)."""
+    model = call.key.resolved_model or call.model_id
+    cache = call.state.prompt_cache.use(model, asked.cache_points) if asked.cache_points else None
+    return with_extras(gen, decide_extras(asked, traits, prompt, cache))
 
 
-def _converse_generation(call: Call) -> Generation:
+def _converse_generation(call: Call) -> tuple[Generation, Json]:
     _check_model(call)
-    body: Json = call.body
-    messages = _validate_conversation(body)
+    body: Json = call.body if isinstance(call.body, dict) else {}
+    traits = _traits(call)
+    messages = validate_conversation(body, traits)
     config = body.get("inferenceConfig") or {}
     max_tokens = config.get("maxTokens") if isinstance(config, dict) else None
     turn = converse_turn(body)
-    return generate(
+    gen = generate(
         call.take_reply(),
         turn.prompt,
         all_text_tokens(messages, body.get("system")),
         max_tokens if isinstance(max_tokens, int) else None,
-        decide(turn),
+        decide(turn, forced_after_results=traits.forced_choice_after_results),
     )
+    return _finish(call, gen, converse_asked(body), traits, turn.prompt), body
+
+
+def _answer_fields(call: Call, gen: Generation, body: Json) -> Json:
+    """The answer's fields besides output and usage: the guardrail trace and echoed config."""
+    fields: Json = {k: body[k] for k in _ECHOED if isinstance(body.get(k), dict)}
+    trace = guardrail_trace(
+        body.get("guardrailConfig"),
+        call.region,
+        call.state.account_id,
+        converse_turn(body).prompt,
+        gen.text or "",
+    )
+    return {**fields, "trace": trace} if trace else fields
 
 
 def converse(call: Call) -> Response:
     """POST /model/{modelId}/converse."""
-    gen = _converse_generation(call)
+    gen, body = _converse_generation(call)
+    usage = converse_usage(gen, cache_fields=_traits(call).cache_usage_always)
     return json_response(
         {
             "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
             "stopReason": gen.stop_reason,
-            "usage": converse_usage(gen),
+            "usage": usage,
             "metrics": {"latencyMs": _latency_ms(call)},
+            **_answer_fields(call, gen, body),
         }
     )
 
 
-def _converse_events(gen: Generation, latency_ms: int) -> list[tuple[str, Json]]:
-    metadata = {"usage": converse_usage(gen), "metrics": {"latencyMs": latency_ms}}
-    return [*stream_events(gen), ("metadata", metadata)]
-
-
 def converse_stream(call: Call) -> Response:
     """POST /model/{modelId}/converse-stream: the ConverseStreamOutput event stream."""
-    gen = _converse_generation(call)
-    frames = [
-        event_frame(name, payload) for name, payload in _converse_events(gen, _latency_ms(call))
-    ]
-    return stream_response(frames)
+    gen, body = _converse_generation(call)
+    metadata = {
+        "usage": converse_usage(gen),
+        "metrics": {"latencyMs": _latency_ms(call)},
+        **_answer_fields(call, gen, body),
+    }
+    events = [*stream_events(gen), ("metadata", metadata)]
+    return stream_response([event_frame(name, payload) for name, payload in events])
 
 
-def _invoke_setup(call: Call) -> tuple[Family, Json]:
+def _invoke_setup(call: Call) -> tuple[Family, Json, Traits]:
     _check_model(call)
     body = call.body
     if not isinstance(body, dict):
         raise validation_error(_MALFORMED_BODY)
-    family = family_for(call.key.resolved_model or call.model_id, body)
+    traits = _traits(call)
+    family = family_for(traits.body, body)
     if family is None:
         raise validation_error(_MALFORMED_BODY)
     problem = family.validate(body)
     if problem:
         raise validation_error(problem)
-    return family, body
+    return family, body, traits
 
 
-def _invoke_generation(call: Call, family: Family, body: Json) -> Generation:
+def _invoke_generation(call: Call, family: Family, body: Json, traits: Traits) -> Generation:
     turn = family.turn(body)
-    return generate(
+    gen = generate(
         call.take_reply(),
         turn.prompt,
         family.input_tokens(body),
         family.max_tokens(body),
-        decide(turn),
+        decide(turn, forced_after_results=traits.forced_choice_after_results),
     )
+    return _finish(call, gen, family.asked(body), traits, turn.prompt)
+
+
+def _token_headers(gen: Generation, latency: int, cache: bool) -> dict[str, str]:
+    headers = {
+        "X-Amzn-Bedrock-Input-Token-Count": str(gen.input_tokens),
+        "X-Amzn-Bedrock-Output-Token-Count": str(gen.output_tokens),
+        "X-Amzn-Bedrock-Invocation-Latency": str(latency),
+    }
+    if cache:
+        headers["X-Amzn-Bedrock-Cache-Read-Input-Token-Count"] = str(gen.cache_read)
+        headers["X-Amzn-Bedrock-Cache-Write-Input-Token-Count"] = str(gen.cache_write)
+    return headers
 
 
 def invoke_model(call: Call) -> Response:
     """POST /model/{modelId}/invoke: the provider's native response body."""
-    family, body = _invoke_setup(call)
+    family, body, traits = _invoke_setup(call)
     if isinstance(family, Embedder):
         return json_response(
-            family.embed(body, call.key.resolved_model or call.model_id),
-            headers={"X-Amzn-Bedrock-Input-Token-Count": str(family.input_tokens(body))},
+            family.embed(body, traits),
+            headers={
+                "X-Amzn-Bedrock-Input-Token-Count": str(family.input_tokens(body)),
+                "X-Amzn-Bedrock-Invocation-Latency": str(_latency_ms(call)),
+            },
         )
-    gen = _invoke_generation(call, family, body)
+    gen = _invoke_generation(call, family, body, traits)
     latency = _latency_ms(call)
     return json_response(
         family.response(gen, call.model_id, latency),
-        headers={
-            "X-Amzn-Bedrock-Input-Token-Count": str(gen.input_tokens),
-            "X-Amzn-Bedrock-Output-Token-Count": str(gen.output_tokens),
-            "X-Amzn-Bedrock-Invocation-Latency": str(latency),
-        },
+        headers=_token_headers(gen, latency, family.cache_headers),
     )
 
 
@@ -160,42 +179,44 @@ def _chunk_frame(chunk: Json) -> bytes:
 
 def invoke_model_stream(call: Call) -> Response:
     """POST /model/{modelId}/invoke-with-response-stream: ``chunk`` events."""
-    family, body = _invoke_setup(call)
+    family, body, traits = _invoke_setup(call)
     if not family.streams:
         raise validation_error("The model is unsupported for streaming.")
-    gen = _invoke_generation(call, family, body)
+    gen = _invoke_generation(call, family, body, traits)
     chunks = family.chunks(gen, call.model_id, _latency_ms(call))
     return stream_response(
         [_chunk_frame(c) for c in chunks], {"X-Amzn-Bedrock-Content-Type": "application/json"}
     )
 
 
-def _invoke_body_tokens(call: Call, encoded: Any) -> int:
+def _invoke_body(encoded: Any) -> Json:
     try:
         body = json.loads(base64.b64decode(str(encoded), validate=True))
     except (binascii.Error, ValueError) as exc:
         raise validation_error(_MALFORMED_BODY) from exc
-    family = (
-        family_for(call.key.resolved_model or call.model_id, body)
-        if isinstance(body, dict)
-        else None
-    )
-    if family is None or not isinstance(body, dict):
+    if not isinstance(body, dict):
         raise validation_error(_MALFORMED_BODY)
-    return family.input_tokens(body)
+    return body
 
 
 def count_tokens(call: Call) -> Response:
     """POST /model/{modelId}/count-tokens: ``{"inputTokens": n}``."""
-    _check_model(call)
+    _check_model(call, on_demand=False)
     request = call.body.get("input") if isinstance(call.body, dict) else None
     if not isinstance(request, dict):
         raise validation_error("input is required")
+    traits = _traits(call)
     if isinstance(request.get("converse"), dict):
+        validate_count_tokens(call.model_id, traits, None)
         conversation = request["converse"]
         tokens = all_text_tokens(conversation.get("messages"), conversation.get("system"))
     elif isinstance(request.get("invokeModel"), dict):
-        tokens = _invoke_body_tokens(call, request["invokeModel"].get("body"))
+        body = _invoke_body(request["invokeModel"].get("body"))
+        validate_count_tokens(call.model_id, traits, body)
+        family = family_for(traits.body, body)
+        if family is None:
+            raise validation_error(_MALFORMED_BODY)
+        tokens = family.input_tokens(body)
     else:
         raise validation_error("input must contain converse or invokeModel")
     return json_response({"inputTokens": tokens})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,10 +10,39 @@ from typing import Any
 from .auth import AuthInfo
 from .catalog import load_models
 from .faults import Delays, Faults
+from .features import CacheUsage
 from .identity import IdentityStore
 from .registry import ModelRegistry
 from .routing import Route
 from .script import CallKey, Reply, RequestLog, Script
+
+
+class PromptCache:
+    """The prompts Bedrock would have cached: what was written before is read now.
+
+    Keys are (model, digest of everything before a cache point). A call reads the longest
+    cached prefix it has and writes its last cache point's prefix when that is new, as
+    Bedrock's prompt caching does (minus the minimum cacheable length: every prefix counts).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._prefixes: set[tuple[str, str]] = set()
+
+    def use(self, model: str, points: tuple[tuple[str, int], ...]) -> CacheUsage:
+        """Read and write ``points`` ((digest, tokens) per cache point) for one call."""
+        if not points:
+            return CacheUsage()
+        with self._lock:
+            read = max((n for d, n in points if (model, d) in self._prefixes), default=0)
+            last_digest, last_tokens = points[-1]
+            fresh = (model, last_digest) not in self._prefixes
+            self._prefixes.update((model, d) for d, _n in points)
+        return CacheUsage(read=read, write=max(0, last_tokens - read) if fresh else 0)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._prefixes.clear()
 
 
 class EmulatorState:
@@ -37,6 +67,7 @@ class EmulatorState:
         self.log = RequestLog()
         self.identities = IdentityStore(account_id, clock=self.now)
         self.registry = ModelRegistry(account_id, load_models())
+        self.prompt_cache = PromptCache()
         self.delays = Delays()
 
     def now(self) -> float:
