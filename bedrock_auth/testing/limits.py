@@ -8,7 +8,7 @@ alias bomb) cannot exhaust a long-running standalone emulator.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -71,14 +71,13 @@ class Limits:
             value = getattr(self, field.name)
             # bool is an int, but True as a byte count is a mistake, not a limit.
             kinds = (int, float) if field.type == "float" else (int,)
-            if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, kinds) or not _positive(value):
                 what = "number" if field.type == "float" else "whole number"
                 raise ValueError(f"{field.name} must be a positive {what}, not {value!r}")
 
-    def items(self) -> Iterator[tuple[str, Any]]:
-        """``(name, value)`` for every limit, in declaration order."""
-        for field in fields(self):
-            yield field.name, getattr(self, field.name)
+
+def _positive(value: float) -> bool:
+    return math.isfinite(value) and value > 0  # NaN and infinity are not timeouts
 
 
 def nesting_exceeds(value: Any, limit: int) -> bool:

@@ -79,7 +79,8 @@ def _load_yaml(text: str, path: Path, max_nesting: int) -> Any:
         _check_events(yaml, yaml.parse(text, Loader=loader), path, max_nesting)
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+        # PyYAML spreads a message over several lines; the CLI reports errors on one.
+        raise ValueError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
 
 
 def _check_events(yaml: Any, events: Any, path: Path, max_nesting: int) -> None:

@@ -125,8 +125,12 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         make room) or serving one."""
         with self._connections_lock:
             entry = self._connections.get(conn)
-            if entry is not None:
-                entry.idle_since = time.monotonic() if idle else None
+            if entry is None:
+                return
+            if not idle:
+                entry.idle_since = None
+            elif entry.idle_since is None:  # a new connection is idle from its accept
+                entry.idle_since = time.monotonic()
 
     @property
     def open_connections(self) -> int:
