@@ -75,6 +75,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self._connections: dict[socket.socket, _Connection] = {}
         self._connections_lock = threading.Lock()
+        self._refused_before = False
         super().__init__(address, _Handler)
 
     def get_request(self) -> tuple[Any, Any]:
@@ -107,11 +108,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             if len(self._connections) >= self.limits.max_connections:
                 idle = [(c.idle_since, s) for s, c in self._connections.items() if c.idle_since]
                 if not idle:
-                    logger.warning(
-                        "emulator refused a connection: all %d connections (max_connections) "
-                        "are in the middle of a request",
-                        len(self._connections),
-                    )
+                    self._log_refusal()
                     return False
                 evicted = min(idle, key=lambda pair: pair[0])[1]
                 del self._connections[evicted]
@@ -119,6 +116,17 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         if evicted is not None:
             _shutdown(evicted)  # its thread sees end-of-file and finishes
         return True
+
+    def _log_refusal(self) -> None:
+        # Once at WARNING, so a flood of refusals tells the user without flooding stderr.
+        level = logging.DEBUG if self._refused_before else logging.WARNING
+        self._refused_before = True
+        logger.log(
+            level,
+            "emulator refused a connection: all %d connections (max_connections) are in the "
+            "middle of a request",
+            len(self._connections),
+        )
 
     def set_idle(self, conn: socket.socket, idle: bool) -> None:
         """Record whether a connection is waiting for its next request (and may be closed to
