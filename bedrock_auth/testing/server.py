@@ -106,7 +106,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         evicted = None
         with self._connections_lock:
             if len(self._connections) >= self.limits.max_connections:
-                idle = [(c.idle_since, s) for s, c in self._connections.items() if c.idle_since]
+                idle = [
+                    (c.idle_since, s)
+                    for s, c in self._connections.items()
+                    if c.idle_since is not None
+                ]
                 if not idle:
                     self._log_refusal()
                     return False
@@ -193,6 +197,9 @@ def _refuse_connection(conn: socket.socket) -> None:
     with contextlib.suppress(OSError):
         conn.setblocking(False)
         conn.send(_BUSY)
+        # Take the request if it has already arrived: closing over unread bytes sends a reset,
+        # which can destroy the answer before the client reads it.
+        conn.recv(_READ_PIECE)
 
 
 class _TimedReader(io.RawIOBase):
@@ -310,6 +317,7 @@ class _Handler(BaseHTTPRequestHandler):
                 head = self._read_head()
             finally:
                 self._reader.deadline = None
+                self._reader.reset()  # the body and the answer get the plain idle timeout
             if self._parse(head):
                 self._dispatch()
         except _Refused as refusal:
@@ -511,7 +519,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
 
     def _write(self, outcome: Outcome) -> None:
-        self._reader.reset()
         response = outcome.response
         if response is None:
             self._drop()
