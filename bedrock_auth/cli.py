@@ -323,11 +323,8 @@ def _wait_for_stop_signal() -> None:
 def _emulator(args: argparse.Namespace) -> int:
     from bedrock_auth.testing import BedrockEmulator, EmulatorStartError
 
-    limits = {
-        dest: value
-        for dest in (flag[2:].replace("-", "_") for flag, *_ in _EMULATOR_LIMITS)
-        if (value := getattr(args, dest)) is not None
-    }
+    names = [flag[2:].replace("-", "_") for flag, *_ in _EMULATOR_LIMITS]
+    limits = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     emulator = BedrockEmulator(
         host=args.host,
         port=args.port,

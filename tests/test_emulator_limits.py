@@ -581,11 +581,22 @@ def test_cli_flags_set_the_limits() -> None:
             assert _closed_by_server(sock)
 
 
-def test_every_limit_is_a_cli_flag() -> None:
+def _as_help_says(value: float) -> str:
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if isinstance(value, int) and value % size == 0:
+            return f"{value // size} {unit}"
+    return f"{value:g}"
+
+
+def test_every_limit_is_a_cli_flag_with_its_default() -> None:
     done = _cli("--help")
     assert done.returncode == 0
+    text = " ".join(done.stdout.split())
     for field in fields(Limits):
-        assert "--" + field.name.replace("_", "-") in done.stdout
+        flag = "--" + field.name.replace("_", "-")
+        described = text[text.rindex(flag + " ") :]  # in the options, after the usage
+        default = _as_help_says(getattr(Limits(), field.name))
+        assert f"(default: {default}" in described[:300], (flag, default)
 
 
 def test_a_bad_limit_flag_is_a_usage_error() -> None:
