@@ -306,12 +306,15 @@ def _wait_for_stop_signal() -> None:
 def _emulator(args: argparse.Namespace) -> int:
     from bedrock_auth.testing import BedrockEmulator, EmulatorStartError
 
+    names = [flag[2:].replace("-", "_") for flag, *_ in _EMULATOR_LIMITS]
+    limits = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     emulator = BedrockEmulator(
         host=args.host,
         port=args.port,
         tls=args.tls,
         region=args.region,
         strict_models=args.strict,
+        **limits,
     )
     try:
         if args.seed:
@@ -333,6 +336,54 @@ def _emulator(args: argparse.Namespace) -> int:
         emulator.stop()
     print("Bedrock emulator stopped.", flush=True)
     return 0
+
+
+# The emulator's limits (BedrockEmulator keywords of the same names). The defaults are those of
+# bedrock_auth.testing.limits, written out because importing it would slow every command.
+_EMULATOR_LIMITS: tuple[tuple[str, type, str, str], ...] = (
+    (
+        "--max-body-bytes",
+        int,
+        "N",
+        "largest request body; a larger one is answered 413 unread (default: 64 MiB, above "
+        "Bedrock's own request limits)",
+    ),
+    ("--max-header-bytes", int, "N", "request line and headers together (default: 64 KiB)"),
+    (
+        "--idle-timeout",
+        float,
+        "SECONDS",
+        "close a connection that sends nothing for this long, or takes longer to send a "
+        "request's headers (default: 60)",
+    ),
+    (
+        "--max-connections",
+        int,
+        "N",
+        "connections open at once; the longest-idle one is closed to make room (default: 512)",
+    ),
+    ("--max-seed-bytes", int, "N", "largest --seed file (default: 8 MiB)"),
+    (
+        "--max-nesting",
+        int,
+        "N",
+        "deepest nesting of lists and objects in a --seed file or a JSON request body "
+        "(default: 128)",
+    ),
+)
+
+
+def _positive(kind: type) -> Any:
+    import math
+
+    def convert(text: str) -> Any:
+        value = kind(text)
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+        return value
+
+    convert.__name__ = kind.__name__  # argparse names the type in "invalid int value"
+    return convert
 
 
 def _emulator_parser(sub: Any) -> None:
@@ -360,6 +411,8 @@ def _emulator_parser(sub: Any) -> None:
         metavar="FILE",
         help="a JSON or YAML file of scripted replies and faults to load at start",
     )
+    for flag, kind, metavar, text in _EMULATOR_LIMITS:
+        add(flag, type=_positive(kind), metavar=metavar, help=text)
     emulator.set_defaults(run=_emulator)
 
 

@@ -17,6 +17,12 @@ from . import agents, control, runtime, sts
 from .auth import BEARER, SIGV4, AuthInfo, Masker, read_auth, signing_time_error
 from .faults import DROP, Fault, before_handling, default_message
 from .identity import EXPIRED, MISSING, OK, UNRECOGNIZED
+from .limits import (
+    MAX_FORM_FIELDS,
+    RECORDED_FORM_BYTES,
+    RECORDED_RAW_BODY_BYTES,
+    nesting_exceeds,
+)
 from .responses import ApiError, Response, error_for, json_error, validation_error
 from .routing import (
     AGENT_RUNTIME,
@@ -84,8 +90,10 @@ def _sts_form(request: Request) -> dict[str, str]:
     if request.method != "POST" or not request.body:
         return {}
     try:
-        parsed = parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError:
+        parsed = parse_qs(
+            request.body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS
+        )
+    except ValueError:  # not UTF-8 (UnicodeDecodeError), or more fields than any STS call
         return {}
     return {k: v[0] for k, v in parsed.items()}
 
@@ -98,24 +106,39 @@ def _resolve_route(request: Request, query: dict[str, str], form: dict[str, str]
     return Route(STS, action) if action else None
 
 
-def _parse_json(body: bytes) -> tuple[Any, bool]:
-    """(parsed body, ok). An empty body is ``None`` and fine."""
+def _parse_json(body: bytes, max_nesting: int) -> tuple[Any, bool]:
+    """(parsed body, ok). An empty body is ``None`` and fine; one nested deeper than
+    ``max_nesting`` is malformed (json gives up near Python's recursion limit by itself)."""
     if not body.strip():
         return None, True
     try:
-        return json.loads(body), True
-    except (UnicodeDecodeError, ValueError):
+        parsed = json.loads(body)
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None, False
+    if nesting_exceeds(parsed, max_nesting):
+        return None, False
+    return parsed, True
+
+
+def _raw_text(raw: bytes) -> str:
+    """A body that is not JSON, as the log keeps it: whole when short, else its start and size
+    (a client sending 100 MB bodies must not grow the log by 100 MB each)."""
+    if len(raw) <= RECORDED_RAW_BODY_BYTES:
+        return raw.decode("utf-8", "replace")
+    start = raw[:RECORDED_RAW_BODY_BYTES].decode("utf-8", "replace")
+    return f"{start}... [{len(raw)} bytes in all]"
 
 
 def _recorded_body(
     masker: Masker, service: str | None, form: dict[str, str], parsed: Any, ok: bool, raw: bytes
 ) -> Any:
     if service == STS or (service is None and form):
+        if len(raw) > RECORDED_FORM_BYTES:  # no STS call is this large; keep its size only
+            return f"[{len(raw)} bytes of form data]"
         return masker.fields(form, "body")
     if ok:
         return masker.json(parsed, "body")
-    return raw.decode("utf-8", "replace")
+    return _raw_text(raw)
 
 
 def _call_key(state: EmulatorState, found: Route | None, auth: AuthInfo) -> CallKey:
@@ -225,7 +248,9 @@ def process(state: EmulatorState, request: Request) -> Outcome:
     found = _resolve_route(request, query, form)
     auth = read_auth(request.headers, request.raw_query)
     service = found.service if found else None
-    parsed, parsed_ok = (form, True) if service == STS else _parse_json(request.body)
+    parsed, parsed_ok = (
+        (form, True) if service == STS else _parse_json(request.body, state.limits.max_nesting)
+    )
     key = _call_key(state, found, auth)
     masker = Masker()
     body = _recorded_body(masker, service, form, parsed, parsed_ok, request.body)

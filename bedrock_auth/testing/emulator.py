@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import ssl
@@ -15,8 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
 from .faults import Fault, default_message, default_status
+from .limits import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_MAX_NESTING,
+    DEFAULT_MAX_SEED_BYTES,
+    Limits,
+)
 from .routing import service_of
 from .script import Citation, RecordedRequest, Reply, ToolUse
+from .seedfile import read_seed
 from .server import EmulatorHTTPServer
 from .state import EmulatorState
 
@@ -74,27 +83,6 @@ def _describe(reply: Reply) -> str:
     return f"{what} (model={reply.model})" if reply.model else what
 
 
-def _read_seed(path: Path) -> Mapping[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import importlib
-
-        # PyYAML, imported only for YAML seed files (and without needing its type stubs).
-        try:
-            yaml = importlib.import_module("yaml")
-        except ImportError as exc:
-            raise ValueError(f"{path}: YAML seed files need PyYAML (pip install pyyaml)") from exc
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML: {exc}") from exc
-    else:
-        data = json.loads(text)
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{path}: a seed file holds a mapping with replies and faults")
-    return data
-
-
 class BedrockEmulator:
     """A local server speaking bedrock-runtime, bedrock-agent-runtime, bedrock and STS.
 
@@ -116,6 +104,12 @@ class BedrockEmulator:
         strict_models: bool = False,
         assume_role_duration: int | None = None,
         clock_skew: float = 0.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_seed_bytes: int = DEFAULT_MAX_SEED_BYTES,
+        max_nesting: int = DEFAULT_MAX_NESTING,
     ) -> None:
         """Configure (but do not start) an emulator.
 
@@ -126,6 +120,15 @@ class BedrockEmulator:
         DurationSeconds, to test credential refresh with short-lived credentials.
         ``clock_skew`` sets the emulated AWS clock that many seconds ahead of this machine's
         (see :attr:`clock_skew`).
+
+        The limits (:attr:`limits`) keep one client from exhausting the emulator; the defaults
+        are at or above Bedrock's own. ``max_body_bytes``: a larger body is answered 413
+        unread. ``max_header_bytes``: the request line and headers together (431 beyond).
+        ``idle_timeout``: seconds a connection may send nothing, and the most a request's line
+        and headers may take once started. ``max_connections``: open connections (the
+        longest-idle one is closed to make room; if none is idle, 503). ``max_seed_bytes`` and
+        ``max_nesting``: the size of a seed file, and how deep lists and objects may nest in a
+        seed file or a JSON request body (400 beyond).
         """
         self.host = host
         self.tls = tls
@@ -138,6 +141,14 @@ class BedrockEmulator:
             strict_models=strict_models,
             assume_role_duration=assume_role_duration,
             clock_skew=clock_skew,
+            limits=Limits(
+                max_body_bytes=max_body_bytes,
+                max_header_bytes=max_header_bytes,
+                idle_timeout=idle_timeout,
+                max_connections=max_connections,
+                max_seed_bytes=max_seed_bytes,
+                max_nesting=max_nesting,
+            ),
         )
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -264,6 +275,11 @@ class BedrockEmulator:
         self._state.region = value
 
     @property
+    def limits(self) -> Limits:
+        """The bounds this emulator enforces (``max_body_bytes``, ``idle_timeout``, ...)."""
+        return self._state.limits
+
+    @property
     def account_id(self) -> str:
         """The AWS account id every emulated identity belongs to."""
         return self._state.account_id
@@ -366,7 +382,7 @@ class BedrockEmulator:
         PyYAML): ``{"replies": [{...}], "faults": [{...}]}``, each entry holding the keyword
         arguments of :meth:`reply` or :meth:`fail`. Lets a non-Python suite script a
         standalone emulator (``bedrock-auth emulator --seed FILE``)."""
-        data = source if isinstance(source, Mapping) else _read_seed(Path(source))
+        data = source if isinstance(source, Mapping) else read_seed(Path(source), self.limits)
         unknown = set(data) - {"replies", "faults"}
         if unknown:
             raise ValueError(f"seed has unknown keys {sorted(unknown)}; use replies, faults")

@@ -1,34 +1,61 @@
 """The HTTP(S) server: sockets, HTTP/1.1 framing, chunked event streams, clean shutdown.
 
 Stdlib only. Every connection gets its own thread (``ThreadingHTTPServer``); all decisions are
-made by :func:`dispatch.process`, this module only moves bytes.
+made by :func:`dispatch.process`, this module only moves bytes, within the emulator's
+:class:`~.limits.Limits`: bodies and heads are size-checked before they are read, every receive
+waits at most ``idle_timeout``, a request's head must arrive within ``idle_timeout`` of its first
+byte, and at most ``max_connections`` connections (threads) are open at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
+import re
 import socket
 import ssl
 import threading
 import time
+from dataclasses import dataclass
 from email.utils import formatdate
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .dispatch import Outcome, Request, process
 from .faults import DROP, Fault, faulted_stream
+from .limits import Limits
 from .responses import REQUEST_ID_HEADER, Response, json_error, new_request_id
 from .state import EmulatorState
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 logger = logging.getLogger("bedrock_auth.testing")
 
 
 _WRITE_BATCH = 64 * 1024  # bytes per write of a stream without faults
+_READ_PIECE = 1024 * 1024  # a body is read in pieces, so memory follows what actually arrived
+_DIGITS = re.compile(r"[0-9]+")
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
+# After refusing a body it has not read, the server drains what the client is still sending
+# for this long before closing, so the client reads the answer instead of a reset.
+_LINGER_SECONDS = 2.0
+
+
+@dataclass
+class _Connection:
+    """What the server knows of one open connection."""
+
+    # When it started waiting for its next request (monotonic); None while one is under way.
+    idle_since: float | None
+
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that can wrap connections in TLS and close them all on stop."""
+    """A threading HTTP server that can wrap connections in TLS, caps how many are open, and
+    closes them all on stop."""
 
     daemon_threads = True
     # Handler threads are unblocked by closing their sockets in close_connections(); waiting
@@ -44,9 +71,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.state = state
+        self.limits: Limits = state.limits
         self.ssl_context = ssl_context
-        self._connections: set[socket.socket] = set()
+        self._connections: dict[socket.socket, _Connection] = {}
         self._connections_lock = threading.Lock()
+        self._refused_before = False
         super().__init__(address, _Handler)
 
     def get_request(self) -> tuple[Any, Any]:
@@ -62,15 +91,69 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             )
         return sock, address
 
-    def track(self, conn: socket.socket) -> None:
-        """Remember a live connection so stop() can close it."""
-        with self._connections_lock:
-            self._connections.add(conn)
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Admission happens here, in the accept thread, so the count is exact before a thread
+        # is started for the connection.
+        if self._admit(request):
+            super().process_request(request, client_address)
+        else:
+            _refuse_connection(request)
+            self.shutdown_request(request)
 
-    def untrack(self, conn: socket.socket) -> None:
-        """Forget a finished connection."""
+    def _admit(self, conn: socket.socket) -> bool:
+        """Register a new connection; at the cap, close the longest-idle one to make room.
+        False (refuse the newcomer) when every open connection is in the middle of a request."""
+        evicted = None
         with self._connections_lock:
-            self._connections.discard(conn)
+            if len(self._connections) >= self.limits.max_connections:
+                idle = [
+                    (c.idle_since, s)
+                    for s, c in self._connections.items()
+                    if c.idle_since is not None
+                ]
+                if not idle:
+                    self._log_refusal()
+                    return False
+                evicted = min(idle, key=lambda pair: pair[0])[1]
+                del self._connections[evicted]
+            self._connections[conn] = _Connection(time.monotonic())
+        if evicted is not None:
+            _shutdown(evicted)  # its thread sees end-of-file and finishes
+        return True
+
+    def _log_refusal(self) -> None:
+        # Once at WARNING, so a flood of refusals tells the user without flooding stderr.
+        level = logging.DEBUG if self._refused_before else logging.WARNING
+        self._refused_before = True
+        logger.log(
+            level,
+            "emulator refused a connection: all %d connections (max_connections) are in the "
+            "middle of a request",
+            len(self._connections),
+        )
+
+    def set_idle(self, conn: socket.socket, idle: bool) -> None:
+        """Record whether a connection is waiting for its next request (and may be closed to
+        make room) or serving one."""
+        with self._connections_lock:
+            entry = self._connections.get(conn)
+            if entry is None:
+                return
+            if not idle:
+                entry.idle_since = None
+            elif entry.idle_since is None:  # a new connection is idle from its accept
+                entry.idle_since = time.monotonic()
+
+    @property
+    def open_connections(self) -> int:
+        """How many connections are open (each has one handler thread)."""
+        with self._connections_lock:
+            return len(self._connections)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.pop(request, None)
+        super().shutdown_request(request)
 
     def close_connections(self) -> None:
         """Abort every open connection (idle keep-alives and requests in flight)."""
@@ -89,6 +172,85 @@ def _shutdown(conn: socket.socket) -> None:
         conn.shutdown(socket.SHUT_RDWR)
 
 
+def _raw_response(response: Response) -> bytes:
+    """A complete HTTP/1.1 response, for the accept thread, which has no handler to write it."""
+    lines = [f"HTTP/1.1 {response.status} {HTTPStatus(response.status).phrase}"]
+    lines += [f"{name}: {value}" for name, value in response.headers.items()]
+    lines += [f"Content-Length: {len(response.body)}", "Connection: close", "", ""]
+    return "\r\n".join(lines).encode("latin-1") + response.body
+
+
+_BUSY = _raw_response(
+    json_error(
+        "ServiceUnavailableException",
+        "The emulator has max_connections connections open, each in the middle of a request.",
+        503,
+    )
+)
+
+
+def _refuse_connection(conn: socket.socket) -> None:
+    """Tell a connection over the cap why it is closed, without ever blocking the accept loop
+    (a TLS connection is only closed: its handshake has not happened)."""
+    if isinstance(conn, ssl.SSLSocket):
+        return
+    with contextlib.suppress(OSError):
+        conn.setblocking(False)
+        conn.send(_BUSY)
+        # Take the request if it has already arrived: closing over unread bytes sends a reset,
+        # which can destroy the answer before the client reads it.
+        conn.recv(_READ_PIECE)
+
+
+class _TimedReader(io.RawIOBase):
+    """A connection's raw input: every receive waits at most ``idle_timeout``, and none starts
+    after ``deadline`` (set while a request's head is arriving), so a client that sends
+    nothing, or dribbles its headers a byte at a time, is cut off either way."""
+
+    def __init__(self, sock: socket.socket, idle_timeout: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._idle_timeout = idle_timeout
+        self._timeout: float | None = None
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        timeout = self._idle_timeout
+        if self.deadline is not None:
+            timeout = min(timeout, self.deadline - time.monotonic())
+            if timeout <= 0:
+                raise TimeoutError("the request's head did not arrive within idle_timeout")
+        self._set_timeout(timeout)
+        return self._sock.recv_into(buffer)
+
+    def reset(self) -> None:
+        """Back to the plain idle timeout (writes share the socket's timeout)."""
+        self._set_timeout(self._idle_timeout)
+
+    def _set_timeout(self, timeout: float) -> None:
+        if timeout != self._timeout:  # settimeout is a system call or two; skip the repeats
+            self._sock.settimeout(timeout)
+            self._timeout = timeout
+
+
+class _Refused(Exception):
+    """A request the HTTP layer answers itself, unread: malformed framing (400), a body over
+    ``max_body_bytes`` (413), a head over ``max_header_bytes`` (414/431)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _clip(text: str) -> str:
+    """A client-supplied value, short enough to quote in an error message."""
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "BedrockEmulator"
@@ -97,17 +259,19 @@ class _Handler(BaseHTTPRequestHandler):
     _headers_buffer: list[bytes]  # BaseHTTPRequestHandler's, undeclared in typeshed
 
     def setup(self) -> None:
+        limits = self.server.limits
+        # Also bounds the TLS handshake and every write: a client that stops reading a
+        # response is cut off after idle_timeout too.
+        self.request.settimeout(limits.idle_timeout)
         super().setup()
-        self.server.track(self.connection)
+        self._reader = _TimedReader(self.connection, limits.idle_timeout)
+        self._input = io.BufferedReader(self._reader)
+        plain, self.rfile = self.rfile, self._input
+        plain.close()  # the makefile() wrapper would otherwise keep the socket open
         if isinstance(self.connection, ssl.SSLSocket):
-            try:
-                self.connection.do_handshake()
-            except OSError:
-                self.server.untrack(self.connection)  # finish() will not run after setup fails
-                raise
+            self.connection.do_handshake()
 
     def finish(self) -> None:
-        self.server.untrack(self.connection)
         with contextlib.suppress(OSError):  # the client went away first
             super().finish()
 
@@ -138,28 +302,193 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve()
 
+    # -- one request: wait, head, body -------------------------------------------------------
+
+    def handle_one_request(self) -> None:
+        """The standard library's loop body, with the emulator's limits: wait at most
+        ``idle_timeout`` for a request, read its head within ``idle_timeout`` and
+        ``max_header_bytes``, then serve it."""
+        try:
+            if not self._await_request():
+                self.close_connection = True
+                return
+            self._reader.deadline = time.monotonic() + self.server.limits.idle_timeout
+            try:
+                head = self._read_head()
+            finally:
+                self._reader.deadline = None
+                self._reader.reset()  # the body and the answer get the plain idle timeout
+            if self._parse(head):
+                self._dispatch()
+        except _Refused as refusal:
+            self.command = self.path = self.requestline = self.request_version = ""
+            self._refuse(refusal)
+        except OSError as exc:  # timed out, or the client hung up: nothing left to answer
+            logger.debug("closing a connection: %r", exc)
+            self.close_connection = True
+
+    def _await_request(self) -> bool:
+        """Wait, as an idle connection, for the first byte of the next request."""
+        self.server.set_idle(self.connection, True)
+        try:
+            return bool(self._input.peek(1))
+        finally:
+            self.server.set_idle(self.connection, False)
+
+    def _read_head(self) -> list[bytes]:
+        """The request line and header lines, through the blank line that ends them."""
+        budget = self.server.limits.max_header_bytes
+        lines: list[bytes] = []
+        while not lines or lines[-1] not in (b"\r\n", b"\n"):
+            line = self._input.readline(budget + 1)
+            if not line:
+                raise ConnectionError("the client closed the connection inside a request head")
+            budget -= len(line)
+            if budget < 0:
+                what = "request line" if not lines else "request line and headers"
+                raise _Refused(
+                    414 if not lines else 431,
+                    f"The {what} exceed the emulator's limit of "
+                    f"{self.server.limits.max_header_bytes} bytes "
+                    "(max_header_bytes / --max-header-bytes).",
+                )
+            lines.append(line)
+        return lines
+
+    def _parse(self, head: list[bytes]) -> bool:
+        """The standard library's parse_request, fed from the head already read."""
+        self.raw_requestline = head[0]
+        rfile, self.rfile = self.rfile, io.BytesIO(b"".join(head[1:]))
+        try:
+            return self.parse_request()
+        finally:
+            self.rfile = rfile
+
+    def _dispatch(self) -> None:
+        method = getattr(self, "do_" + self.command, None)
+        if method is None:
+            self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({self.command!r})")
+            return
+        method()
+
+    def _refuse(self, refusal: _Refused) -> None:
+        """Answer a request that is not passed on, then close the connection: part of it is
+        unread, so the connection cannot carry another request."""
+        logger.debug("refused a request: %s %s", refusal.status, refusal.message)
+        response = json_error("ValidationException", refusal.message, refusal.status)
+        response.headers["Connection"] = "close"
+        try:
+            self._write(Outcome(response))
+            self._linger()
+        except OSError:
+            self.close_connection = True
+
+    def _linger(self) -> None:
+        """Read and drop what the client is still sending, briefly, so that closing does not
+        reset the connection before the client has read the answer."""
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_WR)
+        limits = self.server.limits
+        self._reader.deadline = time.monotonic() + min(_LINGER_SECONDS, limits.idle_timeout)
+        budget = limits.max_body_bytes
+        try:
+            while budget > 0:
+                dropped = self._input.read1(min(budget, _READ_PIECE))
+                if not dropped:
+                    return
+                budget -= len(dropped)
+        finally:
+            self._reader.deadline = None
+
     def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        if self._chunked():
             return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        return self._read_exactly(self._content_length())
+
+    def _chunked(self) -> bool:
+        values = self.headers.get_all("Transfer-Encoding") or []
+        codings = [c.strip().lower() for v in values for c in v.split(",") if c.strip()]
+        if not codings:
+            return False
+        if codings != ["chunked"]:
+            raise _Refused(
+                400,
+                f"Transfer-Encoding {_clip(', '.join(codings))!r} is not "
+                "supported; send Content-Length or chunked.",
+            )
+        if "Content-Length" in self.headers:
+            raise _Refused(400, "A request has Content-Length or Transfer-Encoding, not both.")
+        return True
+
+    def _content_length(self) -> int:
+        values = {v.strip() for v in self.headers.get_all("Content-Length") or []}
+        if not values:
+            return 0
+        value = values.pop()
+        if values or not _DIGITS.fullmatch(value):
+            raise _Refused(400, f"Content-Length {_clip(value)!r} is not a number of bytes.")
+        digits = value.lstrip("0") or "0"
+        # More digits than any limit has: no need to convert (int() refuses 4,300+ digits).
+        if len(digits) > 20 or int(digits) > self.server.limits.max_body_bytes:
+            raise self._too_large(f"Content-Length {_clip(digits)}")
+        return int(digits)
+
+    def _too_large(self, what: str) -> _Refused:
+        limit = self.server.limits.max_body_bytes
+        return _Refused(
+            413,
+            f"The request body ({what}) is larger than the emulator's limit of {limit} bytes "
+            "(max_body_bytes / --max-body-bytes).",
+        )
+
+    def _read_exactly(self, length: int) -> bytes:
+        """``length`` bytes, read in pieces: a client that announces a large body and sends
+        little costs only what it sent."""
+        pieces = []
+        while length > 0:
+            piece = self._input.read(min(length, _READ_PIECE))
+            if not piece:
+                raise ConnectionError("the client closed the connection inside a request body")
+            pieces.append(piece)
+            length -= len(piece)
+        return b"".join(pieces)
 
     def _read_chunked(self) -> bytes:
-        body = bytearray()
-        while True:
-            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-            if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return bytes(body)
-            body += self.rfile.read(size)
-            self.rfile.readline()
+        pieces, total = [], 0
+        while size := self._chunk_size():
+            total += size
+            if total > self.server.limits.max_body_bytes:
+                raise self._too_large(f"chunked, over {total} bytes")
+            pieces.append(self._read_exactly(size))
+            if self._input.readline(3) not in (b"\r\n", b"\n"):
+                raise _Refused(400, "A chunk of the request body does not end with CRLF.")
+        self._skip_trailers()
+        return b"".join(pieces)
+
+    def _chunk_size(self) -> int:
+        line = self._input.readline(1024)  # the size in hex, then optional extensions
+        size = line.split(b";", 1)[0].strip()
+        if not _HEX.fullmatch(size) or len(size) > 16:
+            raise _Refused(400, f"Malformed chunk size {_clip(repr(line))}.")
+        return int(size, 16)
+
+    def _skip_trailers(self) -> None:
+        budget = self.server.limits.max_header_bytes
+        while (line := self._input.readline(budget + 1)) not in (b"\r\n", b"\n", b""):
+            budget -= len(line)
+            if budget < 0:
+                raise _Refused(431, "The request's trailers exceed max_header_bytes.")
 
     def _serve(self) -> None:
         started = time.monotonic()
         url = urlsplit(self.path)
+        try:
+            body = self._read_body()
+        except _Refused as refusal:
+            self._refuse(refusal)
+            return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        request = Request(self.command, url.path, url.query, headers, self._read_body(), started)
+        request = Request(self.command, url.path, url.query, headers, body, started)
         try:
             outcome = process(self.server.state, request)
         except Exception:  # a bug in the emulator must still produce an answer, not a hang-up

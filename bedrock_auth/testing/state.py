@@ -12,6 +12,7 @@ from .catalog import load_models
 from .faults import Delays, Faults
 from .features import CacheUsage
 from .identity import IdentityStore
+from .limits import Limits
 from .registry import ModelRegistry
 from .routing import Route
 from .script import CallKey, Reply, RequestLog, Script
@@ -56,12 +57,14 @@ class EmulatorState:
         strict_models: bool,
         assume_role_duration: int | None,
         clock_skew: float = 0.0,
+        limits: Limits | None = None,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self.strict_models = strict_models
         self.assume_role_duration = assume_role_duration
         self.clock_skew = clock_skew
+        self.limits = limits or Limits()
         self.script = Script()
         self.faults = Faults()
         self.log = RequestLog()
