@@ -45,13 +45,14 @@ T = TypeVar("T")
 
 MODEL = "nova-lite"
 NOVA_BODY = {"messages": [{"role": "user", "content": [{"text": "hi"}]}]}
-DELAY = 0.5  # the emulator's scripted latency per call in the concurrency tests
+DELAY = 2.0  # the emulator's scripted latency per call in the concurrency tests
 TICK = 0.005
-# A loop blocked by a call would lag at least DELAY (0.5 s); a free one lags a few ms. The
-# bound sits far from both, so that a busy machine cannot fail it.
-MAX_LAG = 0.250
+# A loop blocked by a call would lag at least DELAY (2 s); a free one lags a few ms. The bound
+# sits far from both, so that a busy machine (seen: 361 ms at a load of 18 on 2 cores) cannot
+# fail it.
+MAX_LAG = 1.0
 ROLE = "arn:aws:iam::210987654321:role/bedrock-user"
-STS_DELAY = 1.0  # AssumeRole's scripted latency: a refresh on the loop would stall it that long
+STS_DELAY = 2.0  # AssumeRole's scripted latency: a refresh on the loop would stall it that long
 
 
 def run_ticking(work: Callable[[], Awaitable[T]]) -> tuple[T, float, float]:

@@ -121,14 +121,8 @@ class BedrockEmulator:
         ``clock_skew`` sets the emulated AWS clock that many seconds ahead of this machine's
         (see :attr:`clock_skew`).
 
-        The limits (:attr:`limits`) keep one client from exhausting the emulator; the defaults
-        are at or above Bedrock's own. ``max_body_bytes``: a larger body is answered 413
-        unread. ``max_header_bytes``: the request line and headers together (431 beyond).
-        ``idle_timeout``: seconds a connection may send nothing, and the most a request's line
-        and headers may take once started. ``max_connections``: open connections (the
-        longest-idle one is closed to make room; if none is idle, 503). ``max_seed_bytes`` and
-        ``max_nesting``: the size of a seed file, and how deep lists and objects may nest in a
-        seed file or a JSON request body (400 beyond).
+        The ``max_*`` and ``idle_timeout`` limits (:attr:`limits`, described on ``Limits``)
+        keep one client from exhausting the emulator; the defaults are at or above Bedrock's.
         """
         self.host = host
         self.tls = tls

@@ -57,7 +57,15 @@ MAX_FORM_FIELDS = 1000
 @dataclass(frozen=True)
 class Limits:
     """The bounds one emulator enforces; every field is a ``BedrockEmulator`` keyword and a
-    ``bedrock-auth emulator`` flag of the same name (``--max-body-bytes``, ...)."""
+    ``bedrock-auth emulator`` flag of the same name (``--max-body-bytes``, ...).
+
+    ``max_body_bytes``: a larger body is answered 413 unread. ``max_header_bytes``: the request
+    line and headers together (431 beyond). ``idle_timeout``: seconds a connection may send
+    nothing, and the most a request's line and headers may take once started.
+    ``max_connections``: open connections (the longest-idle one is closed to make room; if
+    none is idle, 503). ``max_seed_bytes`` and ``max_nesting``: the size of a seed file, and how
+    deep lists and objects may nest in a seed file or a JSON request body (400 beyond).
+    """
 
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
