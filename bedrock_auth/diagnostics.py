@@ -434,7 +434,7 @@ def _role_denied_fix(run: _Run, message: str, operation: str) -> str:
 
 def _identity(run: _Run) -> str:
     if not run.mgr.source.has_iam_identity:
-        return "skipped: a Bedrock API key has no IAM identity to check"
+        return SKIPPED + "a Bedrock API key has no IAM identity to check"
     identity = run.mgr.validate()
     assert identity is not None
     run.account = identity.account
@@ -466,10 +466,10 @@ def _endpoint_unused(run: _Run, service: str) -> str | None:
     if not run.mgr.source.signs_with_bearer:
         return None
     if service == "sts":
-        return "skipped: a Bedrock API key does not call STS (no IAM identity to check)"
+        return SKIPPED + "a Bedrock API key does not call STS (no IAM identity to check)"
     agent = run.agent_id or run.agent_alias_id or run.s.agent_id or run.s.agent_alias_id
     if service == "bedrock-agent-runtime" and not agent:
-        return "skipped: a Bedrock API key does not sign Agents calls, and no agent is given"
+        return SKIPPED + "a Bedrock API key does not sign Agents calls, and no agent is given"
     return None
 
 
@@ -501,7 +501,7 @@ def _endpoint(run: _Run, service: str) -> str:
 def _model_id(run: _Run) -> str:
     model = run.model or run.s.model_id
     if not model:
-        return "skipped: no model given (pass --model or model=, or set BEDROCK_MODEL_ID)"
+        return SKIPPED + "no model given (pass --model or model=, or set BEDROCK_MODEL_ID)"
     origin = "--model / model=" if run.model else _origin(run.s, "BEDROCK_MODEL_ID")
     run.model_id = resolve_model_id(model, run.s.region, manager=run.mgr)
     return f"{model} ({origin}) -> {run.model_id} in {run.s.region}\n{_catalog_source(run)}"
@@ -524,9 +524,9 @@ def _catalog_source(run: _Run) -> str:
 
 def _model_access(run: _Run) -> str:
     if run.model_id is None:
-        return "skipped: no model to call"
+        return SKIPPED + "no model to call"
     if not run.invoke:
-        return "skipped: no call made (invoke=False / --no-invoke)"
+        return SKIPPED + "no call made (invoke=False / --no-invoke)"
     model_id = run.model_id
     started = time.monotonic()
     try:
@@ -562,12 +562,12 @@ def _agent(run: _Run) -> str:
     agent = run.agent_id or run.s.agent_id
     alias = run.agent_alias_id or run.s.agent_alias_id
     if not (agent or alias):
-        return (
-            "skipped: no agent given (pass --agent-id and --agent-alias-id, or set "
+        return SKIPPED + (
+            "no agent given (pass --agent-id and --agent-alias-id, or set "
             "BEDROCK_AGENT_ID and BEDROCK_AGENT_ALIAS_ID)"
         )
     if not run.invoke:
-        return "skipped: no call made (invoke=False / --no-invoke)"
+        return SKIPPED + "no call made (invoke=False / --no-invoke)"
     # Imported here: the agents module is only needed when an agent is checked.
     from bedrock_auth.agents import invoke_agent
 
