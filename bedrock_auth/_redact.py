@@ -40,11 +40,14 @@ _SECRET_PATTERNS = (
     ),
     # name=value, "name": "value", name: 'value', <Name>value</Name>, for names of secrets.
     # Prose stays: "ExternalId: pass external_id= instead" (an unquoted value after ": ", or
-    # a space after "=").
+    # a space after "="), and so do the placeholders of the library's own hints:
+    # "AWS_SECRET_ACCESS_KEY=...", "ANTHROPIC_API_KEY=sk-ant-..." (a few letters, then an
+    # ellipsis), "api_key=<your key>".
     re.compile(
         r"(?i)((?:secret(?:_?access)?(?:_?key)?|password|passwd|signature|token(?:[_-]?code)?"
         r"|external[_-]?id|api[_-]?key)"
         r"(?:[\"']\s*:\s*|:(?=\s*b?[\"'])\s*|:(?!\s)|\s*=(?!\s)|\s+=\s+|>)b?[\"']?)"
+        r"(?![A-Za-z-]{0,12}(?:\.\.\.|…)(?:[\s\"',;&<).\]]|$))"
         r"[^\s\"',;&<]+"
     ),
 )

@@ -222,10 +222,15 @@ def _profile_not_found(exc: BaseException, ctx: ErrorContext) -> ProfileNotFound
     except Exception:
         known = []
     listing = ", ".join(known) if known else "(none: run `aws configure --profile <name>`)"
+    import difflib  # a misspelt profile only: not worth its import otherwise
+
+    close = difflib.get_close_matches(str(profile), known, n=1)
+    meant = f"; did you mean '{close[0]}'?" if close else "."
+    pick = f"export AWS_PROFILE={close[0]}" if close else "export AWS_PROFILE=<name>"
     return ProfileNotFoundError(
-        f"AWS profile '{profile}' was not found in ~/.aws/config or ~/.aws/credentials.\n"
+        f"AWS profile '{profile}' was not found in ~/.aws/config or ~/.aws/credentials{meant}\n"
         f"Profiles that exist: {listing}\n"
-        f"Fix: pick one (export AWS_PROFILE=<name>), or create it with "
+        f"Fix: pick one ({pick}, or profile= / --profile), or create it with "
         f"`aws configure --profile {profile}` or `aws configure sso --profile {profile}`."
     )
 
@@ -622,6 +627,18 @@ def _client_error(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
 
 # -- translation -----------------------------------------------------------------------------
 
+def _endpoint_configuration(exc: BaseException, ctx: ErrorContext) -> ConfigurationError:
+    # botocore refuses before sending; the usual cause is a Bedrock API key (bearer) sent to
+    # a plain-http endpoint (a local emulator or proxy), which botocore never allows.
+    return ConfigurationError(
+        f"botocore refused the endpoint for {_where(ctx)}: {redact(str(exc))}\n"
+        "Fix: a Bedrock API key (bearer auth) needs an https endpoint: check endpoint_url= / "
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME (for the local emulator, BedrockEmulator(tls=True) "
+        "or `bedrock-auth emulator --tls`), or use IAM credentials, which also sign over http. "
+        "Otherwise check the endpoint settings (use_fips_endpoint, use_dualstack_endpoint)."
+    )
+
+
 _BY_CLASS_NAME: dict[str, Handler] = {
     "NoCredentialsError": _not_found,
     "ProfileNotFound": _profile_not_found,
@@ -638,6 +655,7 @@ _BY_CLASS_NAME: dict[str, Handler] = {
     # urllib3 errors reach us unwrapped when a stream breaks while it is being read.
     "ReadTimeoutError": _connection_lost,
     "ProtocolError": _connection_lost,
+    "InvalidEndpointConfigurationError": _endpoint_configuration,
 }
 
 

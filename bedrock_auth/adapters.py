@@ -30,6 +30,7 @@ from bedrock_auth._calls import chosen_model, resolve
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.manager import get_manager
 from bedrock_auth.models import resolve_model_id
+from bedrock_auth.regions import check_region
 from bedrock_auth.settings import (
     ANTHROPIC_CREDENTIALS,
     MODEL_VARIABLES,
@@ -70,6 +71,12 @@ _SWITCH = {
     **dict.fromkeys(("", "0", "false", "no", "off"), False),
 }
 
+
+
+def _checked(region: str | None) -> str | None:
+    """``region`` checked before the manager is built: a misspelt name is local and knowable,
+    so it is reported before missing credentials are."""
+    return None if region is None else check_region(region)
 
 def _sdk(module: str, caller: str) -> Any:
     try:
@@ -137,7 +144,7 @@ def get_anthropic_client(
     """
     sdk = _sdk("bedrock_auth._anthropic", "get_anthropic_client")  # a missing extra fails first
     klass = sdk.ManagedAsyncAnthropicBedrock if async_ else sdk.ManagedAnthropicBedrock
-    chosen = region or client_kwargs.pop("aws_region", None)
+    chosen = _checked(region or client_kwargs.pop("aws_region", None))
     client: AnthropicBedrock | AsyncAnthropicBedrock = klass(
         manager=manager or get_manager(), aws_region=chosen, **client_kwargs
     )
@@ -259,6 +266,7 @@ def get_pydantic_ai_model(
     >>> Agent(get_pydantic_ai_model("haiku")).run_sync("Hi").output      # doctest: +SKIP
     """
     bedrock = _sdk("pydantic_ai.models.bedrock", "get_pydantic_ai_model")
+    region = _checked(region)
     manager = manager or get_manager()
     resolved = resolve(manager, chosen_model(model, manager, "get_pydantic_ai_model"), region)
     provider = import_module("pydantic_ai.providers.bedrock").BedrockProvider(
@@ -285,6 +293,7 @@ def get_embeddings(
     >>> get_embeddings().embed_query("hello")[:3]                       # doctest: +SKIP
     """
     langchain_aws = _sdk("langchain_aws", "get_embeddings")
+    region = _checked(region)
     manager = manager or get_manager()
     resolved = resolve(manager, model or DEFAULT_EMBEDDINGS_MODEL, region)
     embeddings: BedrockEmbeddings = langchain_aws.BedrockEmbeddings(

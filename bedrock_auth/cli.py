@@ -1,4 +1,4 @@
-"""The bedrock-auth command line: doctor, policy, models, demo and emulator.
+"""The bedrock-auth command line: doctor, policy, models, explain, demo and emulator.
 
 This is the one module that writes to stdout; the library itself only logs.
 """
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 DESCRIPTION = (
     "Validated AWS Bedrock access through the standard AWS credential chain. "
     "doctor checks a setup step by step, policy prints a minimal IAM policy, models lists the "
-    "models this account can call in a region, demo runs the whole path against a local "
-    "emulator, emulator serves that emulator until interrupted."
+    "models this account can call in a region, explain prints the cause and fix of a doctor "
+    "exit code or error class, demo runs the whole path against a local emulator, emulator "
+    "serves that emulator until interrupted."
 )
 
 # -- doctor ----------------------------------------------------------------------------------
@@ -103,13 +104,26 @@ def _format_step(step: Step) -> str:
     return "\n".join(lines)
 
 
-def _summary(report: Report) -> str:
-    if report.ok:
+def _summary(report: Report, invoked: bool) -> str:
+    from bedrock_auth._failures import explain_command
+
+    if not report.ok:
+        failed = next(step for step in report.steps if not step.ok)
+        return (
+            f"doctor: '{failed.name}' failed ({failed.error_class}); exit code "
+            f"{report.exit_code}. The cause and the fix: {explain_command(failed.error_class)}"
+        )
+    if report.model_checked:
         return "doctor: every step passed."
-    failed = next(step for step in report.steps if not step.ok)
+    # Passing without a model call says nothing about Bedrock answering: say so, and how.
+    how = (
+        "run doctor without --no-invoke"
+        if not invoked
+        else "run bedrock-auth doctor --model <model>, e.g. --model claude-sonnet-4-5"
+    )
     return (
-        f"doctor: '{failed.name}' failed ({failed.error_class}); exit code {report.exit_code}. "
-        "See docs/troubleshooting.md."
+        "doctor: every step that ran passed, but no model was called, so model access was not "
+        f"checked. To check it with one 1-token call, {how}."
     )
 
 
@@ -135,8 +149,31 @@ def _doctor(args: argparse.Namespace) -> int:
     else:
         for warning in report.warnings:
             print(f"[warn] {warning}")
-        print(_summary(report))
+        print(_summary(report, invoked=not args.no_invoke))
     return report.exit_code
+
+
+# -- explain ---------------------------------------------------------------------------------
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from bedrock_auth._failures import section
+
+    print(section(args.topic), end="")
+    return 0
+
+
+def _explain_parser(sub: Any) -> None:
+    explain = _subcommand(
+        sub,
+        "explain",
+        "print the cause and fix of a doctor exit code or error class",
+        "Print the troubleshooting section for a doctor exit code (5) or an error class "
+        "(CredentialsNotFoundError, or credentialsnotfound): the message, its cause and the "
+        "fix. Without an argument, the table of exit codes. The text ships with the package.",
+    )
+    explain.add_argument("topic", nargs="?", metavar="CODE_OR_CLASS", help="exit code or class")
+    explain.set_defaults(run=_explain)
 
 
 # -- policy ----------------------------------------------------------------------------------
@@ -304,7 +341,7 @@ def _wait_for_stop_signal() -> None:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from bedrock_auth.testing import BedrockEmulator, EmulatorStartError
+    from bedrock_auth.testing import BedrockEmulator
 
     names = [flag[2:].replace("-", "_") for flag, *_ in _EMULATOR_LIMITS]
     limits = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
@@ -320,11 +357,10 @@ def _emulator(args: argparse.Namespace) -> int:
         if args.seed:
             emulator.seed(args.seed)
         emulator.start()
-    except (OSError, ValueError, TypeError) as error:
-        # A taken port (EmulatorStartError), an unreadable seed file or a seed entry with an
-        # unknown keyword: say which, without a traceback.
-        kind = "cannot start" if isinstance(error, EmulatorStartError) else "bad --seed"
-        print(f"error: {kind}: {error}", file=sys.stderr)
+    except (OSError, ValueError, TypeError, RuntimeError) as error:
+        # A taken port, no cryptography for --tls, an unreadable seed file or a seed entry with
+        # an unknown keyword: say which, without a traceback.
+        print(f"error: {_emulator_start_error(error, args)}", file=sys.stderr)
         return 2
     try:
         print(f"Bedrock emulator listening on {emulator.endpoint_url}")
@@ -386,6 +422,28 @@ def _positive(kind: type) -> Any:
     return convert
 
 
+def _emulator_start_error(error: Exception, args: argparse.Namespace) -> str:
+    """One line for what stopped the emulator, in the command line's words (its flags)."""
+    import errno
+
+    from bedrock_auth.testing import EmulatorStartError
+
+    if isinstance(error, RuntimeError):
+        if not isinstance(error.__cause__, ImportError):
+            raise error  # not a missing package: a bug, shown with its traceback
+        return (
+            "--tls needs the 'cryptography' package, which makes the certificate: "
+            "pip install cryptography"
+        )
+    if isinstance(error, EmulatorStartError) and error.errno == errno.EADDRINUSE:
+        return (
+            f"cannot start: {args.host}:{args.port} is already in use (another process, "
+            "perhaps another emulator); pass --port 0, or leave --port out, to pick a free port"
+        )
+    kind = "cannot start" if isinstance(error, EmulatorStartError) else "bad --seed"
+    return f"{kind}: {error}"
+
+
 def _emulator_parser(sub: Any) -> None:
     emulator = _subcommand(
         sub,
@@ -438,6 +496,7 @@ def _subcommand(
     )
     # SUPPRESS: a -v given before the subcommand is not reset by the subcommand's default.
     _verbose_flag(parser, argparse.SUPPRESS)
+    parser.set_defaults(parser=parser)  # main() reports an unknown flag with this usage
     return parser
 
 
@@ -448,8 +507,8 @@ def _doctor_parser(sub: Any) -> None:
         "check settings, credentials, identity, region, endpoints and model access",
         "Check each step from settings to a one-token model call, print each result as it "
         "finishes, and say how to fix what fails. Options default to the environment and "
-        ".env, as for the library. The exit code names the first failure: see "
-        "docs/troubleshooting.md.",
+        ".env, as for the library. The exit code names the first failure: bedrock-auth "
+        "explain CODE prints its cause and fix.",
     )
     add = doctor.add_argument
     add("--profile", help="AWS profile to use, pinned (default: AWS_PROFILE, else the chain)")
@@ -533,6 +592,8 @@ def _policy_parser(sub: Any) -> None:
         help="add bedrock:ListFoundationModels and bedrock:ListInferenceProfiles (the live model "
         "catalog and bedrock-auth models use them)",
     )
+    # The policy is always JSON; accepted so that every command takes --json.
+    add("--json", action="store_true", help="print JSON (the only format; for scripts)")
     policy.set_defaults(run=_policy)
 
 
@@ -543,12 +604,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(
         dest="command",
         required=True,
-        metavar="{doctor,policy,models,demo,emulator}",
+        metavar="{doctor,policy,models,explain,demo,emulator}",
         help="run bedrock-auth COMMAND --help for its options",
     )
     _doctor_parser(sub)
     _policy_parser(sub)
     _models_parser(sub)
+    _explain_parser(sub)
     demo = _subcommand(
         sub,
         "demo",
@@ -565,7 +627,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bedrock-auth`` console script."""
-    args = _parser().parse_args(argv)
+    args, unknown = _parser().parse_known_args(argv)
+    if unknown:  # with the subcommand's own usage, not the top-level one
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.verbose:
         # Only our logger: botocore's DEBUG output prints request headers, session token included.
@@ -574,5 +638,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except BedrockAuthError as error:
         print(f"error: {error}", file=sys.stderr)
+        if args.command != "explain":
+            from bedrock_auth._failures import explain_command
+
+            explain = explain_command(type(error).__name__)
+            print(f"The cause and the fix: {explain}", file=sys.stderr)
         return 2
     return code

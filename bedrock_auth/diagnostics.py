@@ -29,13 +29,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from bedrock_auth._doctor_fixes import api_key_not_opted_in, local_problem, region_fix
+from bedrock_auth._failures import EXIT_CODES, failure_class
 from bedrock_auth._probes import address_kind, configured_sources, resolve_host
 from bedrock_auth._redact import redact
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
@@ -44,6 +45,7 @@ from bedrock_auth.errors import (
     AccessDeniedError,
     BedrockAuthError,
     ConfigurationError,
+    CredentialsNotFoundError,
     EndpointUnreachableError,
 )
 from bedrock_auth.manager import BedrockClientManager, credential_config_for, mask_key_id
@@ -59,7 +61,7 @@ from bedrock_auth.settings import (
     resolve_settings,
     session_for,
 )
-from bedrock_auth.sources import SOURCE_NAMES, CredentialSource
+from bedrock_auth.sources import AUTH_MODE_ENV, SOURCE_NAMES, CredentialSource
 
 if TYPE_CHECKING:
     import botocore.session
@@ -69,6 +71,10 @@ if TYPE_CHECKING:
     from bedrock_auth.manager import AuthOptions
 
 __all__ = ["EXIT_CODES", "Report", "Step", "acheck", "check"]
+
+
+#: How the detail of a step that had nothing to check starts.
+SKIPPED = "skipped: "
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,11 @@ class Step:
     detail: str
     error_class: str | None = None
     fix: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        """True for a step that passed because it had nothing to check."""
+        return self.ok and self.detail.startswith(SKIPPED)
 
     def to_dict(self) -> dict[str, Any]:
         """The step as JSON-ready data."""
@@ -102,59 +113,22 @@ class Report:
     steps: tuple[Step, ...]
     warnings: tuple[str, ...] = ()
 
+    @property
+    def model_checked(self) -> bool:
+        """True when a model answered doctor's one-token call. ``ok`` alone does not say that
+        Bedrock works: with no model given (or ``invoke=False``) no model was called."""
+        return any(s.name == "model access" and s.ok and not s.skipped for s in self.steps)
+
     def to_dict(self) -> dict[str, Any]:
-        """``{ok, exit_code, steps: [{name, ok, detail, error_class, fix}], warnings: [...]}``."""
+        """``{ok, exit_code, model_checked, steps: [{name, ok, detail, error_class, fix}],
+        warnings: [...]}``."""
         return {
             "ok": self.ok,
             "exit_code": self.exit_code,
+            "model_checked": self.model_checked,
             "steps": [step.to_dict() for step in self.steps],
             "warnings": list(self.warnings),
         }
-
-
-# -- failure classes: one exit code and one fallback fix each --------------------------------
-
-#: Exit code for a step that failed with something other than a library error (a bug).
-UNEXPECTED_EXIT_CODE = 1
-
-# error class -> (exit code, the fix to show when the message itself carries none).
-# Documented in docs/troubleshooting.md; a test checks that the two agree.
-_FAILURES: dict[str, tuple[int, str]] = {
-    "ConfigurationError": (
-        3,
-        "Correct the value the message names (it says what is accepted), then run doctor again.",
-    ),
-    "ProfileNotFoundError": (4, "Pick an existing profile, or create it with aws configure."),
-    "CredentialsNotFoundError": (5, "Configure credentials: see the sources listed above."),
-    "SSOLoginRequiredError": (6, "Run aws sso login --profile <profile>."),
-    "ExpiredCredentialsError": (7, "Refresh the credentials; pasted temporary keys cannot renew."),
-    "InvalidCredentialsError": (8, "Check the access key id and secret for typos and quotes."),
-    "AccessDeniedError": (9, "Add the IAM statement the message shows to the identity's policy."),
-    "EndpointUnreachableError": (10, "Check DNS, proxies and VPC endpoints for the service."),
-    "ModelNotAvailableError": (11, "Use the model id or region the message names."),
-    "ThrottlingError": (12, "Retry later, or use a cross-region inference profile."),
-    "ServiceUnavailableError": (13, "Retry later, or add fallback regions."),
-    "ServiceError": (14, "Read the AWS message above; it names the parameter or resource."),
-    "ClockSkewError": (15, "Sync this machine's clock (NTP); the message shows the skew."),
-    "CredentialServiceError": (16, "Retry in a few seconds: STS or SSO was throttled or down."),
-    "ModelTimeoutError": (17, "Stream the response, or raise BEDROCK_READ_TIMEOUT."),
-    "ModelError": (18, "Retry; if it repeats, try a smaller request or another model."),
-    "CredentialEndpointUnreachableError": (
-        19,
-        "Check DNS, proxies and the STS/SSO VPC endpoint, or AWS_ENDPOINT_URL_STS if you set it.",
-    ),
-}
-
-#: Error class name -> the exit code ``doctor`` returns when the first failed step has it.
-EXIT_CODES = MappingProxyType({name: code for name, (code, _fix) in _FAILURES.items()})
-
-
-def _failure_class(error: BaseException) -> tuple[int, str]:
-    """The exit code and fallback fix of the nearest documented class in ``error``'s MRO."""
-    for klass in type(error).__mro__:
-        if klass.__name__ in _FAILURES:
-            return _FAILURES[klass.__name__]
-    return UNEXPECTED_EXIT_CODE, "This looks like a bug in bedrock-auth; please report it."
 
 
 class _Failed(Exception):
@@ -299,15 +273,9 @@ def _region_origin(s: Settings) -> str:
     return "region= / --region"
 
 
-_REGION_FIX = (
-    "Set the region where the message says it came from (--region / region=, AWS_REGION, "
-    "AWS_DEFAULT_REGION or the profile's region) to the suggested name, then run doctor again."
-)
-
-
 def _region(run: _Run) -> str:
     if run.region_error is not None:
-        raise _Failed(run.region_error, _REGION_FIX)
+        raise _Failed(run.region_error, region_fix(run.region_error, run.s))
     s = run.s
     if s.region_source == "default":
         run.warnings.append(
@@ -354,6 +322,7 @@ def _load(run: _Run, session: botocore.session.Session, operation: str = "") -> 
 
 def _credentials(run: _Run) -> str:
     source = run.mgr.source
+    unused_key = _bearer_unused(run, source)  # warned whether the credentials load or not
     described = source.describe()
     if described is not None:  # a source doctor checks in a later step, or has no keys
         return described
@@ -362,13 +331,19 @@ def _credentials(run: _Run) -> str:
         base, session, prefix = source.base, _base_session(run), "base credentials for the role: "
     else:
         base, session, prefix = source, run.mgr.session, ""
-    credentials = _load(run, session)
+    try:
+        credentials = _load(run, session)
+    except CredentialsNotFoundError as error:
+        if unused_key:  # the user has a key, only not opted in: the one fix that applies
+            raise _Failed(*api_key_not_opted_in(run.s)) from error
+        raise
     method = str(getattr(credentials, "method", None) or "explicit")
     key = mask_key_id(credentials.get_frozen_credentials().access_key)
     lines = [f"{prefix}{method}: {SOURCE_NAMES.get(method, method)}; key {key}"]
     if base.IS_CHAIN:
         lines.extend(_shadowed(run, session, method))
-    lines.extend(_bearer_pinned(run, source))
+    if unused_key:
+        lines.append(f"{BEARER_ENV} is set and ignored: bedrock clients are pinned to SigV4")
     return "\n".join(lines)
 
 
@@ -400,16 +375,17 @@ def _shadowed(run: _Run, session: botocore.session.Session, winner: str) -> list
     return [f"also configured, not used: {names}"]
 
 
-def _bearer_pinned(run: _Run, source: CredentialSource) -> list[str]:
+def _bearer_unused(run: _Run, source: CredentialSource) -> bool:
+    """Whether ``AWS_BEARER_TOKEN_BEDROCK`` is set but not opted into; if so, warn."""
     if not run.s.bearer_env_present or source.signs_with_bearer:
-        return []
+        return False
     run.warnings.append(
         f"{BEARER_ENV} ({_from(run.s, BEARER_ENV)}) is set but not used: bedrock and "
-        "bedrock-runtime clients are pinned to SigV4 with the credentials above, so the key "
-        f"cannot silently replace them. To use the key, set BEDROCK_AUTH_MODE=api_key (or pass "
+        "bedrock-runtime clients are pinned to SigV4 with IAM credentials, so the key "
+        f"cannot silently replace them. To use the key, set {AUTH_MODE_ENV}=api_key (or pass "
         f"api_key=); otherwise unset {BEARER_ENV}."
     )
-    return [f"{BEARER_ENV} is set and ignored: bedrock clients are pinned to SigV4"]
+    return True
 
 
 def _base_identity(run: _Run) -> str:
@@ -458,7 +434,7 @@ def _role_denied_fix(run: _Run, message: str, operation: str) -> str:
 
 def _identity(run: _Run) -> str:
     if not run.mgr.source.has_iam_identity:
-        return "skipped: a Bedrock API key has no IAM identity to check"
+        return SKIPPED + "a Bedrock API key has no IAM identity to check"
     identity = run.mgr.validate()
     assert identity is not None
     run.account = identity.account
@@ -485,7 +461,22 @@ def _endpoint_url(run: _Run, service: str) -> str:
     return str(client.meta.endpoint_url)
 
 
+def _endpoint_unused(run: _Run, service: str) -> str | None:
+    """Why a Bedrock API key setup does not need ``service``'s endpoint; ``None``: it does."""
+    if not run.mgr.source.signs_with_bearer:
+        return None
+    if service == "sts":
+        return SKIPPED + "a Bedrock API key does not call STS (no IAM identity to check)"
+    agent = run.agent_id or run.agent_alias_id or run.s.agent_id or run.s.agent_alias_id
+    if service == "bedrock-agent-runtime" and not agent:
+        return SKIPPED + "a Bedrock API key does not sign Agents calls, and no agent is given"
+    return None
+
+
 def _endpoint(run: _Run, service: str) -> str:
+    unused = _endpoint_unused(run, service)
+    if unused is not None:
+        return unused
     url = _endpoint_url(run, service)
     host = urlsplit(url).hostname or url
     addresses = resolve_host(host)
@@ -510,7 +501,7 @@ def _endpoint(run: _Run, service: str) -> str:
 def _model_id(run: _Run) -> str:
     model = run.model or run.s.model_id
     if not model:
-        return "skipped: no model given (pass --model or model=, or set BEDROCK_MODEL_ID)"
+        return SKIPPED + "no model given (pass --model or model=, or set BEDROCK_MODEL_ID)"
     origin = "--model / model=" if run.model else _origin(run.s, "BEDROCK_MODEL_ID")
     run.model_id = resolve_model_id(model, run.s.region, manager=run.mgr)
     return f"{model} ({origin}) -> {run.model_id} in {run.s.region}\n{_catalog_source(run)}"
@@ -533,9 +524,9 @@ def _catalog_source(run: _Run) -> str:
 
 def _model_access(run: _Run) -> str:
     if run.model_id is None:
-        return "skipped: no model to call"
+        return SKIPPED + "no model to call"
     if not run.invoke:
-        return "skipped: no call made (invoke=False / --no-invoke)"
+        return SKIPPED + "no call made (invoke=False / --no-invoke)"
     model_id = run.model_id
     started = time.monotonic()
     try:
@@ -571,12 +562,12 @@ def _agent(run: _Run) -> str:
     agent = run.agent_id or run.s.agent_id
     alias = run.agent_alias_id or run.s.agent_alias_id
     if not (agent or alias):
-        return (
-            "skipped: no agent given (pass --agent-id and --agent-alias-id, or set "
+        return SKIPPED + (
+            "no agent given (pass --agent-id and --agent-alias-id, or set "
             "BEDROCK_AGENT_ID and BEDROCK_AGENT_ALIAS_ID)"
         )
     if not run.invoke:
-        return "skipped: no call made (invoke=False / --no-invoke)"
+        return SKIPPED + "no call made (invoke=False / --no-invoke)"
     # Imported here: the agents module is only needed when an agent is checked.
     from bedrock_auth.agents import invoke_agent
 
@@ -634,7 +625,7 @@ def _split_message(text: str) -> tuple[str, str]:
 
 
 def _failed_step(name: str, error: BaseException, fix: str | None) -> tuple[Step, int]:
-    code, fallback = _failure_class(error)
+    code, fallback = failure_class(error)
     if isinstance(error, BedrockAuthError):
         detail, own_fix = _split_message(str(error))
     else:  # not ours: a bug, shown as it is (redacted)
@@ -649,6 +640,10 @@ def _attempt(spec: _Spec, run: _Run) -> tuple[Step, int]:
     except _Failed as failed:
         return _failed_step(spec.name, failed.error, failed.fix)
     except Exception as exc:  # a report must come back whatever a step hits
+        mfa = run.settings.mfa_token_provider if run.settings is not None else None
+        local = local_problem(exc, mfa)  # a missing file, the user's MFA function raising
+        if local is not None:
+            return _failed_step(spec.name, *local)
         return _failed_step(spec.name, exc, None)
 
 

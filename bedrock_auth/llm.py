@@ -196,9 +196,10 @@ def get_llm(
         )
     adapters = _adapters()  # before the manager: a missing extra should fail first
     klass = adapters.SharedChatBedrock if api == "invoke" else adapters.SharedChatBedrockConverse
+    where = Where.of(region, fallback_regions, manager)  # a misspelt region: before credentials
     manager = manager or get_manager()
     chosen = chosen_model(model, manager, "get_llm")
-    regions = Where.of(region, fallback_regions, manager).regions(manager)
+    regions = where.regions(manager)
     logger.debug("get_llm(%r): regions %s", chosen, regions)
     models = [_one_model(klass, chosen, name, manager, model_kwargs) for name in regions]
     built = adapters.in_regions(models, manager)

@@ -45,6 +45,7 @@ from bedrock_auth.regions import check_region
 from bedrock_auth.settings import (
     BEARER_ENV,
     CALLABLE_OPTIONS,
+    DEFAULT_REGION,
     AuthConfig,
     CredentialProvider,
     Mode,
@@ -132,7 +133,7 @@ def _identity_ttl(lifetime: float | None) -> float:
 
 # Concurrent validations of one credential over one route to STS make a single call.
 _identities: SingleFlightCache[str, CallerIdentity] = SingleFlightCache(__name__)
-_bearer_warnings = OnceSet(__name__)
+_warned = OnceSet(__name__)  # warnings given once per process
 # Every live manager, so that a forked child can give each one fresh connections and locks.
 _live: weakref.WeakSet[BedrockClientManager] = weakref.WeakSet()
 
@@ -157,8 +158,17 @@ def mask_key_id(access_key_id: str | None) -> str | None:
     return access_key_id[:4] + "*" * max(len(access_key_id) - 8, 0) + access_key_id[-4:]
 
 
+def _warn_default_region() -> None:
+    if _warned.first("region"):
+        logger.warning(
+            "No AWS region configured (AWS_REGION, AWS_DEFAULT_REGION or the profile); "
+            "using %s. Set AWS_REGION to choose one.",
+            DEFAULT_REGION,
+        )
+
+
 def _warn_bearer_pinned() -> None:
-    if not _bearer_warnings.first(BEARER_ENV):
+    if not _warned.first(BEARER_ENV):
         return
     logger.warning(
         "%s is set, but BEDROCK_AUTH_MODE is 'iam': bedrock clients are pinned to SigV4 so the "
@@ -438,6 +448,8 @@ class BedrockClientManager:
     def _create_client(self, service_name: str, region: str, config: Config | None = None) -> Any:
         if region != self.region:
             check_region(region)
+        elif self._settings.region_source == "default" and service_name not in CREDENTIAL_SERVICES:
+            _warn_default_region()  # only now: a call given a region of its own uses none
         if config is None:
             credential_service = service_name in CREDENTIAL_SERVICES
             config = self._credential_config if credential_service else self._client_config

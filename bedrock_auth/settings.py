@@ -660,11 +660,7 @@ def _resolve_region(
         profile = session.profile or "default"
         region = check_region(from_profile, f"region in profile '{profile}'")
         return {"region": region, "region_source": "profile"}
-    logger.warning(
-        "No AWS region configured (AWS_REGION, AWS_DEFAULT_REGION or the profile); "
-        "using %s. Set AWS_REGION to choose one.",
-        DEFAULT_REGION,
-    )
+    # Warned about by the manager when a call uses it: a call given its own region does not.
     return {"region": DEFAULT_REGION, "region_source": "default"}
 
 

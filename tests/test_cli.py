@@ -114,7 +114,7 @@ def test_main_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    assert "{doctor,policy,models,demo,emulator}" in out and "``" not in out
+    assert "{doctor,policy,models,explain,demo,emulator}" in out and "``" not in out
 
 
 # -- policy ----------------------------------------------------------------------------------

@@ -282,7 +282,7 @@ def test_reset_empties_every_registered_cache(
     emu.manager(load_dotenv=True)  # a validated identity, a loaded .env
     regions._warned.first("us-east-9")
     models._warned.first("anthropic.claude-3-haiku-20240307-v1:0")
-    manager_module._bearer_warnings.first("AWS_BEARER_TOKEN_BEDROCK")
+    manager_module._warned.first("AWS_BEARER_TOKEN_BEDROCK")
     _shared_roles.SHARED_ROLES.put("role", {"expiry_time": "x"}, 60.0)
     _redact.remember_secrets("forgotten-secret-0042")
     assert manager_module._identities.entries and settings._dotenv_loaded
@@ -291,7 +291,7 @@ def test_reset_empties_every_registered_cache(
 
     assert "us-east-9" not in regions._warned  # reset() missed this set before the registry
     assert "anthropic.claude-3-haiku-20240307-v1:0" not in models._warned
-    assert "AWS_BEARER_TOKEN_BEDROCK" not in manager_module._bearer_warnings
+    assert "AWS_BEARER_TOKEN_BEDROCK" not in manager_module._warned
     assert not _shared_roles.SHARED_ROLES.entries and not manager_module._identities.entries
     assert _redact.redact("forgotten-secret-0042") == "forgotten-secret-0042"
     assert not settings._dotenv_loaded and not manager_module._managers

@@ -133,8 +133,13 @@ def test_region_from_profile_then_default_with_one_warning(
         assert BedrockClientManager(profile="dev", validate=False).region == "ca-central-1"
         assert not caplog.records
         manager = BedrockClientManager(validate=False, **keys)
-    assert manager.region == "us-east-1"
-    assert [r.getMessage() for r in caplog.records if "AWS_REGION" in r.getMessage()]
+        assert manager.region == "us-east-1"
+        manager.client("bedrock-runtime", "us-west-2")  # a region of its own: no warning
+        assert not caplog.records
+        manager.client()  # the first client in the default region: the warning, once
+        manager.client("bedrock")
+    warned = [r.getMessage() for r in caplog.records if "AWS_REGION" in r.getMessage()]
+    assert len(warned) == 1
 
 
 def test_dotenv_never_overrides_the_shell(

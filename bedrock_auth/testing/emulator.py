@@ -517,7 +517,14 @@ class BedrockEmulator:
         if self._ca_bundle:
             options["verify"] = self._ca_bundle
         options.update(kwargs)
-        return boto3.client(service_name, **options)
+        from botocore.exceptions import ProfileNotFound
+
+        try:
+            return boto3.client(service_name, **options)
+        except ProfileNotFound as exc:  # AWS_PROFILE names a missing profile: said as the
+            from bedrock_auth._translate import translate_error  # library says it
+
+            raise translate_error(exc) from exc
 
     def endpoints(self) -> dict[str, str]:
         """``endpoint_url=`` for a manager: every service this emulator serves, by name."""
