@@ -72,13 +72,19 @@ EXAMPLE_MODELS = (
 
 
 def region_names(regions: Sequence[str], name: str) -> tuple[Region, ...]:
-    """``regions`` checked one by one; a bare string is refused (it would be split into letters)."""
-    if isinstance(regions, str):
+    """``regions`` checked one by one: a list or tuple of names. A bare string is refused (it
+    would be split into letters), and so is anything else (``0``, a set without an order)."""
+    if not isinstance(regions, (list, tuple)):
+        example = repr(regions) if isinstance(regions, str) else "'us-west-2'"
         raise ConfigurationError(
-            f"{name}={regions!r} is a string. Accepted: a list of region names, "
-            f"e.g. {name}=[{regions!r}]."
+            f"{name}={regions!r} is {_a(type(regions).__name__)}. Accepted: a list of region "
+            f"names, e.g. {name}=[{example}], or [] for none."
         )
     return tuple(check_region(region, name) for region in regions)
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 @dataclass(frozen=True)

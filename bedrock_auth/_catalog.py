@@ -24,9 +24,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from bedrock_auth._redact import redact_exception
 from bedrock_auth._state import SingleFlightCache
 from bedrock_auth._translate import CREDENTIAL_CODES, ErrorContext, cause_of, translate_error
-from bedrock_auth.errors import BedrockAuthError
 from bedrock_auth.models import (
     ListedModel,
     Listing,
@@ -122,12 +122,15 @@ class LiveCatalog:
         return self._listings.fetch(region, lambda: self._fetch(region))
 
     def _fetch(self, region: str) -> tuple[_Entry, float]:
-        """The listing of ``region``, or why it failed, and how many seconds to keep it."""
-        from botocore.exceptions import BotoCoreError, ClientError
+        """The listing of ``region``, or why it failed, and how many seconds to keep it.
 
+        Any failure: the static table answers, and a failure that is not the listing's own
+        (the credentials, a source that raised) is met again, typed, by the call itself.
+        """
         try:
             listing = self._list(region)
-        except (BotoCoreError, ClientError, BedrockAuthError) as exc:
+        except Exception as exc:
+            redact_exception(exc)  # kept by nothing, but a debugger or reporter may see it
             why, kept = _reason(exc), LISTING_TTL if _lasting(exc) else 0.0
             logger.debug(
                 "live model catalog unavailable in %s (%s): the static table answers%s",

@@ -38,8 +38,10 @@ class ModelSpec:
     manager: BedrockClientManager
     api: str
     model: str
-    region: str | None
-    fallback_regions: tuple[str, ...] | None
+    #: What each region's model was built with: the id resolved for that region, the
+    #: region, and an ARN's provider and foundation model (``get_llm``'s resolution, kept so
+    #: that rebuilding resolves nothing).
+    resolved: tuple[Mapping[str, Any], ...]
     model_kwargs: Mapping[str, Any]
     #: What builds the model again from this spec (``bedrock_auth.llm``'s; pickled by name),
     #: so this module never imports the one that imports it.

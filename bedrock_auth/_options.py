@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from types import UnionType
+from types import BuiltinFunctionType, FunctionType, UnionType
 from typing import Any, Literal, Union, get_args, get_origin
+from urllib.parse import urlsplit
 
 from botocore.config import Config
 
@@ -31,7 +32,11 @@ __all__ = [
     "check_choice",
     "check_range",
     "flag",
+    "function_data",
     "option",
+    "proxy_userinfo",
+    "role_parameter_secrets",
+    "url_userinfo",
 ]
 
 #: Where credentials come from; one class per mode in :mod:`bedrock_auth.sources`.
@@ -167,6 +172,10 @@ class Option:
     secret: bool = False
     #: Pickled only with ``allow_pickle_secrets=True`` (secrets, and the key id beside one).
     needs_pickle_consent: bool = False
+    #: For an option that is no secret but whose value may hold one (a proxy password, a
+    #: function's data): what secret a value holds, or ``None``. A value that holds one is
+    #: pickled only with ``allow_pickle_secrets=True``, as a secret is.
+    holds_secret: Callable[[Any], str | None] | None = None
     #: How a value of the wrong type is described; empty: as its annotation says.
     expected: str = ""
     #: Applied to the value given, read or defaulted.
@@ -194,6 +203,7 @@ class Option:
                 derived["choices"], origin = get_args(member), str
             if origin is Callable:
                 derived["is_callable"] = True
+                derived["holds_secret"] = self.holds_secret or function_data
                 described.append("a function taking no arguments")
                 continue
             if origin is Sequence:
@@ -204,6 +214,16 @@ class Option:
             derived.setdefault("kind", origin)
         expected = self.expected or " or ".join(described)
         return replace(self, name=name, types=tuple(types), expected=expected, **derived)
+
+    def pickle_consent(self, value: Any) -> str | None:
+        """Why ``value`` may be pickled only with ``allow_pickle_secrets=True``; ``None``: it
+        may always be. A secret needs consent, and so does a value holding one."""
+        if value is None or value is False:
+            return None
+        if self.needs_pickle_consent:
+            return self.name
+        held = self.holds_secret(value) if self.holds_secret else None
+        return f"{self.name} ({held})" if held else None
 
     def check_type(self, value: Any) -> None:
         """Raise :class:`ConfigurationError` unless ``value`` (not ``None``) has this type."""
@@ -242,6 +262,7 @@ def option(
     limits: tuple[float, float] | None = None,
     secret: bool = False,
     needs_pickle_consent: bool = False,
+    holds_secret: Callable[[Any], str | None] | None = None,
     expected: str = "",
     convert: Callable[[Any], Any] | None = None,
 ) -> Any:
@@ -252,6 +273,7 @@ def option(
         limits=limits,
         secret=secret,
         needs_pickle_consent=needs_pickle_consent or secret,
+        holds_secret=holds_secret,
         expected=expected,
         convert=convert,
     )
@@ -286,3 +308,42 @@ def check_choice(name: str, value: str | None, accepted: tuple[str, ...]) -> Non
     raise ConfigurationError(
         f"{name}={value!r} is not accepted.{hint} Accepted: {', '.join(accepted)}."
     )
+
+
+# -- values that hold a secret ---------------------------------------------------------------
+
+# STS AssumeRole parameters whose values are credentials: an MFA code, a signed context
+# assertion (trusted identity propagation).
+_SECRET_ROLE_PARAMETERS = ("TokenCode", "ProvidedContexts")
+
+
+def _has_userinfo(url: Any) -> bool:
+    return isinstance(url, str) and "@" in urlsplit(url).netloc
+
+
+def url_userinfo(value: Any) -> str | None:
+    """``endpoint_url``: a URL (or one in a mapping) with ``user:password@``."""
+    urls = value.values() if isinstance(value, Mapping) else [value]
+    return "a URL with a user name or password" if any(map(_has_userinfo, urls)) else None
+
+
+def proxy_userinfo(config: Any) -> str | None:
+    """``client_config``: a botocore ``Config`` whose proxies carry ``user:password@``."""
+    proxies = getattr(config, "proxies", None) or {}
+    return "a proxy URL with a password" if any(map(_has_userinfo, proxies.values())) else None
+
+
+def role_parameter_secrets(parameters: Any) -> str | None:
+    """``assume_role_kwargs``: STS parameters whose values are credentials."""
+    found = [name for name in _SECRET_ROLE_PARAMETERS if name in (parameters or {})]
+    return " and ".join(found) if found else None
+
+
+def function_data(function: Any) -> str | None:
+    """A function option: pickle stores a module-level function (or class) by its name, and
+    anything else (a ``functools.partial``, a bound method, a callable object) with the data
+    it holds, which may be a secret."""
+    by_name = isinstance(function, (FunctionType, BuiltinFunctionType, type))
+    if by_name and "<" not in getattr(function, "__qualname__", "<"):
+        return None
+    return f"a {type(function).__name__}, pickled with the data it holds"

@@ -14,6 +14,8 @@ manager then registers again the secrets of managers still in use).
 from __future__ import annotations
 
 import contextlib
+import datetime
+import enum
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -153,31 +155,71 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
-def _redacted(value: Any, chained: list[BaseException]) -> Any:
-    """``value`` with every string in it redacted; exceptions found in it go to ``chained``."""
+# Attributes that hold what was sent or received whole: a signed request, its headers or body,
+# a parsed document, a command line, a process's output. A secret there may have no shape to
+# be found by, so the value goes, not only its secrets.
+_CARRIERS = frozenset({"request", "headers", "body", "doc", "cmd", "output", "stdout", "stderr"})
+# Values that are kept as they are: they cannot hold text.
+_PLAIN = (int, float, complex, type(None), type, datetime.date, datetime.time, datetime.timedelta)
+_CONTAINERS: tuple[type[Any], ...] = (list, tuple, set, frozenset)
+_MAX_DEPTH = 8
+
+
+def _removed(value: Any) -> str:
+    return f"<{type(value).__name__} removed: it may hold secrets>"
+
+
+def _redacted(value: Any, chained: list[BaseException], depth: int = 0) -> Any:
+    """``value`` with every string in it redacted and every object that is not plain data (a
+    request, a connection pool) replaced by a note; exceptions found in it go to ``chained``."""
     if isinstance(value, str):
         return redact(value)
-    if isinstance(value, bytes):
-        text = value.decode("utf-8", "replace")
+    if isinstance(value, (bytes, bytearray)):
+        text = bytes(value).decode("utf-8", "replace")
         masked = redact(text)
         return value if masked == text else masked.encode("utf-8")
-    if isinstance(value, dict):
-        return {k: _redacted(v, chained) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_redacted(v, chained) for v in value)
     if isinstance(value, BaseException):
         chained.append(value)
-    return value
+        return value
+    if isinstance(value, (_PLAIN, enum.Enum)):
+        return value
+    if depth < _MAX_DEPTH and isinstance(value, dict):
+        return {
+            k: _removed(v) if k in _CARRIERS and v else _redacted(v, chained, depth + 1)
+            for k, v in value.items()
+        }
+    kind = next((k for k in _CONTAINERS if isinstance(value, k)), None)
+    if depth < _MAX_DEPTH and kind is not None:  # a namedtuple becomes a plain tuple
+        return kind(_redacted(v, chained, depth + 1) for v in value)
+    return _removed(value)
+
+
+def _redact_one(error: BaseException, chained: list[BaseException]) -> None:
+    """Redact ``error``'s args, attributes and notes in place; its causes go to ``chained``."""
+    # A class may make args read-only; translating must not fail on it.
+    with contextlib.suppress(AttributeError, TypeError):
+        error.args = _redacted(error.args, chained)
+    attributes = getattr(error, "__dict__", None)
+    if isinstance(attributes, dict):
+        attributes.update(_redacted(attributes, chained))
+    notes = getattr(error, "__notes__", None)  # add_note(), Python 3.11+
+    if isinstance(notes, list):
+        notes[:] = _redacted(notes, chained)
+    chained.extend(e for e in (error.__cause__, error.__context__) if e is not None)
 
 
 def redact_exception(error: BaseException) -> BaseException:
     """Redact ``error`` and every exception chained to it, in place; return ``error``.
 
     A traceback prints each chained exception's ``str`` (built from its ``args``) and its
-    notes; botocore's exceptions also keep ``kwargs`` (a ``credential_process``'s stderr) and
-    ``response`` (the error reply). Those are masked. The exceptions themselves and their
-    tracebacks stay, so ``error.__cause__`` and ``error.__cause__.response`` remain available
-    for debugging, in redacted form.
+    notes, and error reporters serialise its attributes: botocore's ``kwargs`` (a
+    ``credential_process``'s stderr), ``response`` (the error reply) and ``request`` (the
+    signed request, session token included), a ``JSONDecodeError``'s ``doc``, a subprocess
+    error's command line and output. Strings are masked; the request, headers, bodies,
+    documents, command lines and outputs, and any other object that is not plain data, are
+    replaced by a note saying so. The exceptions themselves, their classes and tracebacks
+    stay, so ``error.__cause__`` and ``error.__cause__.response`` remain available for
+    debugging, in redacted form.
 
     >>> from botocore.exceptions import CredentialRetrievalError
     >>> cause = CredentialRetrievalError(
@@ -188,17 +230,7 @@ def redact_exception(error: BaseException) -> BaseException:
     pending, seen = [error], set()
     while pending:
         current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        # A class may make args read-only; translating must not fail on it.
-        with contextlib.suppress(AttributeError, TypeError):
-            current.args = _redacted(current.args, pending)
-        for name in ("kwargs", "response"):  # botocore's BotoCoreError / ClientError
-            if isinstance(getattr(current, name, None), dict):
-                setattr(current, name, _redacted(getattr(current, name), pending))
-        notes = getattr(current, "__notes__", None)  # add_note(), Python 3.11+
-        if isinstance(notes, list):
-            notes[:] = _redacted(notes, pending)
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        if id(current) not in seen:
+            seen.add(id(current))
+            _redact_one(current, pending)
     return error

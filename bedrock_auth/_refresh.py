@@ -30,8 +30,14 @@ from botocore.credentials import (
     InstanceMetadataProvider,
     RefreshableCredentials,
 )
-from botocore.utils import parse_timestamp
 
+from bedrock_auth._fetched import (
+    PASSED_ON,
+    expired_on_arrival,
+    expiry_of,
+    fetch_failed,
+    source_name,
+)
 from bedrock_auth._redact import remember_secrets
 
 __all__ = [
@@ -76,11 +82,14 @@ class ScaledRefreshableCredentials(DeferredRefreshableCredentials):  # type: ign
         *,
         fetched: tuple[Metadata, datetime] | None = None,
         time_fetcher: Callable[[], datetime] | None = None,
+        source: str | None = None,
     ) -> None:
         clock = {} if time_fetcher is None else {"time_fetcher": time_fetcher}
         super().__init__(refresh_using=self._fetch_and_size, method=method, **clock)
         self._fetch = refresh_using
         self._fetched = fetched
+        #: How messages name where the credentials come from.
+        self.source = source or source_name(method)
 
     def _fetch_and_size(self) -> Metadata:
         # botocore calls this with its refresh lock held: no lock of our own.
@@ -90,15 +99,28 @@ class ScaledRefreshableCredentials(DeferredRefreshableCredentials):  # type: ign
         else:
             # The clock botocore's refresh checks read (its constructor's time_fetcher).
             fetched_at = self._time_fetcher()
-            data = self._fetch()
+            data = self._fetch_typed()
+        expiry = expiry_of(data, self.source)
         # Every refresh's values, not only the first, stay out of messages and tracebacks.
         remember_secrets(data.get("secret_key"), data.get("token"))
-        lifetime = (parse_timestamp(data["expiry_time"]) - fetched_at).total_seconds()
+        now = self._time_fetcher()
+        if expiry <= now:  # botocore would raise a bare RuntimeError for it
+            raise expired_on_arrival(f"The credentials from {self.source}", now, expiry, fetched_at)
+        lifetime = (expiry - fetched_at).total_seconds()
         # botocore reads the two windows from the instance at every access, and its own
         # constructor sets these attributes from advisory_timeout=/mandatory_timeout=; those
         # arguments are fixed at construction, and the lifetime is known only at each refresh.
         self._advisory_refresh_timeout, self._mandatory_refresh_timeout = refresh_windows(lifetime)
         return data
+
+    def _fetch_typed(self) -> Metadata:
+        """A fetch; an exception nobody types further on becomes one that names the source."""
+        try:
+            return self._fetch()
+        except PASSED_ON:
+            raise
+        except Exception as exc:
+            raise fetch_failed(exc, self.source) from exc
 
 
 def adopt(credentials: Credentials | None) -> Credentials | None:
@@ -141,7 +163,17 @@ def adopt(credentials: Credentials | None) -> Credentials | None:
 
 class ScalingResolver(CredentialResolver):  # type: ignore[misc]
     """botocore's resolver (same providers, names and order) whose refreshable credentials
-    get windows sized to their lifetime (see :func:`adopt`)."""
+    get windows sized to their lifetime (see :func:`adopt`), and whose providers' unexpected
+    exceptions name the provider that raised them (botocore's loop, written out for that)."""
 
     def load_credentials(self) -> Credentials | None:
-        return adopt(super().load_credentials())
+        for provider in self.providers:
+            try:
+                credentials = provider.load()
+            except PASSED_ON:
+                raise
+            except Exception as exc:
+                raise fetch_failed(exc, source_name(provider.METHOD)) from exc
+            if credentials is not None:
+                return adopt(credentials)
+        return None

@@ -22,6 +22,8 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from bedrock_auth._clock import CLOCK_FIX, span
+from bedrock_auth._fetched import expired_on_arrival
 from bedrock_auth._redact import redact, redact_exception
 from bedrock_auth.credentials import CREDENTIAL_SERVICES
 from bedrock_auth.errors import (
@@ -403,22 +405,6 @@ def _invalid(exc: BaseException, ctx: ErrorContext) -> InvalidCredentialsError:
     )
 
 
-_CLOCK_FIX = (
-    "Fix: sync the clock with NTP: `sudo timedatectl set-ntp true` or `sudo chronyc makestep` "
-    "(Linux), Date & Time > Set time automatically (macOS), `w32tm /resync` (Windows), "
-    "`sudo hwclock -s` (WSL after sleep). A container has its host's clock."
-)
-
-
-def _span(seconds: float) -> str:
-    """A clock difference as people say it: the Date header has whole seconds, and the reply
-    took time to arrive, so past two minutes the seconds are noise."""
-    if seconds < 120:
-        return f"{round(seconds)} s"
-    hours, minutes = divmod(round(seconds / 60), 60)
-    return " ".join(f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min")) if n)
-
-
 def _skew_seen(exc: BaseException) -> str:
     """How far this machine's clock is from AWS's, measured as botocore does: against the
     reply's ``Date`` header."""
@@ -432,7 +418,7 @@ def _skew_seen(exc: BaseException) -> str:
     skew = (datetime.now(timezone.utc) - server).total_seconds()
     direction = "ahead of" if skew > 0 else "behind"
     return (
-        f"This machine's clock is about {_span(abs(skew))} {direction} AWS's "
+        f"This machine's clock is about {span(abs(skew))} {direction} AWS's "
         f"(reply Date: {date})."
     )
 
@@ -442,18 +428,14 @@ def _clock_skew(exc: BaseException, ctx: ErrorContext) -> ClockSkewError:
         f"AWS refused {_where(ctx)} because this machine's clock is off "
         f"({_error_code(exc)}): {_detail(exc)}\n"
         f"{_skew_seen(exc)} AWS accepts a signed request only within minutes of its own time "
-        f"(5 for most services, 15 for STS).\n{_CLOCK_FIX}"
+        f"(5 for most services, 15 for STS).\n{CLOCK_FIX}"
     )
 
 
-def _expired_on_arrival(exc: BaseException, ctx: ErrorContext) -> ClockSkewError:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return ClockSkewError(
-        f"The credentials fetched for {_where(ctx)} were already expired when they arrived, "
-        f"by this machine's clock ({now}).\nThe clock is most likely ahead: STS, SSO and "
-        "container endpoints stamp credentials with AWS's time. Less often the source hands "
-        f"out credentials that expire at once.\n{_CLOCK_FIX}"
-    )
+def _expired_on_arrival(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
+    # botocore's own words, when a refresh outside this library's checks gave expired ones.
+    credentials = f"The credentials fetched for {_where(ctx)}"
+    return expired_on_arrival(credentials, datetime.now(timezone.utc))
 
 
 def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:

@@ -31,8 +31,9 @@ from botocore.credentials import (
 from botocore.tokens import FrozenAuthToken
 from botocore.utils import FileWebIdentityTokenLoader
 
+from bedrock_auth._clock import watch as watch_clock
 from bedrock_auth._options import CredentialValues, Settings
-from bedrock_auth._process import TimedProcessProvider
+from bedrock_auth._process import TimedProcessProvider, time_source_profiles
 from bedrock_auth._redact import redact, remember_secrets
 from bedrock_auth._refresh import Metadata, ScaledRefreshableCredentials, ScalingResolver
 from bedrock_auth._shared_roles import role_key, shared_fetch
@@ -97,28 +98,36 @@ def endpoint_for(endpoint_url: str | Mapping[str, str] | None, service: str) -> 
 
 
 def use_only(session: botocore.session.Session, provider: CredentialProvider) -> None:
-    """Make ``provider`` the session's only credential source."""
+    """Make ``provider`` the session's only credential source (see :func:`use_chain` for what
+    the resolver adds)."""
     session.register_component("credential_provider", ScalingResolver([provider]))
+    watch_clock(session)
 
 
 def use_chain(session: botocore.session.Session, process_timeout: float) -> None:
-    """botocore's default chain for ``session``, with two changes.
+    """botocore's default chain for ``session``, with these changes.
 
     Refreshable credentials get refresh windows sized to their lifetime (see
-    :mod:`bedrock_auth._refresh`), and the profile's ``credential_process`` runs under
+    :mod:`bedrock_auth._refresh`), and what a source hands over is checked, its failures
+    typed and named (:mod:`bedrock_auth._fetched`). Every ``credential_process`` (the
+    profile's, and those of the profiles ``source_profile`` reaches) runs under
     :class:`~bedrock_auth._process.TimedProcessProvider` with ``process_timeout`` seconds.
-    Provider names and order stay botocore's, so ``credential_source`` and the sources named
-    in errors do not change.
+    STS and SSO replies measure the clock (:mod:`bedrock_auth._clock`). Provider names and
+    order stay botocore's, so ``credential_source`` and the sources named in errors do not
+    change.
     """
     resolver = session.get_component("credential_provider")
     providers = list(resolver.providers)
+    load_config = lambda: session.full_config  # noqa: E731  # as botocore's providers do
     timed = TimedProcessProvider(
         session.get_config_variable("profile") or "default",  # as botocore names it
-        lambda: session.full_config,
+        load_config,
         process_timeout,
     )
     providers[providers.index(resolver.get_provider(ProcessProvider.METHOD))] = timed
+    time_source_profiles(providers, load_config, process_timeout)
     session.register_component("credential_provider", ScalingResolver(providers))
+    watch_clock(session)
 
 
 def client_creator(
@@ -199,14 +208,32 @@ def assume_role_credentials(
         key = role_key(source.get_frozen_credentials(), role_arn, shared, route)
         return shared_fetch(key, fetcher.fetch_credentials)
 
-    return ScaledRefreshableCredentials(fetch, "assume-role")
+    return ScaledRefreshableCredentials(fetch, "assume-role", source=f"the role {role_arn}")
 
 
 def _remembering(mfa: Callable[[], str]) -> Callable[[str], str]:
-    """botocore's MFA prompter, registering each code so no message or traceback shows it."""
+    """botocore's MFA prompter, registering each code so no message or traceback shows it.
+
+    A callback that raises, or returns anything but a string, is named in a typed error:
+    botocore would pass its exception on as it is, and STS would get the wrong value.
+    """
+    name = getattr(mfa, "__qualname__", type(mfa).__name__)
+    fix = "Fix: call it by hand; it must return the current code of the MFA device as a string."
 
     def prompt(_prompt: str) -> str:
-        code = mfa()
+        try:
+            code = mfa()
+        except Exception as exc:
+            raise CredentialsNotFoundError(
+                f"mfa_token_provider {name} raised {type(exc).__name__} when AssumeRole asked "
+                f"for an MFA code: {redact(str(exc)) or 'no message'}\n{fix}"
+            ) from exc
+        if not isinstance(code, str) or not code.strip():
+            got = f"a {type(code).__name__}" if code else "nothing"
+            raise CredentialsNotFoundError(
+                f"mfa_token_provider {name} returned {got} when AssumeRole asked for an MFA "
+                f"code.\n{fix}"
+            )
         remember_secrets(code)
         return code
 
@@ -238,7 +265,10 @@ def web_identity_credentials(
         extra_args=_role_extra(settings),
         expiry_window_seconds=_FETCHER_NEVER_CACHES,
     )
-    return ScaledRefreshableCredentials(fetcher.fetch_credentials, "assume-role-with-web-identity")
+    source = f"web identity (token file {settings.web_identity_token_file}, {settings.role_arn})"
+    return ScaledRefreshableCredentials(
+        fetcher.fetch_credentials, "assume-role-with-web-identity", source=source
+    )
 
 
 # Credentials a custom provider returns without an expiry are used for the process's life.
@@ -305,7 +335,7 @@ def custom_credentials(provider: Callable[[], Any]) -> ScaledRefreshableCredenti
             "expiry_time": expiry.astimezone(timezone.utc).isoformat(),
         }
 
-    return ScaledRefreshableCredentials(fetch, "custom")
+    return ScaledRefreshableCredentials(fetch, "custom", source=f"credential_provider {name}")
 
 
 def chain_sources(session: botocore.session.Session) -> list[str]:

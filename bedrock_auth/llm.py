@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import logging
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -105,31 +105,88 @@ def _build(klass: Any, manager: BedrockClientManager, kwargs: dict[str, Any]) ->
     return _copy_of(template)
 
 
-def _one_model(
-    klass: Any, model: str, region: str, manager: BedrockClientManager, model_kwargs: dict[str, Any]
-) -> Any:
+def _model_fields(model: str, region: str, manager: BedrockClientManager) -> dict[str, Any]:
+    """What the model in ``region`` is built with besides its clients and the caller's
+    options: the id resolved for that region, the region, and for an ARN (whose provider and
+    model langchain-aws cannot read) the provider and foundation model, so it asks no one."""
     resolved = resolve(manager, model, region)
-    model_id = resolved.model_id
+    fields: dict[str, Any] = {"model": resolved.model_id, "region_name": resolved.region}
+    if resolved.model_id.startswith("arn:"):
+        fields["provider"] = resolved.provider or ""
+        if resolved.base_model:
+            fields["base_model"] = resolved.base_model
+    return fields
+
+
+def _one_model(
+    klass: Any,
+    manager: BedrockClientManager,
+    fields: dict[str, Any],
+    model_kwargs: dict[str, Any],
+    clients: tuple[Any, Any],
+) -> Any:
+    """``klass`` on ``clients`` (bedrock-runtime, bedrock) with ``fields`` and the caller's
+    options (which win, except over the provider and model an ARN needs)."""
     kwargs: dict[str, Any] = {
-        "client": manager.client("bedrock-runtime", resolved.region),
-        "bedrock_client": manager.client("bedrock", resolved.region),
-        "model": model_id,
-        "region_name": resolved.region,
+        "client": clients[0],
+        "bedrock_client": clients[1],
+        "model": fields["model"],
+        "region_name": fields["region_name"],
         **model_kwargs,
     }
-    if model_id.startswith("arn:"):
-        # langchain-aws cannot read an ARN's provider or model: say them, so it asks no one.
-        kwargs.setdefault("provider", resolved.provider or "")
-        if resolved.base_model:
-            kwargs.setdefault("base_model", resolved.base_model)
+    for name in ("provider", "base_model"):
+        if name in fields:
+            kwargs.setdefault(name, fields[name])
     try:
         return _build(klass, manager, kwargs)
     except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         raise ConfigurationError(
-            f"get_llm could not build {klass.__mro__[1].__name__} for {model_id!r}: "
+            f"get_llm could not build {klass.__mro__[1].__name__} for {fields['model']!r}: "
             f"{_first_line(exc)}\nCheck the keyword arguments passed on to the model "
             f"({', '.join(sorted(model_kwargs)) or 'none'})."
         ) from exc
+
+
+def _clients(manager: BedrockClientManager, region: str) -> tuple[Any, Any]:
+    return manager.client("bedrock-runtime", region), manager.client("bedrock", region)
+
+
+class _DeferredClient:
+    """A manager's client, made on first use: what a model rebuilt by ``pickle.loads`` runs
+    on. Its manager validates on first use too, so trouble with the worker's credentials
+    surfaces, typed, from the model's first call rather than from inside ``pickle.loads``
+    (where Ray or multiprocessing would report it as a deserialisation error)."""
+
+    def __init__(self, manager: BedrockClientManager, service: str, region: str) -> None:
+        self._manager, self._service, self._region = manager, service, region
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager.client(self._service, self._region), name)
+
+    def __repr__(self) -> str:
+        return f"<{self._service} client in {self._region}, made on first use>"
+
+
+# The clients a model is built on, by keyword, and the service each must talk to.
+_CLIENT_SERVICES = {"client": "bedrock-runtime", "bedrock_client": "bedrock"}
+
+
+def _check_clients(model_kwargs: dict[str, Any]) -> None:
+    """A caller's own ``client=``/``bedrock_client=`` must be a botocore client of the right
+    service: anything else fails only later, inside a call, as a bare ``AttributeError``."""
+    for name, service in _CLIENT_SERVICES.items():
+        given = model_kwargs.get(name)
+        model = getattr(getattr(given, "meta", None), "service_model", None)
+        actual = getattr(model, "service_name", None)
+        if given is None or actual == service:
+            continue
+        what = f"a botocore {actual} client" if actual else f"a {type(given).__name__}"
+        raise ConfigurationError(
+            f"get_llm({name}=...) got {what}; it takes a botocore {service} client "
+            f"(boto3.client({service!r})). Leave it out to build the model on the manager's "
+            f"own {service} client, and pass manager=BedrockClientManager(...) to choose its "
+            "credentials and region."
+        )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -194,35 +251,50 @@ def get_llm(
         raise ConfigurationError(
             f"model={model!r} is a {type(model).__name__}; expected a model id or alias string."
         )
+    _check_clients(model_kwargs)
     adapters = _adapters()  # before the manager: a missing extra should fail first
-    klass = adapters.SharedChatBedrock if api == "invoke" else adapters.SharedChatBedrockConverse
     where = Where.of(region, fallback_regions, manager)  # a misspelt region: before credentials
     manager = manager or get_manager()
     chosen = chosen_model(model, manager, "get_llm")
     regions = where.regions(manager)
     logger.debug("get_llm(%r): regions %s", chosen, regions)
-    models = [_one_model(klass, chosen, name, manager, model_kwargs) for name in regions]
-    built = adapters.in_regions(models, manager)
-    built._spec = adapters.ModelSpec(
+    resolved = tuple(_model_fields(chosen, name, manager) for name in regions)
+    spec = adapters.ModelSpec(
         manager=manager,
         api=api,
         model=chosen,
-        region=regions[0],  # the region resolved here, not the argument: it must travel
-        fallback_regions=None if fallback_regions is None else tuple(fallback_regions),
+        resolved=resolved,  # the regions and ids resolved here: they must travel
         model_kwargs=dict(model_kwargs),
         rebuild=_rebuild,
     )
-    return built  # type: ignore[no-any-return]
+    return _assembled(spec, lambda region: _clients(manager, region))  # type: ignore[no-any-return]
+
+
+def _assembled(spec: Any, clients: Callable[[str], tuple[Any, Any]]) -> Any:
+    """The model ``spec`` describes, the same model in each region, on ``clients(region)``."""
+    adapters = _adapters()
+    invoke = spec.api == "invoke"
+    klass = adapters.SharedChatBedrock if invoke else adapters.SharedChatBedrockConverse
+    models = [
+        _one_model(klass, spec.manager, dict(f), spec.model_kwargs, clients(f["region_name"]))
+        for f in spec.resolved
+    ]
+    built = adapters.in_regions(models, spec.manager)
+    built._spec = spec
+    return built
 
 
 def _rebuild(spec: Any) -> Any:
-    """The model a pickled ``spec`` describes, on this process's manager (the unpickled one)."""
-    api: Any = spec.api  # one of get_llm's overloads' literals, checked when first built
-    return get_llm(
-        spec.model,
-        region=spec.region,
-        manager=spec.manager,
-        api=api,
-        fallback_regions=spec.fallback_regions,
-        **spec.model_kwargs,
+    """The model a pickled ``spec`` describes, on this process's manager (the unpickled one).
+
+    Nothing is resolved or validated here: the ids resolved where the model was built travel
+    with it, and its clients are made, and its manager validates, on its first call.
+    """
+    manager = spec.manager
+    return _assembled(
+        spec,
+        lambda region: (
+            _DeferredClient(manager, "bedrock-runtime", region),
+            _DeferredClient(manager, "bedrock", region),
+        ),
     )

@@ -49,6 +49,9 @@ from bedrock_auth._options import (
     check_range,
     flag,
     option,
+    proxy_userinfo,
+    role_parameter_secrets,
+    url_userinfo,
 )
 from bedrock_auth._shapes import check_role_kwargs, check_role_options, duration_range
 from bedrock_auth._state import ForkSafeLock, register
@@ -137,7 +140,7 @@ class AuthConfig:
     api_key: str | None = option(secret=True)  # AWS_BEARER_TOKEN_BEDROCK if opted in
     mode: Mode | None = option()
     endpoint_url: str | Mapping[str, str] | None = option(
-        expected="a URL such as 'https://host:8443' or {service: URL}"
+        expected="a URL such as 'https://host:8443' or {service: URL}", holds_secret=url_userinfo
     )
     verify: bool | str | None = option(expected="True, False or the path of a CA bundle")
     # Retries: BEDROCK_*, else AWS_MAX_ATTEMPTS/AWS_RETRY_MODE/the profile, else ours.
@@ -171,9 +174,10 @@ class AuthConfig:
         expected="a list of region names",
         convert=_unique,
     )
-    client_config: Config | None = option()
+    client_config: Config | None = option(holds_secret=proxy_userinfo)
     assume_role_kwargs: Mapping[str, Any] | None = option(
         default=MappingProxyType({}),
+        holds_secret=role_parameter_secrets,
         expected="a dict of extra STS AssumeRole parameters",
         convert=dict,
     )
@@ -194,8 +198,10 @@ class AuthConfig:
         return f"AuthConfig({shown}, ...)" if shown else "AuthConfig()"
 
     def secrets_given(self) -> list[str]:
-        """The options given here that are secrets, or keys that come with one."""
-        return [o.name for o in OPTIONS if o.needs_pickle_consent and getattr(self, o.name)]
+        """The options given here that are secrets, come with one or hold one (the table's
+        ``needs_pickle_consent`` and ``holds_secret``), each with what it holds."""
+        held = (o.pickle_consent(getattr(self, o.name)) for o in OPTIONS)
+        return [why for why in held if why]
 
     def __getstate__(self) -> dict[str, Any]:
         # A pickle travels (task queues, object stores, logs of failed tasks): secrets given in

@@ -326,11 +326,18 @@ def _expired_on_arrival() -> RuntimeError:
     return info.value
 
 
-def test_expired_on_arrival_is_about_the_clock() -> None:
+def test_expired_on_arrival_blames_the_clock_only_when_replies_measured_it() -> None:
+    from bedrock_auth import _clock
+
     exc = _expired_on_arrival()
+    unmeasured = translate_error(exc, CTX)
+    assert type(unmeasured) is errors.ExpiredCredentialsError
+    assert "No reply from AWS has measured this machine's clock yet" in str(unmeasured)
+    _clock._measured.add(-601.0, -599.0)  # an STS reply: AWS's clock 10 minutes behind
     translated = translate_error(exc, CTX)
     assert type(translated) is errors.ClockSkewError
     assert "already expired when they arrived, by this machine's clock" in str(translated)
+    assert "about 10 min ahead of AWS's" in str(translated)
 
 
 # -- redaction ----------------------------------------------------------------------------

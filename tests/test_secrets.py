@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from secret_scan import assert_no_secret
 
 from bedrock_auth import (
     AuthConfig,
@@ -65,7 +66,8 @@ def assert_clean(*texts: object) -> None:
 
 
 def assert_error_clean(error: BaseException) -> None:
-    """The error and everything a traceback prints of it and its chained causes."""
+    """The error, everything a traceback prints of it and its chained causes, and everything
+    an error reporter could serialise: attributes, chained causes' attributes, pickles."""
     assert_clean(
         error,
         repr(error),
@@ -73,6 +75,7 @@ def assert_error_clean(error: BaseException) -> None:
         getattr(error, "partial_text", ""),
         "".join(traceback.format_exception(error)),
     )
+    assert_no_secret(error, SECRETS)
 
 
 def echoing(secret: str) -> str:
