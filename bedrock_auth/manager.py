@@ -89,6 +89,7 @@ class AuthOptions(TypedDict, total=False):
     api_key: str | None
     mode: Mode | None
     endpoint_url: str | Mapping[str, str] | None
+    mantle_endpoint_url: str | None
     verify: bool | str | None
     max_retries: int | None
     retry_mode: RetryMode | None
