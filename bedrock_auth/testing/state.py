@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .auth import AuthInfo
+from .bearer import ApiKeys
 from .catalog import load_models
 from .faults import Delays, Faults
 from .identity import IdentityStore
@@ -36,6 +37,7 @@ class EmulatorState:
         self.faults = Faults()
         self.log = RequestLog()
         self.identities = IdentityStore(account_id, clock=self.now)
+        self.api_keys = ApiKeys(self.identities, self.now)
         self.registry = ModelRegistry(account_id, load_models())
         self.delays = Delays()
 
