@@ -36,11 +36,20 @@ DEFAULT_ACTIONS = (
 )
 
 
+# IAM prefixes of the services that are not "bedrock:" (bedrock-mantle's inference calls are
+# all bedrock-mantle:CreateInference).
+_PREFIXES = {"sts": "sts", "bedrock-mantle": "bedrock-mantle"}
+
+
 def iam_action_for(service: str, operation: str) -> str:
-    """The IAM action that authorises ``operation`` (falls back to ``<prefix>:<operation>``)."""
-    if operation in _ACTIONS:
+    """The IAM action that authorises ``operation`` (falls back to ``<prefix>:<operation>``).
+
+    >>> iam_action_for("bedrock-mantle", "CreateInference")
+    'bedrock-mantle:CreateInference'
+    """
+    prefix = _PREFIXES.get(service, "bedrock")
+    if operation in _ACTIONS and prefix == "bedrock":
         return _ACTIONS[operation]
-    prefix = "sts" if service == "sts" else "bedrock"
     return f"{prefix}:{operation or '*'}"
 
 
