@@ -420,3 +420,55 @@ def test_import_loads_neither_openai_nor_the_generator() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- policy and doctor ------------------------------------------------------------------------
+
+
+def test_policy_adds_mantle_and_its_key_action() -> None:
+    from bedrock_auth.policy import build_policy
+
+    def actions(document: dict[str, Any]) -> list[str]:
+        return [a for statement in document["Statement"] for a in statement["Action"]]
+
+    assert "bedrock-mantle:CreateInference" not in actions(build_policy([], "us-east-1"))
+    both = actions(build_policy([], "us-east-1", mantle=True, bearer=True))
+    for action in (
+        "bedrock-mantle:CreateInference",
+        "bedrock:CallWithBearerToken",
+        "bedrock-mantle:CallWithBearerToken",
+    ):
+        assert action in both
+    assert "bedrock-mantle:CallWithBearerToken" not in actions(
+        build_policy([], "us-east-1", mantle=True)
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "bedrock_auth", "policy", "--mantle", "--region", "us-east-1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "bedrock-mantle:CreateInference" in out.stdout
+
+
+def test_doctor_checks_the_openai_endpoints_when_asked(tls_emu: BedrockEmulator) -> None:
+    from bedrock_auth import check
+
+    manager = tls_emu.manager()
+    assert "openai endpoints" not in [s.name for s in check(manager=manager).steps]
+    before = len(tls_emu.requests)
+    report = check("gpt-oss-120b", manager=manager, openai=True)
+    step = report.steps[-1]
+    assert (step.name, step.ok) == ("openai endpoints", True), step
+    assert "1-token Chat Completion" in step.detail and "listed" in step.detail
+    assert [c.operation for c in openai_calls(tls_emu, before)] == [
+        "CreateChatCompletion",
+        "ListModels",
+    ]
+    tls_emu.fail("AccessDeniedException", status=403, service="bedrock-mantle", times=None)
+    try:
+        failed = check(manager=manager, openai=True).steps[-1]
+    finally:
+        tls_emu.clear()
+    assert (failed.ok, failed.error_class) == (False, "AccessDeniedError")
+    assert "bedrock-mantle:CreateInference" in failed.fix + failed.detail
