@@ -193,6 +193,13 @@ def _signed(
     return _mint(frozen, region, life), life, math.floor(now) + life
 
 
+def _margin(life: int) -> float:
+    """How long before a key expires it is no longer handed out: its refresh window, sized to
+    its life as credentials' windows are (a quarter, at most 15 minutes), and at least a
+    second (half the life of the shortest keys), for the request it signs to arrive in time."""
+    return max(refresh_windows(life)[0], min(1.0, life / 2))
+
+
 def _usable_credentials(
     manager: BedrockClientManager, region: str
 ) -> tuple[ReadOnlyCredentials, float | None]:
@@ -263,8 +270,7 @@ class ApiKeyProvider:
 
         def load() -> tuple[str, float]:
             key, life, until = _signed(frozen, self.region, self._asked, expiry)
-            # Kept until its refresh window, sized to its life as credentials' windows are.
-            return key, max(until - time.time() - refresh_windows(life)[0], 0.0)
+            return key, max(until - time.time() - _margin(life), 0.0)
 
         key = _keys.fetch(cache_key, load)
         self._last = cache_key
