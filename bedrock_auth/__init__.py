@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "anthropic_model_from_env": "bedrock_auth.adapters",
     "get_anthropic_client": "bedrock_auth.adapters",
     "get_embeddings": "bedrock_auth.adapters",
+    "get_openai_client": "bedrock_auth.adapters",
     "get_pydantic_ai_model": "bedrock_auth.adapters",
     "acheck": "bedrock_auth.diagnostics",
     "check": "bedrock_auth.diagnostics",
@@ -99,6 +100,7 @@ if TYPE_CHECKING:
         anthropic_model_from_env as anthropic_model_from_env,
         get_anthropic_client as get_anthropic_client,
         get_embeddings as get_embeddings,
+        get_openai_client as get_openai_client,
         get_pydantic_ai_model as get_pydantic_ai_model,
     )
     from bedrock_auth.agents import (

@@ -16,7 +16,6 @@ Imported only by :mod:`bedrock_auth.adapters`, when a client is asked for.
 
 from __future__ import annotations
 
-import ssl
 import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, NoCredentialsError
 
 from bedrock_auth._calls import resolve
+from bedrock_auth._http import http_options, timeout_for
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import (
     AccessDeniedError,
@@ -188,29 +188,6 @@ class _ManagerMiddleware(anthropic.Middleware):
             raise error
 
 
-def _verify(manager: BedrockClientManager) -> ssl.SSLContext | bool:
-    """The manager's TLS trust: ``verify=``, else AWS_CA_BUNDLE / the profile's ca_bundle."""
-    verify = manager.settings.verify
-    if verify is None:
-        verify = manager.session.get_config_variable("ca_bundle") or True
-    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
-
-
-def _http_options(binding: _Binding, transport: type[Any]) -> dict[str, Any]:
-    """The HTTP client's TLS trust and proxies, as the manager's botocore client has them.
-
-    Proxies in ``client_config`` are mounted per scheme, over HTTPS_PROXY/NO_PROXY from the
-    environment, which the SDK's default client mounts itself (as botocore honours them).
-    """
-    verify = _verify(binding.manager)
-    config = binding.manager.client("bedrock-runtime", binding.region).meta.config
-    proxies: Mapping[str, str] = config.proxies or {}
-    mounts = {
-        f"{scheme}://": transport(proxy=url, verify=verify) for scheme, url in proxies.items()
-    }
-    return {"verify": verify, **({"mounts": mounts} if mounts else {})}
-
-
 def _options(binding: _Binding, given: dict[str, Any], *, is_async: bool) -> dict[str, Any]:
     """The SDK constructor's arguments: the manager's defaults, then what the caller gave."""
     foreign = [name for name in FOREIGN_CREDENTIALS if given.get(name) is not None]
@@ -223,16 +200,16 @@ def _options(binding: _Binding, given: dict[str, Any], *, is_async: bool) -> dic
             "BedrockClientManager(profile=...), (access_key_id=..., secret_access_key=...) or "
             "(api_key=...), and pass manager=."
         )
-    manager, settings = binding.manager, binding.manager.settings
+    manager = binding.manager
     defaults: dict[str, Any] = {
         "base_url": manager.client("bedrock-runtime", binding.region).meta.endpoint_url,
-        "timeout": httpx2.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-        "max_retries": settings.max_retries,
+        "timeout": timeout_for(manager),
+        "max_retries": manager.settings.max_retries,
     }
     if given.get("http_client") is None:
         client = anthropic.DefaultAsyncHttpxClient if is_async else anthropic.DefaultHttpxClient
         transport = httpx2.AsyncHTTPTransport if is_async else httpx2.HTTPTransport
-        defaults["http_client"] = client(**_http_options(binding, transport))
+        defaults["http_client"] = client(**http_options(manager, transport))
     ours = [m for m in given.get("middleware") or () if not isinstance(m, _ManagerMiddleware)]
     return {
         **defaults,

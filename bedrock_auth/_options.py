@@ -121,6 +121,8 @@ class Settings:
     #: ``BEDROCK_AGENT_ID`` / ``BEDROCK_AGENT_ALIAS_ID``: the agent the agent helpers call.
     agent_id: str | None = None
     agent_alias_id: str | None = None
+    #: The bedrock-mantle endpoint (``AWS_ENDPOINT_URL_BEDROCK_MANTLE``); None: AWS's.
+    mantle_endpoint_url: str | None = None
     #: Model ids follow the live catalog (``live_catalog=``, else ``BEDROCK_LIVE_CATALOG``).
     live_catalog: bool = True
     validate: bool = True

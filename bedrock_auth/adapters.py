@@ -42,6 +42,7 @@ from bedrock_auth.settings import (
 if TYPE_CHECKING:
     from anthropic import Anthropic, AnthropicBedrock, AsyncAnthropic, AsyncAnthropicBedrock
     from langchain_aws import BedrockEmbeddings
+    from openai import AsyncOpenAI, OpenAI
     from pydantic_ai.models.bedrock import BedrockConverseModel
 
     from bedrock_auth.manager import BedrockClientManager
@@ -53,6 +54,7 @@ __all__ = [
     "anthropic_model_from_env",
     "get_anthropic_client",
     "get_embeddings",
+    "get_openai_client",
     "get_pydantic_ai_model",
 ]
 
@@ -63,6 +65,7 @@ DEFAULT_EMBEDDINGS_MODEL = "amazon.titan-embed-text-v2:0"
 _EXTRAS = {
     "bedrock_auth._anthropic": ("anthropic", "the Anthropic SDK"),
     "anthropic": ("anthropic", "the Anthropic SDK"),
+    "bedrock_auth._openai": ("openai", "the OpenAI SDK"),
     "pydantic_ai.models.bedrock": ("pydantic-ai", "pydantic-ai"),
     "langchain_aws": ("langchain", "langchain-aws"),
 }
@@ -147,6 +150,90 @@ def get_anthropic_client(
     chosen = _checked(region or client_kwargs.pop("aws_region", None))
     client: AnthropicBedrock | AsyncAnthropicBedrock = klass(
         manager=manager or get_manager(), aws_region=chosen, **client_kwargs
+    )
+    return client
+
+
+# -- the OpenAI SDK -----------------------------------------------------------------------------
+
+
+@overload
+def get_openai_client(
+    *,
+    endpoint: Literal["runtime", "mantle"] = "runtime",
+    auth: Literal["iam", "api_key"] | None = None,
+    region: str | None = None,
+    async_: Literal[False] = False,
+    manager: BedrockClientManager | None = None,
+    **client_kwargs: Any,
+) -> OpenAI: ...
+
+
+@overload
+def get_openai_client(
+    *,
+    endpoint: Literal["runtime", "mantle"] = "runtime",
+    auth: Literal["iam", "api_key"] | None = None,
+    region: str | None = None,
+    async_: Literal[True],
+    manager: BedrockClientManager | None = None,
+    **client_kwargs: Any,
+) -> AsyncOpenAI: ...
+
+
+@overload
+def get_openai_client(
+    *,
+    endpoint: Literal["runtime", "mantle"] = "runtime",
+    auth: Literal["iam", "api_key"] | None = None,
+    region: str | None = None,
+    async_: bool,
+    manager: BedrockClientManager | None = None,
+    **client_kwargs: Any,
+) -> OpenAI | AsyncOpenAI: ...
+
+
+def get_openai_client(
+    *,
+    endpoint: Literal["runtime", "mantle"] = "runtime",
+    auth: Literal["iam", "api_key"] | None = None,
+    region: str | None = None,
+    async_: bool = False,
+    manager: BedrockClientManager | None = None,
+    **client_kwargs: Any,
+) -> OpenAI | AsyncOpenAI:
+    """An ``openai.OpenAI`` (``AsyncOpenAI`` with ``async_=True``) on Bedrock's OpenAI-compatible
+    Chat Completions and Responses APIs, on the manager's credentials.
+
+    ``endpoint="runtime"`` (AWS's recommendation) is bedrock-runtime's ``/openai/v1``;
+    ``"mantle"`` is bedrock-mantle. ``auth="iam"`` signs each request with SigV4 from the
+    manager's refreshing credentials; ``auth="api_key"`` sends short-term API keys from
+    :meth:`~bedrock_auth.BedrockClientManager.api_key_provider` (minted again before they
+    expire), or the configured key in API-key mode; ``None`` follows the manager. The base URL
+    comes from the manager (region, ``endpoint_url``, ``mantle_endpoint_url``): no
+    ``OPENAI_*``/``AWS_BEDROCK_BASE_URL``/``AWS_BEARER_TOKEN_BEDROCK`` variable redirects it or
+    changes its auth, and a key is never sent over plain http (:class:`ConfigurationError`).
+
+    ``model=`` in each call may be an alias: it becomes the runtime id or inference profile for
+    the region, or Mantle's bare id sent to the path the model data gives (``/v1`` or
+    ``/openai/v1``). Expired, rejected or denied credentials and throttling raise this
+    library's typed errors (the SDK's error is the ``__cause__``); no error carries a key.
+    Without ``client_kwargs`` the client is cached per (endpoint, region, auth, sync/async)
+    and ``manager.close()`` closes it; with them (``timeout``, ``max_retries``,
+    ``default_headers``, ``http_client``, ...) it is a new client of the caller's.
+
+    >>> client = get_openai_client()                                    # doctest: +SKIP
+    >>> client.chat.completions.create(model="gpt-oss-120b",             # doctest: +SKIP
+    ...     messages=[{"role": "user", "content": "Hi"}]).choices[0].message.content
+    """
+    sdk = _sdk("bedrock_auth._openai", "get_openai_client")  # a missing extra fails first
+    client: OpenAI | AsyncOpenAI = sdk.openai_client(
+        manager or get_manager(),
+        endpoint=endpoint,
+        auth=auth,
+        region=region,
+        async_=async_,
+        **client_kwargs,
     )
     return client
 

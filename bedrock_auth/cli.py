@@ -140,6 +140,7 @@ def _doctor(args: argparse.Namespace) -> int:
             agent_id=args.agent_id,
             agent_alias_id=args.agent_alias_id,
             invoke=not args.no_invoke,
+            openai=args.openai,
             on_start=None if args.json else progress.started,
             on_step=None if args.json else progress.finished,
             **options,
@@ -203,6 +204,7 @@ def _policy(args: argparse.Namespace) -> int:
         assume_role=args.assume_role,
         bearer=args.bearer,
         listing=args.list,
+        mantle=args.mantle,
     )
     print(json.dumps(document, indent=2))
     return 0
@@ -543,6 +545,12 @@ def _doctor_parser(sub: Any) -> None:
         metavar="SECONDS",
         help="read timeout of the Bedrock calls (default: BEDROCK_READ_TIMEOUT, else 300)",
     )
+    add(
+        "--openai",
+        action="store_true",
+        help="also check the OpenAI-compatible endpoints (bedrock-runtime /openai/v1 and "
+        "bedrock-mantle) through the openai SDK; needs the openai extra",
+    )
     add("--json", action="store_true", help="print one JSON object instead of lines")
     doctor.set_defaults(run=_doctor)
 
@@ -586,6 +594,12 @@ def _policy_parser(sub: Any) -> None:
         help="add sts:AssumeRole on this role, for the identity that assumes it",
     )
     add("--bearer", action="store_true", help="add bedrock:CallWithBearerToken (API keys)")
+    add(
+        "--mantle",
+        action="store_true",
+        help="add bedrock-mantle:CreateInference (the OpenAI-compatible APIs on bedrock-mantle); "
+        "with --bearer also bedrock-mantle:CallWithBearerToken",
+    )
     add(
         "--list",
         action="store_true",

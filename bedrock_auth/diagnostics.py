@@ -152,6 +152,7 @@ class _Run:
     agent_alias_id: str | None
     invoke: bool
     manager: BedrockClientManager | None = None
+    openai: bool = False
     settings: Settings | None = None
     region_error: BedrockAuthError | None = None
     base_session: botocore.session.Session | None = None
@@ -575,6 +576,12 @@ def _agent(run: _Run) -> str:
     return f"alias {alias} of agent {agent} answered in {run.s.region} ({answer.session_id})"
 
 
+def _openai(run: _Run) -> str:
+    from bedrock_auth._openai_check import check_openai_endpoints
+
+    return check_openai_endpoints(run.mgr, run.model_id, run.invoke)
+
+
 # -- the steps, as data ----------------------------------------------------------------------
 
 
@@ -609,6 +616,7 @@ _STEPS: tuple[_Spec, ...] = (
     _Spec("model id", _model_id, ("region",)),
     _Spec("model access", _model_access, ("identity", "endpoint bedrock-runtime", "model id")),
     _Spec("agent", _agent, ("identity", "endpoint bedrock-agent-runtime")),
+    _Spec("openai endpoints", _openai, ("identity", "model id"), lambda run: run.openai),
 )
 
 
@@ -679,6 +687,7 @@ def check(
     agent_id: str | None = None,
     agent_alias_id: str | None = None,
     invoke: bool = True,
+    openai: bool = False,
     manager: BedrockClientManager | None = None,
     config: AuthConfig | None = None,
     on_start: Callable[[str], None] | None = None,
@@ -692,6 +701,8 @@ def check(
     to ``BEDROCK_AGENT_ID``/``BEDROCK_AGENT_ALIAS_ID``. With ``invoke=True`` a known model gets
     one Converse call with ``maxTokens=1`` (``bedrock:InvokeModel``, a few tokens billed) and
     a known agent one InvokeAgent call (it runs the agent once); ``invoke=False`` skips both.
+    ``openai=True`` also checks the OpenAI-compatible endpoints through the openai SDK (a
+    1-token Chat Completion on bedrock-runtime, a model listing on bedrock-mantle).
 
     ``on_start(name)`` is called before each step and ``on_step(step)`` after it, in the
     calling thread: the CLI prints progress with them.
@@ -712,6 +723,7 @@ def check(
         agent_alias_id=agent_alias_id,
         invoke=invoke,
         manager=manager,
+        openai=openai,
     )
     return _run_steps(run, on_start, on_step)
 
@@ -722,6 +734,7 @@ async def acheck(
     agent_id: str | None = None,
     agent_alias_id: str | None = None,
     invoke: bool = True,
+    openai: bool = False,
     manager: BedrockClientManager | None = None,
     config: AuthConfig | None = None,
     **options: Unpack[AuthOptions],
@@ -737,6 +750,7 @@ async def acheck(
             agent_id=agent_id,
             agent_alias_id=agent_alias_id,
             invoke=invoke,
+            openai=openai,
             manager=manager,
             config=config,
             **options,

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -65,6 +65,8 @@ if TYPE_CHECKING:
     from botocore.credentials import Credentials
     from typing_extensions import Unpack
 
+    from bedrock_auth._api_keys import ApiKeyProvider
+
 logger = logging.getLogger("bedrock_auth")
 
 __all__ = ["AuthOptions", "BedrockClientManager", "CallerIdentity", "get_manager", "reset"]
@@ -88,6 +90,7 @@ class AuthOptions(TypedDict, total=False):
     api_key: str | None
     mode: Mode | None
     endpoint_url: str | Mapping[str, str] | None
+    mantle_endpoint_url: str | None
     verify: bool | str | None
     max_retries: int | None
     retry_mode: RetryMode | None
@@ -493,6 +496,32 @@ class BedrockClientManager:
                         self._settings.max_pool_connections
                     )
         return executor
+
+    # -- Bedrock API keys -------------------------------------------------------------------
+
+    def api_key(
+        self, region: str | None = None, *, expires_in: float | timedelta | None = None
+    ) -> str:
+        """A short-term Bedrock API key for ``region``, signed now with these credentials.
+
+        It lives the least of ``expires_in`` (seconds or a ``timedelta``), 12 hours and the
+        credentials' remaining life (they are refreshed first if due); more than 12 hours asked
+        is a :class:`ConfigurationError`. In API-key mode it is the configured key. Needs
+        ``aws-bedrock-token-generator`` (the ``openai`` extra). See docs/api-keys-and-openai.md.
+        """
+        from bedrock_auth._api_keys import mint_api_key
+
+        return mint_api_key(self, region, expires_in)
+
+    def api_key_provider(
+        self, region: str | None = None, *, expires_in: float | timedelta | None = None
+    ) -> ApiKeyProvider:
+        """A thread-safe callable returning a valid key for ``region``: cached, and minted
+        again before it (or the credentials behind it) expires. ``await provider.aget()``
+        never blocks an event loop."""
+        from bedrock_auth._api_keys import ApiKeyProvider
+
+        return ApiKeyProvider(self, region, expires_in)
 
     # -- reporting --------------------------------------------------------------------------
 

@@ -36,11 +36,20 @@ DEFAULT_ACTIONS = (
 )
 
 
+# IAM prefixes of the services that are not "bedrock:" (bedrock-mantle's inference calls are
+# all bedrock-mantle:CreateInference).
+_PREFIXES = {"sts": "sts", "bedrock-mantle": "bedrock-mantle"}
+
+
 def iam_action_for(service: str, operation: str) -> str:
-    """The IAM action that authorises ``operation`` (falls back to ``<prefix>:<operation>``)."""
-    if operation in _ACTIONS:
+    """The IAM action that authorises ``operation`` (falls back to ``<prefix>:<operation>``).
+
+    >>> iam_action_for("bedrock-mantle", "CreateInference")
+    'bedrock-mantle:CreateInference'
+    """
+    prefix = _PREFIXES.get(service, "bedrock")
+    if operation in _ACTIONS and prefix == "bedrock":
         return _ACTIONS[operation]
-    prefix = "sts" if service == "sts" else "bedrock"
     return f"{prefix}:{operation or '*'}"
 
 
@@ -158,6 +167,8 @@ def _profile_resources(model_ids: Sequence[str], region: str) -> list[str]:
     return resources or [f"arn:aws:bedrock:{region}:*:application-inference-profile/*"]
 
 
+#: What calls to bedrock-mantle (Chat Completions, Responses, Messages) need.
+MANTLE_ACTION = "bedrock-mantle:CreateInference"
 #: The listing actions ``--list`` adds (they take no resource but ``*``).
 LISTING_ACTIONS = ("bedrock:ListFoundationModels", "bedrock:ListInferenceProfiles")
 
@@ -171,8 +182,12 @@ def build_policy(
     assume_role: str | None = None,
     bearer: bool = False,
     listing: bool = False,
+    mantle: bool = False,
 ) -> dict[str, Any]:
     """The policy for resolved ``model_ids`` (every model if empty), plus the extras asked for.
+
+    ``mantle`` adds ``bedrock-mantle:CreateInference`` (the OpenAI-compatible APIs on
+    bedrock-mantle); with ``bearer`` too, API keys need ``bedrock-mantle:CallWithBearerToken``.
 
     >>> doc = build_policy(["amazon.nova-lite-v1:0"], "eu-west-1", bearer=True)
     >>> [s["Action"] for s in doc["Statement"]]
@@ -195,8 +210,10 @@ def build_policy(
             else _OWN_RESOURCES["bedrock:GetInferenceProfile"],
         ),
         (bool(assume_role), ["sts:AssumeRole"], [assume_role or ""]),
-        # CallWithBearerToken and the listing actions support no resource-level permissions.
+        # CallWithBearerToken, Mantle and the listing actions: no resource-level permissions.
         (bearer, ["bedrock:CallWithBearerToken"], ["*"]),
+        (mantle, [MANTLE_ACTION], ["*"]),
+        (mantle and bearer, ["bedrock-mantle:CallWithBearerToken"], ["*"]),
         (listing, list(LISTING_ACTIONS), ["*"]),
     )
     statements += [_statement(actions, res) for wanted, actions, res in extras if wanted]

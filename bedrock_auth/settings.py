@@ -142,6 +142,11 @@ class AuthConfig:
     endpoint_url: str | Mapping[str, str] | None = option(
         expected="a URL such as 'https://host:8443' or {service: URL}", holds_secret=url_userinfo
     )
+    # bedrock-mantle (OpenAI-compatible APIs) has no botocore model: its endpoint is ours to
+    # read, under the name AWS gives a service's endpoint variable.
+    mantle_endpoint_url: str | None = option(
+        env="AWS_ENDPOINT_URL_BEDROCK_MANTLE", expected="a URL such as 'https://host:8443'"
+    )
     verify: bool | str | None = option(expected="True, False or the path of a CA bundle")
     # Retries: BEDROCK_*, else AWS_MAX_ATTEMPTS/AWS_RETRY_MODE/the profile, else ours.
     max_retries: int | None = option(env="BEDROCK_MAX_RETRIES", limits=(0, 50))
@@ -570,6 +575,8 @@ def _check_values(o: dict[str, Any], origins: Mapping[str, str]) -> None:
         if spec.limits:
             check_range(named(spec.name), o[spec.name], *spec.limits)
     _check_endpoints(o["endpoint_url"])
+    if o["mantle_endpoint_url"] is not None:
+        check_endpoint_url(o["mantle_endpoint_url"], named("mantle_endpoint_url"))
     for region in o["fallback_regions"]:
         check_region(region, named("fallback_regions"))
 

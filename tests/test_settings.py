@@ -104,11 +104,15 @@ _SAMPLES: dict[Any, tuple[str, Any]] = {
     bool: ("0", False),
     Sequence: ("us-west-2, eu-west-1", ("us-west-2", "eu-west-1")),
 }
+# Options whose text is checked beyond its type.
+_CHECKED_SAMPLES: dict[str, tuple[str, Any]] = {
+    "mantle_endpoint_url": ("https://mantle.example:8443", "https://mantle.example:8443"),
+}
 
 
 @pytest.mark.parametrize("option", [o for o in OPTIONS if o.env], ids=lambda o: o.name)
 def test_each_variable_in_the_table_reaches_the_settings(option: Option) -> None:
-    text, value = _SAMPLES[option.kind]
+    text, value = _CHECKED_SAMPLES.get(option.name) or _SAMPLES[option.kind]
     if option.choices:
         text = value = option.choices[-1]
     settings = resolve_settings(AuthConfig(region="us-east-1"), environ={option.env: text})

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import agents, control, runtime, sts
+from . import agents, control, openai_api, runtime, sts
 from .auth import BEARER, SIGV4, AuthInfo, Masker, read_auth, signing_time_error
 from .faults import DROP, Fault, before_handling, default_message
 from .identity import EXPIRED, MISSING, OK, UNRECOGNIZED
@@ -52,6 +52,7 @@ HANDLERS: dict[str, Handler] = {
     "ListInferenceProfiles": control.list_inference_profiles,
     "GetFoundationModel": control.get_foundation_model,
     "ListFoundationModels": control.list_foundation_models,
+    **openai_api.HANDLERS,
     **sts.ACTIONS,
 }
 
@@ -99,6 +100,10 @@ def _sts_form(request: Request) -> dict[str, str]:
 
 
 def _resolve_route(request: Request, query: dict[str, str], form: dict[str, str]) -> Route | None:
+    listener = openai_api.listener_of(request.headers)
+    found = openai_api.route(listener, request.method, request.path, request.body)
+    if found is not None or listener == openai_api.MANTLE:
+        return found  # the Mantle listener serves only the OpenAI-compatible APIs
     found = route(request.method, request.path)
     if found is not None:
         return found
@@ -159,7 +164,7 @@ def _call_key(state: EmulatorState, found: Route | None, auth: AuthInfo) -> Call
 
 
 def _auth_error(
-    state: EmulatorState, found: Route, auth: AuthInfo, headers: dict[str, str]
+    state: EmulatorState, found: Route, auth: AuthInfo, headers: dict[str, str], region: str
 ) -> ApiError | None:
     if found.operation in UNSIGNED_OPERATIONS:
         return None
@@ -167,9 +172,17 @@ def _auth_error(
         stale = signing_time_error(found.service, headers.get("x-amz-date", ""), state.now())
         if stale is not None:
             return ApiError(*stale, 403)
+        wrong_service = openai_api.scope_error(found, auth)
+        if wrong_service is not None:
+            return wrong_service
     outcome = state.identities.check(auth)
     if outcome == OK and auth.scheme == BEARER and found.service in (AGENT_RUNTIME, STS):
         outcome = UNRECOGNIZED  # API keys only work for bedrock and bedrock-runtime
+    if outcome == OK and auth.scheme == BEARER:
+        token = headers.get("authorization", "")[7:].strip()
+        strict = found.operation in openai_api.OPERATIONS
+        refused = state.api_keys.check(token, region, strict=strict)
+        return None if refused is None else ApiError(*refused, 403)
     if outcome == OK:
         return None
     json_code, xml_code = _AUTH_ERRORS.get(outcome, _UNRECOGNIZED)
@@ -258,7 +271,7 @@ def process(state: EmulatorState, request: Request) -> Outcome:
     if found is None:
         message = f"Unknown operation: {request.method} {request.path}"
         return _finish(record, Outcome(json_error("UnknownOperationException", message, 404)))
-    denied = _auth_error(state, found, auth, request.headers)
+    denied = _auth_error(state, found, auth, request.headers, key.region)
     if denied is not None:
         return _finish(
             record, Outcome(error_for(service, denied.code, denied.message, denied.status))

@@ -23,6 +23,7 @@ from .limits import (
     DEFAULT_MAX_SEED_BYTES,
     Limits,
 )
+from .mantle import MantleListener
 from .routing import service_of
 from .script import Citation, RecordedRequest, Reply, ToolUse
 from .seedfile import read_seed
@@ -38,7 +39,7 @@ logger = logging.getLogger("bedrock_auth.testing")
 
 #: Access key id the emulator hands out in ``env()``/``manager()`` (not a real key).
 TEST_ACCESS_KEY_ID = "AKIAEMULATOR00000000"
-#: Matching fake secret; the emulator never checks signatures, so any value works.
+#: Matching fake secret. Only Bedrock API keys minted from it have their signature checked.
 TEST_SECRET_ACCESS_KEY = "emulator/secret/key/not/a/real/one/00000"
 #: Account id of every identity the emulator reports.
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -48,6 +49,8 @@ SERVICES = ("bedrock-runtime", "bedrock-agent-runtime", "bedrock", "sts")
 _ENDPOINT_VARIABLES = tuple(
     "AWS_ENDPOINT_URL_" + service.replace("-", "_").upper() for service in SERVICES
 )
+#: Where the library (not botocore: Mantle has no botocore model) reads Mantle's endpoint.
+MANTLE_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_BEDROCK_MANTLE"
 # Options that pick their own credentials, so the emulator's test keys must not be added.
 _OWN_CREDENTIALS = (
     "api_key",
@@ -84,7 +87,9 @@ def _describe(reply: Reply) -> str:
 
 
 class BedrockEmulator:
-    """A local server speaking bedrock-runtime, bedrock-agent-runtime, bedrock and STS.
+    """A local server speaking bedrock-runtime, bedrock-agent-runtime, bedrock and STS, and
+    Bedrock's OpenAI-compatible APIs on runtime (``/openai/v1``) and on a Mantle listener
+    (:attr:`mantle_url`).
 
     Use as a context manager (or ``start()``/``stop()``). Point clients at ``endpoint_url``;
     script answers with :meth:`reply`, failures with :meth:`fail`, and read what arrived in
@@ -144,8 +149,10 @@ class BedrockEmulator:
                 max_nesting=max_nesting,
             ),
         )
+        self._state.api_keys.add_iam_key(access_key_id, secret_access_key)
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._mantle: MantleListener | None = None
         self._cert_dir: Path | None = None
         self._ca_bundle: str | None = None
 
@@ -197,7 +204,12 @@ class BedrockEmulator:
             daemon=True,
         )
         self._thread.start()
-        logger.info("BedrockEmulator listening on %s", self.endpoint_url)
+        self._mantle = MantleListener(self.host, self._state, context)
+        logger.info(
+            "BedrockEmulator listening on %s (bedrock-mantle on %s)",
+            self.endpoint_url,
+            self.mantle_url,
+        )
         return self
 
     def stop(self) -> None:
@@ -211,7 +223,9 @@ class BedrockEmulator:
         server.server_close()
         if thread is not None:
             thread.join(timeout=5)
-        self._server = self._thread = None
+        if self._mantle is not None:
+            self._mantle.stop()
+        self._server = self._thread = self._mantle = None
         self._remove_certificates()
         logger.info("BedrockEmulator stopped")
 
@@ -253,6 +267,21 @@ class BedrockEmulator:
         """``http(s)://127.0.0.1:PORT``: one endpoint for every emulated service."""
         scheme = "https" if self.tls else "http"
         return f"{scheme}://{self.host}:{self.port}"
+
+    @property
+    def mantle_url(self) -> str:
+        """``http(s)://127.0.0.1:PORT2``: bedrock-mantle's OpenAI-compatible APIs (``/v1``,
+        ``/openai/v1``), on a port of their own (real Mantle is another host)."""
+        if self._mantle is None:
+            raise RuntimeError("BedrockEmulator is not running; call start() or use `with`")
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self._mantle.port}"
+
+    @property
+    def api_key(self) -> str:
+        """A long-term Bedrock API key of this emulator's: accepted as a bearer token by every
+        Bedrock API it serves (short-term keys minted from its credentials are too)."""
+        return self._state.api_keys.static_key
 
     @property
     def ca_bundle(self) -> str | None:
@@ -478,6 +507,7 @@ class BedrockEmulator:
         """Environment variables that point the AWS SDK (and bedrock_auth) at this emulator."""
         url = self.endpoint_url
         env = dict.fromkeys(_ENDPOINT_VARIABLES, url)
+        env[MANTLE_ENDPOINT_VARIABLE] = self.mantle_url
         env.update(
             {
                 "AWS_ACCESS_KEY_ID": self.access_key_id,
@@ -539,6 +569,7 @@ class BedrockEmulator:
 
         options: dict[str, Any] = {
             "endpoint_url": self.endpoints(),
+            "mantle_endpoint_url": self.mantle_url,
             "region": self.region,
             "load_dotenv": False,
         }

@@ -58,7 +58,7 @@ DEFAULT_MESSAGES: dict[str, str] = {
 
 #: Faults with no ``operation``/``service`` filter hit only these (the data plane), so that a
 #: throttling test does not also throttle the STS validation call that precedes it.
-DATA_PLANE_SERVICES = frozenset({"bedrock-runtime", "bedrock-agent-runtime"})
+DATA_PLANE_SERVICES = frozenset({"bedrock-runtime", "bedrock-agent-runtime", "bedrock-mantle"})
 
 
 def default_status(code: str, service: str | None = None) -> int:

@@ -1,11 +1,15 @@
 """Who is calling: rejected keys, credentials the emulator issued, and caller identities.
 
-Only digests of tokens are kept, so nothing the emulator stores can leak a secret.
+Only digests of tokens are kept, so nothing the emulator stores can leak a secret. The secret
+key of issued credentials is derived from the access key id with a key of the store's own, so
+that a signature made with it (a Bedrock API key) can be checked without keeping it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import string
 import threading
@@ -81,6 +85,7 @@ class IdentityStore:
         self._rejected: set[str] = set()
         self._sessions: dict[str, _Session] = {}
         self._identities: dict[str, str] = {}
+        self._secret_seed = secrets.token_bytes(32)
 
     def reject(self, keys: set[str] | frozenset[str] | list[str] | tuple[str, ...]) -> None:
         """Mark access key ids or API keys as invalid (stored as digests only)."""
@@ -116,9 +121,10 @@ class IdentityStore:
         """Mint ASIA... credentials for an assumed role, valid for ``duration`` seconds."""
         account, role_name = role_parts(role_arn, self.account_id)
         role_id = _stable_id("AROA", role_arn)
+        key_id = "ASIA" + _random(_KEY_ALPHABET, 16)
         creds = IssuedCredentials(
-            access_key_id="ASIA" + _random(_KEY_ALPHABET, 16),
-            secret_access_key=_random(string.ascii_letters + string.digits + "/+", 40),
+            access_key_id=key_id,
+            secret_access_key=self._derived_secret(key_id),
             session_token=secrets.token_urlsafe(96),
             expiration=self._clock() + duration,
             assumed_role_arn=f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}",
@@ -133,6 +139,16 @@ class IdentityStore:
         with self._lock:
             self._sessions[creds.access_key_id] = session
         return creds
+
+    def _derived_secret(self, access_key_id: str) -> str:
+        mac = hmac.new(self._secret_seed, access_key_id.encode("ascii"), hashlib.sha256)
+        return base64.b64encode(mac.digest()).decode("ascii")[:40]
+
+    def issued_secret(self, access_key_id: str) -> str | None:
+        """The secret key of credentials this store issued (None for any other key id)."""
+        with self._lock:
+            issued = access_key_id in self._sessions
+        return self._derived_secret(access_key_id) if issued else None
 
     def caller(self, access_key_id: str | None) -> CallerIdentity:
         """The identity behind an access key (issued session, explicit, or a default user)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .auth import AuthInfo
+from .bearer import ApiKeys
 from .catalog import load_models
 from .faults import Delays, Faults
 from .features import CacheUsage
@@ -69,6 +70,7 @@ class EmulatorState:
         self.faults = Faults()
         self.log = RequestLog()
         self.identities = IdentityStore(account_id, clock=self.now)
+        self.api_keys = ApiKeys(self.identities, self.now)
         self.registry = ModelRegistry(account_id, load_models())
         self.prompt_cache = PromptCache()
         self.delays = Delays()
