@@ -241,8 +241,8 @@ def _translating(binding: _Binding) -> Iterator[None]:
     try:
         yield
     except openai.APIStatusError as error:
+        translated = binding.status_error(error)  # reads the response: before it is scrubbed
         redact_exception(error)
-        translated = binding.status_error(error)
         if translated is None:
             raise
         raise translated from error

@@ -364,7 +364,9 @@ def shown(error: BaseException) -> str:
         parts += [str(each), repr(each), repr(each.args), repr(vars(each))]
         response = getattr(each, "response", None)
         request = getattr(response, "request", None) or getattr(each, "request", None)
-        if request is not None:
+        if isinstance(request, str):  # scrubbed by the library: only a placeholder is left
+            parts.append(request)
+        elif request is not None:
             parts += [str(request.url), repr(dict(request.headers))]
         with contextlib.suppress(Exception):  # what does not pickle carries nothing away
             parts.append(pickle.dumps(each).decode("latin-1"))
