@@ -220,7 +220,7 @@ class Option:
     def pickle_consent(self, value: Any) -> str | None:
         """Why ``value`` may be pickled only with ``allow_pickle_secrets=True``; ``None``: it
         may always be. A secret needs consent, and so does a value holding one."""
-        if value is None or value is False:
+        if not value:  # unset, empty or off
             return None
         if self.needs_pickle_consent:
             return self.name

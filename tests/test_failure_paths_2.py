@@ -611,6 +611,7 @@ def test_soak_64_threads_for_10_minutes_with_two_second_credentials(
 
     with ThreadPoolExecutor(64) as pool:
         list(pool.map(work, range(64)))
+    print(f"soak: {counts}; distinct failures: {sorted(failures)}")  # for docs/reliability.md
     assert counts["ok"] > 0 and counts.get("raw", 0) == 0, (counts, list(failures)[:10])
     for error in failures.values():
         assert_no_secret(error)
