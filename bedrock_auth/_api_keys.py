@@ -146,7 +146,8 @@ def current_credentials(
             if _expiry(credentials) == before:
                 break
     except BedrockAuthError as error:
-        raise redact_exception(error) from None
+        redact_exception(error)  # e.g. a credential_provider's error chained under ours
+        raise
     except Exception as exc:
         ctx = ErrorContext(service="sts", region=region, profile=manager.profile or "")
         raise translate_error(exc, ctx) from cause_of(exc)

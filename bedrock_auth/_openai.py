@@ -70,6 +70,8 @@ __all__ = ["ENDPOINTS", "ManagedAsyncOpenAI", "ManagedOpenAI", "base_url_for", "
 
 #: The endpoints, and the service name each signs with in SigV4 (and the IAM prefix).
 ENDPOINTS: Mapping[str, str] = {"runtime": "bedrock", "mantle": "bedrock-mantle"}
+#: The service each endpoint is, as messages and IAM name it.
+_SERVICES = {"runtime": "bedrock-runtime", "mantle": "bedrock-mantle"}
 #: Where the OpenAI-compatible APIs live on each endpoint; Mantle's is per model, this by default.
 _BASE_PATHS = {"runtime": "/openai/v1", "mantle": "/v1"}
 #: Mantle's OpenAI-compatible paths (the model data also knows ``/anthropic``).
@@ -116,7 +118,7 @@ def _mantle_route(model: str) -> tuple[str, str]:
         raise ModelNotAvailableError(
             f"{model} ({info.model_id}) is served on bedrock-mantle's OpenAI-compatible API "
             f"{served}. Call it on get_openai_client(endpoint='runtime'), or pick a model the "
-            "data puts on Mantle (bedrock-auth models lists them)."
+            "data puts on Mantle (bedrock_auth.models.get_model_info(name).mantle)."
         )
     return route.model_id, route.path
 
@@ -174,9 +176,8 @@ class _Binding:
             "runtime": "InvokeModelWithResponseStream" if streams else "InvokeModel",
             "mantle": "CreateInference",
         }[self.endpoint]
-        service = {"runtime": "bedrock-runtime", "mantle": "bedrock-mantle"}[self.endpoint]
         return ErrorContext(
-            service=service,
+            service=_SERVICES[self.endpoint],
             operation=operation,
             region=self.region,
             model_id=model if isinstance(model, str) else "",

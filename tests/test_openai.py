@@ -325,8 +325,13 @@ def test_the_manager_settings_carry_over(tls_emu: BedrockEmulator) -> None:
     client = get_openai_client(manager=manager)
     assert client.max_retries == 5
     assert (client.timeout.read, client.timeout.connect) == (42, 3)  # type: ignore[union-attr]
+    copied = client.with_options(max_retries=0)
+    assert type(copied) is type(client) and copied.manager is manager  # type: ignore[attr-defined]
+    assert copied.chat.completions.create(model=MODEL, messages=HI).choices
     with pytest.raises(ConfigurationError, match="base_url"):
         get_openai_client(manager=manager, base_url="https://api.openai.com/v1")
+    with pytest.raises(ConfigurationError, match="base_url"):
+        client.with_options(base_url="https://api.openai.com/v1")
     with pytest.raises(ConfigurationError, match="auth="):
         get_openai_client(manager=manager, auth="bearer")  # type: ignore[call-overload]
 

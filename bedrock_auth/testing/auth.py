@@ -1,8 +1,9 @@
 """Reading (not verifying) the Authorization of a request, and masking secrets for the log.
 
-Signatures are not checked cryptographically: the emulator only needs what AWS front-ends
+SigV4 signatures are not checked cryptographically: the emulator only needs what AWS front-ends
 extract before they check it (scheme, access key id, region and service of the scope, the
-signing time) to record the call and to reproduce AWS's auth errors.
+signing time) to record the call and to reproduce AWS's auth errors. Bedrock API keys are
+checked, signature included, in :mod:`.bearer`.
 """
 
 from __future__ import annotations

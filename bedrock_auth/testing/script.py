@@ -54,8 +54,9 @@ class RecordedRequest:
     """One request the emulator received, with every secret masked.
 
     ``service`` is the API the route belongs to (``bedrock-runtime``, ``bedrock-agent-runtime``,
-    ``bedrock``, ``sts``); ``signing_service`` is the service named in the SigV4 credential
-    scope (``bedrock`` for all three Bedrock APIs, ``sts`` for STS).
+    ``bedrock``, ``bedrock-mantle``, ``sts``); ``signing_service`` is the service named in the
+    SigV4 credential scope (``bedrock`` for the three Bedrock APIs, ``bedrock-mantle`` for
+    Mantle, ``sts`` for STS).
 
     Masked as ``***``: the Authorization signature or bearer token, and the value of every
     header, query or form field and JSON key (at any depth) whose name says secret, token,
