@@ -123,13 +123,15 @@ def _one_model(
         if resolved.base_model:
             kwargs.setdefault("base_model", resolved.base_model)
     try:
-        return _build(klass, manager, kwargs)
+        built = _build(klass, manager, kwargs)
     except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         raise ConfigurationError(
             f"get_llm could not build {klass.__mro__[1].__name__} for {model_id!r}: "
             f"{_first_line(exc)}\nCheck the keyword arguments passed on to the model "
             f"({', '.join(sorted(model_kwargs)) or 'none'})."
         ) from exc
+    built._resolved = resolved  # a rejected id is retried with the listed one (_langchain)
+    return built
 
 
 def _first_line(exc: BaseException) -> str:
