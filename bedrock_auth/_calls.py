@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
 from botocore import xform_name
 
+from bedrock_auth._catalog import refused_id
+from bedrock_auth._state import register
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import FAILOVER_ERRORS, BedrockAuthError, ConfigurationError
 from bedrock_auth.manager import get_manager
@@ -87,6 +89,18 @@ def _a(noun: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
+@functools.lru_cache(maxsize=256)
+def _regions(first: str, extra: tuple[str, ...]) -> tuple[Region, ...]:
+    """``first`` then ``extra`` as checked Regions, duplicates dropped: the same for every call
+    with the same options, so made once (the names are checked once, not per call)."""
+    names = (check_region(first), *region_names(extra, "fallback_regions"))
+    return tuple(dict.fromkeys(names))
+
+
+# reset() forgets them: a Region warned about once (a new number) is warned about again.
+register(__name__, reset=_regions.cache_clear)
+
+
 @dataclass(frozen=True)
 class Where:
     """Where a call runs: the options every helper and ``get_llm`` take, checked once.
@@ -109,6 +123,8 @@ class Where:
         manager: BedrockClientManager | None,
     ) -> Where:
         """The options as the user gave them, each region name checked here, before any call."""
+        if region is None and fallback_regions is None and manager is None:
+            return _NOWHERE  # the common call: nothing to check, nothing to build
         return cls(
             None if region is None else check_region(region),
             None
@@ -117,13 +133,11 @@ class Where:
             manager,
         )
 
-    def regions(self, manager: BedrockClientManager) -> list[Region]:
+    def regions(self, manager: BedrockClientManager) -> tuple[Region, ...]:
         """The regions to try, in order, duplicates dropped."""
-        first = self.region if self.region is not None else check_region(manager.region)
-        extra = self.fallback_regions
-        if extra is None:  # plain names in the settings: made Regions here, once per call
-            extra = region_names(manager.settings.fallback_regions, "fallback_regions")
-        return list(dict.fromkeys([first, *extra]))
+        first = manager.region if self.region is None else self.region
+        extra = manager.settings.fallback_regions  # plain names, checked by the settings
+        return _regions(first, extra if self.fallback_regions is None else self.fallback_regions)
 
     def manager_now(self) -> BedrockClientManager:
         # get_manager is imported with the module: an import statement here ran on every call
@@ -139,6 +153,9 @@ class Where:
         import asyncio
 
         return await asyncio.to_thread(get_manager)
+
+
+_NOWHERE = Where()
 
 
 # -- the model: one front door ----------------------------------------------------------------
@@ -330,7 +347,7 @@ class Call(Generic[T]):
 
     def run(self, manager: BedrockClientManager) -> T:
         return with_failover(
-            self.where.regions(manager), lambda region: self.attempt(manager, region), self.what
+            self.where.regions(manager), functools.partial(self.attempt, manager), self.what
         )
 
     async def arun(self, manager: BedrockClientManager) -> T:
@@ -352,6 +369,12 @@ def send(manager: BedrockClientManager, ctx: ErrorContext, request: Callable[[An
         raise translate_error(exc, ctx) from cause_of(exc)
 
 
+@functools.cache
+def _method(operation: str) -> str:
+    name: str = xform_name(operation)  # botocore's naming: ConverseStream -> converse_stream
+    return name
+
+
 def model_call(
     where: Where,
     model: str,
@@ -360,24 +383,45 @@ def model_call(
     finish: Callable[[Any, ErrorContext, float], T],
 ) -> Call[T]:
     """A bedrock-runtime ``operation`` on ``model``: in each region, resolve the model id
-    (:func:`resolve`), build the error context once (it serves the call and the stream), send
-    ``request(resolved)``, then ``finish(reply, ctx, started)``."""
-    method = xform_name(operation)  # botocore's own naming: ConverseStream -> converse_stream
+    (:func:`resolve`), send ``request(resolved)``, then ``finish(reply, ctx, started)``.
+
+    Nothing else is built per call: the resolution and its error context are kept by the
+    catalog. When Bedrock refuses the id the static table chose, the call is sent once more
+    with the id the live listing gives (see :mod:`bedrock_auth._catalog`).
+    """
+    method = _method(operation)
 
     def attempt(manager: BedrockClientManager, region: Region) -> T:
         resolved = resolve(manager, model, region)
-        ctx = ErrorContext(
-            service="bedrock-runtime",
-            operation=operation,
-            region=region,
-            model_id=resolved.model_id,
-            profile=manager.profile or "",
-        )
         started = time.perf_counter()
-        reply = send(manager, ctx, lambda client: getattr(client, method)(**request(resolved)))
-        return finish(reply, ctx, started)
+        client = manager.client("bedrock-runtime", resolved.region)
+        try:
+            reply = getattr(client, method)(**request(resolved))
+        except Exception as exc:
+            resolved, reply = _after_error(manager, resolved, operation, request, exc)
+        return finish(reply, resolved.context(operation), started)
 
     return Call(where, f"{operation} {model}", attempt)
+
+
+def _after_error(
+    manager: BedrockClientManager,
+    resolved: ResolvedModel,
+    operation: str,
+    request: Callable[[ResolvedModel], Mapping[str, Any]],
+    exc: Exception,
+) -> tuple[ResolvedModel, Any]:
+    """The reply of the one retry with the listed id when Bedrock refused the model id, else
+    the typed error of ``exc``."""
+    error = translate_error(exc, resolved.context(operation))  # redacts exc, too
+    retry = manager.catalog.after_rejection(resolved) if refused_id(exc) else None
+    if retry is None:
+        raise error from cause_of(exc)
+    client = manager.client("bedrock-runtime", retry.region)
+    try:
+        return retry, getattr(client, _method(operation))(**request(retry))
+    except Exception as again:
+        raise translate_error(again, retry.context(operation)) from cause_of(again)
 
 
 def _named(

@@ -8,6 +8,16 @@ A denied or unreachable listing is remembered for the same time and logged once 
 caller falls back to the static table (least-privilege roles often lack the listing actions,
 and a private subnet may have no ``bedrock`` endpoint).
 
+When a call needs a model (:meth:`LiveCatalog.resolve`), the static table answers first: a
+listing is a ``bedrock`` client and three control-plane calls with large replies, which a cold
+start (a new Lambda container) would pay before its first token. The listing is asked only
+when the table cannot place the model (an id newer than the data, or one the data says is not
+offered in the Region), and when Bedrock refuses the id the table chose
+(:func:`refused_id`, :meth:`LiveCatalog.after_rejection`): the call is then sent once more with
+the id the listing gives. ``resolve_model_id(..., manager=...)``, ``bedrock-auth models`` and
+doctor ask the listing directly. Each answer is kept per (model, Region): for good when the
+table gave it, for as long as the listing it came from otherwise.
+
 This is the one place that asks the ``bedrock`` control plane about models, application
 inference profiles (``GetInferenceProfile``) included.
 """
@@ -27,10 +37,12 @@ from typing import Any
 from bedrock_auth._redact import redact_exception
 from bedrock_auth._state import SingleFlightCache
 from bedrock_auth._translate import CREDENTIAL_CODES, ErrorContext, cause_of, translate_error
+from bedrock_auth.errors import ModelNotAvailableError
 from bedrock_auth.models import (
     ListedModel,
     Listing,
     base_model_from_arn,
+    in_table,
     provider_of,
     resolve_with,
 )
@@ -48,6 +60,13 @@ _LISTINGS = frozenset({"ListInferenceProfiles", "ListFoundationModels"})
 _LIFECYCLE_DATES = {"legacyTime": "legacy_since", "endOfLifeTime": "end_of_life"}
 
 
+#: Resolutions kept per catalog (model as asked, Region); past it, the cache starts again.
+MAX_RESOLVED = 1024
+# Bedrock's words when it refuses the model id itself (ValidationException): an id it does not
+# know, or a model that this Region serves only through an inference profile.
+_REFUSED_ID_WORDS = ("model identifier", "inference profile")
+
+
 @dataclass(frozen=True)
 class ResolvedModel:
     """One model as a call from one Region needs it: the id to send there, and, looked up
@@ -58,6 +77,14 @@ class ResolvedModel:
     #: Checked once, where the call came in; the client for the call is made in it.
     region: Region
     catalog: LiveCatalog = field(repr=False, compare=False)
+    #: The model as the caller wrote it (alias, id, profile id or ARN).
+    asked: str = field(default="", compare=False)
+    #: True when the live listing chose ``model_id``; False when the static table did.
+    listed: bool = field(default=False, compare=False)
+    # Error contexts by (service, operation): made once, on first need, then shared by calls.
+    _contexts: dict[tuple[str, str], ErrorContext] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @functools.cached_property
     def base_model(self) -> str | None:
@@ -68,6 +95,32 @@ class ResolvedModel:
     def provider(self) -> str | None:
         """``anthropic``, ``amazon``, ...: whose request format the model takes."""
         return provider_of(self.base_model or self.model_id)
+
+    def context(self, operation: str, service: str = "bedrock-runtime") -> ErrorContext:
+        """What an error of ``operation`` on this model reports; the same object every call."""
+        ctx = self._contexts.get((service, operation))
+        if ctx is None:
+            ctx = self._contexts[service, operation] = ErrorContext(
+                service=service,
+                operation=operation,
+                region=self.region,
+                model_id=self.model_id,
+                profile=self.catalog.profile,
+            )
+        return ctx
+
+
+def refused_id(exc: BaseException | None) -> bool:
+    """Did Bedrock refuse the model id itself (unknown there, or on demand where only a
+    profile serves)? Not an access denial: the listing cannot grant model access."""
+    response = getattr(exc, "response", None)
+    error = response.get("Error") if isinstance(response, dict) else None
+    if not isinstance(error, dict):
+        return False
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    if code == "ResourceNotFoundException":
+        return True
+    return code == "ValidationException" and any(w in message for w in _REFUSED_ID_WORDS)
 
 
 @dataclass(frozen=True)
@@ -99,13 +152,17 @@ class LiveCatalog:
         profile: str = "",
     ) -> None:
         self.enabled = enabled
-        self._profile = profile  # the manager's, for the SSO message of a failed lookup
+        #: The manager's profile, for the SSO message of a failed call or lookup.
+        self.profile = profile
         self._listing_client = listing_client
         self._client = client
         # Region -> listing; application profile ARN -> foundation model id. Single-flight:
         # the first caller lists, concurrent ones wait for its answer, other Regions never wait.
         self._listings: SingleFlightCache[str, _Entry] = SingleFlightCache()
         self._apps: SingleFlightCache[str, str | None] = SingleFlightCache()
+        # (model as asked, Region) -> (its resolution, monotonic deadline). Read on every call
+        # without a lock: a dict read is atomic, and two threads that both miss resolve alike.
+        self._resolved: dict[tuple[str, str], tuple[ResolvedModel, float]] = {}
 
     # -- listings -----------------------------------------------------------------------------
 
@@ -154,14 +211,68 @@ class LiveCatalog:
 
     # -- one model --------------------------------------------------------------------------
 
-    def resolve(self, model: str, region: Region, *, prefer_profile: bool = False) -> ResolvedModel:
+    def resolve(self, model: str, region: Region) -> ResolvedModel:
         """``model`` as a call from ``region`` needs it (its provider and base model on demand).
 
-        ``region`` is a checked :class:`~bedrock_auth.regions.Region`: callers come through
-        ``bedrock_auth._calls.resolve``, which checks a name once per call.
+        The static table answers when it can place the model; the listing otherwise (see the
+        module docstring). ``region`` is a checked :class:`~bedrock_auth.regions.Region`:
+        callers come through ``bedrock_auth._calls.resolve``, which checks a name once per call.
         """
-        model_id = resolve_with(model, region, self.listing, prefer_profile=prefer_profile)
-        return ResolvedModel(model_id, region, self)
+        hit = self._resolved.get((model, region))
+        if hit is not None:
+            if hit[1] > self._listings.clock():
+                return hit[0]
+            if hit[0].listed:  # the table's answer was refused before: ask the listing again
+                return self._listed(model, region)
+        return self._first(model, region)
+
+    def _first(self, model: str, region: Region) -> ResolvedModel:
+        """The static table's answer, else (unknown to it, or not offered here) the listing's."""
+        if not self.enabled or in_table(model):
+            try:
+                model_id = resolve_with(model, region, None)
+            except ModelNotAvailableError:
+                if not self.enabled:
+                    raise
+            else:
+                return self._keep(ResolvedModel(model_id, region, self, model), math.inf)
+        return self._listed(model, region)
+
+    def _listed(self, model: str, region: Region) -> ResolvedModel:
+        """The listing's answer (the static table's when the listing failed), kept as long."""
+        model_id = resolve_with(model, region, self.listing)
+        listed = self.listing(region) is not None
+        entry = self._listings.entries.get(region)
+        until = entry[1] if entry is not None else 0.0  # a failure not kept: ask again
+        return self._keep(ResolvedModel(model_id, region, self, model, listed), until)
+
+    def _keep(self, resolved: ResolvedModel, until: float) -> ResolvedModel:
+        if len(self._resolved) >= MAX_RESOLVED:
+            self._resolved.clear()
+        self._resolved[resolved.asked, resolved.region] = (resolved, until)
+        return resolved
+
+    def after_rejection(self, rejected: ResolvedModel) -> ResolvedModel | None:
+        """The id to send once more after Bedrock refused ``rejected`` (see :func:`refused_id`),
+        or None: the listing is off, failed, chose ``rejected`` itself, or gives the same id.
+
+        Raises the listing's :class:`ModelNotAvailableError` (naming the Regions and profiles
+        that would work) when it does not offer the model there at all. An explicit profile id
+        is never swapped for another: the listing's refusal says which one to use.
+        """
+        if not self.enabled or rejected.listed or self.listing(rejected.region) is None:
+            return None
+        retry = self._listed(rejected.asked, rejected.region)
+        if retry.model_id == rejected.model_id:
+            return None
+        logger.info(
+            "Bedrock refused %s in %s; using %s, which its listing gives for %r",
+            rejected.model_id,
+            rejected.region,
+            retry.model_id,
+            rejected.asked,
+        )
+        return retry
 
     def base_model(self, model_id: str, region: str) -> str | None:
         """The foundation model behind an id, profile id or ARN; None for an opaque ARN.
@@ -173,7 +284,9 @@ class LiveCatalog:
             if model_id.startswith("arn:"):
                 return base_model_from_arn(model_id)
             return split_profile_prefix(model_id)[1]
-        listing = self.listing(region)
+        # A listing made already answers; none is made for it: GetInferenceProfile is one call.
+        entry = self._listings.get(check_region(region)) if self.enabled else None
+        listing = entry.listing if entry is not None else None
         if listing is not None and model_id in listing.profiles:
             return listing.profiles[model_id]
         return self._apps.fetch(model_id, lambda: self._application_profile(model_id, region))
@@ -185,7 +298,7 @@ class LiveCatalog:
             operation="GetInferenceProfile",
             region=region,
             model_id=arn,
-            profile=self._profile,
+            profile=self.profile,
         )
         try:
             reply = self._client(region).get_inference_profile(inferenceProfileIdentifier=arn)
@@ -197,9 +310,11 @@ class LiveCatalog:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def clear(self) -> None:
-        """Forget every listing, failure and profile lookup: the next need lists again."""
+        """Forget every listing, failure, profile lookup and resolution: the next call asks
+        again."""
         self._listings.clear()
         self._apps.clear()
+        self._resolved.clear()
 
 
 def _profiles(client: Any, kind: str) -> dict[str, str]:

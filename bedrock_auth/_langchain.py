@@ -24,8 +24,9 @@ from bedrock_auth._calls import (
     stream_failed,
     with_failover,
 )
+from bedrock_auth._catalog import ResolvedModel, refused_id
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
-from bedrock_auth.errors import ConfigurationError
+from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.manager import BedrockClientManager
 
 _Chunks = Generator[ChatGenerationChunk, None, None]
@@ -81,6 +82,9 @@ class _TypedErrors:
 
     _fallbacks: list[Self]
     _spec: ModelSpec | None
+    #: How get_llm resolved ``model_id`` (None when built by hand): followed on each call.
+    _resolved: ResolvedModel | None
+    model_id: str
     #: The langchain-aws class this one extends: LangChain serialises us under its id, so
     #: ``langchain_core.load`` gives back a plain model of that class.
     _lc_base: ClassVar[type[Any]]
@@ -110,6 +114,7 @@ class _TypedErrors:
         for model in (self, *self._fallbacks):
             for shared in (model.client, model.bedrock_client):  # type: ignore[attr-defined]
                 memo[id(shared)] = shared
+            memo[id(model._resolved)] = model._resolved  # immutable; holds the live catalog
         if self._spec is not None:
             memo[id(self._spec.manager)] = self._spec.manager
         return super().__deepcopy__(memo)  # type: ignore[misc,no-any-return]
@@ -119,11 +124,43 @@ class _TypedErrors:
         calls langchain-aws makes back into the model (``_generate`` streaming through
         ``self._stream``, ``_as_converse``) stay in their region instead of failing over twice.
         """
+        for model in (self, *self._fallbacks):
+            model._follow_catalog()
         if not self._fallbacks:
             return {_region(self): self}
         alone = copy.copy(self)
         alone._fallbacks = []
         return {_region(model): model for model in (alone, *self._fallbacks)}
+
+    def _follow_catalog(self) -> None:
+        """Take the id the catalog now gives for the model asked (a dict read when unchanged):
+        after Bedrock refused the table's id in one call, every later call uses the listed id."""
+        resolved = self._resolved
+        if resolved is None:
+            return
+        now = resolved.catalog.resolve(resolved.asked, resolved.region)
+        if now is not resolved:
+            self.model_id, self._resolved = now.model_id, now
+
+    def _relisted(self, exc: BaseException, ctx: ErrorContext) -> bool:
+        """After Bedrock refused the model id: switch to the id the live listing gives, once.
+
+        False (nothing switched) for any other error, a model built by hand, or a listing
+        with nothing better; the listing's own refusal is raised (see
+        :meth:`~bedrock_auth._catalog.LiveCatalog.after_rejection`).
+        """
+        resolved = self._resolved
+        if resolved is None or not refused_id(exc):
+            return False
+        translate_error(exc, ctx)  # redacts exc before it can become any error's cause
+        try:
+            retry = resolved.catalog.after_rejection(resolved)
+        except BedrockAuthError as refused:
+            raise refused from cause_of(exc)
+        if retry is None:
+            return False
+        self.model_id, self._resolved = retry.model_id, retry
+        return True
 
     def _what(self, operation: str) -> str:
         return f"{operation} {getattr(self, 'model_id', '')}"
@@ -216,7 +253,9 @@ class _TypedErrors:
                 messages, stop=stop, run_manager=run_manager, **kwargs
             )
         except Exception as exc:
-            raise translate_error(exc, ctx) from cause_of(exc)
+            if not self._relisted(exc, ctx):
+                raise translate_error(exc, ctx) from cause_of(exc)
+            return self._generate_here(messages, stop, run_manager, **kwargs)  # once: listed
         return result
 
     def _open_here(
@@ -249,7 +288,11 @@ class _TypedErrors:
                 delivered.append(chunk.text)
                 yield chunk
         except Exception as exc:
-            raise stream_failed(exc, ctx, "".join(delivered)) from exc
+            if delivered or not self._relisted(exc, ctx):
+                raise stream_failed(exc, ctx, "".join(delivered)) from exc
+        else:
+            return
+        yield from self._stream_here(messages, stop, run_manager, **kwargs)  # once: listed
 
 
 M = TypeVar("M", bound=_TypedErrors)
@@ -271,6 +314,7 @@ class SharedChatBedrockConverse(_TypedErrors, ChatBedrockConverse):
 
     _fallbacks: list[SharedChatBedrockConverse] = PrivateAttr(default_factory=list)
     _spec: ModelSpec | None = PrivateAttr(default=None)
+    _resolved: ResolvedModel | None = PrivateAttr(default=None)
     _lc_base = ChatBedrockConverse
     _manager: BedrockClientManager = PrivateAttr()  # set by in_regions
 
@@ -288,6 +332,7 @@ class SharedChatBedrock(_TypedErrors, ChatBedrock):
 
     _fallbacks: list[SharedChatBedrock] = PrivateAttr(default_factory=list)
     _spec: ModelSpec | None = PrivateAttr(default=None)
+    _resolved: ResolvedModel | None = PrivateAttr(default=None)
     _lc_base = ChatBedrock
     _manager: BedrockClientManager = PrivateAttr()  # set by in_regions
 

@@ -55,6 +55,7 @@ _IMMUTABLE = (str, int, float, bool, type(None))
 def _forget_templates() -> None:
     with _TEMPLATES_LOCK:
         _TEMPLATES.clear()
+    _RESOLVED.clear()
 
 
 register(__name__, reset=_forget_templates)
@@ -105,12 +106,18 @@ def _build(klass: Any, manager: BedrockClientManager, kwargs: dict[str, Any]) ->
     return _copy_of(template)
 
 
+#: The resolutions behind the models this process built, by (id, region): the live catalog they
+#: hold cannot travel in a pickled spec. Bounded by the models and regions an app uses.
+_RESOLVED: dict[tuple[str, str], Any] = {}
+
+
 def _model_fields(model: str, region: str, manager: BedrockClientManager) -> dict[str, Any]:
     """What the model in ``region`` is built with besides its clients and the caller's
     options: the id resolved for that region, the region, and for an ARN (whose provider and
     model langchain-aws cannot read) the provider and foundation model, so it asks no one."""
     resolved = resolve(manager, model, region)
     fields: dict[str, Any] = {"model": resolved.model_id, "region_name": resolved.region}
+    _RESOLVED[resolved.model_id, resolved.region] = resolved  # not in fields: they pickle
     if resolved.model_id.startswith("arn:"):
         fields["provider"] = resolved.provider or ""
         if resolved.base_model:
@@ -138,13 +145,17 @@ def _one_model(
         if name in fields:
             kwargs.setdefault(name, fields[name])
     try:
-        return _build(klass, manager, kwargs)
+        built = _build(klass, manager, kwargs)
     except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         raise ConfigurationError(
             f"get_llm could not build {klass.__mro__[1].__name__} for {fields['model']!r}: "
             f"{_first_line(exc)}\nCheck the keyword arguments passed on to the model "
             f"({', '.join(sorted(model_kwargs)) or 'none'})."
         ) from exc
+    # A rejected id is retried with the listed one (_langchain); a model rebuilt in another
+    # process has no resolution here and keeps the id it was built with.
+    built._resolved = _RESOLVED.get((fields["model"], fields["region_name"]))
+    return built
 
 
 def _clients(manager: BedrockClientManager, region: str) -> tuple[Any, Any]:

@@ -703,9 +703,8 @@ def get_manager(**options: Unpack[AuthOptions]) -> BedrockClientManager:
     >>> get_manager(region="us-east-1") is get_manager(region="us-east-1")   # doctest: +SKIP
     True
     """
-    if not options:  # the helpers' default: skip building a config and its key each call
-        with _managers_lock:
-            manager = _managers.get(_DEFAULT_KEY)
+    if not options:  # the helpers' default, on every call: no config, key or lock
+        manager = _managers.get(_DEFAULT_KEY)  # one dict read, atomic: writers hold the lock
         if manager is not None:
             return manager
     given = [name for name in CALLABLE_OPTIONS if options.get(name) is not None]

@@ -309,6 +309,21 @@ cannot be called from us-east-1; use us.anthropic.claude-sonnet-4-5-20250929-v1:
     return resolve_with(model, region, listings, prefer_profile=prefer_profile)
 
 
+def in_table(model: str) -> bool:
+    """Whether the static table places ``model`` on its own: an ARN (passed through as it is),
+    an id, profile id, alias or API name of a catalogued or retired model, or no model at all
+    (refused either way). Only other ids need Bedrock's listing to be resolved.
+
+    >>> in_table("sonnet-4.5"), in_table("anthropic.claude-some-future-model-v1")
+    (True, False)
+    """
+    text = model.strip() if isinstance(model, str) else ""
+    if not text or text.lower().startswith("arn:"):
+        return True
+    base = split_profile_prefix(text)[1]
+    return _lookup(base) is not None or _alias_key(base) in _table().retired_names
+
+
 def resolve_with(
     model: str,
     region: str,

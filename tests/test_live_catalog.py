@@ -24,12 +24,16 @@ from botocore.exceptions import EndpointConnectionError
 
 from bedrock_auth import (
     AccessDeniedError,
+    BedrockAuthError,
     BedrockClientManager,
     LegacyModelWarning,
     ModelNotAvailableError,
     converse,
+    converse_stream,
+    get_llm,
     resolve_model_id,
 )
+from bedrock_auth._calls import resolve
 from bedrock_auth._catalog import _lifecycle_dates
 from bedrock_auth.cli import main
 from bedrock_auth.models import CATALOG, ModelInfo
@@ -129,6 +133,134 @@ def test_a_model_listed_on_demand_here_is_called_by_its_plain_id(emu: BedrockEmu
     assert resolve_model_id(f"us.{nova}", "us-east-1", manager=manager) == f"us.{nova}"
 
 
+# -- the first call: the static table first, the listing when it cannot answer ---------------
+
+
+@pytest.fixture
+def strict() -> Iterator[BedrockEmulator]:
+    """An emulator that refuses ids as Bedrock does (unknown, or needing a profile)."""
+    with BedrockEmulator(strict_models=True) as emulator:
+        yield emulator
+
+
+def sent(emu: BedrockEmulator, operation: str = "Converse") -> list[str]:
+    return [r.model_id or "" for r in emu.requests if r.operation == operation]
+
+
+def test_a_model_the_table_knows_is_called_with_no_listing(emu: BedrockEmulator) -> None:
+    manager = emu.manager()
+    for _ in range(3):
+        assert converse("sonnet-4.5", "hi", manager=manager).text
+    assert control_plane(emu) == []  # no bedrock client, no listing before the first token
+    assert sent(emu) == ["us.anthropic.claude-sonnet-4-5-20250929-v1:0"] * 3
+
+
+def test_a_model_only_the_listing_knows_still_resolves_on_its_first_call(
+    emu: BedrockEmulator,
+) -> None:
+    emu.add_foundation_model(NEWER, name="Claude Sonnet 9", requires_profile=True)
+    manager = emu.manager()
+    assert converse(NEWER, "hi", manager=manager).model_id == f"us.{NEWER}"
+    assert converse(NEWER, "hi", manager=manager).model_id == f"us.{NEWER}"
+    assert listings(emu).count("ListFoundationModels") == 1  # one listing, kept
+    assert sent(emu) == [f"us.{NEWER}"] * 2
+
+
+def test_a_model_the_table_places_elsewhere_is_asked_of_the_listing(
+    strict: BedrockEmulator,
+) -> None:
+    # The table says Opus 4.1 is not offered in eu-west-1; this account's listing has it.
+    opus = "anthropic.claude-opus-4-1-20250805-v1:0"
+    strict.set_inference_profiles(opus, ["eu"], region="eu-west-1")
+    manager = strict.manager()
+    with pytest.raises(ModelNotAvailableError):
+        resolve_model_id("opus-4.1", "eu-west-1")
+    assert converse("opus-4.1", "hi", region="eu-west-1", manager=manager).model_id == (
+        f"eu.{opus}"
+    )
+
+
+def test_a_refused_id_is_sent_once_more_with_the_listed_one(strict: BedrockEmulator) -> None:
+    # The table gives Sonnet 4 an apac. profile from Tokyo; this account only has jp.
+    strict.set_inference_profiles(SONNET_4, ["jp"], region="ap-northeast-1")
+    manager = strict.manager()
+    first = converse("sonnet-4", "hi", region="ap-northeast-1", manager=manager)
+    assert first.model_id == f"jp.{SONNET_4}"
+    assert sent(strict) == [f"apac.{SONNET_4}", f"jp.{SONNET_4}"]  # refused, then listed
+    assert listings(strict, "ap-northeast-1").count("ListFoundationModels") == 1
+
+    strict.clear()
+    stream = converse_stream("sonnet-4", "hi", region="ap-northeast-1", manager=manager)
+    assert "".join(stream) and stream.model_id == f"jp.{SONNET_4}"
+    assert sent(strict, "ConverseStream") == [f"jp.{SONNET_4}"]  # kept: straight to jp
+    assert listings(strict) == []
+
+
+def test_a_refused_id_is_retried_once_by_get_llm(strict: BedrockEmulator) -> None:
+    strict.set_inference_profiles(SONNET_4, ["jp"], region="ap-northeast-1")
+    manager = strict.manager()
+    llm = get_llm("sonnet-4", region="ap-northeast-1", manager=manager)
+    assert llm.model_id == f"apac.{SONNET_4}"  # built from the table: nothing listed yet
+    assert control_plane(strict) == []
+    assert llm.invoke("hi").content
+    assert llm.model_id == f"jp.{SONNET_4}"
+    assert "".join(str(chunk.content) for chunk in llm.stream("hi"))
+    assert sent(strict) == [f"apac.{SONNET_4}", f"jp.{SONNET_4}"]
+    assert sent(strict, "ConverseStream") == [f"jp.{SONNET_4}"]
+
+
+def test_a_refused_explicit_profile_is_not_swapped(strict: BedrockEmulator) -> None:
+    strict.set_inference_profiles(SONNET_4, ["jp"], region="ap-northeast-1")
+    manager = strict.manager()
+    with pytest.raises(ModelNotAvailableError, match=f"use jp.{SONNET_4}"):
+        converse(f"apac.{SONNET_4}", "hi", region="ap-northeast-1", manager=manager)
+    assert sent(strict) == [f"apac.{SONNET_4}"]  # the listing named the fix; no second call
+
+
+def test_a_refused_model_the_listing_does_not_offer_says_where_it_runs(
+    strict: BedrockEmulator,
+) -> None:
+    sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    strict.set_inference_profiles(sonnet, [], region="eu-west-1")
+    manager = strict.manager()
+    with pytest.raises(ModelNotAvailableError, match="not offered to this account in eu-west-1"):
+        converse("sonnet-4.5", "hi", region="eu-west-1", manager=manager)
+    assert len(sent(strict)) == 1
+
+
+def test_a_refusal_without_a_listing_is_bedrocks_own(strict: BedrockEmulator) -> None:
+    strict.set_inference_profiles(SONNET_4, ["jp"], region="ap-northeast-1")
+    strict.fail("AccessDeniedException", operation="ListFoundationModels", times=None)
+    manager = strict.manager()
+    with pytest.raises(BedrockAuthError, match="model identifier is invalid"):
+        converse("sonnet-4", "hi", region="ap-northeast-1", manager=manager)
+    assert sent(strict) == [f"apac.{SONNET_4}"]
+
+
+def test_a_listed_answer_lives_as_long_as_its_listing(strict: BedrockEmulator) -> None:
+    strict.set_inference_profiles(SONNET_4, ["jp"], region="ap-northeast-1")
+    manager = strict.manager()
+    now = [1000.0]
+    manager.catalog._listings.clock = lambda: now[0]
+    converse("sonnet-4", "hi", region="ap-northeast-1", manager=manager)
+    now[0] += 3601  # the listing expired: the next call lists again, then goes to jp at once
+    strict.clear()
+    assert converse("sonnet-4", "hi", region="ap-northeast-1", manager=manager).model_id == (
+        f"jp.{SONNET_4}"
+    )
+    assert sent(strict) == [f"jp.{SONNET_4}"]
+    assert listings(strict).count("ListFoundationModels") == 1
+
+
+def test_a_resolution_is_made_once_and_reused(emu: BedrockEmulator) -> None:
+    manager = emu.manager()
+    first = resolve(manager, "sonnet-4.5")
+    assert resolve(manager, "sonnet-4.5") is first
+    assert first.context("Converse") is first.context("Converse")  # no context built per call
+    manager.catalog.clear()
+    assert resolve(manager, "sonnet-4.5") is not first
+
+
 # -- lifecycle ----------------------------------------------------------------------------------
 
 
@@ -192,15 +324,17 @@ def test_access_denied_on_list_inference_profiles_falls_back_silently(
 def test_a_credential_failure_is_not_remembered_and_the_call_reports_it(
     emu: BedrockEmulator,
 ) -> None:
+    # A model only the listing knows: its first call lists (a known one would not).
+    emu.add_foundation_model(NEWER, name="Claude Sonnet 9", requires_profile=True)
     manager = emu.manager(role_arn="arn:aws:iam::210987654321:role/Bedrock", validate=False)
     emu.fail("AccessDenied", operation="AssumeRole", message="not authorized", times=None)
     with pytest.raises(AccessDeniedError, match="bedrock-runtime Converse") as denied:
-        converse("sonnet-4.5", "hi", manager=manager)
+        converse(NEWER, "hi", manager=manager)
     assert "sts:AssumeRole" in str(denied.value)  # the role, not the listing, is the problem
     assert listings(emu) == []  # the listing never got as far as Bedrock
 
     emu.clear()  # the role works again: the next resolution lists at once, not in an hour
-    assert converse("sonnet-4.5", "hi", manager=manager).text
+    assert converse(NEWER, "hi", manager=manager).model_id == f"us.{NEWER}"
     assert "ListFoundationModels" in listings(emu)
 
 

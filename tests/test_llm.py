@@ -172,17 +172,21 @@ def test_a_region_is_checked_once_per_call(
     assert len(checks) == 1  # the manager's own region was checked when it was made
 
 
-@pytest.mark.parametrize(("live", "lookups"), [(True, 0), (False, 1)])
-def test_application_profile_arn_one_lookup(emu: BedrockEmulator, live: bool, lookups: int) -> None:
-    """The live catalog's listing names the profile's model; without it, one
-    GetInferenceProfile per ARN per manager does."""
+@pytest.mark.parametrize(("live", "listed_first"), [(True, False), (True, True), (False, False)])
+def test_application_profile_arn_one_lookup(
+    emu: BedrockEmulator, live: bool, listed_first: bool
+) -> None:
+    """One GetInferenceProfile per ARN per manager names the profile's model; no listing is
+    made for it (three calls where one does), but a listing made already answers."""
     emu.clear()
     manager = emu.manager(max_retries=1, live_catalog=live)
     arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"
     emu.add_inference_profile(arn, "anthropic.claude-sonnet-4-5-20250929-v1:0")
+    if listed_first:
+        assert manager.catalog.listing("us-east-1") is not None
     models = [get_llm(arn, manager=manager) for _ in range(3)]
-    assert len(requests_for(emu, "GetInferenceProfile")) == lookups
-    assert len(requests_for(emu, "ListFoundationModels")) == (1 if live else 0)
+    assert len(requests_for(emu, "GetInferenceProfile")) == (0 if listed_first else 1)
+    assert len(requests_for(emu, "ListFoundationModels")) == (1 if listed_first else 0)
     assert models[0].provider == "anthropic"
     emu.reply(text="via profile")
     assert models[0].invoke("hi").content == "via profile"
