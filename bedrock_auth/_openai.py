@@ -123,6 +123,18 @@ def _mantle_route(model: str) -> tuple[str, str]:
     return route.model_id, route.path
 
 
+def _refuse_mantle_only(model: str) -> None:
+    """A model the data puts only on bedrock-mantle (no bedrock-runtime Region or profile) is
+    refused before sending: the static table passes its id through, and runtime would 404."""
+    info = get_model_info(model)
+    if info is None or info.mantle is None or info.on_demand_regions or info.geographies:
+        return
+    raise ModelNotAvailableError(
+        f"{model} is served only on bedrock-mantle, as far as bedrock-auth's model data knows. "
+        "Call it on get_openai_client(endpoint='mantle')."
+    )
+
+
 @dataclass
 class _Binding:
     """What ties one client to its manager: endpoint, region, auth and how to name failures."""
@@ -159,6 +171,7 @@ class _Binding:
         if not isinstance(body, Mapping) or not isinstance(body.get("model"), str):
             return options
         if self.endpoint == "runtime":
+            _refuse_mantle_only(body["model"])
             model_id = resolve(self.manager, body["model"], self.region).model_id
         else:
             model_id, path = _mantle_route(body["model"])

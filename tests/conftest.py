@@ -28,7 +28,13 @@ def clean_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[P
     work.mkdir()
     monkeypatch.chdir(work)
     bedrock_auth.reset()
+    before = set(os.environ)
     yield work
+    # What the test added (a .env file loaded in this process, say) goes too: monkeypatch only
+    # restores what it changed itself, and a module-scoped fixture of the next module would see it.
+    for name in set(os.environ) - before:
+        if name.startswith(("AWS_", "BEDROCK_", "ANTHROPIC_", "CLAUDE_CODE_", "OPENAI_")):
+            del os.environ[name]
 
 
 @pytest.fixture(scope="module")
