@@ -29,7 +29,6 @@ from it on first access.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 import sys
@@ -426,6 +425,8 @@ def _not_listed(text: str, model_id: str, info: ModelInfo | None, listing: Listi
         *(p for p in listing.profiles if not p.startswith("arn:")),
         *(alias for m in _table().models for alias in m.aliases),  # as written, not as keys
     ]
+    import difflib  # only for an id Bedrock does not list: not worth its import otherwise
+
     close = difflib.get_close_matches(model_id, names, n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return (

@@ -45,7 +45,7 @@ print(json.dumps(time.perf_counter() - started))
 
 
 def run(quick: bool) -> list[Row]:
-    pairs = 2 if quick else 7
+    pairs = 2 if quick else 10
     rows = []
     with offline() as emu:
         env = clean_env(emu.env())

@@ -25,7 +25,7 @@ def run(quick: bool) -> list[Row]:
 
     from bedrock_auth import converse
 
-    n, rounds = (200, 3) if quick else (1000, 7)
+    n, rounds = (200, 3) if quick else (1000, 10)
     with offline():
         raw = boto3.client("bedrock-runtime")
 

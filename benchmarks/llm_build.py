@@ -143,5 +143,5 @@ def run(quick: bool) -> list[Row]:
     with offline() as emu:
         env = clean_env(emu.env())
         rows = _plain_rows(env, 10 if quick else 100, 1 if quick else 3)
-        rows.append(_floor_row(env, 200 if quick else 1000, 3 if quick else 9))
+        rows.append(_floor_row(env, 200 if quick else 1000, 3 if quick else 10))
     return rows

@@ -137,12 +137,12 @@ def _wrapper_row(small: int, large: int, rounds: int) -> Row:
 
 
 def run(quick: bool) -> list[Row]:
-    sizes = [(1000, 3), (5000, 3)] if quick else [(1000, 9), (20000, 7), (100000, 3)]
+    sizes = [(1000, 3), (5000, 3)] if quick else [(1000, 10), (20000, 10), (100000, 3)]
     rows: list[Row] = []
     with offline() as emu:
         for n, rounds in sizes:
             # The target is set at 20,000 deltas; the quick run's largest size stands in.
             rows += _size_rows(emu, n, rounds, target=n in (5000, 20000))
             emu.clear()
-    rows.append(_wrapper_row(1000, sizes[-1][0], 5 if quick else 9))
+    rows.append(_wrapper_row(1000, sizes[-1][0], 5 if quick else 10))
     return rows

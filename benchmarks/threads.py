@@ -89,7 +89,7 @@ def run(quick: bool) -> list[Row]:
 
     from bedrock_auth import converse
 
-    calls, rounds = (128, 1) if quick else (256, 5)
+    calls, rounds = (128, 1) if quick else (256, 10)
     rows = []
     with offline() as emu:
         raw = boto3.client("bedrock-runtime")
