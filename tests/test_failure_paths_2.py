@@ -266,18 +266,25 @@ def _gone(pid: int, within: float = 10.0) -> bool:
 
 @pytest.fixture
 def pids(tmp_path: Path) -> Iterator[Path]:
-    """A file helpers write the pids they start to; whatever still runs is stopped after."""
+    """A file helpers write the pids they start to; those still running this test's helper
+    or its child (recognised by their command line, never by the number alone: a pid is
+    reused) are stopped after."""
     path = tmp_path / "pids"
     yield path
     for pid in path.read_text().split() if path.exists() else ():
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(pid), 9)
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if str(tmp_path).encode() in command or CHILD_CODE.encode() in command:
+                os.kill(int(pid), 9)
+
+
+CHILD_CODE = "import time; time.sleep(120)  # a helper's child"
 
 
 def _spawns_a_child(pids: Path) -> str:
     """Helper code starting a child that inherits stdout and outlives the helper."""
     return (
-        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {CHILD_CODE!r}])\n"
         f"open({str(pids)!r}, 'a').write(f'{{os.getpid()}} {{child.pid}} ')\n"
     )
 
