@@ -13,6 +13,7 @@ import contextlib
 import io
 import logging
 import re
+import selectors
 import socket
 import ssl
 import threading
@@ -106,20 +107,24 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         evicted = None
         with self._connections_lock:
             if len(self._connections) >= self.limits.max_connections:
-                idle = [
-                    (c.idle_since, s)
-                    for s, c in self._connections.items()
-                    if c.idle_since is not None
-                ]
-                if not idle:
+                evicted = self._longest_idle()
+                if evicted is None:
                     self._log_refusal()
                     return False
-                evicted = min(idle, key=lambda pair: pair[0])[1]
                 del self._connections[evicted]
             self._connections[conn] = _Connection(time.monotonic())
         if evicted is not None:
             _shutdown(evicted)  # its thread sees end-of-file and finishes
         return True
+
+    def _longest_idle(self) -> socket.socket | None:
+        """The connection idle the longest whose next request has not started to arrive (one
+        closed under a request already on its way would fail that request)."""
+        idle = [(c.idle_since, s) for s, c in self._connections.items() if c.idle_since is not None]
+        for _, conn in sorted(idle, key=lambda pair: pair[0]):
+            if _quiet(conn):
+                return conn
+        return None
 
     def _log_refusal(self) -> None:
         # Once at WARNING, so a flood of refusals tells the user without flooding stderr.
@@ -170,6 +175,16 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 def _shutdown(conn: socket.socket) -> None:
     with contextlib.suppress(OSError):  # already closed by the peer
         conn.shutdown(socket.SHUT_RDWR)
+
+
+def _quiet(conn: socket.socket) -> bool:
+    """Has the client sent nothing the server has yet to read? (Checked without waiting.)"""
+    with selectors.DefaultSelector() as selector:
+        try:
+            selector.register(conn, selectors.EVENT_READ)
+        except (OSError, ValueError):  # closed meanwhile: nothing on its way
+            return True
+        return not selector.select(0)
 
 
 def _raw_response(response: Response) -> bytes:
