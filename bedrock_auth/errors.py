@@ -73,6 +73,17 @@ class BedrockAuthError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(_redact.redact(message))
+        if hasattr(self, "add_note"):  # Python 3.11+: shown under the traceback, not in str()
+            self.add_note(f"Cause and fix: {self.help}")
+
+    @property
+    def help(self) -> str:
+        """The command that prints this error's cause and fix from help shipped in the package.
+
+        >>> ThrottlingError("slow down").help
+        'bedrock-auth explain ThrottlingError'
+        """
+        return f"bedrock-auth explain {type(self).__name__}"
 
 
 class ConfigurationError(BedrockAuthError, ValueError):

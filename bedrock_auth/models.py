@@ -302,7 +302,7 @@ def resolve_model_id(
     Traceback (most recent call last):
     ...
     bedrock_auth.errors.ModelNotAvailableError: eu.anthropic.claude-sonnet-4-5-20250929-v1:0 \
-cannot be called from us-east-1; use us.anthropic.claude-sonnet-4-5-20250929-v1:0
+cannot be called from us-east-1; use us.anthropic.claude-sonnet-4-5-20250929-v1:0...
     """
     listings = manager.catalog.listing if manager is not None else None
     return resolve_with(model, region, listings, prefer_profile=prefer_profile)

@@ -255,7 +255,7 @@ def check_region(region: object, name: str = "region") -> Region:
     Traceback (most recent call last):
     ...
     bedrock_auth.errors.ConfigurationError: region='US-EAST-1' is not an AWS region name \
-(it has upper-case letters); did you mean 'us-east-1'?
+(it has upper-case letters); did you mean 'us-east-1'?...
     """
     if type(region) is Region:  # checked already, earlier in this call
         return region

@@ -324,6 +324,23 @@ def test_9_doctor_and_cli_errors_point_to_explain(capsys: pytest.CaptureFixture[
     assert err.strip().endswith(f"bedrock-auth explain {EXIT_CODES['ConfigurationError']}")
 
 
+def test_9_library_errors_name_their_explain_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """An error raised by the API (no credentials at all) names the command that explains it;
+    on Python 3.11+ the traceback shows it under the message, which stays as it was."""
+    import traceback
+
+    with pytest.raises(errors.CredentialsNotFoundError) as raised:
+        BedrockClientManager()
+    error = raised.value
+    assert error.help == "bedrock-auth explain CredentialsNotFoundError"
+    assert "bedrock-auth explain" not in str(error)
+    if sys.version_info >= (3, 11):
+        shown = "".join(traceback.format_exception(error))
+        assert shown.rstrip().endswith(f"Cause and fix: {error.help}")
+    assert main(error.help.split()[1:]) == 0
+    assert "`CredentialsNotFoundError`" in capsys.readouterr().out.splitlines()[0]
+
+
 def test_9_the_help_text_ships_in_the_package_and_is_the_docs_page() -> None:
     from fnmatch import fnmatch
 
