@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
 from .faults import Fault, default_message, default_status
+from .ids import drawing_from
 from .limits import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES,
@@ -115,6 +116,7 @@ class BedrockEmulator:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_seed_bytes: int = DEFAULT_MAX_SEED_BYTES,
         max_nesting: int = DEFAULT_MAX_NESTING,
+        random_seed: int | None = None,
     ) -> None:
         """Configure (but do not start) an emulator.
 
@@ -128,6 +130,12 @@ class BedrockEmulator:
 
         The ``max_*`` and ``idle_timeout`` limits (:attr:`limits`, described on ``Limits``)
         keep one client from exhausting the emulator; the defaults are at or above Bedrock's.
+
+        ``random_seed`` makes every id in the answers (request, message, response, tool-use
+        and trace ids, issued STS credentials) come from ``random.Random(random_seed)``: two
+        emulators with the same seed answer the same requests, sent in the same order, with
+        the same bytes, apart from what the clock decides (``Date``, latencies, expirations,
+        ``created``). Without it ids are fresh random ones (see :attr:`random_seed`).
         """
         self.host = host
         self.tls = tls
@@ -148,6 +156,7 @@ class BedrockEmulator:
                 max_seed_bytes=max_seed_bytes,
                 max_nesting=max_nesting,
             ),
+            random_seed=random_seed,
         )
         self._state.api_keys.add_iam_key(access_key_id, secret_access_key)
         self._server: EmulatorHTTPServer | None = None
@@ -298,6 +307,16 @@ class BedrockEmulator:
         self._state.region = value
 
     @property
+    def random_seed(self) -> int | None:
+        """The seed ids are drawn from (None: fresh random ids). Setting it restarts the
+        sequence, so set it before the requests whose answers should repeat."""
+        return self._state.ids.seed
+
+    @random_seed.setter
+    def random_seed(self, seed: int | None) -> None:
+        self._state.reseed(seed)
+
+    @property
     def limits(self) -> Limits:
         """The bounds this emulator enforces (``max_body_bytes``, ``idle_timeout``, ...)."""
         return self._state.limits
@@ -348,10 +367,12 @@ class BedrockEmulator:
         ``tool_use``); ``citations=[{"uri": "s3://...", "text": ...}]`` adds InvokeAgent
         attribution. Streaming APIs split ``text`` into one chunk per word.
         """
+        with drawing_from(self._state.ids):  # a tool call without an id gets a seeded one
+            tool = _tool_use(tool_use)
         self._state.script.add_reply(
             Reply(
                 text,
-                _tool_use(tool_use),
+                tool,
                 stop_reason,
                 model,
                 tuple(_citation(c) for c in citations),
@@ -403,12 +424,17 @@ class BedrockEmulator:
     def seed(self, source: str | Path | Mapping[str, Any]) -> None:
         """Queue scripted replies and faults from a mapping or a JSON/YAML file (YAML needs
         PyYAML): ``{"replies": [{...}], "faults": [{...}]}``, each entry holding the keyword
-        arguments of :meth:`reply` or :meth:`fail`. Lets a non-Python suite script a
+        arguments of :meth:`reply` or :meth:`fail`, and optionally ``"random_seed": N`` (see
+        :attr:`random_seed`). Lets a non-Python suite script a
         standalone emulator (``bedrock-auth emulator --seed FILE``)."""
         data = source if isinstance(source, Mapping) else read_seed(Path(source), self.limits)
-        unknown = set(data) - {"replies", "faults"}
+        unknown = set(data) - {"replies", "faults", "random_seed"}
         if unknown:
-            raise ValueError(f"seed has unknown keys {sorted(unknown)}; use replies, faults")
+            raise ValueError(
+                f"seed has unknown keys {sorted(unknown)}; use replies, faults, random_seed"
+            )
+        if "random_seed" in data:
+            self.random_seed = data["random_seed"]
         for reply in data.get("replies", []):
             self.reply(**reply)
         for fault in data.get("faults", []):

@@ -26,11 +26,11 @@ import base64
 import hashlib
 import operator
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import ids
 from .traits import ALWAYS, ON_EVERY_CALL, OPTIONAL, WITH_SYSTEM_TOOLS, Traits
 
 REASONING_PREFIX = "Emulated reasoning about: "
@@ -96,7 +96,7 @@ class ServerToolRun:
     name: str
     input: Mapping[str, Any]
     result: Mapping[str, Any]
-    tool_use_id: str = field(default_factory=lambda: f"tooluse_{uuid.uuid4().hex[:22]}")
+    tool_use_id: str = field(default_factory=lambda: ids.current().tool_use_id("tooluse_"))
 
 
 @dataclass(frozen=True)
