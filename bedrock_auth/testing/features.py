@@ -2,7 +2,8 @@
 server-side tool runs and prompt-cache usage.
 
 Like the tool-call decisions (:mod:`.decisions`), each is decided from the request and the
-model family's :class:`~.traits.Traits`, deterministically:
+model's capabilities in the model data (:func:`~.catalog.capabilities_for`),
+deterministically:
 
 - **Reasoning** when the family always reasons, or reasons on request and the request asks
   (``thinking`` other than ``disabled``, ``reasoning_config``, ``reasoning_effort``), at the
@@ -30,10 +31,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bedrock_auth._data import Capabilities
+
 from . import ids
-from .traits import ALWAYS, ON_EVERY_CALL, OPTIONAL, WITH_SYSTEM_TOOLS, Traits
 
 REASONING_PREFIX = "Emulated reasoning about: "
+#: Anthropic's documented test string that makes Claude return redacted thinking: a model
+#: whose reasoning is signed answers it redacted.
+REDACTED_REASONING_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING"
 #: Location kinds of a cited document, by its source: text, a list of chunks, or a file.
 CHAR, CHUNK, PAGE = "documentChar", "documentChunk", "documentPage"
 _NUMBER = re.compile(r"\d")
@@ -129,17 +134,19 @@ class Extras:
         return " ".join(p for p in parts if p)
 
 
-def decide_extras(asked: Asked, traits: Traits, prompt: str, cache: CacheUsage | None) -> Extras:
+def decide_extras(
+    asked: Asked, model: Capabilities, prompt: str, cache: CacheUsage | None
+) -> Extras:
     """The extras of one unscripted answer (``cache``: what the prompt cache gave, if used)."""
-    server_tool = _server_tool(asked, traits, prompt)
+    server_tool = _server_tool(asked, model, prompt)
     return Extras(
-        reasoning=_reasoning(asked, traits, prompt),
-        reasoning_after_text=traits.reasoning_after_text,
-        citation=_citation(asked) if traits.citations else None,
+        reasoning=_reasoning(asked, model, prompt),
+        reasoning_after_text=model.reasoning_after_text,
+        citation=_citation(asked) if model.citations else None,
         server_tool=server_tool,
         cache=cache,
-        typed_tool_use=traits.tool_use_type == ON_EVERY_CALL
-        or (traits.tool_use_type == WITH_SYSTEM_TOOLS and bool(asked.system_tools)),
+        typed_tool_use=model.tool_use_type == "always"
+        or (model.tool_use_type == "with_system_tools" and bool(asked.system_tools)),
     )
 
 
@@ -155,15 +162,14 @@ def reasoning_requested(fields: Any) -> bool:
     return False
 
 
-def _reasoning(asked: Asked, traits: Traits, prompt: str) -> Reasoning | None:
-    wanted = traits.reasoning == ALWAYS or (traits.reasoning == OPTIONAL and asked.reasoning)
+def _reasoning(asked: Asked, model: Capabilities, prompt: str) -> Reasoning | None:
+    wanted = model.reasoning == "always" or (model.reasoning == "optional" and asked.reasoning)
     if not wanted or asked.answers_tool:
         return None
     text = f"{REASONING_PREFIX}{prompt}" if prompt else "Emulated reasoning."
-    if not traits.signs_reasoning:
+    if not model.reasoning_signed:
         return Reasoning(text)
-    trigger = traits.redacted_reasoning_trigger
-    if trigger and trigger in asked.conversation:
+    if REDACTED_REASONING_TRIGGER in asked.conversation:
         return Reasoning(text, redacted=_opaque(f"redacted:{asked.conversation}"))
     return Reasoning(text, signature=_opaque(f"signature:{text}"))
 
@@ -221,8 +227,8 @@ def _code_run(prompt: str) -> tuple[str, str]:
     return snippet, str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _server_tool(asked: Asked, traits: Traits, prompt: str) -> ServerToolRun | None:
-    name = next((t for t in asked.system_tools if t in traits.system_tools), None)
+def _server_tool(asked: Asked, model: Capabilities, prompt: str) -> ServerToolRun | None:
+    name = next((t for t in asked.system_tools if t in model.system_tools), None)
     if name is None or not (_NUMBER.search(prompt) or name in prompt):
         return None
     snippet, stdout = _code_run(prompt)
