@@ -360,6 +360,65 @@ def test_langchain_reads_citations(emu: BedrockEmulator) -> None:
     assert cited and cited[0]["citations"][0]["title"] == "policy"
 
 
+def _anthropic_document(source: dict[str, Any], title: str) -> dict[str, Any]:
+    return {"type": "document", "source": source, "title": title, "citations": {"enabled": True}}
+
+
+def test_anthropic_sdk_reads_citations_over_invoke_model(emu: BedrockEmulator) -> None:
+    """InvokeModel with Anthropic's body: cited text blocks, and citations_delta when streamed."""
+    from bedrock_auth import get_anthropic_client
+
+    client = get_anthropic_client(manager=emu.manager())
+    text = {"type": "text", "media_type": "text/plain", "data": POLICY}
+    chunks = {"type": "content", "content": [{"type": "text", "text": "Leave is 20 days."}]}
+    ask = [
+        {
+            "role": "user",
+            "content": [
+                _anthropic_document(text, "policy"),
+                _anthropic_document(chunks, "summary"),
+                {"type": "text", "text": "How many days of leave?"},
+            ],
+        }
+    ]
+    answer = client.messages.create(model=SONNET_45, max_tokens=256, messages=ask)
+    [cited] = [b for b in answer.content if b.type == "text" and b.citations]
+    [citation] = cited.citations
+    sentence = "Employees get 20 days of annual leave. "
+    assert citation.type == "char_location" and citation.cited_text == sentence
+    assert (citation.document_index, citation.document_title) == (0, "policy")
+    assert (citation.start_char_index, citation.end_char_index) == (0, len(sentence))
+    assert cited.text == sentence
+    with client.messages.stream(model=SONNET_45, max_tokens=256, messages=ask) as stream:
+        kinds = [e.delta.type for e in stream if e.type == "content_block_delta"]
+        final = stream.get_final_message()
+    assert "citations_delta" in kinds
+    [streamed] = [b for b in final.content if b.type == "text" and b.citations]
+    assert streamed.text == sentence and streamed.citations[0] == citation
+    # A family that does not cite (the model data says so) answers without citations.
+    plain = client.messages.create(model=HAIKU_3, max_tokens=256, messages=ask)
+    assert not [b for b in plain.content if b.type == "text" and b.citations]
+
+
+def test_anthropic_citations_locate_blocks_and_pages(emu: BedrockEmulator) -> None:
+    from bedrock_auth import get_anthropic_client
+
+    client = get_anthropic_client(manager=emu.manager())
+    chunks = {"type": "content", "content": [{"type": "text", "text": "Leave is 20 days."}]}
+    pdf = {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"}
+    for source, kind, span in (
+        (chunks, "content_block_location", (0, 1)),
+        (pdf, "page_location", (1, 2)),
+    ):
+        content = [_anthropic_document(source, "doc"), {"type": "text", "text": "Cite it."}]
+        ask = [{"role": "user", "content": content}]
+        answer = client.messages.create(model=SONNET_45, max_tokens=256, messages=ask)
+        [citation] = next(b.citations for b in answer.content if b.type == "text" and b.citations)
+        where = {"content_block_location": "block_index", "page_location": "page_number"}[kind]
+        assert citation.type == kind
+        assert (getattr(citation, f"start_{where}"), getattr(citation, f"end_{where}")) == span
+
+
 # -- 6. Cohere Embed v4 -----------------------------------------------------------------------
 
 
