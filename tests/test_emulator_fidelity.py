@@ -537,6 +537,35 @@ def test_nova_2_runs_its_code_interpreter(runtime: Any) -> None:
     assert starts == ["toolUse", "toolResult"]
 
 
+def test_server_tools_only_where_the_model_has_them(runtime: Any) -> None:
+    """nova_grounding is accepted on Nova 2 but not emulated; other models refuse systemTool."""
+    grounding = {"tools": [{"systemTool": {"name": "nova_grounding"}}]}
+    ask = _ask("What is 1 + 1 today?")
+    answer = runtime.converse(modelId=NOVA_2_LITE, messages=ask, toolConfig=grounding)
+    assert [next(iter(b)) for b in _content(answer)] == ["text"]
+    for model, tool in ((SONNET_45, "nova_code_interpreter"), (NOVA_LITE, "nova_grounding")):
+        config = {"tools": [FINAL, {"systemTool": {"name": tool}}]}
+        with pytest.raises(ClientError) as refused:
+            runtime.converse(modelId=model, messages=ask, toolConfig=config)
+        message = refused.value.response["Error"]["Message"]
+        assert message.startswith("This model doesn't support the toolConfig.tools.1.systemTool")
+
+
+def test_anthropic_server_tools_are_refused_over_invoke_model(emu: BedrockEmulator) -> None:
+    """Bedrock takes Anthropic's client tool types only: web_search is a 400, as in CountTokens."""
+    anthropic = pytest.importorskip("anthropic")
+    from bedrock_auth import get_anthropic_client
+
+    client = get_anthropic_client(manager=emu.manager())
+    ask = [{"role": "user", "content": "What is the weather in Paris?"}]
+    search = [{"type": "web_search_20250305", "name": "web_search", "max_uses": 1}]
+    with pytest.raises(anthropic.BadRequestError, match="Input tag 'web_search_20250305'"):
+        client.messages.create(model=SONNET_45, max_tokens=100, messages=ask, tools=search)
+    editor = [{"type": "text_editor_20250728", "name": "str_replace_based_edit_tool"}]
+    answer = client.messages.create(model=SONNET_45, max_tokens=100, messages=ask, tools=editor)
+    assert answer.stop_reason in ("end_turn", "tool_use")
+
+
 # -- 9. performanceConfig echoed, guardrail trace -------------------------------------------
 
 

@@ -22,6 +22,22 @@ from .features import CHAR, CHUNK, PAGE, Asked, Citation, Document, Reasoning, r
 from .generation import Generation, count_tokens, last_user_text, split_words, text_of
 from .script import TOOL_USE_ID_PREFIX
 
+#: The Anthropic tool types Bedrock takes in a Messages body: client tools and the tools the
+#: client runs. Anthropic's server tools (``web_search_*``, ``code_execution_*``,
+#: ``web_fetch_*``) are refused with the message below, as Bedrock refuses them (recorded for
+#: CountTokens; InvokeModel answers the same way, anthropics/claude-quickstarts#251). A body
+#: with ``anthropic_beta`` is not checked: betas unlock tool types (computer use) not listed.
+TOOL_TYPES = (
+    "bash_20250124",
+    "custom",
+    "text_editor_20250124",
+    "text_editor_20250429",
+    "text_editor_20250728",
+)
+_TOOL_TAG = (
+    "tools.{index}: Input tag '{tag}' found using 'type' does not match any of the "
+    "expected tags: {expected}"
+)
 # "bedrock-2023-05-31", and the bare dated versions current anthropic SDKs send.
 _ANTHROPIC_VERSION = re.compile(r"(bedrock-)?\d{4}-\d{2}-\d{2}")
 
@@ -201,7 +217,17 @@ class Anthropic(Family):
             isinstance(version, str) and _ANTHROPIC_VERSION.fullmatch(version)
         ):
             return f"invalid anthropic_version: {version!r}"
-        return super().validate(body)
+        return super().validate(body) or self.tool_problem(body)
+
+    def tool_problem(self, body: Json) -> str | None:
+        if "anthropic_beta" in body:
+            return None
+        for index, tool in enumerate(_list(body.get("tools"))):
+            tag = tool.get("type", "custom") if isinstance(tool, dict) else "custom"
+            if tag not in TOOL_TYPES:
+                expected = ", ".join(f"'{t}'" for t in TOOL_TYPES)
+                return _TOOL_TAG.format(index=index, tag=tag, expected=expected)
+        return None
 
     def _tool_block(self, gen: Generation, with_input: bool) -> Json:
         assert gen.tool_use is not None

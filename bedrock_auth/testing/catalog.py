@@ -9,6 +9,7 @@ the library's one table.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from bedrock_auth._data import Capabilities, ModelInfo, table
@@ -142,11 +143,18 @@ def load_models() -> dict[str, FoundationModel]:
 
 # -- what a model's answers look like ---------------------------------------------------------
 
-#: Every input a Converse request can carry. A model the data does not know (one newer than
-#: it, or added with ``add_foundation_model``) is taken to accept them all, as the library
-#: passes unknown ids through: the emulator refuses only what it knows Bedrock refuses.
+#: Every input a Converse request can carry.
 _ANY_INPUT = ("TEXT", "IMAGE", "DOCUMENT", "VIDEO", "AUDIO")
-UNKNOWN_MODEL = Capabilities(count_tokens=True, input_modalities=_ANY_INPUT)
+
+
+@functools.cache
+def unknown_model() -> Capabilities:
+    """A model the data does not know (one newer than it, or added with
+    ``add_foundation_model``) is taken to accept every input, CountTokens and every server
+    tool some model has, as the library passes unknown ids through: the emulator refuses only
+    what it knows Bedrock refuses."""
+    tools = sorted({t for m in table().models for t in m.capabilities.system_tools})
+    return Capabilities(count_tokens=True, input_modalities=_ANY_INPUT, system_tools=tuple(tools))
 
 
 def base_model_id(model_id: str) -> str:
@@ -156,6 +164,6 @@ def base_model_id(model_id: str) -> str:
 
 def capabilities_for(model_id: str | None) -> Capabilities:
     """What the model data says ``model_id`` does (its profile and ARN forms too), which
-    decides how the emulator answers for it; :data:`UNKNOWN_MODEL` for an id it lacks."""
+    decides how the emulator answers for it; :func:`unknown_model` for an id it lacks."""
     info = table().by_id.get(base_model_id(model_id or ""))
-    return info.capabilities if info is not None else UNKNOWN_MODEL
+    return info.capabilities if info is not None else unknown_model()

@@ -13,8 +13,9 @@ deterministically:
   test string.
 - **A citation** of the first document whose ``citations`` are enabled, when the family cites:
   its first sentence (text), first chunk (content list) or first page (a file).
-- **A server-side tool run** when the request offers a ``systemTool`` the family runs and the
-  prompt has a number in it (``nova_code_interpreter`` computes an arithmetic expression).
+- **A server-side tool run** when the request offers a ``systemTool`` the model runs, the
+  emulator emulates it (:data:`EMULATED_SYSTEM_TOOLS`) and the prompt has a number in it
+  (``nova_code_interpreter`` computes an arithmetic expression).
 - **Cache usage** from the emulator's prompt cache (``cachePoint`` / ``cache_control``).
 
 Each wire format reads its request into :class:`Asked` and writes :class:`Extras` its own way.
@@ -227,8 +228,14 @@ def _code_run(prompt: str) -> tuple[str, str]:
     return snippet, str(int(value)) if float(value).is_integer() else str(value)
 
 
+#: The server-side tools the emulator runs, as recorded Bedrock traffic shows them. Others the
+#: model data lists (``nova_grounding``) are accepted and answered without a run.
+EMULATED_SYSTEM_TOOLS = ("nova_code_interpreter",)
+
+
 def _server_tool(asked: Asked, model: Capabilities, prompt: str) -> ServerToolRun | None:
-    name = next((t for t in asked.system_tools if t in model.system_tools), None)
+    runs = (t for t in asked.system_tools if t in model.system_tools)
+    name = next((t for t in runs if t in EMULATED_SYSTEM_TOOLS), None)
     if name is None or not (_NUMBER.search(prompt) or name in prompt):
         return None
     snippet, stdout = _code_run(prompt)

@@ -212,15 +212,18 @@ def count_tokens(call: Call) -> Response:
         raise validation_error("input is required")
     model = _capabilities(call)
     if isinstance(request.get("converse"), dict):
-        validate_count_tokens(call.model_id, model, None)
+        validate_count_tokens(call.model_id, model)
         conversation = request["converse"]
         tokens = all_text_tokens(conversation.get("messages"), conversation.get("system"))
     elif isinstance(request.get("invokeModel"), dict):
         body = _invoke_body(request["invokeModel"].get("body"))
-        validate_count_tokens(call.model_id, model, body)
+        validate_count_tokens(call.model_id, model)
         family = family_for(model.invoke_body, body)
         if family is None:
             raise validation_error(_MALFORMED_BODY)
+        problem = family.tool_problem(body)
+        if problem:
+            raise validation_error(problem)
         tokens = family.input_tokens(body)
     else:
         raise validation_error("input must contain converse or invokeModel")

@@ -34,9 +34,11 @@ _NO_VIDEO = (
     "Update the content block and try again."
 )
 _NO_PROFILE_COUNT = "The provided model doesn't support counting tokens."
-_TOOL_TAG = (
-    "tools.{index}: Input tag '{tag}' found using 'type' does not match any of the "
-    "expected tags: {expected}"
+# Bedrock's wording for a request field the model does not take ("This model doesn't support
+# the toolConfig.toolChoice.tool field. ..."), applied to a server tool the model lacks.
+_NO_SYSTEM_TOOL = (
+    "This model doesn't support the toolConfig.tools.{index}.systemTool field. "
+    "Remove toolConfig.tools.{index}.systemTool and try again."
 )
 _MEDIA = ("image", "document", "video")
 #: Places an S3 medium can sit in a Converse request (``Capabilities.s3_refused``).
@@ -59,19 +61,6 @@ _S3_REFUSALS: dict[str | None, dict[str, str]] = {
     "nova": {"document": _NOVA_TOOL_RESULT, "video": _NOVA_TOOL_RESULT},
 }
 _S3_REFUSED = "The model doesn't support the s3Location field. Remove it and try again."
-#: The Anthropic tool types CountTokens accepts in an InvokeModel body (a server tool such as
-#: ``web_search_*`` is refused); other formats carry no typed tools.
-_COUNTABLE_TOOL_TYPES: dict[str | None, tuple[str, ...]] = {
-    "anthropic": (
-        "bash_20250124",
-        "custom",
-        "text_editor_20250124",
-        "text_editor_20250429",
-        "text_editor_20250728",
-    )
-}
-
-
 def _uses_tools(messages: list[Any]) -> bool:
     return any(
         isinstance(block, dict) and ("toolUse" in block or "toolResult" in block)
@@ -95,7 +84,18 @@ def validate_conversation(body: Json, model: Capabilities) -> list[Any]:
     if _uses_tools(messages) and not body.get("toolConfig"):
         raise validation_error(_NEEDS_TOOL_CONFIG)
     _validate_media(messages, model)
+    _validate_system_tools(body, model)
     return messages
+
+
+def _validate_system_tools(body: Json, model: Capabilities) -> None:
+    """Server-side tools (``systemTool``) only where the model data lists them."""
+    config = body.get("toolConfig")
+    tools = config.get("tools") if isinstance(config, dict) else None
+    for index, tool in enumerate(tools if isinstance(tools, list) else []):
+        system = tool.get("systemTool") if isinstance(tool, dict) else None
+        if isinstance(system, dict) and system.get("name") not in model.system_tools:
+            raise validation_error(_NO_SYSTEM_TOOL.format(index=index))
 
 
 def _media(messages: list[Any]) -> Iterator[tuple[int, int, str, str, Json]]:
@@ -127,17 +127,7 @@ def _validate_media(messages: list[Any], model: Capabilities) -> None:
             raise validation_error(refusal.format(m=m, c=c))
 
 
-def validate_count_tokens(model_id: str, model: Capabilities, invoke_body: Json | None) -> None:
-    """CountTokens counts for base model ids of models that offer it, and only tool types
-    the model's request format counts."""
+def validate_count_tokens(model_id: str, model: Capabilities) -> None:
+    """CountTokens counts for base model ids of models that offer it."""
     if strip_profile_prefix(model_id) != model_id or not model.count_tokens:
         raise validation_error(_NO_PROFILE_COUNT)
-    allowed = _COUNTABLE_TOOL_TYPES.get(model.invoke_body)
-    tools = invoke_body.get("tools") if invoke_body else None
-    if allowed is None or not isinstance(tools, list):
-        return
-    for index, tool in enumerate(tools):
-        tag = tool.get("type", "custom") if isinstance(tool, dict) else "custom"
-        if tag not in allowed:
-            expected = ", ".join(f"'{t}'" for t in allowed)
-            raise validation_error(_TOOL_TAG.format(index=index, tag=tag, expected=expected))
