@@ -537,6 +537,25 @@ def test_nova_2_runs_its_code_interpreter(runtime: Any) -> None:
     assert starts == ["toolUse", "toolResult"]
 
 
+def test_pydantic_ai_reads_the_code_interpreter_run(emu: BedrockEmulator) -> None:
+    """pydantic-ai offers its CodeExecutionTool as nova_code_interpreter and reads the run back."""
+    from pydantic_ai import Agent
+    from pydantic_ai.capabilities.native_tool import NativeTool
+    from pydantic_ai.messages import NativeToolCallPart, NativeToolReturnPart
+    from pydantic_ai.native_tools import CodeExecutionTool
+
+    from bedrock_auth import get_pydantic_ai_model
+
+    model = get_pydantic_ai_model(NOVA_2_LITE, manager=emu.manager())
+    agent = Agent(model, capabilities=[NativeTool(CodeExecutionTool())])
+    result = agent.run_sync("What is 1234 * 5678?")
+    parts = result.all_messages()[-1].parts
+    [call] = [p for p in parts if isinstance(p, NativeToolCallPart)]
+    [run] = [p for p in parts if isinstance(p, NativeToolReturnPart)]
+    assert call.args == {"snippet": "1234 * 5678"} and run.tool_call_id == call.tool_call_id
+    assert run.content["stdOut"] == "7006652"
+
+
 def test_server_tools_only_where_the_model_has_them(runtime: Any) -> None:
     """nova_grounding is accepted on Nova 2 but not emulated; other models refuse systemTool."""
     grounding = {"tools": [{"systemTool": {"name": "nova_grounding"}}]}
