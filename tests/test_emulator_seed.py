@@ -9,16 +9,20 @@ latency headers (and so ``Content-Length``), latencies inside bodies and STS exp
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from bedrock_auth.testing import BedrockEmulator
+from bedrock_auth.testing.emulator import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY
 
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 TOOLS = {
@@ -94,6 +98,19 @@ def test_another_seed_or_none_gives_other_ids() -> None:
     assert request_ids != [h["x-amzn-requestid"] for h, _ in two[:-1]]
 
 
+def _first_request_id(endpoint_url: str, emu: BedrockEmulator | None = None) -> str:
+    runtime = boto3.client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        endpoint_url=endpoint_url,
+        aws_access_key_id=emu.access_key_id if emu else TEST_ACCESS_KEY_ID,
+        aws_secret_access_key=emu.secret_access_key if emu else TEST_SECRET_ACCESS_KEY,
+    )
+    ask = [{"role": "user", "content": [{"text": "hi"}]}]
+    answer = runtime.converse(modelId=SONNET_45, messages=ask)
+    return str(answer["ResponseMetadata"]["RequestId"])
+
+
 def test_the_seed_comes_from_the_seed_file_and_the_command_line(tmp_path: Path) -> None:
     seed_file = tmp_path / "seed.json"
     seed_file.write_text(json.dumps({"random_seed": 7, "replies": [{"text": "hi"}]}))
@@ -102,10 +119,16 @@ def test_the_seed_comes_from_the_seed_file_and_the_command_line(tmp_path: Path) 
     assert emu.random_seed == 7
     with pytest.raises(ValueError, match="whole number"):
         emu.seed({"random_seed": "seven"})
-    usage = subprocess.run(
-        [sys.executable, "-m", "bedrock_auth", "emulator", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "--random-seed N" in usage.stdout
+    with BedrockEmulator(random_seed=7) as in_process:
+        expected = _first_request_id(in_process.endpoint_url, in_process)
+    # A standalone emulator given the same seed answers with the same id.
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "bedrock_auth", "emulator", "--random-seed", "7"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
+        try:
+            assert process.stdout is not None
+            endpoint_url = process.stdout.readline().rsplit(" ", 1)[-1].strip()
+            assert _first_request_id(endpoint_url) == expected
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=30)
