@@ -614,6 +614,19 @@ def test_guardrail_trace(runtime: Any) -> None:
     assert "trace" not in runtime.converse(modelId=NOVA_LITE, messages=_ask("hi"))
 
 
+def test_langchain_reads_the_echo_and_the_trace(emu: BedrockEmulator) -> None:
+    from bedrock_auth import get_llm
+
+    guardrail = {"guardrailIdentifier": "gr1", "guardrailVersion": "1", "trace": "enabled"}
+    latency = {"latency": "optimized"}
+    llm = get_llm(
+        NOVA_LITE, manager=emu.manager(), performance_config=latency, guardrail_config=guardrail
+    )
+    metadata = llm.invoke("hi").response_metadata
+    assert metadata["performanceConfig"] == latency
+    assert "gr1" in metadata["trace"]["guardrail"]["inputAssessment"]
+
+
 # -- 10. Nova 2 multimodal embeddings -------------------------------------------------------
 
 

@@ -61,6 +61,8 @@ _S3_REFUSALS: dict[str | None, dict[str, str]] = {
     "nova": {"document": _NOVA_TOOL_RESULT, "video": _NOVA_TOOL_RESULT},
 }
 _S3_REFUSED = "The model doesn't support the s3Location field. Remove it and try again."
+
+
 def _uses_tools(messages: list[Any]) -> bool:
     return any(
         isinstance(block, dict) and ("toolUse" in block or "toolResult" in block)
