@@ -125,17 +125,11 @@ class BedrockEmulator:
         makes runtime calls fail as Bedrock does for unknown ids and for models that need an
         inference profile. ``assume_role_duration`` overrides every AssumeRole's
         DurationSeconds, to test credential refresh with short-lived credentials.
-        ``clock_skew`` sets the emulated AWS clock that many seconds ahead of this machine's
-        (see :attr:`clock_skew`).
+        ``clock_skew`` sets the emulated AWS clock that many seconds ahead (:attr:`clock_skew`);
+        ``random_seed`` makes the answers repeatable (:attr:`random_seed`).
 
         The ``max_*`` and ``idle_timeout`` limits (:attr:`limits`, described on ``Limits``)
         keep one client from exhausting the emulator; the defaults are at or above Bedrock's.
-
-        ``random_seed`` makes every id in the answers (request, message, response, tool-use
-        and trace ids, issued STS credentials) come from ``random.Random(random_seed)``: two
-        emulators with the same seed answer the same requests, sent in the same order, with
-        the same bytes, apart from what the clock decides (``Date``, latencies, expirations,
-        ``created``). Without it ids are fresh random ones (see :attr:`random_seed`).
         """
         self.host = host
         self.tls = tls
@@ -308,8 +302,13 @@ class BedrockEmulator:
 
     @property
     def random_seed(self) -> int | None:
-        """The seed ids are drawn from (None: fresh random ids). Setting it restarts the
-        sequence, so set it before the requests whose answers should repeat."""
+        """The seed every id in the answers is drawn from (request, message, response,
+        tool-use and trace ids, issued STS credentials), or None: fresh random ids.
+
+        Two emulators with the same seed answer the same requests, sent in the same order, with
+        the same bytes, apart from what the clock decides (``Date``, latencies, expirations).
+        Setting it restarts the sequence, so set it before the requests that should repeat.
+        """
         return self._state.ids.seed
 
     @random_seed.setter
