@@ -120,12 +120,11 @@ class BedrockEmulator:
     ) -> None:
         """Configure (but do not start) an emulator.
 
-        ``port=0`` picks a free port. ``tls=True`` serves https with a certificate made at
-        start (trust it via :attr:`ca_bundle`); Bedrock API keys need it. ``strict_models``
-        makes runtime calls fail as Bedrock does for unknown ids and for models that need an
-        inference profile. ``assume_role_duration`` overrides every AssumeRole's
-        DurationSeconds, to test credential refresh with short-lived credentials.
-        ``clock_skew`` sets the emulated AWS clock that many seconds ahead (:attr:`clock_skew`);
+        ``port=0`` picks a free port. ``tls=True`` serves https with a certificate made at start
+        (trust it via :attr:`ca_bundle`); Bedrock API keys need it. ``strict_models`` makes runtime
+        calls fail as Bedrock does for unknown ids and for models that need an inference profile.
+        ``assume_role_duration`` overrides every AssumeRole's DurationSeconds, to test credential
+        refresh. ``clock_skew`` sets the emulated AWS clock ahead (:attr:`clock_skew`);
         ``random_seed`` makes the answers repeatable (:attr:`random_seed`).
 
         The ``max_*`` and ``idle_timeout`` limits (:attr:`limits`, described on ``Limits``)
