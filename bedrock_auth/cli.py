@@ -353,6 +353,7 @@ def _emulator(args: argparse.Namespace) -> int:
         tls=args.tls,
         region=args.region,
         strict_models=args.strict,
+        random_seed=args.random_seed,
         **limits,
     )
     try:
@@ -470,6 +471,12 @@ def _emulator_parser(sub: Any) -> None:
         "--seed",
         metavar="FILE",
         help="a JSON or YAML file of scripted replies and faults to load at start",
+    )
+    add(
+        "--random-seed",
+        type=int,
+        metavar="N",
+        help="draw every id in the answers from this seed, so runs repeat byte for byte",
     )
     for flag, kind, metavar, text in _EMULATOR_LIMITS:
         add(flag, type=_positive(kind), metavar=metavar, help=text)

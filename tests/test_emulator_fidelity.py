@@ -360,6 +360,65 @@ def test_langchain_reads_citations(emu: BedrockEmulator) -> None:
     assert cited and cited[0]["citations"][0]["title"] == "policy"
 
 
+def _anthropic_document(source: dict[str, Any], title: str) -> dict[str, Any]:
+    return {"type": "document", "source": source, "title": title, "citations": {"enabled": True}}
+
+
+def test_anthropic_sdk_reads_citations_over_invoke_model(emu: BedrockEmulator) -> None:
+    """InvokeModel with Anthropic's body: cited text blocks, and citations_delta when streamed."""
+    from bedrock_auth import get_anthropic_client
+
+    client = get_anthropic_client(manager=emu.manager())
+    text = {"type": "text", "media_type": "text/plain", "data": POLICY}
+    chunks = {"type": "content", "content": [{"type": "text", "text": "Leave is 20 days."}]}
+    ask = [
+        {
+            "role": "user",
+            "content": [
+                _anthropic_document(text, "policy"),
+                _anthropic_document(chunks, "summary"),
+                {"type": "text", "text": "How many days of leave?"},
+            ],
+        }
+    ]
+    answer = client.messages.create(model=SONNET_45, max_tokens=256, messages=ask)
+    [cited] = [b for b in answer.content if b.type == "text" and b.citations]
+    [citation] = cited.citations
+    sentence = "Employees get 20 days of annual leave. "
+    assert citation.type == "char_location" and citation.cited_text == sentence
+    assert (citation.document_index, citation.document_title) == (0, "policy")
+    assert (citation.start_char_index, citation.end_char_index) == (0, len(sentence))
+    assert cited.text == sentence
+    with client.messages.stream(model=SONNET_45, max_tokens=256, messages=ask) as stream:
+        kinds = [e.delta.type for e in stream if e.type == "content_block_delta"]
+        final = stream.get_final_message()
+    assert "citations_delta" in kinds
+    [streamed] = [b for b in final.content if b.type == "text" and b.citations]
+    assert streamed.text == sentence and streamed.citations[0] == citation
+    # A family that does not cite (the model data says so) answers without citations.
+    plain = client.messages.create(model=HAIKU_3, max_tokens=256, messages=ask)
+    assert not [b for b in plain.content if b.type == "text" and b.citations]
+
+
+def test_anthropic_citations_locate_blocks_and_pages(emu: BedrockEmulator) -> None:
+    from bedrock_auth import get_anthropic_client
+
+    client = get_anthropic_client(manager=emu.manager())
+    chunks = {"type": "content", "content": [{"type": "text", "text": "Leave is 20 days."}]}
+    pdf = {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"}
+    for source, kind, span in (
+        (chunks, "content_block_location", (0, 1)),
+        (pdf, "page_location", (1, 2)),
+    ):
+        content = [_anthropic_document(source, "doc"), {"type": "text", "text": "Cite it."}]
+        ask = [{"role": "user", "content": content}]
+        answer = client.messages.create(model=SONNET_45, max_tokens=256, messages=ask)
+        [citation] = next(b.citations for b in answer.content if b.type == "text" and b.citations)
+        where = {"content_block_location": "block_index", "page_location": "page_number"}[kind]
+        assert citation.type == kind
+        assert (getattr(citation, f"start_{where}"), getattr(citation, f"end_{where}")) == span
+
+
 # -- 6. Cohere Embed v4 -----------------------------------------------------------------------
 
 
@@ -478,6 +537,54 @@ def test_nova_2_runs_its_code_interpreter(runtime: Any) -> None:
     assert starts == ["toolUse", "toolResult"]
 
 
+def test_pydantic_ai_reads_the_code_interpreter_run(emu: BedrockEmulator) -> None:
+    """pydantic-ai offers its CodeExecutionTool as nova_code_interpreter and reads the run back."""
+    from pydantic_ai import Agent
+    from pydantic_ai.capabilities.native_tool import NativeTool
+    from pydantic_ai.messages import NativeToolCallPart, NativeToolReturnPart
+    from pydantic_ai.native_tools import CodeExecutionTool
+
+    from bedrock_auth import get_pydantic_ai_model
+
+    model = get_pydantic_ai_model(NOVA_2_LITE, manager=emu.manager())
+    agent = Agent(model, capabilities=[NativeTool(CodeExecutionTool())])
+    result = agent.run_sync("What is 1234 * 5678?")
+    parts = result.all_messages()[-1].parts
+    [call] = [p for p in parts if isinstance(p, NativeToolCallPart)]
+    [run] = [p for p in parts if isinstance(p, NativeToolReturnPart)]
+    assert call.args == {"snippet": "1234 * 5678"} and run.tool_call_id == call.tool_call_id
+    assert run.content["stdOut"] == "7006652"
+
+
+def test_server_tools_only_where_the_model_has_them(runtime: Any) -> None:
+    """nova_grounding is accepted on Nova 2 but not emulated; other models refuse systemTool."""
+    grounding = {"tools": [{"systemTool": {"name": "nova_grounding"}}]}
+    ask = _ask("What is 1 + 1 today?")
+    answer = runtime.converse(modelId=NOVA_2_LITE, messages=ask, toolConfig=grounding)
+    assert [next(iter(b)) for b in _content(answer)] == ["text"]
+    for model, tool in ((SONNET_45, "nova_code_interpreter"), (NOVA_LITE, "nova_grounding")):
+        config = {"tools": [FINAL, {"systemTool": {"name": tool}}]}
+        with pytest.raises(ClientError) as refused:
+            runtime.converse(modelId=model, messages=ask, toolConfig=config)
+        message = refused.value.response["Error"]["Message"]
+        assert message.startswith("This model doesn't support the toolConfig.tools.1.systemTool")
+
+
+def test_anthropic_server_tools_are_refused_over_invoke_model(emu: BedrockEmulator) -> None:
+    """Bedrock takes Anthropic's client tool types only: web_search is a 400, as in CountTokens."""
+    anthropic = pytest.importorskip("anthropic")
+    from bedrock_auth import get_anthropic_client
+
+    client = get_anthropic_client(manager=emu.manager())
+    ask = [{"role": "user", "content": "What is the weather in Paris?"}]
+    search = [{"type": "web_search_20250305", "name": "web_search", "max_uses": 1}]
+    with pytest.raises(anthropic.BadRequestError, match="Input tag 'web_search_20250305'"):
+        client.messages.create(model=SONNET_45, max_tokens=100, messages=ask, tools=search)
+    editor = [{"type": "text_editor_20250728", "name": "str_replace_based_edit_tool"}]
+    answer = client.messages.create(model=SONNET_45, max_tokens=100, messages=ask, tools=editor)
+    assert answer.stop_reason in ("end_turn", "tool_use")
+
+
 # -- 9. performanceConfig echoed, guardrail trace -------------------------------------------
 
 
@@ -505,6 +612,19 @@ def test_guardrail_trace(runtime: Any) -> None:
     usage = trace["outputAssessments"]["gr1"][0]["invocationMetrics"]["usage"]
     assert usage == dict.fromkeys(counters, 0)
     assert "trace" not in runtime.converse(modelId=NOVA_LITE, messages=_ask("hi"))
+
+
+def test_langchain_reads_the_echo_and_the_trace(emu: BedrockEmulator) -> None:
+    from bedrock_auth import get_llm
+
+    guardrail = {"guardrailIdentifier": "gr1", "guardrailVersion": "1", "trace": "enabled"}
+    latency = {"latency": "optimized"}
+    llm = get_llm(
+        NOVA_LITE, manager=emu.manager(), performance_config=latency, guardrail_config=guardrail
+    )
+    metadata = llm.invoke("hi").response_metadata
+    assert metadata["performanceConfig"] == latency
+    assert "gr1" in metadata["trace"]["guardrail"]["inputAssessment"]
 
 
 # -- 10. Nova 2 multimodal embeddings -------------------------------------------------------

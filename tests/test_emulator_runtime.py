@@ -525,15 +525,19 @@ def test_invoke_non_json_body_is_validation_error(runtime: Any, emu: BedrockEmul
 def test_count_tokens_for_converse_and_invoke_inputs(runtime: Any) -> None:
     if not hasattr(runtime, "count_tokens"):
         pytest.skip("this botocore predates the CountTokens operation")
+    counted = "anthropic.claude-3-5-haiku-20241022-v1:0"  # count_tokens in the model data
     converse = runtime.count_tokens(
-        modelId=HAIKU,
+        modelId=counted,
         input={"converse": {"messages": _user("one two three"), "system": [{"text": "four"}]}},
     )
     invoke = runtime.count_tokens(
-        modelId=HAIKU, input={"invokeModel": {"body": json.dumps(ANTHROPIC_BODY).encode()}}
+        modelId=counted, input={"invokeModel": {"body": json.dumps(ANTHROPIC_BODY).encode()}}
     )
     assert converse["inputTokens"] == 4
     assert invoke["inputTokens"] == 2
+    # Claude 3 Haiku predates CountTokens: the data says so, and Bedrock refuses it.
+    with pytest.raises(ClientError, match="doesn't support counting tokens"):
+        runtime.count_tokens(modelId=HAIKU, input={"converse": {"messages": _user("one")}})
 
 
 # -- model ids: ARNs and inference profiles -------------------------------------------------

@@ -24,6 +24,7 @@ from bedrock_auth.invoke import converse
 from bedrock_auth.models import get_model_info, list_models, resolve_model_id
 from bedrock_auth.regions import GEOGRAPHY_PREFIXES, check_region
 from bedrock_auth.testing import BedrockEmulator
+from bedrock_auth.testing.providers import FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bedrock_auth" / "_data" / "models.json"
@@ -150,7 +151,11 @@ def test_every_entry_is_well_formed() -> None:
         assert raw["id"].split(".", 1)[0] in data["providers"], where
         assert raw["sources"] and set(raw["sources"]) <= set(data["sources"]), where
         caps = raw["capabilities"]
+        assert set(caps) <= set(_data.CAPABILITY_KEYS), where
         assert caps["reasoning"] in REASONING, where
+        assert caps.get("tool_use_type", "never") in _data.TOOL_USE_TYPES, where
+        assert set(caps.get("s3_refused", {})) <= set(_data.S3_PLACES), where
+        assert caps.get("invoke_body") in (None, *FAMILIES), where
         assert all(m.isupper() for m in (*caps["input"], *caps["output"])), where
         assert bool(caps.get("embedding_dimensions")) == ("EMBEDDING" in caps["output"]), where
         for region in (*raw["regions"], *(r for rs in raw["profiles"].values() for r in rs)):
@@ -423,8 +428,8 @@ def test_refresh_never_drops_what_the_listings_do_not_carry(tmp_path: Path) -> N
             continue
         for key in ("aliases", "regions_complete", "replacement", "mantle", "note"):
             assert model.get(key) == old.get(key), (model["id"], key)
-        kept = ("tools", "reasoning", "citations", "count_tokens", "embedding_dimensions")
-        for key in kept:
+        listed = {"streaming", "input", "output"}  # the facts a listing carries
+        for key in set(_data.CAPABILITY_KEYS) - listed:
             assert model["capabilities"].get(key) == old["capabilities"].get(key)
         assert set(old["regions"]) <= set(model["regions"])
         for geography, sources in old["profiles"].items():

@@ -27,7 +27,20 @@ Format 1 (``"format": 1``)::
             "reasoning": "none" | "optional" | "always",
             "citations": false, "count_tokens": false,   # CountTokens on bedrock-runtime
             "input": ["TEXT", "IMAGE"], "output": ["TEXT"],   # ListFoundationModels modalities
-            "embedding_dimensions": [1024, 512]   # embedding models only; the first is the default
+            "embedding_dimensions": [1024, 512],  # embedding models only; the first is the default
+            # How the model's answers look on Bedrock (each optional; the default in brackets):
+            "invoke_body": "anthropic",       # InvokeModel body format [null: told by the body]
+            "reasoning_signed": true,         # reasoning has a signature, can be redacted [false]
+            "reasoning_after_text": true,     # the answer's text precedes its reasoning [false]
+            "tool_use_type": "never" | "always" | "with_system_tools",
+                                              # Converse toolUse has "type": "tool_use" ["never"]
+            "forced_choice_after_results": false,  # forced toolChoice holds after results [true]
+            "cache_usage_always": true,       # Converse usage always has cache fields [false]
+            "leading_assistant": true,        # a conversation may start with the model [false]
+            "s3_refused": {"message": ["image"], "tool_result": ["document"]},
+                                              # media whose s3Location Bedrock refuses there [{}]
+            "system_tools": ["nova_code_interpreter"],  # Converse systemTool names run [[]]
+            "embeddings_by_type": true        # vectors keyed by type, size requested [false]
           },
           "lifecycle": {"status": "ACTIVE" | "LEGACY", "legacy_since": "YYYY-MM-DD" | null,
                         "end_of_life": "YYYY-MM-DD" | null},
@@ -43,7 +56,9 @@ Format 1 (``"format": 1``)::
 
 Region names are written exactly as AWS spells them; geographies are those of
 :data:`bedrock_auth.regions.GEOGRAPHY_PREFIXES`. Every key above is present in every entry
-except ``replacement``, ``mantle``, ``note`` and ``embedding_dimensions``. The file is kept in
+except ``replacement``, ``mantle``, ``note``, ``embedding_dimensions`` and the optional
+capabilities marked with a default. The listings carry none of those: the refresh command
+keeps them as they are. The file is kept in
 the canonical layout of :func:`dumps` (``python -m bedrock_auth._data.refresh`` writes it so;
 a test checks it). Refresh it from real listings with that command; see docs/models.md.
 """
@@ -59,9 +74,12 @@ from types import MappingProxyType
 from typing import Any
 
 __all__ = [
+    "CAPABILITY_KEYS",
     "FORMAT",
     "MANTLE_PATHS",
     "REASONING",
+    "S3_PLACES",
+    "TOOL_USE_TYPES",
     "Capabilities",
     "Lifecycle",
     "MantleRoute",
@@ -77,6 +95,11 @@ __all__ = [
 FORMAT = 1
 #: How a model reasons: never, when asked (thinking / reasoning effort), or on every answer.
 REASONING = ("none", "optional", "always")
+#: When a Converse ``toolUse`` block carries ``"type": "tool_use"``: never, on every tool call,
+#: or when the request offers a ``systemTool``.
+TOOL_USE_TYPES = ("never", "always", "with_system_tools")
+#: Where an ``s3Location`` medium can sit in a Converse request (``s3_refused`` keys).
+S3_PLACES = ("message", "tool_result")
 #: Mantle base paths: OpenAI-compatible (``/v1``, ``/openai/v1``) and Anthropic Messages.
 MANTLE_PATHS = ("/v1", "/openai/v1", "/anthropic")
 _FILE = "models.json"
@@ -104,6 +127,18 @@ class Capabilities:
     output_modalities: tuple[str, ...] = ("TEXT",)
     #: For embedding models, the output sizes it offers; the first is its default.
     embedding_dimensions: tuple[int, ...] = ()
+    # How the answers look on Bedrock (the emulator answers so; see the module doc for each).
+    invoke_body: str | None = None
+    reasoning_signed: bool = False
+    reasoning_after_text: bool = False
+    tool_use_type: str = "never"
+    forced_choice_after_results: bool = True
+    cache_usage_always: bool = False
+    leading_assistant: bool = False
+    #: (medium, place) pairs whose ``s3Location`` source Bedrock refuses.
+    s3_refused: frozenset[tuple[str, str]] = frozenset()
+    system_tools: tuple[str, ...] = ()
+    embeddings_by_type: bool = False
 
     @property
     def embeddings(self) -> bool:
@@ -227,7 +262,38 @@ def read() -> dict[str, Any]:
     return data
 
 
+#: Optional capability keys whose JSON value is the field's value as it is.
+_PLAIN_OPTIONAL = (
+    "invoke_body",
+    "reasoning_signed",
+    "reasoning_after_text",
+    "tool_use_type",
+    "forced_choice_after_results",
+    "cache_usage_always",
+    "leading_assistant",
+    "embeddings_by_type",
+)
+
+
+#: Every key a ``capabilities`` entry may have (the refresh command sets only the listed
+#: ``streaming``, ``input`` and ``output``; the rest are hand-kept).
+CAPABILITY_KEYS = (
+    "streaming",
+    "tools",
+    "reasoning",
+    "citations",
+    "count_tokens",
+    "input",
+    "output",
+    "embedding_dimensions",
+    "s3_refused",
+    "system_tools",
+    *_PLAIN_OPTIONAL,
+)
+
+
 def _capabilities(raw: Mapping[str, Any]) -> Capabilities:
+    refused = raw.get("s3_refused", {})
     return Capabilities(
         streaming=raw["streaming"],
         tools=raw["tools"],
@@ -237,6 +303,9 @@ def _capabilities(raw: Mapping[str, Any]) -> Capabilities:
         input_modalities=tuple(raw["input"]),
         output_modalities=tuple(raw["output"]),
         embedding_dimensions=tuple(raw.get("embedding_dimensions", ())),
+        s3_refused=frozenset((medium, place) for place in refused for medium in refused[place]),
+        system_tools=tuple(raw.get("system_tools", ())),
+        **{key: raw[key] for key in _PLAIN_OPTIONAL if key in raw},
     )
 
 

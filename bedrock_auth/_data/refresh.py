@@ -12,7 +12,8 @@ or to a profile's source Regions (a ``SYSTEM_DEFINED`` profile listed there), ne
 and the facts the listing carries (lifecycle status and dates, modalities, streaming). One
 account's listing in one Region cannot say that a model is *not* offered elsewhere, so nothing
 is ever removed, and the hand-kept fields the listings do not carry (aliases, tools,
-reasoning, citations, CountTokens, embedding sizes, Mantle routes, notes) are left as they are.
+reasoning, citations, CountTokens, embedding sizes, how answers look on Bedrock such as
+``invoke_body`` or ``tool_use_type``, Mantle routes, notes) are left as they are.
 A model the listing adds gets defaults for those, and a note asking for review. Run it once per
 Region; ``--dry-run`` prints the changes without writing.
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import uuid
 
+from . import ids
 from .body_format import Json
 from .eventstream import event_frame
 from .generation import default_text, split_words
@@ -30,7 +30,7 @@ def _attribution(text: str, citations: tuple[Citation, ...]) -> Json:
 def _trace(call: Call, text: str) -> Json:
     params = call.route.params
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    rationale = {"text": f"The user asked: {text}", "traceId": str(uuid.uuid4())}
+    rationale = {"text": f"The user asked: {text}", "traceId": ids.current().uuid()}
     return {
         "agentId": params["agentId"],
         "agentAliasId": params["agentAliasId"],

@@ -1,9 +1,11 @@
 """Anthropic's Messages body on Bedrock (InvokeModel): reading requests, writing answers.
 
 Answers carry what Bedrock's Claude answers carry: thinking blocks when the body asks for
-``thinking`` (signed, or redacted for Anthropic's test string), the prompt-cache counts in
-``usage`` (``cache_creation_input_tokens``, ``cache_read_input_tokens``, ``cache_creation``)
-and the newer ``stop_details`` and ``usage`` details.
+``thinking`` (signed, or redacted for Anthropic's test string), a cited text block (its
+``citations`` list; ``citations_delta`` when streamed) for a ``document`` whose ``citations``
+are enabled, the prompt-cache counts in ``usage`` (``cache_creation_input_tokens``,
+``cache_read_input_tokens``, ``cache_creation``) and the newer ``stop_details`` and ``usage``
+details.
 """
 
 from __future__ import annotations
@@ -15,11 +17,27 @@ from collections.abc import Iterator
 from typing import Any
 
 from .body_format import Family, Json, invocation_metrics, model_name
-from .decisions import ANY, AUTO, NONE, Tool, Turn, answers_tool
-from .features import Asked, Reasoning, reasoning_requested
+from .decisions import ANY, AUTO, NONE, Tool, Turn, answers_tool, mapping
+from .features import CHAR, CHUNK, PAGE, Asked, Citation, Document, Reasoning, reasoning_requested
 from .generation import Generation, count_tokens, last_user_text, split_words, text_of
 from .script import TOOL_USE_ID_PREFIX
 
+#: The Anthropic tool types Bedrock takes in a Messages body: client tools and the tools the
+#: client runs. Anthropic's server tools (``web_search_*``, ``code_execution_*``,
+#: ``web_fetch_*``) are refused with the message below, as Bedrock refuses them (recorded for
+#: CountTokens; InvokeModel answers the same way, anthropics/claude-quickstarts#251). A body
+#: with ``anthropic_beta`` is not checked: betas unlock tool types (computer use) not listed.
+TOOL_TYPES = (
+    "bash_20250124",
+    "custom",
+    "text_editor_20250124",
+    "text_editor_20250429",
+    "text_editor_20250728",
+)
+_TOOL_TAG = (
+    "tools.{index}: Input tag '{tag}' found using 'type' does not match any of the "
+    "expected tags: {expected}"
+)
 # "bedrock-2023-05-31", and the bare dated versions current anthropic SDKs send.
 _ANTHROPIC_VERSION = re.compile(r"(bedrock-)?\d{4}-\d{2}-\d{2}")
 
@@ -67,6 +85,47 @@ def _cache_points(body: Json) -> tuple[tuple[str, int], ...]:
         if isinstance(block.get("cache_control"), dict):
             points.append((digest.hexdigest(), tokens))
     return tuple(points)
+
+
+def _cited_documents(body: Json) -> tuple[Document, ...]:
+    """The ``document`` blocks whose citations are enabled; ``document_index`` counts them all."""
+    documents = [b for b in _message_blocks(body) if b.get("type") == "document"]
+    return tuple(
+        _document(doc, index)
+        for index, doc in enumerate(documents)
+        if isinstance(doc.get("citations"), dict) and doc["citations"].get("enabled") is True
+    )
+
+
+def _document(document: Json, index: int) -> Document:
+    """A plain-text source is cited by characters, a content source by blocks, a PDF by pages."""
+    source = mapping(document.get("source"))
+    title = str(document.get("title") or "")
+    if source.get("type") == "text":
+        return Document(title, CHAR, str(source.get("data", "")), index)
+    if source.get("type") == "content":
+        return Document(title, CHUNK, text_of(_list(source.get("content"))[:1]), index)
+    return Document(title, PAGE, title, index)
+
+
+#: Converse's location kinds in Anthropic's words: (type, start field, end field).
+_LOCATIONS = {
+    CHAR: ("char_location", "start_char_index", "end_char_index"),
+    CHUNK: ("content_block_location", "start_block_index", "end_block_index"),
+    PAGE: ("page_location", "start_page_number", "end_page_number"),
+}
+
+
+def _citation(citation: Citation) -> Json:
+    kind, start, end = _LOCATIONS[citation.document.location]
+    return {
+        "type": kind,
+        "cited_text": citation.source_text,
+        "document_index": citation.document.index,
+        "document_title": citation.document.title or None,
+        start: citation.start,
+        end: citation.end,
+    }
 
 
 def anthropic_turn(body: Json) -> Turn:
@@ -147,6 +206,7 @@ class Anthropic(Family):
         return Asked(
             reasoning=reasoning_requested(body),
             cache_points=_cache_points(body),
+            cited_documents=_cited_documents(body),
             answers_tool=answers_tool(body.get("messages")),
             conversation=f"{text_of(body.get('system'))} {text_of(body.get('messages'))}",
         )
@@ -157,7 +217,17 @@ class Anthropic(Family):
             isinstance(version, str) and _ANTHROPIC_VERSION.fullmatch(version)
         ):
             return f"invalid anthropic_version: {version!r}"
-        return super().validate(body)
+        return super().validate(body) or self.tool_problem(body)
+
+    def tool_problem(self, body: Json) -> str | None:
+        if "anthropic_beta" in body:
+            return None
+        for index, tool in enumerate(_list(body.get("tools"))):
+            tag = tool.get("type", "custom") if isinstance(tool, dict) else "custom"
+            if tag not in TOOL_TYPES:
+                expected = ", ".join(f"'{t}'" for t in TOOL_TYPES)
+                return _TOOL_TAG.format(index=index, tag=tag, expected=expected)
+        return None
 
     def _tool_block(self, gen: Generation, with_input: bool) -> Json:
         assert gen.tool_use is not None
@@ -181,6 +251,10 @@ class Anthropic(Family):
         reasoning = gen.extras.reasoning
         content = [_thinking_block(reasoning, streaming=False)] if reasoning else []
         content += [{"type": "text", "text": gen.text}] if gen.text is not None else []
+        cited = gen.extras.citation
+        if cited:
+            text = cited.source_text
+            content.append({"type": "text", "text": text, "citations": [_citation(cited)]})
         if gen.tool_use:
             content.append(self._tool_block(gen, with_input=True))
         return {
@@ -199,6 +273,12 @@ class Anthropic(Family):
         if gen.text is not None:
             deltas = [{"type": "text_delta", "text": p} for p in split_words(gen.text)]
             yield {"type": "text", "text": ""}, deltas
+        cited = gen.extras.citation
+        if cited:
+            # The citation comes first, then the cited text, as Anthropic streams them.
+            words = [{"type": "text_delta", "text": p} for p in split_words(cited.source_text)]
+            cite = {"type": "citations_delta", "citation": _citation(cited)}
+            yield {"type": "text", "text": "", "citations": []}, [cite, *words]
         if gen.tool_use:
             pieces = _halves(gen.tool_input_json)
             deltas = [{"type": "input_json_delta", "partial_json": p} for p in pieces]

@@ -81,6 +81,11 @@ class Family:
         missing = next((k for k in self.required if k not in body), None)
         return malformed(missing) if missing else None
 
+    def tool_problem(self, body: Json) -> str | None:
+        """Bedrock's message for a tool type the format does not take here (InvokeModel and
+        CountTokens alike), or None."""
+        return None
+
     def prompt(self, body: Json) -> str:
         """The text the default reply echoes."""
         if self.prompt_key is not None:

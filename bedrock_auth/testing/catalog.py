@@ -9,9 +9,10 @@ the library's one table.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from bedrock_auth._data import ModelInfo
+from bedrock_auth._data import Capabilities, ModelInfo, table
 from bedrock_auth.models import list_models
 from bedrock_auth.regions import GEOGRAPHY_PREFIXES, geographies_for_region, split_profile_prefix
 
@@ -138,3 +139,31 @@ def _from_library(info: ModelInfo) -> FoundationModel:
 def load_models() -> dict[str, FoundationModel]:
     """Every model the library's data knows that bedrock-runtime serves somewhere."""
     return {m.model_id: _from_library(m) for m in list_models() if m.regions}
+
+
+# -- what a model's answers look like ---------------------------------------------------------
+
+#: Every input a Converse request can carry.
+_ANY_INPUT = ("TEXT", "IMAGE", "DOCUMENT", "VIDEO", "AUDIO")
+
+
+@functools.cache
+def unknown_model() -> Capabilities:
+    """A model the data does not know (one newer than it, or added with
+    ``add_foundation_model``) is taken to accept every input, CountTokens and every server
+    tool some model has, as the library passes unknown ids through: the emulator refuses only
+    what it knows Bedrock refuses."""
+    tools = sorted({t for m in table().models for t in m.capabilities.system_tools})
+    return Capabilities(count_tokens=True, input_modalities=_ANY_INPUT, system_tools=tuple(tools))
+
+
+def base_model_id(model_id: str) -> str:
+    """``us.anthropic.x`` or ``arn:...:foundation-model/anthropic.x`` -> ``anthropic.x``."""
+    return strip_profile_prefix(model_id.rsplit("/", 1)[-1])
+
+
+def capabilities_for(model_id: str | None) -> Capabilities:
+    """What the model data says ``model_id`` does (its profile and ARN forms too), which
+    decides how the emulator answers for it; :func:`unknown_model` for an id it lacks."""
+    info = table().by_id.get(base_model_id(model_id or ""))
+    return info.capabilities if info is not None else unknown_model()

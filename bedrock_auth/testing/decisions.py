@@ -5,7 +5,7 @@ The rules are deterministic so that a test author can predict the output:
 1. Tool choice ``any`` or a named tool: call that tool, even right after tool results, as
    Bedrock's models do (``any``: the first tool not called yet in the conversation, else the
    first one, so that a forced "final answer" tool ends an agent loop). Amazon Nova 1 answers
-   tool results in text even so (``Traits.forced_choice_after_results``).
+   tool results in text even so (``forced_choice_after_results`` in the model data).
 2. The last user turn carries tool results (and the choice is not forced): answer in text
    (the default reply, which echoes the results: ``"Emulated reply to: <results>"``).
 3. Tool choice ``auto`` (or none given): call the first tool the last user message mentions,

@@ -2,7 +2,8 @@
 
 Vectors are deterministic unit vectors derived from the input (the same text gets the same
 vector, so similarity tests are reproducible); their size follows the request and the
-family's :class:`~.traits.Traits` (``embedding_size``, ``embeddings_by_type``).
+model's capabilities in the model data (``embedding_dimensions``, whose first is the size
+without a requested one, and ``embeddings_by_type``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from bedrock_auth._data import Capabilities
+
 from .body_format import Family, Json, int_or_none
 from .generation import count_tokens
-from .traits import Traits
+
+#: The vector size of an embedding model the data gives none for.
+_DEFAULT_SIZE = 1024
+
+
+def default_size(model: Capabilities) -> int:
+    """The model's vector size when the request names none."""
+    return model.embedding_dimensions[0] if model.embedding_dimensions else _DEFAULT_SIZE
 
 
 class Embedder(Family):
@@ -24,7 +34,7 @@ class Embedder(Family):
 
     streams = False
 
-    def embed(self, body: Json, traits: Traits) -> Json:
+    def embed(self, body: Json, model: Capabilities) -> Json:
         """The InvokeModel answer to an embedding request."""
         raise NotImplementedError
 
@@ -78,12 +88,12 @@ class CohereEmbed(Embedder):
         # The whole prompt, as the text-completion families count it.
         return count_tokens(self.prompt(body))
 
-    def embed(self, body: Json, traits: Traits) -> Json:
+    def embed(self, body: Json, model: Capabilities) -> Json:
         texts = self._texts(body)
         types = body.get("embedding_types")
-        by_type = traits.embeddings_by_type or isinstance(types, list)
-        dims = traits.embedding_size
-        if traits.embeddings_by_type:
+        by_type = model.embeddings_by_type or isinstance(types, list)
+        dims = default_size(model)
+        if model.embeddings_by_type:
             dims = int_or_none(body.get("output_dimension")) or dims
         vectors = [vector(t, dims) for t in texts]
         answer: Json = {
@@ -105,14 +115,14 @@ class TitanEmbed(Embedder):
     required = ("inputText",)
     prompt_key = "inputText"
 
-    def embed(self, body: Json, traits: Traits) -> Json:
-        if not traits.embeddings_by_type:
+    def embed(self, body: Json, model: Capabilities) -> Json:
+        if not model.embeddings_by_type:
             # v1 has a fixed size and predates ``dimensions`` and ``embeddingsByType``.
             return {
-                "embedding": vector(self.prompt(body), traits.embedding_size),
+                "embedding": vector(self.prompt(body), default_size(model)),
                 "inputTextTokenCount": self.input_tokens(body),
             }
-        dims = int_or_none(body.get("dimensions")) or traits.embedding_size
+        dims = int_or_none(body.get("dimensions")) or default_size(model)
         values = vector(self.prompt(body), dims)
         return {
             "embedding": values,
@@ -143,9 +153,9 @@ class NovaEmbed(Embedder):
     def input_tokens(self, body: Json) -> int:
         return count_tokens(self.prompt(body))
 
-    def embed(self, body: Json, traits: Traits) -> Json:
+    def embed(self, body: Json, model: Capabilities) -> Json:
         params = self._params(body)
-        dims = int_or_none(params.get("embeddingDimension")) or traits.embedding_size
+        dims = int_or_none(params.get("embeddingDimension")) or default_size(model)
         medium = next((m for m in _NOVA_MEDIA if m in params), "text")
         seed = self.prompt(body) or str(params.get(medium))
         return {"embeddings": [{"embedding": vector(seed, dims), "embeddingType": medium.upper()}]}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
 from .faults import Fault, default_message, default_status
+from .ids import drawing_from
 from .limits import (
     DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES,
@@ -115,16 +116,16 @@ class BedrockEmulator:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_seed_bytes: int = DEFAULT_MAX_SEED_BYTES,
         max_nesting: int = DEFAULT_MAX_NESTING,
+        random_seed: int | None = None,
     ) -> None:
         """Configure (but do not start) an emulator.
 
-        ``port=0`` picks a free port. ``tls=True`` serves https with a certificate made at
-        start (trust it via :attr:`ca_bundle`); Bedrock API keys need it. ``strict_models``
-        makes runtime calls fail as Bedrock does for unknown ids and for models that need an
-        inference profile. ``assume_role_duration`` overrides every AssumeRole's
-        DurationSeconds, to test credential refresh with short-lived credentials.
-        ``clock_skew`` sets the emulated AWS clock that many seconds ahead of this machine's
-        (see :attr:`clock_skew`).
+        ``port=0`` picks a free port. ``tls=True`` serves https with a certificate made at start
+        (trust it via :attr:`ca_bundle`); Bedrock API keys need it. ``strict_models`` makes runtime
+        calls fail as Bedrock does for unknown ids and for models that need an inference profile.
+        ``assume_role_duration`` overrides every AssumeRole's DurationSeconds, to test credential
+        refresh. ``clock_skew`` sets the emulated AWS clock ahead (:attr:`clock_skew`);
+        ``random_seed`` makes the answers repeatable (:attr:`random_seed`).
 
         The ``max_*`` and ``idle_timeout`` limits (:attr:`limits`, described on ``Limits``)
         keep one client from exhausting the emulator; the defaults are at or above Bedrock's.
@@ -148,6 +149,7 @@ class BedrockEmulator:
                 max_seed_bytes=max_seed_bytes,
                 max_nesting=max_nesting,
             ),
+            random_seed=random_seed,
         )
         self._state.api_keys.add_iam_key(access_key_id, secret_access_key)
         self._server: EmulatorHTTPServer | None = None
@@ -298,6 +300,21 @@ class BedrockEmulator:
         self._state.region = value
 
     @property
+    def random_seed(self) -> int | None:
+        """The seed every id in the answers is drawn from (request, message, response,
+        tool-use and trace ids, issued STS credentials), or None: fresh random ids.
+
+        Two emulators with the same seed answer the same requests, sent in the same order, with
+        the same bytes, apart from what the clock decides (``Date``, latencies, expirations).
+        Setting it restarts the sequence, so set it before the requests that should repeat.
+        """
+        return self._state.ids.seed
+
+    @random_seed.setter
+    def random_seed(self, seed: int | None) -> None:
+        self._state.reseed(seed)
+
+    @property
     def limits(self) -> Limits:
         """The bounds this emulator enforces (``max_body_bytes``, ``idle_timeout``, ...)."""
         return self._state.limits
@@ -348,10 +365,12 @@ class BedrockEmulator:
         ``tool_use``); ``citations=[{"uri": "s3://...", "text": ...}]`` adds InvokeAgent
         attribution. Streaming APIs split ``text`` into one chunk per word.
         """
+        with drawing_from(self._state.ids):  # a tool call without an id gets a seeded one
+            tool = _tool_use(tool_use)
         self._state.script.add_reply(
             Reply(
                 text,
-                _tool_use(tool_use),
+                tool,
                 stop_reason,
                 model,
                 tuple(_citation(c) for c in citations),
@@ -403,12 +422,17 @@ class BedrockEmulator:
     def seed(self, source: str | Path | Mapping[str, Any]) -> None:
         """Queue scripted replies and faults from a mapping or a JSON/YAML file (YAML needs
         PyYAML): ``{"replies": [{...}], "faults": [{...}]}``, each entry holding the keyword
-        arguments of :meth:`reply` or :meth:`fail`. Lets a non-Python suite script a
+        arguments of :meth:`reply` or :meth:`fail`, and optionally ``"random_seed": N`` (see
+        :attr:`random_seed`). Lets a non-Python suite script a
         standalone emulator (``bedrock-auth emulator --seed FILE``)."""
         data = source if isinstance(source, Mapping) else read_seed(Path(source), self.limits)
-        unknown = set(data) - {"replies", "faults"}
+        unknown = set(data) - {"replies", "faults", "random_seed"}
         if unknown:
-            raise ValueError(f"seed has unknown keys {sorted(unknown)}; use replies, faults")
+            raise ValueError(
+                f"seed has unknown keys {sorted(unknown)}; use replies, faults, random_seed"
+            )
+        if "random_seed" in data:
+            self.random_seed = data["random_seed"]
         for reply in data.get("replies", []):
             self.reply(**reply)
         for fault in data.get("faults", []):

@@ -2,7 +2,8 @@
 server-side tool runs and prompt-cache usage.
 
 Like the tool-call decisions (:mod:`.decisions`), each is decided from the request and the
-model family's :class:`~.traits.Traits`, deterministically:
+model's capabilities in the model data (:func:`~.catalog.capabilities_for`),
+deterministically:
 
 - **Reasoning** when the family always reasons, or reasons on request and the request asks
   (``thinking`` other than ``disabled``, ``reasoning_config``, ``reasoning_effort``), at the
@@ -12,8 +13,9 @@ model family's :class:`~.traits.Traits`, deterministically:
   test string.
 - **A citation** of the first document whose ``citations`` are enabled, when the family cites:
   its first sentence (text), first chunk (content list) or first page (a file).
-- **A server-side tool run** when the request offers a ``systemTool`` the family runs and the
-  prompt has a number in it (``nova_code_interpreter`` computes an arithmetic expression).
+- **A server-side tool run** when the request offers a ``systemTool`` the model runs, the
+  emulator emulates it (:data:`EMULATED_SYSTEM_TOOLS`) and the prompt has a number in it
+  (``nova_code_interpreter`` computes an arithmetic expression).
 - **Cache usage** from the emulator's prompt cache (``cachePoint`` / ``cache_control``).
 
 Each wire format reads its request into :class:`Asked` and writes :class:`Extras` its own way.
@@ -26,14 +28,18 @@ import base64
 import hashlib
 import operator
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .traits import ALWAYS, ON_EVERY_CALL, OPTIONAL, WITH_SYSTEM_TOOLS, Traits
+from bedrock_auth._data import Capabilities
+
+from . import ids
 
 REASONING_PREFIX = "Emulated reasoning about: "
+#: Anthropic's documented test string that makes Claude return redacted thinking: a model
+#: whose reasoning is signed answers it redacted.
+REDACTED_REASONING_TRIGGER = "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING"
 #: Location kinds of a cited document, by its source: text, a list of chunks, or a file.
 CHAR, CHUNK, PAGE = "documentChar", "documentChunk", "documentPage"
 _NUMBER = re.compile(r"\d")
@@ -96,7 +102,7 @@ class ServerToolRun:
     name: str
     input: Mapping[str, Any]
     result: Mapping[str, Any]
-    tool_use_id: str = field(default_factory=lambda: f"tooluse_{uuid.uuid4().hex[:22]}")
+    tool_use_id: str = field(default_factory=lambda: ids.current().tool_use_id("tooluse_"))
 
 
 @dataclass(frozen=True)
@@ -129,17 +135,19 @@ class Extras:
         return " ".join(p for p in parts if p)
 
 
-def decide_extras(asked: Asked, traits: Traits, prompt: str, cache: CacheUsage | None) -> Extras:
+def decide_extras(
+    asked: Asked, model: Capabilities, prompt: str, cache: CacheUsage | None
+) -> Extras:
     """The extras of one unscripted answer (``cache``: what the prompt cache gave, if used)."""
-    server_tool = _server_tool(asked, traits, prompt)
+    server_tool = _server_tool(asked, model, prompt)
     return Extras(
-        reasoning=_reasoning(asked, traits, prompt),
-        reasoning_after_text=traits.reasoning_after_text,
-        citation=_citation(asked) if traits.citations else None,
+        reasoning=_reasoning(asked, model, prompt),
+        reasoning_after_text=model.reasoning_after_text,
+        citation=_citation(asked) if model.citations else None,
         server_tool=server_tool,
         cache=cache,
-        typed_tool_use=traits.tool_use_type == ON_EVERY_CALL
-        or (traits.tool_use_type == WITH_SYSTEM_TOOLS and bool(asked.system_tools)),
+        typed_tool_use=model.tool_use_type == "always"
+        or (model.tool_use_type == "with_system_tools" and bool(asked.system_tools)),
     )
 
 
@@ -155,15 +163,14 @@ def reasoning_requested(fields: Any) -> bool:
     return False
 
 
-def _reasoning(asked: Asked, traits: Traits, prompt: str) -> Reasoning | None:
-    wanted = traits.reasoning == ALWAYS or (traits.reasoning == OPTIONAL and asked.reasoning)
+def _reasoning(asked: Asked, model: Capabilities, prompt: str) -> Reasoning | None:
+    wanted = model.reasoning == "always" or (model.reasoning == "optional" and asked.reasoning)
     if not wanted or asked.answers_tool:
         return None
     text = f"{REASONING_PREFIX}{prompt}" if prompt else "Emulated reasoning."
-    if not traits.signs_reasoning:
+    if not model.reasoning_signed:
         return Reasoning(text)
-    trigger = traits.redacted_reasoning_trigger
-    if trigger and trigger in asked.conversation:
+    if REDACTED_REASONING_TRIGGER in asked.conversation:
         return Reasoning(text, redacted=_opaque(f"redacted:{asked.conversation}"))
     return Reasoning(text, signature=_opaque(f"signature:{text}"))
 
@@ -221,8 +228,14 @@ def _code_run(prompt: str) -> tuple[str, str]:
     return snippet, str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _server_tool(asked: Asked, traits: Traits, prompt: str) -> ServerToolRun | None:
-    name = next((t for t in asked.system_tools if t in traits.system_tools), None)
+#: The server-side tools the emulator runs, as recorded Bedrock traffic shows them. Others the
+#: model data lists (``nova_grounding``) are accepted and answered without a run.
+EMULATED_SYSTEM_TOOLS = ("nova_code_interpreter",)
+
+
+def _server_tool(asked: Asked, model: Capabilities, prompt: str) -> ServerToolRun | None:
+    runs = (t for t in asked.system_tools if t in model.system_tools)
+    name = next((t for t in runs if t in EMULATED_SYSTEM_TOOLS), None)
     if name is None or not (_NUMBER.search(prompt) or name in prompt):
         return None
     snippet, stdout = _code_run(prompt)

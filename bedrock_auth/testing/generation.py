@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import ids
 from .features import Extras
 from .script import Reply, ToolUse
 
@@ -99,7 +99,7 @@ def generate(
     if stop is None:
         stop = "tool_use" if tool else "end_turn"
     output = count_tokens(text or "") + (count_tokens(json.dumps(dict(tool.input))) if tool else 0)
-    return Generation(text, tool, stop, input_tokens, output, uuid.uuid4().hex[:24])
+    return Generation(text, tool, stop, input_tokens, output, ids.current().hex(24))
 
 
 def with_extras(gen: Generation, extras: Extras) -> Generation:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import ids
 from .auth import BEARER, MALFORMED, NONE, AuthInfo, digest
 
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
@@ -57,10 +58,6 @@ class CallerIdentity:
     user_id: str
 
 
-def _random(alphabet: str, length: int) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
-
-
 def _stable_id(prefix: str, seed: str) -> str:
     # Deterministic, so the same key always maps to the same unique id across calls.
     tail = hashlib.sha256(seed.encode("utf-8")).hexdigest().upper()[:17]
@@ -85,7 +82,8 @@ class IdentityStore:
         self._rejected: set[str] = set()
         self._sessions: dict[str, _Session] = {}
         self._identities: dict[str, str] = {}
-        self._secret_seed = secrets.token_bytes(32)
+        #: Keys the secrets of issued credentials (the emulator re-keys it from a random seed).
+        self.secret_seed = secrets.token_bytes(32)
 
     def reject(self, keys: set[str] | frozenset[str] | list[str] | tuple[str, ...]) -> None:
         """Mark access key ids or API keys as invalid (stored as digests only)."""
@@ -121,11 +119,11 @@ class IdentityStore:
         """Mint ASIA... credentials for an assumed role, valid for ``duration`` seconds."""
         account, role_name = role_parts(role_arn, self.account_id)
         role_id = _stable_id("AROA", role_arn)
-        key_id = "ASIA" + _random(_KEY_ALPHABET, 16)
+        key_id = "ASIA" + ids.current().text(_KEY_ALPHABET, 16)
         creds = IssuedCredentials(
             access_key_id=key_id,
             secret_access_key=self._derived_secret(key_id),
-            session_token=secrets.token_urlsafe(96),
+            session_token=ids.current().token(96),
             expiration=self._clock() + duration,
             assumed_role_arn=f"arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}",
             assumed_role_id=f"{role_id}:{session_name}",
@@ -141,7 +139,7 @@ class IdentityStore:
         return creds
 
     def _derived_secret(self, access_key_id: str) -> str:
-        mac = hmac.new(self._secret_seed, access_key_id.encode("ascii"), hashlib.sha256)
+        mac = hmac.new(self.secret_seed, access_key_id.encode("ascii"), hashlib.sha256)
         return base64.b64encode(mac.digest()).decode("ascii")[:40]
 
     def issued_secret(self, access_key_id: str) -> str | None:

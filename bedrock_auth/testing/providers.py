@@ -358,7 +358,7 @@ FAMILIES: dict[str, Family] = {
 }
 
 
-#: For model ids the traits table does not know: the first key a body has tells its family.
+#: For models the data gives no ``invoke_body``: the first key a body has tells its family.
 _FAMILY_BY_BODY_KEY = (
     ("anthropic_version", "anthropic"),
     ("taskType", "nova-embed"),
@@ -375,7 +375,7 @@ _CHAT_BODIES = {"mistral": "mistral-chat"}
 
 
 def family_for(body_format: str | None, body: Json) -> Family | None:
-    """The body format for this call: the model family's (``Traits.body``) when known, else
+    """The body format for this call: the model's (``Capabilities.invoke_body``) when known, else
     the one the body's shape tells."""
     if body_format is not None and "messages" in body:
         body_format = _CHAT_BODIES.get(body_format, body_format)

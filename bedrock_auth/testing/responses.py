@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
+
+from . import ids
 
 JSON = "application/json"
 EVENT_STREAM = "application/vnd.amazon.eventstream"
@@ -30,7 +31,7 @@ class Response:
 
 def new_request_id() -> str:
     """A request id shaped like AWS's."""
-    return str(uuid.uuid4())
+    return ids.current().uuid()
 
 
 def json_response(

@@ -8,7 +8,10 @@ import json
 import time
 from typing import Any
 
+from bedrock_auth._data import Capabilities
+
 from .body_format import Family, Json
+from .catalog import capabilities_for
 from .converse_body import (
     content_blocks,
     converse_asked,
@@ -25,7 +28,6 @@ from .guardrails import guardrail_trace
 from .providers import family_for
 from .responses import Response, json_response, stream_response, validation_error
 from .state import Call
-from .traits import Traits, traits_for
 from .validation import validate_conversation, validate_count_tokens
 
 _MALFORMED_BODY = "Malformed input request, please reformat your input and try again."
@@ -45,22 +47,25 @@ def _check_model(call: Call, *, on_demand: bool = True) -> None:
             raise validation_error(problem)
 
 
-def _traits(call: Call) -> Traits:
-    return traits_for(call.key.resolved_model or call.model_id)
+def _capabilities(call: Call) -> Capabilities:
+    return capabilities_for(call.key.resolved_model or call.model_id)
 
 
-def _finish(call: Call, gen: Generation, asked: Asked, traits: Traits, prompt: str) -> Generation:
+def _finish(
+    call: Call, gen: Generation, asked: Asked, model: Capabilities, prompt: str
+) -> Generation:
     """``gen`` with what the request asked besides the answer (reasoning, cache, ...)."""
-    model = call.key.resolved_model or call.model_id
-    cache = call.state.prompt_cache.use(model, asked.cache_points) if asked.cache_points else None
-    return with_extras(gen, decide_extras(asked, traits, prompt, cache))
+    cache_key = call.key.resolved_model or call.model_id
+    points = asked.cache_points
+    cache = call.state.prompt_cache.use(cache_key, points) if points else None
+    return with_extras(gen, decide_extras(asked, model, prompt, cache))
 
 
 def _converse_generation(call: Call) -> tuple[Generation, Json]:
     _check_model(call)
     body: Json = call.body if isinstance(call.body, dict) else {}
-    traits = _traits(call)
-    messages = validate_conversation(body, traits)
+    model = _capabilities(call)
+    messages = validate_conversation(body, model)
     config = body.get("inferenceConfig") or {}
     max_tokens = config.get("maxTokens") if isinstance(config, dict) else None
     turn = converse_turn(body)
@@ -69,9 +74,9 @@ def _converse_generation(call: Call) -> tuple[Generation, Json]:
         turn.prompt,
         all_text_tokens(messages, body.get("system")),
         max_tokens if isinstance(max_tokens, int) else None,
-        decide(turn, forced_after_results=traits.forced_choice_after_results),
+        decide(turn, forced_after_results=model.forced_choice_after_results),
     )
-    return _finish(call, gen, converse_asked(body), traits, turn.prompt), body
+    return _finish(call, gen, converse_asked(body), model, turn.prompt), body
 
 
 def _answer_fields(call: Call, gen: Generation, body: Json) -> Json:
@@ -90,7 +95,7 @@ def _answer_fields(call: Call, gen: Generation, body: Json) -> Json:
 def converse(call: Call) -> Response:
     """POST /model/{modelId}/converse."""
     gen, body = _converse_generation(call)
-    usage = converse_usage(gen, cache_fields=_traits(call).cache_usage_always)
+    usage = converse_usage(gen, cache_fields=_capabilities(call).cache_usage_always)
     return json_response(
         {
             "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
@@ -114,31 +119,31 @@ def converse_stream(call: Call) -> Response:
     return stream_response([event_frame(name, payload) for name, payload in events])
 
 
-def _invoke_setup(call: Call) -> tuple[Family, Json, Traits]:
+def _invoke_setup(call: Call) -> tuple[Family, Json, Capabilities]:
     _check_model(call)
     body = call.body
     if not isinstance(body, dict):
         raise validation_error(_MALFORMED_BODY)
-    traits = _traits(call)
-    family = family_for(traits.body, body)
+    model = _capabilities(call)
+    family = family_for(model.invoke_body, body)
     if family is None:
         raise validation_error(_MALFORMED_BODY)
     problem = family.validate(body)
     if problem:
         raise validation_error(problem)
-    return family, body, traits
+    return family, body, model
 
 
-def _invoke_generation(call: Call, family: Family, body: Json, traits: Traits) -> Generation:
+def _invoke_generation(call: Call, family: Family, body: Json, model: Capabilities) -> Generation:
     turn = family.turn(body)
     gen = generate(
         call.take_reply(),
         turn.prompt,
         family.input_tokens(body),
         family.max_tokens(body),
-        decide(turn, forced_after_results=traits.forced_choice_after_results),
+        decide(turn, forced_after_results=model.forced_choice_after_results),
     )
-    return _finish(call, gen, family.asked(body), traits, turn.prompt)
+    return _finish(call, gen, family.asked(body), model, turn.prompt)
 
 
 def _token_headers(gen: Generation, latency: int, cache: bool) -> dict[str, str]:
@@ -155,16 +160,16 @@ def _token_headers(gen: Generation, latency: int, cache: bool) -> dict[str, str]
 
 def invoke_model(call: Call) -> Response:
     """POST /model/{modelId}/invoke: the provider's native response body."""
-    family, body, traits = _invoke_setup(call)
+    family, body, model = _invoke_setup(call)
     if isinstance(family, Embedder):
         return json_response(
-            family.embed(body, traits),
+            family.embed(body, model),
             headers={
                 "X-Amzn-Bedrock-Input-Token-Count": str(family.input_tokens(body)),
                 "X-Amzn-Bedrock-Invocation-Latency": str(_latency_ms(call)),
             },
         )
-    gen = _invoke_generation(call, family, body, traits)
+    gen = _invoke_generation(call, family, body, model)
     latency = _latency_ms(call)
     return json_response(
         family.response(gen, call.model_id, latency),
@@ -179,10 +184,10 @@ def _chunk_frame(chunk: Json) -> bytes:
 
 def invoke_model_stream(call: Call) -> Response:
     """POST /model/{modelId}/invoke-with-response-stream: ``chunk`` events."""
-    family, body, traits = _invoke_setup(call)
+    family, body, model = _invoke_setup(call)
     if not family.streams:
         raise validation_error("The model is unsupported for streaming.")
-    gen = _invoke_generation(call, family, body, traits)
+    gen = _invoke_generation(call, family, body, model)
     chunks = family.chunks(gen, call.model_id, _latency_ms(call))
     return stream_response(
         [_chunk_frame(c) for c in chunks], {"X-Amzn-Bedrock-Content-Type": "application/json"}
@@ -205,17 +210,20 @@ def count_tokens(call: Call) -> Response:
     request = call.body.get("input") if isinstance(call.body, dict) else None
     if not isinstance(request, dict):
         raise validation_error("input is required")
-    traits = _traits(call)
+    model = _capabilities(call)
     if isinstance(request.get("converse"), dict):
-        validate_count_tokens(call.model_id, traits, None)
+        validate_count_tokens(call.model_id, model)
         conversation = request["converse"]
         tokens = all_text_tokens(conversation.get("messages"), conversation.get("system"))
     elif isinstance(request.get("invokeModel"), dict):
         body = _invoke_body(request["invokeModel"].get("body"))
-        validate_count_tokens(call.model_id, traits, body)
-        family = family_for(traits.body, body)
+        validate_count_tokens(call.model_id, model)
+        family = family_for(model.invoke_body, body)
         if family is None:
             raise validation_error(_MALFORMED_BODY)
+        problem = family.tool_problem(body)
+        if problem:
+            raise validation_error(problem)
         tokens = family.input_tokens(body)
     else:
         raise validation_error("input must contain converse or invokeModel")

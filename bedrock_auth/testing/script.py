@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import ids
 from .auth import fingerprint
 
 #: How generated Converse tool-use ids start, as on Bedrock.
@@ -27,7 +27,7 @@ class ToolUse:
 
     name: str
     input: Mapping[str, Any]
-    tool_use_id: str = field(default_factory=lambda: f"{TOOL_USE_ID_PREFIX}{uuid.uuid4().hex[:22]}")
+    tool_use_id: str = field(default_factory=lambda: ids.current().tool_use_id(TOOL_USE_ID_PREFIX))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from .dispatch import Outcome, Request, process
 from .faults import DROP, Fault, faulted_stream
+from .ids import drawing_from
 from .limits import Limits
 from .responses import REQUEST_ID_HEADER, Response, json_error, new_request_id
 from .state import EmulatorState
@@ -495,6 +496,11 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Refused(431, "The request's trailers exceed max_header_bytes.")
 
     def _serve(self) -> None:
+        # Every id the answer carries (its request id too) comes from this emulator's source.
+        with drawing_from(self.server.state.ids):
+            self._serve_request()
+
+    def _serve_request(self) -> None:
         started = time.monotonic()
         url = urlsplit(self.path)
         try:

@@ -13,6 +13,7 @@ from .catalog import load_models
 from .faults import Delays, Faults
 from .features import CacheUsage
 from .identity import IdentityStore
+from .ids import IdSource
 from .limits import Limits
 from .registry import ModelRegistry
 from .routing import Route
@@ -59,6 +60,7 @@ class EmulatorState:
         assume_role_duration: int | None,
         clock_skew: float = 0.0,
         limits: Limits | None = None,
+        random_seed: int | None = None,
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -74,6 +76,15 @@ class EmulatorState:
         self.registry = ModelRegistry(account_id, load_models())
         self.prompt_cache = PromptCache()
         self.delays = Delays()
+        self.ids = IdSource()
+        self.reseed(random_seed)
+
+    def reseed(self, random_seed: int | None) -> None:
+        """Draw ids from ``random.Random(random_seed)`` from now on (None: fresh random ids)."""
+        self.ids = IdSource(random_seed)
+        if random_seed is not None:
+            # Issued STS secrets are keyed from the seed too, so their answers repeat as well.
+            self.identities.secret_seed = self.ids.bytes(32)
 
     def now(self) -> float:
         """The emulated AWS clock: this machine's, shifted by ``clock_skew`` seconds."""

@@ -1,7 +1,8 @@
 """The 400 ValidationExceptions Bedrock answers before a model runs, with Bedrock's messages.
 
-What a family refuses (video, media in S3, tool types in CountTokens) comes from its
-:class:`~.traits.Traits`; the conversation rules hold for every model.
+What a model refuses (video, media in S3, CountTokens) comes from its capabilities in the model
+data (:func:`~.catalog.capabilities_for`); the wording of a refusal is its request format's, so
+it is kept here by ``invoke_body``. The conversation rules hold for every model.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
+from bedrock_auth._data import Capabilities
+
 from .catalog import strip_profile_prefix
 from .responses import validation_error
-from .traits import IN_MESSAGE, IN_TOOL_RESULT, Traits
 
 Json = dict[str, Any]
 
@@ -32,11 +34,33 @@ _NO_VIDEO = (
     "Update the content block and try again."
 )
 _NO_PROFILE_COUNT = "The provided model doesn't support counting tokens."
-_TOOL_TAG = (
-    "tools.{index}: Input tag '{tag}' found using 'type' does not match any of the "
-    "expected tags: {expected}"
+# Bedrock's wording for a request field the model does not take ("This model doesn't support
+# the toolConfig.toolChoice.tool field. ..."), applied to a server tool the model lacks.
+_NO_SYSTEM_TOOL = (
+    "This model doesn't support the toolConfig.tools.{index}.systemTool field. "
+    "Remove toolConfig.tools.{index}.systemTool and try again."
 )
 _MEDIA = ("image", "document", "video")
+#: Places an S3 medium can sit in a Converse request (``Capabilities.s3_refused``).
+IN_MESSAGE, IN_TOOL_RESULT = "message", "tool_result"
+
+# How each request format refuses an ``s3Location`` medium (medium -> message); ``{m}`` and
+# ``{c}`` are the message and content-block positions.
+_CLAUDE_S3_URI = "This model doesn't support the s3Uri field. Remove s3Uri and try again."
+_NOVA_TOOL_RESULT = (
+    "The model returned the following errors: Malformed input request: "
+    "#/messages/{m}/content/{c}: extraneous key [toolResult] is not permitted, "
+    "please reformat your input and try again."
+)
+_S3_REFUSALS: dict[str | None, dict[str, str]] = {
+    "anthropic": {
+        "image": _CLAUDE_S3_URI,
+        "document": "The model returned the following errors: "
+        "messages.{m}.content.{c}.document.source.type: Field required",
+    },
+    "nova": {"document": _NOVA_TOOL_RESULT, "video": _NOVA_TOOL_RESULT},
+}
+_S3_REFUSED = "The model doesn't support the s3Location field. Remove it and try again."
 
 
 def _uses_tools(messages: list[Any]) -> bool:
@@ -48,21 +72,32 @@ def _uses_tools(messages: list[Any]) -> bool:
     )
 
 
-def validate_conversation(body: Json, traits: Traits) -> list[Any]:
+def validate_conversation(body: Json, model: Capabilities) -> list[Any]:
     """The Converse ``messages``, checked as Bedrock checks them; raises ApiError."""
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise validation_error(_START_WITH_USER)
     roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
-    first_ok = roles[0] == "user" or (traits.leading_assistant and roles[0] == "assistant")
+    first_ok = roles[0] == "user" or (model.leading_assistant and roles[0] == "assistant")
     if not first_ok:
         raise validation_error(_START_WITH_USER)
     if any(a == b for a, b in itertools.pairwise(roles)):
         raise validation_error(_ALTERNATE)
     if _uses_tools(messages) and not body.get("toolConfig"):
         raise validation_error(_NEEDS_TOOL_CONFIG)
-    _validate_media(messages, traits)
+    _validate_media(messages, model)
+    _validate_system_tools(body, model)
     return messages
+
+
+def _validate_system_tools(body: Json, model: Capabilities) -> None:
+    """Server-side tools (``systemTool``) only where the model data lists them."""
+    config = body.get("toolConfig")
+    tools = config.get("tools") if isinstance(config, dict) else None
+    for index, tool in enumerate(tools if isinstance(tools, list) else []):
+        system = tool.get("systemTool") if isinstance(tool, dict) else None
+        if isinstance(system, dict) and system.get("name") not in model.system_tools:
+            raise validation_error(_NO_SYSTEM_TOOL.format(index=index))
 
 
 def _media(messages: list[Any]) -> Iterator[tuple[int, int, str, str, Json]]:
@@ -83,27 +118,18 @@ def _media(messages: list[Any]) -> Iterator[tuple[int, int, str, str, Json]]:
                     yield m, c, medium, IN_MESSAGE, block[medium]
 
 
-def _validate_media(messages: list[Any], traits: Traits) -> None:
+def _validate_media(messages: list[Any], model: Capabilities) -> None:
     for m, c, medium, place, block in _media(messages):
-        if medium == "video" and not traits.video:
+        if medium == "video" and "VIDEO" not in model.input_modalities:
             raise validation_error(_NO_VIDEO)
         source = block.get("source")
         in_s3 = isinstance(source, dict) and "s3Location" in source
-        refused = traits.s3_refused.get((medium, place)) if in_s3 else None
-        if refused:
-            raise validation_error(refused.format(m=m, c=c))
+        if in_s3 and (medium, place) in model.s3_refused:
+            refusal = _S3_REFUSALS.get(model.invoke_body, {}).get(medium, _S3_REFUSED)
+            raise validation_error(refusal.format(m=m, c=c))
 
 
-def validate_count_tokens(model_id: str, traits: Traits, invoke_body: Json | None) -> None:
-    """CountTokens counts for base model ids only, and only tool types the model takes."""
-    if strip_profile_prefix(model_id) != model_id:
+def validate_count_tokens(model_id: str, model: Capabilities) -> None:
+    """CountTokens counts for base model ids of models that offer it."""
+    if strip_profile_prefix(model_id) != model_id or not model.count_tokens:
         raise validation_error(_NO_PROFILE_COUNT)
-    allowed = traits.countable_tool_types
-    tools = invoke_body.get("tools") if invoke_body else None
-    if allowed is None or not isinstance(tools, list):
-        return
-    for index, tool in enumerate(tools):
-        tag = tool.get("type", "custom") if isinstance(tool, dict) else "custom"
-        if tag not in allowed:
-            expected = ", ".join(f"'{t}'" for t in allowed)
-            raise validation_error(_TOOL_TAG.format(index=index, tag=tag, expected=expected))

@@ -1,0 +1,85 @@
+"""Where the emulator's ids come from: fresh random ones, or a seeded sequence.
+
+Every id an answer carries (request ids, message and response ids, tool-use ids, trace ids,
+issued STS credentials) is drawn from the :class:`IdSource` of the emulator that answers.
+Without a seed it draws from :mod:`secrets`, as before seeds existed; with one
+(``BedrockEmulator(random_seed=N)``) two emulators given the same requests in the same order
+answer with the same ids, so whole answers can be compared byte for byte (clock-derived values
+such as ``Date``, latencies and expirations aside).
+
+The handler thread makes its emulator's source current (:func:`drawing_from`) for the length of
+one request, so the code that builds answers draws with :func:`current` and needs no emulator
+passed down to it. Outside a request (a test scripting a reply) :func:`current` is a random
+source.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import secrets
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_HEX = "0123456789abcdef"
+
+
+class IdSource:
+    """Random text for ids: from :mod:`secrets`, or from ``random.Random(seed)``; thread-safe."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"random_seed must be a whole number, not {seed!r}")
+        self.seed = seed
+        self._random = random.Random(seed) if seed is not None else None
+        self._lock = threading.Lock()
+
+    def bytes(self, count: int) -> bytes:
+        """``count`` random bytes."""
+        if self._random is None:
+            return secrets.token_bytes(count)
+        with self._lock:
+            return self._random.randbytes(count)
+
+    def text(self, alphabet: str, length: int) -> str:
+        """``length`` characters drawn from ``alphabet``."""
+        raw = self.bytes(length)
+        return "".join(alphabet[b % len(alphabet)] for b in raw)
+
+    def hex(self, length: int) -> str:
+        """``length`` lower-case hex digits."""
+        return self.text(_HEX, length)
+
+    def uuid(self) -> str:
+        """A version-4 UUID in its usual spelling (AWS request ids, trace ids)."""
+        return str(uuid.UUID(bytes=self.bytes(16), version=4))
+
+    def token(self, count: int) -> str:
+        """URL-safe base64 of ``count`` random bytes (session tokens)."""
+        return base64.urlsafe_b64encode(self.bytes(count)).rstrip(b"=").decode("ascii")
+
+    def tool_use_id(self, prefix: str) -> str:
+        """A tool-use id: ``prefix`` and 22 hex digits (each wire format re-spells these)."""
+        return prefix + self.hex(22)
+
+
+_RANDOM = IdSource()
+_current: ContextVar[IdSource] = ContextVar("bedrock_emulator_ids", default=_RANDOM)
+
+
+def current() -> IdSource:
+    """The id source of the request being answered (a random one outside a request)."""
+    return _current.get()
+
+
+@contextmanager
+def drawing_from(source: IdSource) -> Iterator[IdSource]:
+    """Make ``source`` current in this thread for the ``with`` block."""
+    token = _current.set(source)
+    try:
+        yield source
+    finally:
+        _current.reset(token)
