@@ -164,8 +164,8 @@ def _map_problem(pairs: Mapping[Any, Any], shape: Any) -> str | None:
     low, high = shape.metadata.get("min", 0), shape.metadata.get("max", len(pairs))
     if not low <= len(pairs) <= high:
         return f"{len(pairs)} pairs; accepted: {low} to {high}"
-    for index, pair in enumerate(pairs.items(), 1):
-        for what, item, item_shape in zip(("key", "value"), pair, (shape.key, shape.value)):
+    for index, (key, value) in enumerate(pairs.items(), 1):
+        for what, item, item_shape in (("key", key, shape.key), ("value", value, shape.value)):
             found = _string_problem(item, item_shape)
             if found:
                 return f"the {what} of pair {index} {found}"
