@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from bedrock_auth import _login
 from bedrock_auth._clock import CLOCK_FIX, span
 from bedrock_auth._fetched import expired_on_arrival
 from bedrock_auth._redact import redact, redact_exception
@@ -85,6 +86,7 @@ DEFAULT_CHAIN_SOURCES = tuple(
         "assume-role-with-web-identity",
         "sso",
         "shared-credentials-file",
+        *(("login",) if _login.botocore_knows_login() else ()),
         "custom-process",
         "config-file",
         "container-role",
@@ -196,11 +198,15 @@ def _where(ctx: ErrorContext) -> str:
 # -- the credential chain ------------------------------------------------------------------
 
 
-def _sso_error(exc: BaseException, ctx: ErrorContext) -> SSOLoginRequiredError:
+def _profile_named(ctx: ErrorContext) -> str:
+    """The profile in use: the caller's, if it knows it; otherwise the one botocore picked."""
     import botocore.session
 
-    # A caller that knows the profile says so; otherwise it is the one botocore picked.
-    profile = ctx.profile or botocore.session.Session().profile or "default"
+    return ctx.profile or botocore.session.Session().profile or "default"
+
+
+def _sso_error(exc: BaseException, ctx: ErrorContext) -> SSOLoginRequiredError:
+    profile = _profile_named(ctx)
     return SSOLoginRequiredError(
         f"The SSO session for profile '{profile}' is missing or expired ({type(exc).__name__}).\n"
         f"Run:  aws sso login --profile {profile}"
@@ -208,10 +214,79 @@ def _sso_error(exc: BaseException, ctx: ErrorContext) -> SSOLoginRequiredError:
 
 
 def _not_found(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundError:
+    too_old = _login_unknown(ctx)
+    if too_old is not None:
+        return too_old
     tried = [SOURCE_NAMES.get(s, s) for s in ctx.sources_tried] or DEFAULT_CHAIN_SOURCES
     listing = "\n".join(f"  {i}. {s}" for i, s in enumerate(tried, 1))
     return CredentialsNotFoundError(
         f"No AWS credentials were found. Sources tried, in order:\n{listing}\n{_CHAIN_FIXES}"
+    )
+
+
+# -- aws login profiles (botocore's ``login`` provider) ----------------------------------------
+
+
+def _login_unknown(ctx: ErrorContext) -> CredentialsNotFoundError | None:
+    """For a ``login_session`` profile on a botocore without the ``login`` provider (which then
+    finds no credentials at all): the upgrade it needs. ``None`` for anything else."""
+    import botocore
+
+    profile = _profile_named(ctx)
+    if _login.botocore_knows_login() or _login.login_session_of(profile) is None:
+        return None
+    return CredentialsNotFoundError(
+        f"Profile '{profile}' signs in with aws login (login_session), which botocore supports "
+        f"from {_login.LOGIN_SINCE}; the installed botocore {botocore.__version__} does not "
+        "know it, so it found no credentials.\n"
+        f"Fix: pip install -U boto3 'botocore[crt]>={_login.LOGIN_SINCE}'"
+    )
+
+
+def _login_source(profile: str) -> str:
+    session = _login.login_session_of(profile)
+    named = f" (login_session {session})" if session else ""
+    return f"aws login session of profile '{profile}'{named}"
+
+
+def _login_ended(exc: BaseException, ctx: ErrorContext) -> ExpiredCredentialsError:
+    profile = _profile_named(ctx)
+    return ExpiredCredentialsError(
+        f"The {_login_source(profile)} has ended: AWS Sign-In would not refresh its credentials "
+        f"({type(exc).__name__}: {redact(str(exc))})\n"
+        f"Run:  {_login.login_command(profile)}"
+    )
+
+
+def _login_not_cached(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundError:
+    profile = _profile_named(ctx)
+    return CredentialsNotFoundError(
+        f"No usable session for the {_login_source(profile)} is cached in "
+        f"{_login.cache_directory()} ({type(exc).__name__}: {redact(str(exc))})\n"
+        f"Run:  {_login.login_command(profile)}"
+    )
+
+
+def _login_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
+    profile = _profile_named(ctx)
+    return AccessDeniedError(
+        f"AWS Sign-In refused to refresh the credentials of the {_login_source(profile)}: "
+        f"{redact(str(exc))}\n"
+        "Fix: the identity you sign in as needs signin:CreateOAuth2Token; once it has it, "
+        f"run {_login.login_command(profile)}"
+    )
+
+
+def _missing_dependency(exc: BaseException, ctx: ErrorContext) -> ConfigurationError:
+    # botocore raises it for its login provider (and for other optional awscrt features).
+    what = "botocore needs an optional dependency"
+    if "login" in str(exc):
+        what = (
+            f"Profile '{_profile_named(ctx)}' signs in with aws login (login_session), and "
+            "botocore needs awscrt to refresh its credentials"
+        )
+    return ConfigurationError(
+        f"{what} ({type(exc).__name__}: {redact(str(exc))})\nFix: {_login.CRT_FIX}"
     )
 
 
@@ -628,6 +703,10 @@ _BY_CLASS_NAME: dict[str, Handler] = {
     "UnauthorizedSSOTokenError": _sso_error,
     "TokenRetrievalError": _sso_error,
     "SSOError": _sso_error,
+    "LoginRefreshRequired": _login_ended,
+    "LoginInsufficientPermissions": _login_denied,
+    "LoginError": _login_not_cached,
+    "MissingDependencyException": _missing_dependency,
     "PartialCredentialsError": _partial,
     "CredentialRetrievalError": _retrieval,
     "EndpointConnectionError": _unreachable,
