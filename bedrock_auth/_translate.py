@@ -249,32 +249,41 @@ def _login_source(profile: str) -> str:
     return f"aws login session of profile '{profile}'{named}"
 
 
-def _login_ended(exc: BaseException, ctx: ErrorContext) -> ExpiredCredentialsError:
+@dataclass(frozen=True)
+class _LoginFailure:
+    """What one of botocore's login errors means: the error to raise, what happened (with
+    ``{source}`` and ``{cache}``) and the fix (with ``{command}``, the one that signs in)."""
+
+    error: type[BedrockAuthError]
+    what: str
+    fix: str = "Run:  {command}"
+
+
+#: botocore's login errors by class name; ``LoginError``, their base, covers the rest (a
+#: missing or unreadable session cache, a refused authorization code).
+_LOGIN_FAILURES = {
+    "LoginRefreshRequired": _LoginFailure(
+        ExpiredCredentialsError,
+        "The {source} has ended: AWS Sign-In would not refresh its credentials",
+    ),
+    "LoginInsufficientPermissions": _LoginFailure(
+        AccessDeniedError,
+        "AWS Sign-In refused to refresh the credentials of the {source}",
+        "Fix: the identity you sign in as needs signin:CreateOAuth2Token; then run {command}",
+    ),
+    "LoginError": _LoginFailure(
+        CredentialsNotFoundError, "No usable session for the {source} is cached in {cache}"
+    ),
+}
+
+
+def _login_failed(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
+    names = [klass.__name__ for klass in type(exc).__mro__]
+    failure = next(_LOGIN_FAILURES[name] for name in names if name in _LOGIN_FAILURES)
     profile = _profile_named(ctx)
-    return ExpiredCredentialsError(
-        f"The {_login_source(profile)} has ended: AWS Sign-In would not refresh its credentials "
-        f"({type(exc).__name__}: {redact(str(exc))})\n"
-        f"Run:  {_login.login_command(profile)}"
-    )
-
-
-def _login_not_cached(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundError:
-    profile = _profile_named(ctx)
-    return CredentialsNotFoundError(
-        f"No usable session for the {_login_source(profile)} is cached in "
-        f"{_login.cache_directory()} ({type(exc).__name__}: {redact(str(exc))})\n"
-        f"Run:  {_login.login_command(profile)}"
-    )
-
-
-def _login_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
-    profile = _profile_named(ctx)
-    return AccessDeniedError(
-        f"AWS Sign-In refused to refresh the credentials of the {_login_source(profile)}: "
-        f"{redact(str(exc))}\n"
-        "Fix: the identity you sign in as needs signin:CreateOAuth2Token; once it has it, "
-        f"run {_login.login_command(profile)}"
-    )
+    what = failure.what.format(source=_login_source(profile), cache=_login.cache_directory())
+    fix = failure.fix.format(command=_login.login_command(profile))
+    return failure.error(f"{what} ({type(exc).__name__}: {redact(str(exc))})\n{fix}")
 
 
 def _missing_dependency(exc: BaseException, ctx: ErrorContext) -> ConfigurationError:
@@ -703,9 +712,7 @@ _BY_CLASS_NAME: dict[str, Handler] = {
     "UnauthorizedSSOTokenError": _sso_error,
     "TokenRetrievalError": _sso_error,
     "SSOError": _sso_error,
-    "LoginRefreshRequired": _login_ended,
-    "LoginInsufficientPermissions": _login_denied,
-    "LoginError": _login_not_cached,
+    **dict.fromkeys(_LOGIN_FAILURES, _login_failed),
     "MissingDependencyException": _missing_dependency,
     "PartialCredentialsError": _partial,
     "CredentialRetrievalError": _retrieval,

@@ -22,6 +22,7 @@ import botocore.credentials
 import pytest
 from botocore.exceptions import NoCredentialsError
 from chain.servers import LocalServer, Record, Reply
+from installed_botocore import service_model
 
 from bedrock_auth import BedrockClientManager, check, converse
 from bedrock_auth import _login as login
@@ -84,20 +85,20 @@ def _write_session(cache: Path, expires_in: timedelta) -> None:
 
 
 class SignIn(LocalServer):
-    """AWS Sign-In's CreateOAuth2Token: new credentials for the refresh token, or (``ended``)
-    the refusal that means the session is over."""
+    """AWS Sign-In's CreateOAuth2Token: new credentials for the refresh token, or the refusal
+    whose ``error`` is ``refusal`` (``TOKEN_EXPIRED``: the session is over)."""
 
-    def __init__(self, *, ended: bool = False) -> None:
+    def __init__(self, *, refusal: str | None = None) -> None:
         super().__init__()
-        self.ended = ended
+        self.refusal = refusal
 
     def respond(self, record: Record) -> Reply:
         if record.path != "/v1/token":
             return Reply(404, {"message": "not found"})
-        if self.ended:
+        if self.refusal:
             return Reply(
                 400,
-                {"error": "TOKEN_EXPIRED", "message": "The session has expired"},
+                {"error": self.refusal, "message": "refused"},
                 {"x-amzn-ErrorType": "AccessDeniedException"},
             )
         token = {
@@ -177,16 +178,33 @@ def test_doctor_says_aws_login_when_no_session_is_cached(
 
 
 @needs_crt
-def test_doctor_says_aws_login_when_the_session_has_ended(
-    cache: Path, emu: BedrockEmulator, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("refusal", "error_class", "fix"),
+    [
+        ("TOKEN_EXPIRED", "ExpiredCredentialsError", f"aws login --profile {PROFILE}"),
+        ("USER_CREDENTIALS_CHANGED", "ExpiredCredentialsError", f"aws login --profile {PROFILE}"),
+        ("INSUFFICIENT_PERMISSIONS", "AccessDeniedError", "signin:CreateOAuth2Token"),
+    ],
+)
+def test_doctor_says_aws_login_when_sign_in_refuses_the_refresh(
+    cache: Path,
+    emu: BedrockEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    refusal: str,
+    error_class: str,
+    fix: str,
 ) -> None:
+    # The refusals botocore's Sign-In model lists (its login provider maps them to errors).
+    assert refusal in service_model("signin").shape_for("AccessDeniedException").members[
+        "error"
+    ].enum
     _write_session(cache, -timedelta(minutes=1))
-    with SignIn(ended=True) as signin:
+    with SignIn(refusal=refusal) as signin:
         monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", signin.url)
         step = _credentials_step(emu)
         assert len(signin.records) == 1
-    assert not step.ok and step.error_class == "ExpiredCredentialsError"
-    assert step.fix == f"aws login --profile {PROFILE}"
+    assert not step.ok and step.error_class == error_class
+    assert fix in (step.fix or "") and f"aws login --profile {PROFILE}" in (step.fix or "")
 
 
 def test_without_awscrt_doctor_gives_the_install_hint(
