@@ -270,21 +270,15 @@ def converse_stream(
     ...     print(delta, end="")
     >>> stream.usage.output_tokens                                      # doctest: +SKIP
     """
+    operation = "ConverseStream"
+    options = request_members(
+        operation, service_tier=service_tier, project=project, request_metadata=request_metadata
+    )
     return model_call(
         Where.of(region, fallback_regions, manager),
         model,
-        "ConverseStream",
-        _converse_request(
-            prompt_or_messages,
-            system,
-            inference,
-            request_members(
-                "ConverseStream",
-                service_tier=service_tier,
-                project=project,
-                request_metadata=request_metadata,
-            ),
-        ),
+        operation,
+        _converse_request(prompt_or_messages, system, inference, options),
         ConverseStream.opener(keep_events),
     )
 
@@ -389,19 +383,14 @@ def invoke_model(
     ...     "messages": [{"role": "user", "content": "Hi"}]})
     >>> r.text                                                                 # doctest: +SKIP
     """
+    options = request_members(
+        "InvokeModel", service_tier=service_tier, project=project, request_metadata=request_metadata
+    )
     return model_call(
         Where.of(region, fallback_regions, manager),
         model,
         "InvokeModel",
-        _native_request(
-            body,
-            request_members(
-                "InvokeModel",
-                service_tier=service_tier,
-                project=project,
-                request_metadata=request_metadata,
-            ),
-        ),
+        _native_request(body, options),
         _invoke_result,
     )
 

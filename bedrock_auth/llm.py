@@ -291,30 +291,17 @@ def get_llm(
     returned is the same with or without fallbacks, and ``bind_tools`` or
     ``with_structured_output`` keep failing over.
 
-    ``service_tier``, ``project`` and ``request_metadata`` are sent with every call, as by
-    :func:`~bedrock_auth.converse`, and checked against the installed botocore here; the tier and
-    the metadata become the model's own ``service_tier`` and ``request_metadata`` fields.
+    ``service_tier``, ``project`` and ``request_metadata`` are checked here and sent with
+    every call, as by :func:`~bedrock_auth.converse`.
 
     >>> llm = get_llm("haiku", max_tokens=256)                     # doctest: +SKIP
     >>> for chunk in llm.stream("Count to 3"):                       # doctest: +SKIP
     ...     print(chunk.content, end="")
     """
-    if not isinstance(api, str) or api not in ("converse", "invoke"):
-        raise ConfigurationError(f"api={api!r}. Accepted: 'converse', 'invoke'.")
-    if model is not None and not isinstance(model, str):
-        raise ConfigurationError(
-            f"model={model!r} is a {type(model).__name__}; expected a model id or alias string."
-        )
-    _check_clients(model_kwargs)
-    check_options(
-        _SENT_WITH[api],
-        service_tier=service_tier,
-        project=project,
-        request_metadata=request_metadata,
-    )
+    _check_arguments(model, api, model_kwargs)
     adapters = _adapters()  # before the manager: a missing extra should fail first
-    fields = {"service_tier": service_tier, "request_metadata": request_metadata}
-    model_kwargs.update(_model_options(adapters.model_class(api), fields))
+    options = dict(service_tier=service_tier, project=project, request_metadata=request_metadata)
+    model_kwargs.update(_request_options(adapters.model_class(api), api, options))
     where = Where.of(region, fallback_regions, manager)  # a misspelt region: before credentials
     manager = manager or get_manager()
     chosen = chosen_model(model, manager, "get_llm")
@@ -357,10 +344,23 @@ def _assembled(spec: Any, clients: Callable[[str], tuple[Any, Any]]) -> Any:
 _SENT_WITH = {"converse": ("Converse",), "invoke": ("InvokeModel", "Converse")}
 
 
-def _model_options(klass: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The request options langchain-aws takes as model fields, those given; a langchain-aws
-    without the field cannot send the option."""
-    given = {name: value for name, value in fields.items() if value is not None}
+def _check_arguments(model: Any, api: Any, model_kwargs: dict[str, Any]) -> None:
+    if not isinstance(api, str) or api not in ("converse", "invoke"):
+        raise ConfigurationError(f"api={api!r}. Accepted: 'converse', 'invoke'.")
+    if model is not None and not isinstance(model, str):
+        raise ConfigurationError(
+            f"model={model!r} is a {type(model).__name__}; expected a model id or alias string."
+        )
+    _check_clients(model_kwargs)
+
+
+def _request_options(klass: Any, api: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The request options, checked against botocore for what the model sends, as the model
+    fields langchain-aws has for them (the tier and the metadata; the project travels in the
+    model's spec). A langchain-aws without the field cannot send the option."""
+    check_options(_SENT_WITH[api], **options)
+    fields = ("service_tier", "request_metadata")
+    given = {name: options[name] for name in fields if options[name] is not None}
     for name in given:
         if name not in klass.model_fields:
             raise ConfigurationError(
