@@ -301,7 +301,7 @@ def get_llm(
     _check_arguments(model, api, model_kwargs)
     adapters = _adapters()  # before the manager: a missing extra should fail first
     options = dict(service_tier=service_tier, project=project, request_metadata=request_metadata)
-    model_kwargs.update(_request_options(adapters.model_class(api), api, options))
+    _add_request_options(model_kwargs, adapters.model_class(api), api, options)
     where = Where.of(region, fallback_regions, manager)  # a misspelt region: before credentials
     manager = manager or get_manager()
     chosen = chosen_model(model, manager, "get_llm")
@@ -354,11 +354,16 @@ def _check_arguments(model: Any, api: Any, model_kwargs: dict[str, Any]) -> None
     _check_clients(model_kwargs)
 
 
-def _request_options(klass: Any, api: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The request options, checked against botocore for what the model sends, as the model
-    fields langchain-aws has for them (the tier and the metadata; the project travels in the
-    model's spec). A langchain-aws without the field cannot send the option."""
+def _add_request_options(
+    model_kwargs: dict[str, Any], klass: Any, api: str, options: Mapping[str, Any]
+) -> None:
+    """Add the request options, checked against botocore for what the model sends, to
+    ``model_kwargs``: the tier and the metadata as langchain-aws's model fields (a langchain-aws
+    without the field cannot send the option); the project travels in the model's spec, or
+    with the caller's own ``client=``."""
     check_options(_SENT_WITH[api], **options)
+    if options["project"] is not None and model_kwargs.get("client") is not None:
+        model_kwargs["client"] = _WithProject(model_kwargs["client"], options["project"])
     fields = ("service_tier", "request_metadata")
     given = {name: options[name] for name in fields if options[name] is not None}
     for name in given:
@@ -368,7 +373,7 @@ def _request_options(klass: Any, api: str, options: Mapping[str, Any]) -> dict[s
                 f"has a {name} field; the installed one has none.\n"
                 'Fix: pip install -U "bedrock-auth[langchain]" (or pip install -U langchain-aws)'
             )
-    return given
+    model_kwargs.update(given)
 
 
 def _with_project(clients: tuple[Any, Any], project: str | None) -> tuple[Any, Any]:

@@ -12,7 +12,7 @@ import asyncio
 import json
 import pickle
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import botocore
 import pytest
@@ -220,3 +220,23 @@ def test_the_project_stays_with_its_model(fresh: BedrockEmulator) -> None:
     assert "projectIdentifier" not in fresh.requests[-1].body
     pickle.loads(pickle.dumps(with_project)).invoke("hi")
     assert fresh.requests[-1].body["projectIdentifier"] == "search-team"
+
+
+def test_the_project_goes_with_a_callers_own_client(fresh: BedrockEmulator) -> None:
+    llm = get_llm("nova-lite", manager=fresh.manager(), client=fresh.client(), project="own")
+    llm.invoke("hi")
+    assert fresh.requests[-1].body["projectIdentifier"] == "own"
+
+
+def test_a_langchain_aws_without_the_field_is_named() -> None:
+    from langchain_aws import ChatBedrockConverse
+
+    from bedrock_auth.llm import _add_request_options
+
+    class Older:  # a langchain-aws model class from before service_tier
+        model_fields: ClassVar[dict[str, Any]] = {}
+        _lc_base = ChatBedrockConverse
+
+    options = {"service_tier": "flex", "project": None, "request_metadata": None}
+    with pytest.raises(ConfigurationError, match="ChatBedrockConverse has a service_tier field"):
+        _add_request_options({}, Older, "converse", options)
