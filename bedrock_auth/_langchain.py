@@ -47,6 +47,9 @@ class ModelSpec:
     #: What builds the model again from this spec (``bedrock_auth.llm``'s; pickled by name),
     #: so this module never imports the one that imports it.
     rebuild: Callable[[ModelSpec], Any]
+    #: ``get_llm(project=...)``: sent with each call by the model's client (langchain-aws has
+    #: no field for it).
+    project: str | None = None
 
 
 def _region(model: Any) -> str:
@@ -384,3 +387,8 @@ def _converse_kwargs(model: ChatBedrock) -> dict[str, Any]:
     if getattr(model, "_guardrails_enabled", False):
         kwargs["guardrail_config"] = model.guardrails
     return kwargs
+
+
+def model_class(api: str) -> type[SharedChatBedrockConverse] | type[SharedChatBedrock]:
+    """The model class of ``get_llm(api=...)``: ``"invoke"``, else ``"converse"``."""
+    return SharedChatBedrock if api == "invoke" else SharedChatBedrockConverse

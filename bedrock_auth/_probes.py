@@ -87,6 +87,7 @@ _PROFILE_KEYS: dict[str, frozenset[str]] = {
     "assume-role": frozenset({"role_arn"}),
     "assume-role-with-web-identity": frozenset({"web_identity_token_file"}),
     "sso": frozenset({"sso_session", "sso_start_url"}),
+    "login": frozenset({"login_session"}),
     "custom-process": frozenset({"credential_process"}),
     "config-file": frozenset({"aws_access_key_id"}),
 }

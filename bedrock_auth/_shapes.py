@@ -39,14 +39,18 @@ _PLACEHOLDERS = {
 
 
 @functools.cache
-def _input_shape(operation: str) -> Any:
-    # Loaded on first use only (about 0.1 s): most managers never assume a role.
+def service_model(service: str) -> Any:
+    """The installed botocore's model of ``service``, loaded on first use only (about 0.1 s):
+    most managers never assume a role, most calls set no request option."""
     import botocore.loaders
     import botocore.model
 
     loader = botocore.loaders.create_loader()
-    model = botocore.model.ServiceModel(loader.load_service_model("sts", "service-2"), "sts")
-    return model.operation_model(operation).input_shape
+    return botocore.model.ServiceModel(loader.load_service_model(service, "service-2"), service)
+
+
+def _input_shape(operation: str) -> Any:
+    return service_model("sts").operation_model(operation).input_shape
 
 
 def duration_range(operation: str) -> tuple[int, int]:

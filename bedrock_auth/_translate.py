@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from bedrock_auth import _login
 from bedrock_auth._clock import CLOCK_FIX, span
 from bedrock_auth._fetched import expired_on_arrival
 from bedrock_auth._redact import redact, redact_exception
@@ -85,6 +86,7 @@ DEFAULT_CHAIN_SOURCES = tuple(
         "assume-role-with-web-identity",
         "sso",
         "shared-credentials-file",
+        *(("login",) if _login.botocore_knows_login() else ()),
         "custom-process",
         "config-file",
         "container-role",
@@ -196,11 +198,15 @@ def _where(ctx: ErrorContext) -> str:
 # -- the credential chain ------------------------------------------------------------------
 
 
-def _sso_error(exc: BaseException, ctx: ErrorContext) -> SSOLoginRequiredError:
+def _profile_named(ctx: ErrorContext) -> str:
+    """The profile in use: the caller's, if it knows it; otherwise the one botocore picked."""
     import botocore.session
 
-    # A caller that knows the profile says so; otherwise it is the one botocore picked.
-    profile = ctx.profile or botocore.session.Session().profile or "default"
+    return ctx.profile or botocore.session.Session().profile or "default"
+
+
+def _sso_error(exc: BaseException, ctx: ErrorContext) -> SSOLoginRequiredError:
+    profile = _profile_named(ctx)
     return SSOLoginRequiredError(
         f"The SSO session for profile '{profile}' is missing or expired ({type(exc).__name__}).\n"
         f"Run:  aws sso login --profile {profile}"
@@ -208,10 +214,88 @@ def _sso_error(exc: BaseException, ctx: ErrorContext) -> SSOLoginRequiredError:
 
 
 def _not_found(exc: BaseException, ctx: ErrorContext) -> CredentialsNotFoundError:
+    too_old = _login_unknown(ctx)
+    if too_old is not None:
+        return too_old
     tried = [SOURCE_NAMES.get(s, s) for s in ctx.sources_tried] or DEFAULT_CHAIN_SOURCES
     listing = "\n".join(f"  {i}. {s}" for i, s in enumerate(tried, 1))
     return CredentialsNotFoundError(
         f"No AWS credentials were found. Sources tried, in order:\n{listing}\n{_CHAIN_FIXES}"
+    )
+
+
+# -- aws login profiles (botocore's ``login`` provider) ----------------------------------------
+
+
+def _login_unknown(ctx: ErrorContext) -> CredentialsNotFoundError | None:
+    """For a ``login_session`` profile on a botocore without the ``login`` provider (which then
+    finds no credentials at all): the upgrade it needs. ``None`` for anything else."""
+    import botocore
+
+    profile = _profile_named(ctx)
+    if _login.botocore_knows_login() or _login.login_session_of(profile) is None:
+        return None
+    return CredentialsNotFoundError(
+        f"Profile '{profile}' signs in with aws login (login_session), which botocore supports "
+        f"from {_login.LOGIN_SINCE}; the installed botocore {botocore.__version__} does not "
+        "know it, so it found no credentials.\n"
+        f"Fix: pip install -U boto3 'botocore[crt]>={_login.LOGIN_SINCE}'"
+    )
+
+
+def _login_source(profile: str) -> str:
+    session = _login.login_session_of(profile)
+    named = f" (login_session {session})" if session else ""
+    return f"aws login session of profile '{profile}'{named}"
+
+
+@dataclass(frozen=True)
+class _LoginFailure:
+    """What one of botocore's login errors means: the error to raise, what happened (with
+    ``{source}`` and ``{cache}``) and the fix (with ``{command}``, the one that signs in)."""
+
+    error: type[BedrockAuthError]
+    what: str
+    fix: str = "Run:  {command}"
+
+
+#: botocore's login errors by class name; ``LoginError``, their base, covers the rest (a
+#: missing or unreadable session cache, a refused authorization code).
+_LOGIN_FAILURES = {
+    "LoginRefreshRequired": _LoginFailure(
+        ExpiredCredentialsError,
+        "The {source} has ended: AWS Sign-In would not refresh its credentials",
+    ),
+    "LoginInsufficientPermissions": _LoginFailure(
+        AccessDeniedError,
+        "AWS Sign-In refused to refresh the credentials of the {source}",
+        "Fix: the identity you sign in as needs signin:CreateOAuth2Token; then run {command}",
+    ),
+    "LoginError": _LoginFailure(
+        CredentialsNotFoundError, "No usable session for the {source} is cached in {cache}"
+    ),
+}
+
+
+def _login_failed(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
+    names = [klass.__name__ for klass in type(exc).__mro__]
+    failure = next(_LOGIN_FAILURES[name] for name in names if name in _LOGIN_FAILURES)
+    profile = _profile_named(ctx)
+    what = failure.what.format(source=_login_source(profile), cache=_login.cache_directory())
+    fix = failure.fix.format(command=_login.login_command(profile))
+    return failure.error(f"{what} ({type(exc).__name__}: {redact(str(exc))})\n{fix}")
+
+
+def _missing_dependency(exc: BaseException, ctx: ErrorContext) -> ConfigurationError:
+    # botocore raises it for its login provider (and for other optional awscrt features).
+    what = "botocore needs an optional dependency"
+    if "login" in str(exc):
+        what = (
+            f"Profile '{_profile_named(ctx)}' signs in with aws login (login_session), and "
+            "botocore needs awscrt to refresh its credentials"
+        )
+    return ConfigurationError(
+        f"{what} ({type(exc).__name__}: {redact(str(exc))})\nFix: {_login.CRT_FIX}"
     )
 
 
@@ -628,6 +712,8 @@ _BY_CLASS_NAME: dict[str, Handler] = {
     "UnauthorizedSSOTokenError": _sso_error,
     "TokenRetrievalError": _sso_error,
     "SSOError": _sso_error,
+    **dict.fromkeys(_LOGIN_FAILURES, _login_failed),
+    "MissingDependencyException": _missing_dependency,
     "PartialCredentialsError": _partial,
     "CredentialRetrievalError": _retrieval,
     "EndpointConnectionError": _unreachable,

@@ -35,6 +35,7 @@ from bedrock_auth._calls import (
     model_call,
     same,
 )
+from bedrock_auth._request_options import request_members
 from bedrock_auth._translate import ErrorContext
 from bedrock_auth.errors import ConfigurationError
 
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from bedrock_auth.manager import BedrockClientManager
 
 Messages = Sequence[Mapping[str, Any]]
+#: ``request_metadata=``: key-value pairs Bedrock writes into the invocation log.
+Metadata = Mapping[str, str]
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 _INFERENCE_KEYS = {
@@ -83,6 +86,8 @@ class ConverseResult:
     region: str
     model_id: str
     raw: Mapping[str, Any] = field(repr=False)
+    #: The tier Bedrock served the request on, as it echoes it (``None``: not echoed).
+    service_tier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,9 @@ class InvokeResult:
     region: str
     model_id: str
     latency_ms: int
+    #: The tier Bedrock served the request on, from its ``X-Amzn-Bedrock-Service-Tier`` reply
+    #: header (``None``: not echoed).
+    service_tier: str | None = None
 
 
 # -- converse --------------------------------------------------------------------------------
@@ -112,9 +120,13 @@ def _messages(prompt_or_messages: str | Messages) -> list[Mapping[str, Any]]:
 
 
 def _converse_request(
-    prompt_or_messages: str | Messages, system: str | None, inference: Mapping[str, Any]
+    prompt_or_messages: str | Messages,
+    system: str | None,
+    inference: Mapping[str, Any],
+    options: Mapping[str, Any],
 ) -> Callable[[ResolvedModel], dict[str, Any]]:
-    """The Converse request for each region: only the model id changes from one to the next."""
+    """The Converse request for each region: only the model id changes from one to the next.
+    ``options`` are the request members of ``service_tier=`` and the like, already checked."""
     request: dict[str, Any] = {"messages": _messages(prompt_or_messages)}
     if system:
         request["system"] = [{"text": system}]
@@ -122,7 +134,14 @@ def _converse_request(
     if config:
         request["inferenceConfig"] = config
     request.update({k: v for k, v in inference.items() if k not in _INFERENCE_KEYS})
+    request.update(options)
     return lambda resolved: {"modelId": resolved.model_id, **request}
+
+
+def _tier(echoed: Any) -> str | None:
+    """The served tier: Converse echoes ``{"type": tier}``, InvokeModel the bare name."""
+    tier = echoed.get("type") if isinstance(echoed, Mapping) else echoed
+    return str(tier) if tier else None
 
 
 def _text_of(content: Sequence[Mapping[str, Any]]) -> str:
@@ -139,6 +158,7 @@ def _converse_result(reply: Any, ctx: ErrorContext, started: float) -> ConverseR
         region=ctx.region,
         model_id=ctx.model_id,
         raw=reply,
+        service_tier=_tier(reply.get("serviceTier")),
     )
 
 
@@ -151,6 +171,9 @@ def converse(
     region: str | None = None,
     fallback_regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
+    service_tier: str | None = None,
+    project: str | None = None,
+    request_metadata: Metadata | None = None,
     **inference: Any,
 ) -> Call[ConverseResult]:
     """Send one Converse request and return its text, stop reason, usage and latency.
@@ -160,14 +183,23 @@ def converse(
     ``region`` (default: the manager's) is tried first, then ``fallback_regions`` (default: the
     manager's; ``[]`` for none).
 
+    ``service_tier`` (``"flex"``, ``"priority"``, ... as the installed botocore lists them)
+    asks for a processing tier, and ``.service_tier`` says which one Bedrock served;
+    ``project`` names the Bedrock project (id or ARN) the call is billed and logged to;
+    ``request_metadata`` (up to 16 string pairs) goes into the invocation log. Each is checked
+    against the installed botocore before anything is sent.
+
     >>> result = converse("nova-lite", "Say hi", max_tokens=50)        # doctest: +SKIP
     >>> result.text, result.usage.total_tokens                        # doctest: +SKIP
     """
+    options = request_members(
+        "Converse", service_tier=service_tier, project=project, request_metadata=request_metadata
+    )
     return model_call(
         Where.of(region, fallback_regions, manager),
         model,
         "Converse",
-        _converse_request(prompt_or_messages, system, inference),
+        _converse_request(prompt_or_messages, system, inference, options),
         _converse_result,
     )
 
@@ -191,6 +223,8 @@ class ConverseStream(Stream):
     reply_member = "stream"
     stop_reason: str = ""
     usage: Usage = Usage()
+    #: The tier Bedrock served the request on, from the final metadata event.
+    service_tier: str | None = None
 
     @property
     def raw_events(self) -> list[Mapping[str, Any]]:
@@ -205,6 +239,7 @@ class ConverseStream(Stream):
             self.stop_reason = str(event["messageStop"].get("stopReason", ""))
         if "metadata" in event:
             self.usage = Usage.from_converse(event["metadata"].get("usage"))
+            self.service_tier = _tier(event["metadata"].get("serviceTier"))
         return str(event.get("contentBlockDelta", {}).get("delta", {}).get("text", ""))
 
 
@@ -218,23 +253,32 @@ def converse_stream(
     region: str | None = None,
     fallback_regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
+    service_tier: str | None = None,
+    project: str | None = None,
+    request_metadata: Metadata | None = None,
     **inference: Any,
 ) -> Call[ConverseStream]:
     """Like :func:`converse`, streamed: iterate for text deltas as they arrive.
 
     ``keep_events=True`` keeps every raw event in ``.raw_events`` (off by default: a finished
-    stream then holds its text, not one object per delta).
+    stream then holds its text, not one object per delta). ``service_tier``, ``project`` and
+    ``request_metadata`` as in :func:`converse`; ``.service_tier`` is final once the stream is
+    exhausted.
 
     >>> stream = converse_stream("nova-lite", "Count to 3")            # doctest: +SKIP
     >>> for delta in stream:                                            # doctest: +SKIP
     ...     print(delta, end="")
     >>> stream.usage.output_tokens                                      # doctest: +SKIP
     """
+    operation = "ConverseStream"
+    options = request_members(
+        operation, service_tier=service_tier, project=project, request_metadata=request_metadata
+    )
     return model_call(
         Where.of(region, fallback_regions, manager),
         model,
-        "ConverseStream",
-        _converse_request(prompt_or_messages, system, inference),
+        operation,
+        _converse_request(prompt_or_messages, system, inference, options),
         ConverseStream.opener(keep_events),
     )
 
@@ -289,9 +333,10 @@ def _native_body(body: Mapping[str, Any] | str | bytes, provider: str | None) ->
 
 
 def _native_request(
-    body: Mapping[str, Any] | str | bytes,
+    body: Mapping[str, Any] | str | bytes, options: Mapping[str, Any]
 ) -> Callable[[ResolvedModel], dict[str, Any]]:
-    """The InvokeModel request for each region: the body as that model's provider wants it."""
+    """The InvokeModel request for each region: the body as that model's provider wants it,
+    and ``options``, the (header) members of ``service_tier=`` and the like, already checked."""
 
     def request(resolved: ResolvedModel) -> dict[str, Any]:
         return {
@@ -299,6 +344,7 @@ def _native_request(
             "body": _native_body(body, resolved.provider),
             "contentType": "application/json",
             "accept": "application/json",
+            **options,
         }
 
     return request
@@ -312,6 +358,7 @@ def _invoke_result(reply: Any, ctx: ErrorContext, started: float) -> InvokeResul
         region=ctx.region,
         model_id=ctx.model_id,
         latency_ms=elapsed_ms(started),
+        service_tier=_tier(reply.get("serviceTier")),
     )
 
 
@@ -323,20 +370,27 @@ def invoke_model(
     region: str | None = None,
     fallback_regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
+    service_tier: str | None = None,
+    project: str | None = None,
+    request_metadata: Metadata | None = None,
 ) -> Call[InvokeResult]:
     """Send a provider-native body with InvokeModel and decode the JSON reply.
 
-    Anthropic bodies get ``anthropic_version`` filled in.
+    Anthropic bodies get ``anthropic_version`` filled in. ``service_tier``, ``project`` and
+    ``request_metadata`` as in :func:`converse`, sent as InvokeModel's headers.
 
     >>> r = invoke_model("claude-haiku-4-5", {"max_tokens": 100,                # doctest: +SKIP
     ...     "messages": [{"role": "user", "content": "Hi"}]})
     >>> r.text                                                                 # doctest: +SKIP
     """
+    options = request_members(
+        "InvokeModel", service_tier=service_tier, project=project, request_metadata=request_metadata
+    )
     return model_call(
         Where.of(region, fallback_regions, manager),
         model,
         "InvokeModel",
-        _native_request(body),
+        _native_request(body, options),
         _invoke_result,
     )
 
@@ -351,6 +405,8 @@ class InvokeStream(Stream):
     """
 
     reply_member = "body"
+    #: The tier Bedrock served the request on, from the reply's headers.
+    service_tier: str | None = None
 
     @property
     def events(self) -> list[Mapping[str, Any]]:
@@ -377,18 +433,38 @@ def invoke_model_stream(
     region: str | None = None,
     fallback_regions: Sequence[str] | None = None,
     manager: BedrockClientManager | None = None,
+    service_tier: str | None = None,
+    project: str | None = None,
+    request_metadata: Metadata | None = None,
 ) -> Call[InvokeStream]:
     """Like :func:`invoke_model`, streamed: iterate for text deltas.
 
     ``keep_events=True`` keeps every decoded chunk in ``.events`` (off by default).
+    ``service_tier``, ``project`` and ``request_metadata`` as in :func:`invoke_model`.
     """
+    operation = "InvokeModelWithResponseStream"
+    options = request_members(
+        operation, service_tier=service_tier, project=project, request_metadata=request_metadata
+    )
     return model_call(
         Where.of(region, fallback_regions, manager),
         model,
-        "InvokeModelWithResponseStream",
-        _native_request(body),
-        InvokeStream.opener(keep_events),
+        operation,
+        _native_request(body, options),
+        _invoke_stream_opener(keep_events),
     )
+
+
+def _invoke_stream_opener(keep_events: bool) -> Callable[[Any, ErrorContext, float], InvokeStream]:
+    """:meth:`InvokeStream.opener`, also noting the tier the reply's headers name."""
+    open_stream = InvokeStream.opener(keep_events)
+
+    def opened(reply: Any, ctx: ErrorContext, started: float) -> InvokeStream:
+        stream = open_stream(reply, ctx, started)
+        stream.service_tier = _tier(reply.get("serviceTier"))
+        return stream
+
+    return opened
 
 
 # -- async streams ----------------------------------------------------------------------------
@@ -407,6 +483,10 @@ class AsyncConverseStream(AsyncStream[ConverseStream]):
         return self._stream.usage
 
     @property
+    def service_tier(self) -> str | None:
+        return self._stream.service_tier
+
+    @property
     def raw_events(self) -> list[Mapping[str, Any]]:
         """As :attr:`ConverseStream.raw_events`: kept only with ``keep_events=True``."""
         return kept(self._stream._kept, "AsyncConverseStream.raw_events")
@@ -420,6 +500,10 @@ class AsyncInvokeStream(AsyncStream[InvokeStream]):
     def events(self) -> list[Mapping[str, Any]]:
         """As :attr:`InvokeStream.events`: kept only with ``keep_events=True``."""
         return kept(self._stream._kept, "AsyncInvokeStream.events")
+
+    @property
+    def service_tier(self) -> str | None:
+        return self._stream.service_tier
 
 
 aconverse_stream = awaited(

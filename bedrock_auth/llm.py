@@ -14,11 +14,12 @@ from __future__ import annotations
 import copy
 import logging
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from bedrock_auth._calls import Where, chosen_model, resolve
+from bedrock_auth._request_options import check_options
 from bedrock_auth._state import ForkSafeLock, register
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.manager import get_manager
@@ -178,6 +179,35 @@ class _DeferredClient:
         return f"<{self._service} client in {self._region}, made on first use>"
 
 
+class _WithProject:
+    """A model's bedrock-runtime client that sends ``projectIdentifier`` with each model call.
+
+    langchain-aws has no project field, and the manager's client is shared by every model (of
+    any project), so the project travels with this model's view of the client instead of an
+    event handler on the client itself.
+    """
+
+    _CALLS = frozenset(
+        {"converse", "converse_stream", "invoke_model", "invoke_model_with_response_stream"}
+    )
+
+    def __init__(self, client: Any, project: str) -> None:
+        self._client, self._project = client, project
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if name not in self._CALLS:
+            return attribute
+
+        def call(**request: Any) -> Any:
+            return attribute(**{"projectIdentifier": self._project, **request})
+
+        return call
+
+    def __repr__(self) -> str:
+        return f"<{self._client!r} for project {self._project!r}>"
+
+
 # The clients a model is built on, by keyword, and the service each must talk to.
 _CLIENT_SERVICES = {"client": "bedrock-runtime", "bedrock_client": "bedrock"}
 
@@ -213,6 +243,9 @@ def get_llm(
     manager: BedrockClientManager | None = None,
     api: Literal["converse"] = "converse",
     fallback_regions: Sequence[str] | None = None,
+    service_tier: str | None = None,
+    project: str | None = None,
+    request_metadata: Mapping[str, str] | None = None,
     **model_kwargs: Any,
 ) -> ChatBedrockConverse: ...
 
@@ -225,6 +258,9 @@ def get_llm(
     manager: BedrockClientManager | None = None,
     api: Literal["invoke"],
     fallback_regions: Sequence[str] | None = None,
+    service_tier: str | None = None,
+    project: str | None = None,
+    request_metadata: Mapping[str, str] | None = None,
     **model_kwargs: Any,
 ) -> ChatBedrock: ...
 
@@ -236,6 +272,9 @@ def get_llm(
     manager: BedrockClientManager | None = None,
     api: Literal["converse", "invoke"] = "converse",
     fallback_regions: Sequence[str] | None = None,
+    service_tier: str | None = None,
+    project: str | None = None,
+    request_metadata: Mapping[str, str] | None = None,
     **model_kwargs: Any,
 ) -> ChatBedrockConverse | ChatBedrock:
     """A LangChain chat model for ``model`` on the manager's shared clients.
@@ -252,18 +291,17 @@ def get_llm(
     returned is the same with or without fallbacks, and ``bind_tools`` or
     ``with_structured_output`` keep failing over.
 
+    ``service_tier``, ``project`` and ``request_metadata`` are checked here and sent with
+    every call, as by :func:`~bedrock_auth.converse`.
+
     >>> llm = get_llm("haiku", max_tokens=256)                     # doctest: +SKIP
     >>> for chunk in llm.stream("Count to 3"):                       # doctest: +SKIP
     ...     print(chunk.content, end="")
     """
-    if not isinstance(api, str) or api not in ("converse", "invoke"):
-        raise ConfigurationError(f"api={api!r}. Accepted: 'converse', 'invoke'.")
-    if model is not None and not isinstance(model, str):
-        raise ConfigurationError(
-            f"model={model!r} is a {type(model).__name__}; expected a model id or alias string."
-        )
-    _check_clients(model_kwargs)
+    _check_arguments(model, api, model_kwargs)
     adapters = _adapters()  # before the manager: a missing extra should fail first
+    options = dict(service_tier=service_tier, project=project, request_metadata=request_metadata)
+    _add_request_options(model_kwargs, adapters.model_class(api), api, options)
     where = Where.of(region, fallback_regions, manager)  # a misspelt region: before credentials
     manager = manager or get_manager()
     chosen = chosen_model(model, manager, "get_llm")
@@ -277,6 +315,7 @@ def get_llm(
         resolved=resolved,  # the regions and ids resolved here: they must travel
         model_kwargs=dict(model_kwargs),
         rebuild=_rebuild,
+        project=project,
     )
     return _assembled(spec, lambda region: _clients(manager, region))  # type: ignore[no-any-return]
 
@@ -284,15 +323,65 @@ def get_llm(
 def _assembled(spec: Any, clients: Callable[[str], tuple[Any, Any]]) -> Any:
     """The model ``spec`` describes, the same model in each region, on ``clients(region)``."""
     adapters = _adapters()
-    invoke = spec.api == "invoke"
-    klass = adapters.SharedChatBedrock if invoke else adapters.SharedChatBedrockConverse
+    klass = adapters.model_class(spec.api)
     models = [
-        _one_model(klass, spec.manager, dict(f), spec.model_kwargs, clients(f["region_name"]))
+        _one_model(
+            klass,
+            spec.manager,
+            dict(f),
+            spec.model_kwargs,
+            _with_project(clients(f["region_name"]), spec.project),
+        )
         for f in spec.resolved
     ]
     built = adapters.in_regions(models, spec.manager)
     built._spec = spec
     return built
+
+
+#: The operations a model of each ``api`` may send the request options with: ChatBedrock sends
+#: Nova models (and their tools) through Converse.
+_SENT_WITH = {"converse": ("Converse",), "invoke": ("InvokeModel", "Converse")}
+
+
+def _check_arguments(model: Any, api: Any, model_kwargs: dict[str, Any]) -> None:
+    if not isinstance(api, str) or api not in ("converse", "invoke"):
+        raise ConfigurationError(f"api={api!r}. Accepted: 'converse', 'invoke'.")
+    if model is not None and not isinstance(model, str):
+        raise ConfigurationError(
+            f"model={model!r} is a {type(model).__name__}; expected a model id or alias string."
+        )
+    _check_clients(model_kwargs)
+
+
+def _add_request_options(
+    model_kwargs: dict[str, Any], klass: Any, api: str, options: Mapping[str, Any]
+) -> None:
+    """Add the request options, checked against botocore for what the model sends, to
+    ``model_kwargs``: the tier and the metadata as langchain-aws's model fields (a langchain-aws
+    without the field cannot send the option); the project travels in the model's spec, or
+    with the caller's own ``client=``."""
+    check_options(_SENT_WITH[api], **options)
+    if options["project"] is not None and model_kwargs.get("client") is not None:
+        model_kwargs["client"] = _WithProject(model_kwargs["client"], options["project"])
+    fields = ("service_tier", "request_metadata")
+    given = {name: options[name] for name in fields if options[name] is not None}
+    for name in given:
+        if name not in klass.model_fields:
+            raise ConfigurationError(
+                f"get_llm({name}=...) needs a langchain-aws whose {klass._lc_base.__name__} "
+                f"has a {name} field; the installed one has none.\n"
+                'Fix: pip install -U "bedrock-auth[langchain]" (or pip install -U langchain-aws)'
+            )
+    model_kwargs.update(given)
+
+
+def _with_project(clients: tuple[Any, Any], project: str | None) -> tuple[Any, Any]:
+    """``clients``, the bedrock-runtime one sending ``project`` with each call if there is one."""
+    if project is None:
+        return clients
+    runtime, control = clients
+    return _WithProject(runtime, project), control
 
 
 def _rebuild(spec: Any) -> Any:

@@ -70,7 +70,7 @@ _BOTOCORE_SOURCE_NAMES = {
     "assume-role": "assume-role profile (role_arn + source_profile in ~/.aws/config)",
     "assume-role-with-web-identity": "web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN)",
     "sso": "SSO profile (aws sso login)",
-    "login": "aws login session",
+    "login": "aws login session (login_session in ~/.aws/config; aws login)",
     "shared-credentials-file": "shared credentials file (~/.aws/credentials)",
     "custom-process": "credential_process in ~/.aws/config",
     "config-file": "keys in ~/.aws/config",

@@ -33,6 +33,8 @@ from .validation import validate_conversation, validate_count_tokens
 _MALFORMED_BODY = "Malformed input request, please reformat your input and try again."
 #: Converse request fields Bedrock echoes back in the answer (and the stream's metadata).
 _ECHOED = ("performanceConfig", "serviceTier")
+#: InvokeModel request headers Bedrock echoes back as reply headers (lower-case: as received).
+_ECHOED_HEADERS = ("X-Amzn-Bedrock-Service-Tier", "X-Amzn-Bedrock-PerformanceConfig-Latency")
 
 
 def _latency_ms(call: Call) -> int:
@@ -146,6 +148,10 @@ def _invoke_generation(call: Call, family: Family, body: Json, model: Capabiliti
     return _finish(call, gen, family.asked(body), model, turn.prompt)
 
 
+def _echoed_headers(call: Call) -> dict[str, str]:
+    return {h: call.headers[h.lower()] for h in _ECHOED_HEADERS if h.lower() in call.headers}
+
+
 def _token_headers(gen: Generation, latency: int, cache: bool) -> dict[str, str]:
     headers = {
         "X-Amzn-Bedrock-Input-Token-Count": str(gen.input_tokens),
@@ -173,7 +179,7 @@ def invoke_model(call: Call) -> Response:
     latency = _latency_ms(call)
     return json_response(
         family.response(gen, call.model_id, latency),
-        headers=_token_headers(gen, latency, family.cache_headers),
+        headers={**_token_headers(gen, latency, family.cache_headers), **_echoed_headers(call)},
     )
 
 
@@ -190,7 +196,8 @@ def invoke_model_stream(call: Call) -> Response:
     gen = _invoke_generation(call, family, body, model)
     chunks = family.chunks(gen, call.model_id, _latency_ms(call))
     return stream_response(
-        [_chunk_frame(c) for c in chunks], {"X-Amzn-Bedrock-Content-Type": "application/json"}
+        [_chunk_frame(c) for c in chunks],
+        {"X-Amzn-Bedrock-Content-Type": "application/json", **_echoed_headers(call)},
     )
 
 
