@@ -17,10 +17,9 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from botocore.config import Config
@@ -181,7 +180,7 @@ def _warn_bearer_pinned() -> None:
     )
 
 
-class BedrockClientManager:
+class BedrockClientManager(AbstractContextManager["BedrockClientManager"]):
     """Resolves credentials once, validates them with STS, and caches botocore clients.
 
     Options come from keyword arguments, then the environment, then `.env`; see
@@ -594,15 +593,8 @@ class BedrockClientManager:
         if executor is not None:
             executor.shutdown(wait=False)  # calls in flight finish on their threads
 
-    def __enter__(self) -> BedrockClientManager:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    # __enter__ is AbstractContextManager's: it returns the manager.
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # -- helpers ----------------------------------------------------------------------------

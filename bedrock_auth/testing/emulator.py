@@ -9,7 +9,6 @@ import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
@@ -161,12 +160,7 @@ class BedrockEmulator:
     def __enter__(self) -> BedrockEmulator:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
