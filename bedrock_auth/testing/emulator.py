@@ -342,7 +342,7 @@ class BedrockEmulator:
         ``tool_use``); ``citations=[{"uri": "s3://...", "text": ...}]`` adds InvokeAgent
         attribution. Streaming APIs split ``text`` into one chunk per word.
         """
-        self._state.script.add_reply(
+        self._state.script.append(
             Reply(
                 text,
                 _tool_use(tool_use),
@@ -481,7 +481,7 @@ class BedrockEmulator:
     def assert_all_replies_used(self) -> None:
         """Fail (``AssertionError``) if a scripted reply was never taken: the code under test
         made fewer calls than the test scripted, or called another model."""
-        unused = self._state.script.unused_replies()
+        unused = self._state.script.snapshot()
         if unused:
             described = ", ".join(_describe(reply) for reply in unused)
             raise AssertionError(f"{len(unused)} scripted reply(ies) never used: {described}")
