@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from botocore.config import Config
 
 from bedrock_auth._catalog import LISTING_TIMEOUT, LiveCatalog
+from bedrock_auth._delegate import Delegated
 from bedrock_auth._executor import started_executor
 from bedrock_auth._redact import redact_exception, remember_secrets
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
@@ -317,25 +318,19 @@ class BedrockClientManager(AbstractContextManager["BedrockClientManager"]):
 
     # -- public properties -------------------------------------------------------------------
 
-    @property
-    def region(self) -> str:
-        """The default region for clients."""
-        return self._settings.region
+    region = Delegated[str]("_settings", "The default region for clients.")
+    profile = Delegated[str | None](
+        "_settings", "The AWS profile in use (argument or ``AWS_PROFILE``), if any."
+    )
+    mode = Delegated[Mode](
+        "_settings",
+        "The auth mode in use: ``auto``, ``profile``, ``env``, ``static``, ``assume_role``, ...",
+    )
 
     @property
     def settings(self) -> Settings:
         """Every resolved option (kwargs > environment > `.env`), as one frozen value."""
         return self._settings
-
-    @property
-    def profile(self) -> str | None:
-        """The AWS profile in use (argument or ``AWS_PROFILE``), if any."""
-        return self._settings.profile
-
-    @property
-    def mode(self) -> Mode:
-        """The auth mode in use: ``auto``, ``profile``, ``env``, ``static``, ``assume_role``, ..."""
-        return self._settings.mode
 
     @property
     def source(self) -> CredentialSource:

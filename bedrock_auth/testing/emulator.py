@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bedrock_auth._delegate import Delegated, SettableDelegated
+
 from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
 from .faults import Fault, default_message, default_status
 from .limits import (
@@ -282,47 +284,25 @@ class BedrockEmulator:
         """Path of the CA certificate to trust in TLS mode (``verify=`` / ``AWS_CA_BUNDLE``)."""
         return self._ca_bundle
 
-    @property
-    def region(self) -> str:
-        """Region assumed when a request does not say (unsigned or bearer over 127.0.0.1)."""
-        return self._state.region
-
-    @region.setter
-    def region(self, value: str) -> None:
-        self._state.region = value
-
-    @property
-    def limits(self) -> Limits:
-        """The bounds this emulator enforces (``max_body_bytes``, ``idle_timeout``, ...)."""
-        return self._state.limits
-
-    @property
-    def account_id(self) -> str:
-        """The AWS account id every emulated identity belongs to."""
-        return self._state.account_id
-
-    @property
-    def assume_role_duration(self) -> int | None:
-        """When set, the lifetime (seconds) of every credential AssumeRole hands out."""
-        return self._state.assume_role_duration
-
-    @assume_role_duration.setter
-    def assume_role_duration(self, seconds: int | None) -> None:
-        self._state.assume_role_duration = seconds
-
-    @property
-    def clock_skew(self) -> float:
+    region = SettableDelegated[str](
+        "_state", "Region assumed when a request does not say (unsigned or bearer over 127.0.0.1)."
+    )
+    limits = Delegated[Limits](
+        "_state", "The bounds this emulator enforces (``max_body_bytes``, ``idle_timeout``, ...)."
+    )
+    account_id = Delegated[str]("_state", "The AWS account id every emulated identity belongs to.")
+    assume_role_duration = SettableDelegated[int | None](
+        "_state", "When set, the lifetime (seconds) of every credential AssumeRole hands out."
+    )
+    clock_skew = SettableDelegated[float](
+        "_state",
         """Seconds the emulated AWS clock runs ahead of this machine's (negative: behind).
 
         The ``Date`` header, the expiry of issued credentials and the check of each SigV4
         request's signing time (within 5 minutes; STS 15, as on AWS) all use that clock, so a
         skewed machine gets AWS's ``Signature expired`` errors.
-        """
-        return self._state.clock_skew
-
-    @clock_skew.setter
-    def clock_skew(self, seconds: float) -> None:
-        self._state.clock_skew = seconds
+        """,
+    )
 
     # -- scripting ---------------------------------------------------------------------------
 
