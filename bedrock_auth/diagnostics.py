@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 
-__all__ = ["EXIT_CODES", "Report", "Step", "acheck", "check"]
+__all__ = ["EXIT_CODES", "CheckOptions", "Report", "Step", "acheck", "check"]
 
 
 #: How the detail of a step that had nothing to check starts.
