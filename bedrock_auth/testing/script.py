@@ -119,7 +119,7 @@ class CallKey:
     streaming: bool = False
 
 
-class _Shared(Generic[T]):
+class Shared(Generic[T]):
     """A list shared between the test thread and the handler threads: each access is locked,
     and what is read is a copy."""
 
@@ -141,7 +141,7 @@ class _Shared(Generic[T]):
             self._items.clear()
 
 
-class Script(_Shared[Reply]):
+class Script(Shared[Reply]):
     """Queued replies (:meth:`append`; :meth:`snapshot`: those not yet taken), consumed by the
     handler threads."""
 
@@ -154,5 +154,5 @@ class Script(_Shared[Reply]):
         return None
 
 
-class RequestLog(_Shared[RecordedRequest]):
+class RequestLog(Shared[RecordedRequest]):
     """Append-only record of what the emulator received."""
