@@ -33,6 +33,7 @@ import functools
 import inspect
 import logging
 import socket
+import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
@@ -546,20 +547,51 @@ def kept(events: list[Mapping[str, Any]] | None, name: str) -> list[Mapping[str,
     return events
 
 
-def interrupt_read(source: Any) -> None:
-    """End a read blocked on ``source``'s connection, from any thread: its socket is shut down
-    for reading, so the reading thread sees the end of the stream (and raises), and closing the
-    stream afterwards discards the connection. Closing the socket instead would not wake a
+def interrupt_read(*responses: Any) -> None:
+    """End the reads blocked on these HTTP responses, from any thread: each one's socket is shut
+    down for reading, so the reading thread sees the end of the stream (and raises), and closing
+    the stream afterwards discards the connection. Closing the socket instead would not wake a
     thread blocked in ``recv`` on Linux.
 
-    ``source`` is botocore's ``EventStream``, whose urllib3 response owns the connection (None
-    once the response is released, read to its end); anything else is left alone.
+    A response is urllib3's (botocore's ``http_response.raw``); its ``connection`` is None once
+    the response was read to its end and released to the pool: that one is left alone.
     """
-    raw = getattr(source, "_raw_stream", None)
-    sock = getattr(getattr(raw, "connection", None), "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):  # closed meanwhile: nothing left to end
-            sock.shutdown(socket.SHUT_RD)
+    for response in responses:
+        sock = getattr(getattr(response, "connection", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # closed meanwhile: nothing left to end
+                sock.shutdown(socket.SHUT_RD)
+
+
+class _Opening(threading.local):
+    #: Where :func:`opened_streams` keeps the responses of this thread's streams, in its block.
+    responses: list[Any] | None = None
+
+
+_opening = _Opening()
+_NOTE_STREAMS = "bedrock-auth-opened-streams"
+
+
+def _note_stream(http_response: Any = None, model: Any = None, **_: Any) -> None:
+    """botocore ``after-call`` handler: an event stream's HTTP response, for
+    :func:`opened_streams` (only inside its block, on its thread)."""
+    kept = _opening.responses
+    if kept is not None and getattr(model, "has_event_stream_output", False):
+        kept.append(getattr(http_response, "raw", None))
+
+
+@contextlib.contextmanager
+def opened_streams(client: Any) -> Iterator[list[Any]]:
+    """The HTTP responses of the event streams ``client`` opens on this thread in the block,
+    for :func:`interrupt_read`: for streams opened by a library that does not hand them back
+    (langchain-aws). The handler is registered once per client (botocore's ``unique_id``)."""
+    client.meta.events.register("after-call", _note_stream, unique_id=_NOTE_STREAMS)
+    kept: list[Any] = []
+    _opening.responses = kept
+    try:
+        yield kept
+    finally:
+        _opening.responses = None
 
 
 def _close_quietly(source: Any) -> None:
@@ -659,8 +691,8 @@ class Stream:
 
     def interrupt(self) -> None:
         """End a read in flight on another thread now (see :func:`interrupt_read`)."""
-        if not self._finished:
-            interrupt_read(self._source)
+        if not self._finished:  # botocore's EventStream keeps its urllib3 response there
+            interrupt_read(getattr(self._source, "_raw_stream", None))
 
     def __enter__(self) -> Self:
         return self

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -220,16 +220,26 @@ def _all_threads_free(manager: BedrockClientManager) -> bool:
     return True
 
 
-def test_cancelled_streams_free_their_threads_at_once(held: BedrockEmulator) -> None:
+async def _helper_stream(manager: BedrockClientManager, prompt: str) -> AsyncIterator[Any]:
+    return await aconverse_stream("nova-lite", prompt, manager=manager)
+
+
+async def _llm_stream(manager: BedrockClientManager, prompt: str) -> AsyncIterator[Any]:
+    return get_llm("nova-lite", manager=manager, fallback_regions=[]).astream(prompt)
+
+
+OPENERS = {"aconverse_stream": _helper_stream, "astream": _llm_stream}
+
+
+@pytest.mark.parametrize("name", OPENERS)
+def test_cancelled_streams_free_their_threads_at_once(held: BedrockEmulator, name: str) -> None:
     manager = held.manager(max_pool_connections=POOL, read_timeout=READ_TIMEOUT, max_retries=0)
 
     async def cancel_then_call() -> str:
         for index in range(POOL):
             held.reply(" ".join(["word"] * 300))
             held.fail(None, after_chunks=4, delay=HOLD)
-            await _read_until_cancelled(
-                await aconverse_stream("nova-lite", f"held {index}", manager=manager)
-            )
+            await _read_until_cancelled(await OPENERS[name](manager, f"held {index}"))
         reply = await asyncio.wait_for(aconverse("nova-lite", "next", manager=manager), BOUND)
         return reply.text
 
@@ -240,6 +250,3 @@ def test_cancelled_streams_free_their_threads_at_once(held: BedrockEmulator) -> 
         held.clear()
         manager.close()
 
-
-async def _gather(*calls: Awaitable[T]) -> list[T]:
-    return list(await asyncio.gather(*calls))
