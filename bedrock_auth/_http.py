@@ -74,17 +74,17 @@ def sdk_options(
     return defaults
 
 
-def refuse_plain_http(url: str, endpoint: str, options: str, instead: str) -> None:
+def refuse_plain_http(url: object, endpoint: str, options: str, instead: str) -> None:
     """Raise :class:`ConfigurationError` unless ``url`` is https: a Bedrock API key is a bearer
     token, and anyone on the path could read it and call Bedrock as its owner.
 
     Called where an SDK client is built, so nothing has been sent; botocore refuses the same for
     its own clients (``InvalidEndpointConfigurationError``), but only when a request is made.
     ``options`` names the settings that choose the endpoint, ``instead`` how to sign with SigV4
-    instead. A user name and password in the URL are
-    left out of the message.
+    instead. ``url`` is a string or an ``httpx.URL`` (what an SDK's ``copy()`` passes). A user
+    name and password in it are left out of the message.
     """
-    parts = urllib.parse.urlsplit(url)
+    parts = urllib.parse.urlsplit(str(url))
     if parts.scheme == "https":
         return
     shown = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
