@@ -11,19 +11,18 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
-from test_async import least_lag, run_ticking
+from test_async import HELD, OPENERS, _cancel_after_first, least_lag, run_ticking
 
 from bedrock_auth import (
     BedrockAuthError,
     BedrockClientManager,
     ConfigurationError,
     aconverse,
-    aconverse_stream,
     get_anthropic_client,
     get_llm,
     invoke_model,
@@ -190,23 +189,6 @@ POOL = 2  # max_pool_connections: the manager's executor has as many threads
 READ_TIMEOUT = 120.0
 
 
-async def _read_until_cancelled(stream: AsyncIterator[str]) -> None:
-    """Read one delta, then cancel the reading task while it waits for the next (the server
-    holds the stream after a few events, so the cancel always lands mid-stream)."""
-    started = asyncio.Event()
-
-    async def read() -> None:
-        async for _ in stream:
-            started.set()
-
-    task = asyncio.create_task(read())
-    await started.wait()
-    await asyncio.sleep(0.05)  # let the read drain what was sent and wait in recv
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-
-
 def _all_threads_free(manager: BedrockClientManager) -> bool:
     """Whether every executor thread takes work now: POOL tasks meet at a barrier with this
     thread, which only works when none of the threads is still held by a read."""
@@ -220,17 +202,6 @@ def _all_threads_free(manager: BedrockClientManager) -> bool:
     return True
 
 
-async def _helper_stream(manager: BedrockClientManager, prompt: str) -> AsyncIterator[Any]:
-    return await aconverse_stream("nova-lite", prompt, manager=manager)
-
-
-async def _llm_stream(manager: BedrockClientManager, prompt: str) -> AsyncIterator[Any]:
-    return get_llm("nova-lite", manager=manager, fallback_regions=[]).astream(prompt)
-
-
-OPENERS = {"aconverse_stream": _helper_stream, "astream": _llm_stream}
-
-
 @pytest.mark.parametrize("name", OPENERS)
 def test_cancelled_streams_free_their_threads_at_once(held: BedrockEmulator, name: str) -> None:
     manager = held.manager(max_pool_connections=POOL, read_timeout=READ_TIMEOUT, max_retries=0)
@@ -238,8 +209,9 @@ def test_cancelled_streams_free_their_threads_at_once(held: BedrockEmulator, nam
     async def cancel_then_call() -> str:
         for index in range(POOL):
             held.reply(" ".join(["word"] * 300))
-            held.fail(None, after_chunks=4, delay=HOLD)
-            await _read_until_cancelled(await OPENERS[name](manager, f"held {index}"))
+            held.fail(None, after_chunks=HELD["blocked"], delay=HOLD)
+            # Cancelled once the read waits on the held stream, in recv.
+            await _cancel_after_first(await OPENERS[name](manager, f"held {index}"), 0.05)
         reply = await asyncio.wait_for(aconverse("nova-lite", "next", manager=manager), BOUND)
         return reply.text
 
