@@ -51,7 +51,7 @@ SIGNING_NAME = "bedrock"
 #: Constructor arguments that would give the client credentials of its own.
 FOREIGN_CREDENTIALS = ("aws_access_key", "aws_secret_key", "aws_session_token", "aws_profile")
 #: How a manager in API-key mode signs with SigV4 instead (for the plain-http refusal).
-_IAM_INSTEAD = "a manager with IAM credentials (BEDROCK_AUTH_MODE=iam, without api_key=)"
+_IAM_INSTEAD = "a manager with IAM credentials instead of the key (BEDROCK_AUTH_MODE=iam)"
 #: Translated errors that mean "these credentials cannot do this"; others stay the SDK's.
 CREDENTIAL_ERRORS = (ExpiredCredentialsError, InvalidCredentialsError, AccessDeniedError)
 # The last segment of an InvokeModel path names the operation (for messages and IAM actions).
