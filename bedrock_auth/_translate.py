@@ -423,6 +423,8 @@ def _credential_endpoint(
 def _connection_lost(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     if ctx.service in CREDENTIAL_SERVICES:
         return _credential_endpoint(exc, ctx)
+    if ctx.service == "bedrock":  # the control plane: its timeout is fixed (LISTING_TIMEOUT)
+        return _unreachable(exc, ctx)
     return EndpointUnreachableError(
         f"The connection for {_where(ctx)} was lost or timed out mid-response: "
         f"{redact(str(exc))}\nFix: retry; for long generations raise BEDROCK_READ_TIMEOUT "

@@ -226,7 +226,6 @@ class BedrockClientManager(AbstractContextManager["BedrockClientManager"]):
             self._session: botocore.session.Session | None = self._configure(session)
         self._catalog = LiveCatalog(
             self._listing_client,
-            lambda region: self.client("bedrock", region),
             enabled=self._settings.live_catalog,
             profile=self._settings.profile or "",
         )
@@ -424,7 +423,8 @@ class BedrockClientManager(AbstractContextManager["BedrockClientManager"]):
         )
 
     def _listing_client(self, region: str) -> Any:
-        """The ``bedrock`` client of the live catalog's listings: short timeouts, one attempt."""
+        """The ``bedrock`` client of every control-plane call (listings, GetInferenceProfile):
+        short timeouts, one attempt."""
         return self._cached(
             ("bedrock", region, "listing"),
             lambda: self._create_client("bedrock", region, self._listing_config),
