@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bedrock_auth._data import Capabilities
@@ -127,13 +128,20 @@ def _invoke_setup(call: Call) -> tuple[Family, Json, Capabilities]:
     if not isinstance(body, dict):
         raise validation_error(_MALFORMED_BODY)
     model = _capabilities(call)
+    return _checked_family(model, body, lambda family, b: family.validate(b)), body, model
+
+
+def _checked_family(
+    model: Capabilities, body: Json, problem_in: Callable[[Family, Json], str | None]
+) -> Family:
+    """The body format ``model`` takes ``body`` in, once ``problem_in`` finds nothing wrong."""
     family = family_for(model.invoke_body, body)
     if family is None:
         raise validation_error(_MALFORMED_BODY)
-    problem = family.validate(body)
+    problem = problem_in(family, body)
     if problem:
         raise validation_error(problem)
-    return family, body, model
+    return family
 
 
 def _invoke_generation(call: Call, family: Family, body: Json, model: Capabilities) -> Generation:
@@ -225,13 +233,9 @@ def count_tokens(call: Call) -> Response:
     elif isinstance(request.get("invokeModel"), dict):
         body = _invoke_body(request["invokeModel"].get("body"))
         validate_count_tokens(call.model_id, model)
-        family = family_for(model.invoke_body, body)
-        if family is None:
-            raise validation_error(_MALFORMED_BODY)
-        problem = family.tool_problem(body)
-        if problem:
-            raise validation_error(problem)
-        tokens = family.input_tokens(body)
+        tokens = _checked_family(
+            model, body, lambda family, b: family.tool_problem(b)
+        ).input_tokens(body)
     else:
         raise validation_error("input must contain converse or invokeModel")
     return json_response({"inputTokens": tokens})
