@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import doctest
 import logging
-import re
 import sys
 from pathlib import Path
 
@@ -401,8 +400,9 @@ def test_explicit_prefix_mismatch_names_the_working_id() -> None:
 def test_explicit_prefix_that_cannot_serve_the_region(
     model: str, region: str, working: str
 ) -> None:
-    with pytest.raises(ModelNotAvailableError, match=f"use {re.escape(working)}$"):
+    with pytest.raises(ModelNotAvailableError) as caught:
         resolve_model_id(model, region)
+    assert str(caught.value).endswith(f"use {working}")  # the message, without the help note
 
 
 def test_explicit_prefix_for_model_not_in_region_at_all() -> None:
