@@ -28,7 +28,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, NoCredentialsError
 
 from bedrock_auth._calls import resolve
-from bedrock_auth._http import http_options, timeout_for
+from bedrock_auth._http import refuse_plain_http, sdk_options
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import (
     AccessDeniedError,
@@ -50,6 +50,8 @@ __all__ = ["ManagedAnthropicBedrock", "ManagedAsyncAnthropicBedrock"]
 SIGNING_NAME = "bedrock"
 #: Constructor arguments that would give the client credentials of its own.
 FOREIGN_CREDENTIALS = ("aws_access_key", "aws_secret_key", "aws_session_token", "aws_profile")
+#: How a manager in API-key mode signs with SigV4 instead (for the plain-http refusal).
+_IAM_INSTEAD = "a manager with IAM credentials instead of the key (BEDROCK_AUTH_MODE=iam)"
 #: Translated errors that mean "these credentials cannot do this"; others stay the SDK's.
 CREDENTIAL_ERRORS = (ExpiredCredentialsError, InvalidCredentialsError, AccessDeniedError)
 # The last segment of an InvokeModel path names the operation (for messages and IAM actions).
@@ -176,7 +178,10 @@ class _ManagerMiddleware(anthropic.Middleware):
     async def handle_async(
         self, request: anthropic.APIRequest, call_next: anthropic.AsyncCallNext
     ) -> anthropic.AsyncAPIResponse[Any]:
-        response = await call_next(self.binding.model(request))
+        # Resolving may ask Bedrock's control plane (a model the table does not know, up to
+        # LISTING_TIMEOUT): on a worker thread, as the SDK signs, never on the event loop.
+        resolved = await anyio.to_thread.run_sync(self.binding.model, request)
+        response = await call_next(resolved)
         if not response.http_response.is_success:
             await response.http_response.aread()
             self._raise_for_credentials(response.http_response)
@@ -201,15 +206,10 @@ def _options(binding: _Binding, given: dict[str, Any], *, is_async: bool) -> dic
             "(api_key=...), and pass manager=."
         )
     manager = binding.manager
-    defaults: dict[str, Any] = {
-        "base_url": manager.client("bedrock-runtime", binding.region).meta.endpoint_url,
-        "timeout": timeout_for(manager),
-        "max_retries": manager.settings.max_retries,
-    }
-    if given.get("http_client") is None:
-        client = anthropic.DefaultAsyncHttpxClient if is_async else anthropic.DefaultHttpxClient
-        transport = httpx2.AsyncHTTPTransport if is_async else httpx2.HTTPTransport
-        defaults["http_client"] = client(**http_options(manager, transport))
+    base_url = given.get("base_url") or _runtime_url(manager, binding.region)
+    if binding.api_key is not None:
+        refuse_plain_http(base_url, "bedrock-runtime", "endpoint_url=", _IAM_INSTEAD)
+    defaults = {"base_url": base_url, **sdk_options(manager, anthropic, given, is_async=is_async)}
     ours = [m for m in given.get("middleware") or () if not isinstance(m, _ManagerMiddleware)]
     return {
         **defaults,
@@ -221,11 +221,17 @@ def _options(binding: _Binding, given: dict[str, Any], *, is_async: bool) -> dic
     }
 
 
+def _runtime_url(manager: BedrockClientManager, region: str) -> str:
+    """Where the manager's bedrock-runtime client in ``region`` sends (endpoint_url= honoured)."""
+    url: str = manager.client("bedrock-runtime", region).meta.endpoint_url
+    return url
+
+
 def _copy_changes(binding: _Binding, changes: dict[str, Any]) -> dict[str, Any]:
     """``copy()``/``with_options()`` arguments that keep the manager (and a new region's URL)."""
     region = changes.get("aws_region")
     if region and region != binding.region and not changes.get("base_url"):
-        changes["base_url"] = binding.manager.client("bedrock-runtime", region).meta.endpoint_url
+        changes["base_url"] = _runtime_url(binding.manager, region)
     extra = {"manager": binding.manager, **changes.pop("_extra_kwargs", {})}
     return {**changes, "_extra_kwargs": extra}
 

@@ -32,6 +32,8 @@ import contextvars
 import functools
 import inspect
 import logging
+import socket
+import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
@@ -187,6 +189,14 @@ def resolve(manager: BedrockClientManager, model: str, region: str | None = None
     )
 
 
+def resolve_each(
+    manager: BedrockClientManager, model: str, regions: Sequence[Region]
+) -> tuple[ResolvedModel, ...]:
+    """:func:`resolve` in each of ``regions``, in order; the listings this needs are made at
+    once (see :meth:`~bedrock_auth._catalog.LiveCatalog.resolve_each`)."""
+    return manager.catalog.resolve_each(model, regions)
+
+
 # -- failover ---------------------------------------------------------------------------------
 
 
@@ -280,17 +290,23 @@ class ExecutorIterator(Generic[T]):
 
     ``close`` releases what the iterator holds (its HTTP connection). It is never run while a
     ``next()`` is in flight on another thread (botocore's stream parser is not thread-safe), but
-    right after it: so a task cancelled mid-read gives its connection back as soon as the
-    read returns, without blocking the loop. A cancelled read loses the item it was reading,
-    so cancellation closes the iterator.
+    right after it. ``interrupt`` makes that read return at once, from the loop's thread (see
+    :func:`interrupt_read`): so a task cancelled mid-read frees its executor thread and its
+    connection now, not when the server sends more or ``read_timeout`` passes. A cancelled read
+    loses the item it was reading, so cancellation closes the iterator.
     """
 
     def __init__(
-        self, manager: BedrockClientManager, items: Iterator[T], close: Callable[[], None]
+        self,
+        manager: BedrockClientManager,
+        items: Iterator[T],
+        close: Callable[[], None],
+        interrupt: Callable[[], None] = lambda: None,
     ) -> None:
         self._manager = manager
         self._items = items
         self._close = close
+        self._interrupt = interrupt
         self._reading: concurrent.futures.Future[T | None] | None = None
         self._closed = False
 
@@ -324,8 +340,9 @@ class ExecutorIterator(Generic[T]):
             self._close()
         else:
             # Runs on the reading thread once next() returns (or at once if it was cancelled
-            # before starting).
+            # before starting), which the interruption makes it do now.
             reading.add_done_callback(lambda _: self._close())
+            self._interrupt()
 
 
 # -- one helper call, run blocking or awaited -------------------------------------------------
@@ -530,6 +547,53 @@ def kept(events: list[Mapping[str, Any]] | None, name: str) -> list[Mapping[str,
     return events
 
 
+def interrupt_read(*responses: Any) -> None:
+    """End the reads blocked on these HTTP responses, from any thread: each one's socket is shut
+    down for reading, so the reading thread sees the end of the stream (and raises), and closing
+    the stream afterwards discards the connection. Closing the socket instead would not wake a
+    thread blocked in ``recv`` on Linux.
+
+    A response is urllib3's (botocore's ``http_response.raw``); its ``connection`` is None once
+    the response was read to its end and released to the pool: that one is left alone.
+    """
+    for response in responses:
+        sock = getattr(getattr(response, "connection", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # closed meanwhile: nothing left to end
+                sock.shutdown(socket.SHUT_RD)
+
+
+class _Opening(threading.local):
+    #: Where :func:`opened_streams` keeps the responses of this thread's streams, in its block.
+    responses: list[Any] | None = None
+
+
+_opening = _Opening()
+_NOTE_STREAMS = "bedrock-auth-opened-streams"
+
+
+def _note_stream(http_response: Any = None, model: Any = None, **_: Any) -> None:
+    """botocore ``after-call`` handler: an event stream's HTTP response, for
+    :func:`opened_streams` (only inside its block, on its thread)."""
+    kept = _opening.responses
+    if kept is not None and getattr(model, "has_event_stream_output", False):
+        kept.append(getattr(http_response, "raw", None))
+
+
+@contextlib.contextmanager
+def opened_streams(client: Any) -> Iterator[list[Any]]:
+    """The HTTP responses of the event streams ``client`` opens on this thread in the block,
+    for :func:`interrupt_read`: for streams opened by a library that does not hand them back
+    (langchain-aws). The handler is registered once per client (botocore's ``unique_id``)."""
+    client.meta.events.register("after-call", _note_stream, unique_id=_NOTE_STREAMS)
+    kept: list[Any] = []
+    _opening.responses = kept
+    try:
+        yield kept
+    finally:
+        _opening.responses = None
+
+
 def _close_quietly(source: Any) -> None:
     close = getattr(source, "close", None)
     if close is not None:
@@ -553,6 +617,7 @@ class Stream:
     def __init__(
         self, source: Iterable[Mapping[str, Any]], ctx: ErrorContext, *, keep_events: bool = False
     ) -> None:
+        self._source = source
         self._events = iter(source)
         self._ctx = ctx
         self._kept: list[Mapping[str, Any]] | None = [] if keep_events else None
@@ -624,6 +689,11 @@ class Stream:
         if not self._finished:
             self._release()
 
+    def interrupt(self) -> None:
+        """End a read in flight on another thread now (see :func:`interrupt_read`)."""
+        if not self._finished:  # botocore's EventStream keeps its urllib3 response there
+            interrupt_read(getattr(self._source, "_raw_stream", None))
+
     def __enter__(self) -> Self:
         return self
 
@@ -637,13 +707,13 @@ class AsyncStream(Generic[S]):
     ``.text`` and the final values are those of the blocking stream it reads. A failure
     mid-stream raises the same typed error, whose ``.partial_text`` holds what had arrived.
     ``aclose()`` (or leaving an ``async with`` block, or cancelling the task that awaits the
-    next delta) releases the HTTP connection; a read already in flight finishes first, on its
-    thread.
+    next delta) releases the HTTP connection and its executor thread at once: a read in flight
+    is interrupted.
     """
 
     def __init__(self, stream: S, manager: BedrockClientManager) -> None:
         self._stream = stream
-        self._deltas = ExecutorIterator(manager, iter(stream), stream.close)
+        self._deltas = ExecutorIterator(manager, iter(stream), stream.close, stream.interrupt)
         self.region = stream.region
         self.model_id = stream.model_id
 

@@ -19,7 +19,10 @@ doctor ask the listing directly. Each answer is kept per (model, Region): for go
 table gave it, for as long as the listing it came from otherwise.
 
 This is the one place that asks the ``bedrock`` control plane about models, application
-inference profiles (``GetInferenceProfile``) included.
+inference profiles (``GetInferenceProfile``) included, and every such call is bounded alike:
+one attempt of at most :data:`LISTING_TIMEOUT` seconds to connect and as long to read. Several
+Regions that each need a listing are listed at once (:meth:`LiveCatalog.resolve_each`), so a hung
+control plane costs ``get_llm`` with fallback Regions one timeout, not one per Region.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,8 +55,13 @@ logger = logging.getLogger("bedrock_auth")
 
 #: Seconds a Region's listing, or its failure, is kept.
 LISTING_TTL = 3600.0
-#: The listing's own client: a slow or absent endpoint costs about this much, once per TTL.
+#: Every control-plane call (the listings, ``GetInferenceProfile``) connects and reads within
+#: this many seconds, in one attempt: a slow or absent endpoint costs about this much (a failed
+#: listing once per :data:`LISTING_TTL`). The client's ``Config`` is made of it in
+#: :func:`bedrock_auth.manager.listing_config_for`.
 LISTING_TIMEOUT = 2.0
+#: At most this many Regions are listed at once (``get_llm`` with fallback Regions).
+MAX_PARALLEL_LISTINGS = 8
 _PROFILE_TYPES = ("SYSTEM_DEFINED", "APPLICATION")
 _LISTINGS = frozenset({"ListInferenceProfiles", "ListFoundationModels"})
 # FoundationModelLifecycle members read when the installed botocore's shape has them.
@@ -137,25 +145,19 @@ def is_application_profile(model_id: str) -> bool:
 class LiveCatalog:
     """One manager's view of what Bedrock lists, per Region (see the module docstring).
 
-    ``listing_client(region)`` gives the short-timeout client the listings use;
-    ``client(region)`` the manager's regular ``bedrock`` client, for ``GetInferenceProfile``
-    (an error there is raised, so it keeps the manager's retries). With ``enabled=False`` no
-    listing is made; an application-profile ARN is still looked up, its provider is needed.
+    ``listing_client(region)`` gives the short-timeout, one-attempt ``bedrock`` client that
+    every control-plane call uses: the listings, and ``GetInferenceProfile`` (whose error is
+    raised, typed). With ``enabled=False`` no listing is made; an application-profile ARN is
+    still looked up, its provider is needed.
     """
 
     def __init__(
-        self,
-        listing_client: Callable[[str], Any],
-        client: Callable[[str], Any],
-        *,
-        enabled: bool,
-        profile: str = "",
+        self, listing_client: Callable[[str], Any], *, enabled: bool, profile: str = ""
     ) -> None:
         self.enabled = enabled
         #: The manager's profile, for the SSO message of a failed call or lookup.
         self.profile = profile
         self._listing_client = listing_client
-        self._client = client
         # Region -> listing; application profile ARN -> foundation model id. Single-flight:
         # the first caller lists, concurrent ones wait for its answer, other Regions never wait.
         self._listings: SingleFlightCache[str, _Entry] = SingleFlightCache()
@@ -218,25 +220,42 @@ class LiveCatalog:
         module docstring). ``region`` is a checked :class:`~bedrock_auth.regions.Region`:
         callers come through ``bedrock_auth._calls.resolve``, which checks a name once per call.
         """
+        known = self.known(model, region)
+        return known if known is not None else self._listed(model, region)
+
+    def resolve_each(self, model: str, regions: Sequence[Region]) -> tuple[ResolvedModel, ...]:
+        """:meth:`resolve` in each of ``regions``, in order. The Regions whose answer needs a
+        listing are listed at once, on at most :data:`MAX_PARALLEL_LISTINGS` threads: a hung
+        control plane costs one :data:`LISTING_TIMEOUT`, not one per Region."""
+        answers = {region: self.known(model, region) for region in regions}
+        missing = [region for region, known in answers.items() if known is None]
+        if len(missing) > 1:
+            workers = min(len(missing), MAX_PARALLEL_LISTINGS)
+            with ThreadPoolExecutor(workers, thread_name_prefix="bedrock-auth-catalog") as pool:
+                # In order: the first Region's error is raised first, as one at a time would.
+                listed = pool.map(functools.partial(self._listed, model), missing)
+                answers.update(zip(missing, listed, strict=True))
+        return tuple(answers[r] or self._listed(model, r) for r in regions)
+
+    def known(self, model: str, region: Region) -> ResolvedModel | None:
+        """:meth:`resolve`'s answer when it asks no one (kept from before, or the static
+        table's), else None: the listing must be asked. Never blocks on the network, so an
+        event loop may call it and move only the rest to a thread."""
         hit = self._resolved.get((model, region))
         if hit is not None:
             if hit[1] > self._listings.clock():
                 return hit[0]
             if hit[0].listed:  # the table's answer was refused before: ask the listing again
-                return self._listed(model, region)
-        return self._first(model, region)
-
-    def _first(self, model: str, region: Region) -> ResolvedModel:
-        """The static table's answer, else (unknown to it, or not offered here) the listing's."""
-        if not self.enabled or in_table(model):
-            try:
-                model_id = resolve_with(model, region, None)
-            except ModelNotAvailableError:
-                if not self.enabled:
-                    raise
-            else:
-                return self._keep(ResolvedModel(model_id, region, self, model), math.inf)
-        return self._listed(model, region)
+                return None
+        if self.enabled and not in_table(model):
+            return None
+        try:
+            model_id = resolve_with(model, region, None)
+        except ModelNotAvailableError:
+            if not self.enabled:
+                raise
+            return None  # not offered here, says the table: the listing may know better
+        return self._keep(ResolvedModel(model_id, region, self, model), math.inf)
 
     def _listed(self, model: str, region: Region) -> ResolvedModel:
         """The listing's answer (the static table's when the listing failed), kept as long."""
@@ -301,7 +320,8 @@ class LiveCatalog:
             profile=self.profile,
         )
         try:
-            reply = self._client(region).get_inference_profile(inferenceProfileIdentifier=arn)
+            client = self._listing_client(region)
+            reply = client.get_inference_profile(inferenceProfileIdentifier=arn)
         except Exception as exc:
             raise translate_error(exc, ctx) from cause_of(exc)
         base = _routed_model(reply)

@@ -1,21 +1,25 @@
 """The HTTP settings an SDK client takes from a manager: TLS trust, proxies and timeouts.
 
 The Anthropic and OpenAI adapters build httpx clients of their own; these give them what the
-manager's botocore clients use, so one configuration covers every client.
+manager's botocore clients use, so one configuration covers every client, and refuse what
+botocore refuses for its own clients: a bearer token over plain http.
 """
 
 from __future__ import annotations
 
 import ssl
+import urllib.parse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from bedrock_auth.errors import ConfigurationError
 
 if TYPE_CHECKING:
     import httpx2
 
     from bedrock_auth.manager import BedrockClientManager
 
-__all__ = ["http_options", "timeout_for", "verify_for"]
+__all__ = ["http_options", "refuse_plain_http", "sdk_options", "timeout_for", "verify_for"]
 
 
 def verify_for(manager: BedrockClientManager) -> ssl.SSLContext | bool:
@@ -47,3 +51,44 @@ def timeout_for(manager: BedrockClientManager) -> httpx2.Timeout:
 
     settings = manager.settings
     return httpx2.Timeout(settings.read_timeout, connect=settings.connect_timeout)
+
+
+def sdk_options(
+    manager: BedrockClientManager, sdk: Any, given: Mapping[str, Any], *, is_async: bool
+) -> dict[str, Any]:
+    """An SDK client's defaults from the manager: timeouts, retries and, unless the caller
+    gave ``http_client``, the SDK's own default HTTP client with the manager's TLS and proxies.
+
+    ``sdk`` is the ``anthropic`` or ``openai`` module: both name their clients alike.
+    """
+    import httpx2
+
+    defaults: dict[str, Any] = {
+        "timeout": timeout_for(manager),
+        "max_retries": manager.settings.max_retries,
+    }
+    if given.get("http_client") is None:
+        client = sdk.DefaultAsyncHttpxClient if is_async else sdk.DefaultHttpxClient
+        transport = httpx2.AsyncHTTPTransport if is_async else httpx2.HTTPTransport
+        defaults["http_client"] = client(**http_options(manager, transport))
+    return defaults
+
+
+def refuse_plain_http(url: object, endpoint: str, options: str, instead: str) -> None:
+    """Raise :class:`ConfigurationError` unless ``url`` is https: a Bedrock API key is a bearer
+    token, and anyone on the path could read it and call Bedrock as its owner.
+
+    Called where an SDK client is built, so nothing has been sent; botocore refuses the same for
+    its own clients (``InvalidEndpointConfigurationError``), but only when a request is made.
+    ``options`` names the settings that choose the endpoint, ``instead`` how to sign with SigV4
+    instead. ``url`` is a string or an ``httpx.URL`` (what an SDK's ``copy()`` passes). A user
+    name and password in it are left out of the message.
+    """
+    parts = urllib.parse.urlsplit(str(url))
+    if parts.scheme == "https":
+        return
+    shown = urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    raise ConfigurationError(
+        f"A Bedrock API key is never sent over plain http; the {endpoint} endpoint is {shown}. "
+        f"Use an https endpoint ({options}), or {instead} to sign with SigV4."
+    )

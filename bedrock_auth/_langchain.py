@@ -6,6 +6,7 @@ Imported only by :func:`bedrock_auth.get_llm`, so ``import bedrock_auth`` never 
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -20,7 +21,9 @@ from typing_extensions import Self
 from bedrock_auth._calls import (
     ExecutorIterator,
     awith_failover,
+    interrupt_read,
     offload,
+    opened_streams,
     stream_failed,
     with_failover,
 )
@@ -88,6 +91,7 @@ class _TypedErrors:
     #: How get_llm resolved ``model_id`` (None when built by hand): followed on each call.
     _resolved: ResolvedModel | None
     model_id: str
+    client: Any  # langchain-aws's bedrock-runtime client
     #: The langchain-aws class this one extends: LangChain serialises us under its id, so
     #: ``langchain_core.load`` gives back a plain model of that class.
     _lc_base: ClassVar[type[Any]]
@@ -190,7 +194,7 @@ class _TypedErrors:
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         models = self._by_region()
-        first, rest = with_failover(
+        first, rest, _ = with_failover(
             list(models),
             lambda region: models[region]._open_here(messages, stop, run_manager, **kwargs),
             self._what(self._operations[1]),
@@ -226,15 +230,18 @@ class _TypedErrors:
     ) -> AsyncIterator[ChatGenerationChunk]:
         models = self._by_region()
         callbacks = run_manager.get_sync() if run_manager else None
-        first, rest = await awith_failover(
+        first, rest, opened = await awith_failover(
             list(models),
             lambda region: offload(
                 self._manager, models[region]._open_here, messages, stop, callbacks, **kwargs
             ),
             self._what(self._operations[1]),
         )
-        # Closing the generator runs langchain-aws's own `finally`, which closes the stream.
-        chunks = ExecutorIterator(self._manager, rest, rest.close)
+        # Closing the generator runs langchain-aws's own `finally`, which closes the stream; a
+        # read in flight is interrupted first (a cancelled task frees its thread at once).
+        chunks = ExecutorIterator(
+            self._manager, rest, rest.close, functools.partial(interrupt_read, *opened)
+        )
         try:
             if first is not None:
                 yield first
@@ -267,12 +274,14 @@ class _TypedErrors:
         stop: list[str] | None,
         run_manager: CallbackManagerForLLMRun | None,
         **kwargs: Any,
-    ) -> tuple[ChatGenerationChunk | None, _Chunks]:
+    ) -> tuple[ChatGenerationChunk | None, _Chunks, list[Any]]:
         """Start streaming in this model's region and read the first chunk. Called inside the
         failover loops: until that chunk arrives nothing has reached the caller, so another
-        region can still answer instead."""
-        chunks = self._stream_here(messages, stop, run_manager, **kwargs)
-        return next(chunks, None), chunks
+        region can still answer instead. Also returns the HTTP responses of the streams opened
+        (for :func:`~bedrock_auth._calls.interrupt_read`)."""
+        with opened_streams(self.client) as opened:
+            chunks = self._stream_here(messages, stop, run_manager, **kwargs)
+            return next(chunks, None), chunks, opened
 
     def _stream_here(
         self,

@@ -41,7 +41,7 @@ from openai.providers import bedrock
 
 from bedrock_auth._api_keys import ApiKeyProvider, current_credentials
 from bedrock_auth._calls import resolve
-from bedrock_auth._http import http_options, timeout_for
+from bedrock_auth._http import refuse_plain_http, sdk_options
 from bedrock_auth._redact import redact_exception
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth.errors import (
@@ -294,15 +294,7 @@ def _options(binding: _Binding, given: dict[str, Any], *, is_async: bool) -> dic
             "endpoint='runtime'|'mantle' and region=, or set endpoint_url= / "
             "mantle_endpoint_url= on the manager."
         )
-    manager = binding.manager
-    defaults: dict[str, Any] = {
-        "timeout": timeout_for(manager),
-        "max_retries": manager.settings.max_retries,
-    }
-    if given.get("http_client") is None:
-        client = openai.DefaultAsyncHttpxClient if is_async else openai.DefaultHttpxClient
-        transport = httpx2.AsyncHTTPTransport if is_async else httpx2.HTTPTransport
-        defaults["http_client"] = client(**http_options(manager, transport))
+    defaults = sdk_options(binding.manager, openai, given, is_async=is_async)
     return {**defaults, **given, "provider": _provider(binding, is_async)}
 
 
@@ -429,12 +421,8 @@ def _auth_for(manager: BedrockClientManager, auth: str | None) -> str:
 
 def _binding(manager: BedrockClientManager, endpoint: str, region: str, auth: str) -> _Binding:
     base_url = base_url_for(manager, endpoint, region)
-    if auth == "api_key" and urllib.parse.urlsplit(base_url).scheme != "https":
-        raise ConfigurationError(
-            f"A Bedrock API key is never sent over plain http; the {endpoint} endpoint is "
-            f"{base_url}. Use an https endpoint (endpoint_url= / mantle_endpoint_url=), or "
-            "auth='iam' to sign with SigV4."
-        )
+    if auth == "api_key":
+        refuse_plain_http(base_url, endpoint, "endpoint_url= / mantle_endpoint_url=", "auth='iam'")
     keys = manager.api_key_provider(region) if auth == "api_key" else None
     return _Binding(manager, endpoint, region, auth, base_url, keys)
 

@@ -20,25 +20,6 @@ from botocore.config import Config
 
 from bedrock_auth.errors import ConfigurationError
 
-__all__ = [
-    "MODES",
-    "RETRY_MODES",
-    "CredentialProvider",
-    "CredentialValues",
-    "Mode",
-    "Option",
-    "RetryMode",
-    "Settings",
-    "check_choice",
-    "check_range",
-    "flag",
-    "function_data",
-    "option",
-    "proxy_userinfo",
-    "role_parameter_secrets",
-    "url_userinfo",
-]
-
 #: Where credentials come from; one class per mode in :mod:`bedrock_auth.sources`.
 Mode = Literal[
     "auto", "profile", "env", "static", "assume_role", "web_identity", "api_key", "custom"
@@ -280,6 +261,12 @@ def option(
         convert=convert,
     )
     return field(default=None, repr=not secret, metadata={"option": spec})
+
+
+def timeout(env: str, default: float, longest: float) -> Any:
+    """An ``AuthConfig`` timeout in seconds, read from ``env``: every timeout accepts a tenth
+    of a second up to ``longest``."""
+    return option(env=env, default=default, limits=(0.1, longest))
 
 
 def flag(default: bool) -> Any:

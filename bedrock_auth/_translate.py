@@ -195,6 +195,39 @@ def _where(ctx: ErrorContext) -> str:
     return text
 
 
+# What a message template may name (see _Message); each is worked out only if named.
+_FIELDS: dict[str, Callable[[BaseException, ErrorContext], str]] = {
+    "where": lambda exc, ctx: _where(ctx),
+    "code": lambda exc, ctx: _error_code(exc),
+    # The code, or the HTTP status when a gateway answered with a bare number.
+    "code_text": lambda exc, ctx: _code_text(exc),
+    "retried": lambda exc, ctx: _retried(exc),
+    "detail": lambda exc, ctx: _detail(exc),  # AWS's words, redacted
+    "text": lambda exc, ctx: redact(str(exc)),  # the exception's own words, redacted
+    "skew": lambda exc, ctx: _skew_seen(exc),
+}
+
+
+class _Fields(dict[str, str]):
+    def __init__(self, exc: BaseException, ctx: ErrorContext) -> None:
+        super().__init__()
+        self.exc, self.ctx = exc, ctx
+
+    def __missing__(self, name: str) -> str:
+        return _FIELDS[name](self.exc, self.ctx)
+
+
+@dataclass(frozen=True)
+class _Message:
+    """A handler that fills in one message template (its fields: :data:`_FIELDS`)."""
+
+    error: type[BedrockAuthError]
+    template: str
+
+    def __call__(self, exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
+        return self.error(self.template.format_map(_Fields(exc, ctx)))
+
+
 # -- the credential chain ------------------------------------------------------------------
 
 
@@ -390,6 +423,8 @@ def _credential_endpoint(
 def _connection_lost(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     if ctx.service in CREDENTIAL_SERVICES:
         return _credential_endpoint(exc, ctx)
+    if ctx.service == "bedrock":  # the control plane: its timeout is fixed (LISTING_TIMEOUT)
+        return _unreachable(exc, ctx)
     return EndpointUnreachableError(
         f"The connection for {_where(ctx)} was lost or timed out mid-response: "
         f"{redact(str(exc))}\nFix: retry; for long generations raise BEDROCK_READ_TIMEOUT "
@@ -472,21 +507,19 @@ def _detail(exc: BaseException) -> str:
     return redact(_error_message(exc))
 
 
-def _expired(exc: BaseException, ctx: ErrorContext) -> ExpiredCredentialsError:
-    return ExpiredCredentialsError(
-        f"The credentials used for {_where(ctx)} have expired ({_error_code(exc)}).\n"
-        "Fix: refresh them (`aws sso login --profile <name>`, new keys, or let the role "
-        "refresh); temporary keys pasted into the environment cannot renew themselves."
-    )
-
-
-def _invalid(exc: BaseException, ctx: ErrorContext) -> InvalidCredentialsError:
-    return InvalidCredentialsError(
-        f"AWS rejected the credentials for {_where(ctx)} ({_error_code(exc)}): {_detail(exc)}\n"
-        "Fix: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (no stray spaces or quotes), "
-        "that AWS_SESSION_TOKEN is set for temporary keys, and that the key is active "
-        "(`aws iam list-access-keys`)."
-    )
+_expired = _Message(
+    ExpiredCredentialsError,
+    "The credentials used for {where} have expired ({code}).\n"
+    "Fix: refresh them (`aws sso login --profile <name>`, new keys, or let the role "
+    "refresh); temporary keys pasted into the environment cannot renew themselves.",
+)
+_invalid = _Message(
+    InvalidCredentialsError,
+    "AWS rejected the credentials for {where} ({code}): {detail}\n"
+    "Fix: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (no stray spaces or quotes), "
+    "that AWS_SESSION_TOKEN is set for temporary keys, and that the key is active "
+    "(`aws iam list-access-keys`).",
+)
 
 
 def _skew_seen(exc: BaseException) -> str:
@@ -507,13 +540,12 @@ def _skew_seen(exc: BaseException) -> str:
     )
 
 
-def _clock_skew(exc: BaseException, ctx: ErrorContext) -> ClockSkewError:
-    return ClockSkewError(
-        f"AWS refused {_where(ctx)} because this machine's clock is off "
-        f"({_error_code(exc)}): {_detail(exc)}\n"
-        f"{_skew_seen(exc)} AWS accepts a signed request only within minutes of its own time "
-        f"(5 for most services, 15 for STS).\n{CLOCK_FIX}"
-    )
+_clock_skew = _Message(
+    ClockSkewError,
+    "AWS refused {where} because this machine's clock is off ({code}): {detail}\n"
+    "{skew} AWS accepts a signed request only within minutes of its own time "
+    "(5 for most services, 15 for STS).\n" + CLOCK_FIX,
+)
 
 
 def _expired_on_arrival(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
@@ -606,42 +638,33 @@ def _credential_service(exc: BaseException, ctx: ErrorContext) -> CredentialServ
     )
 
 
-def _throttled(exc: BaseException, ctx: ErrorContext) -> ThrottlingError:
-    return ThrottlingError(
-        f"Bedrock throttled {_where(ctx)}{_retried(exc)} ({_code_text(exc)}): {_detail(exc)}\n"
-        "Fix: raise BEDROCK_MAX_RETRIES, use a cross-region inference profile, add "
-        "fallback regions, or request a quota increase in Service Quotas."
-    )
-
-
-def _unavailable(exc: BaseException, ctx: ErrorContext) -> ServiceUnavailableError:
-    return ServiceUnavailableError(
-        f"Bedrock could not serve {_where(ctx)}{_retried(exc)} ({_code_text(exc)}): "
-        f"{_detail(exc)}\nFix: retry later, add fallback regions (fallback_regions=[...] or "
-        "BEDROCK_FALLBACK_REGIONS), or use a cross-region inference profile."
-    )
-
-
-def _model_timeout(exc: BaseException, ctx: ErrorContext) -> ModelTimeoutError:
-    return ModelTimeoutError(
-        f"The model did not finish {_where(ctx)} in time ({_code_text(exc)}): {_detail(exc)}\n"
-        "Fix: stream the answer (converse_stream, invoke_model_stream, llm.stream()) so that "
-        "text arrives as it is generated, ask for less (a lower max_tokens), or retry. If your "
-        "client gives up first, raise read_timeout= / BEDROCK_READ_TIMEOUT (seconds)."
-    )
-
-
-def _model_error(exc: BaseException, ctx: ErrorContext) -> ModelError:
-    return ModelError(
-        f"The model failed while processing {_where(ctx)} ({_code_text(exc)}): {_detail(exc)}\n"
-        "This is an error inside the model, not in your credentials or permissions. Fix: "
-        "retry; if it repeats, the input is likely something this model cannot handle (size, "
-        "format, content): try a smaller request or another model."
-    )
-
-
-def _other(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
-    return ServiceError(f"{_where(ctx)} failed ({_code_text(exc)}): {_detail(exc)}")
+_throttled = _Message(
+    ThrottlingError,
+    "Bedrock throttled {where}{retried} ({code_text}): {detail}\n"
+    "Fix: raise BEDROCK_MAX_RETRIES, use a cross-region inference profile, add "
+    "fallback regions, or request a quota increase in Service Quotas.",
+)
+_unavailable = _Message(
+    ServiceUnavailableError,
+    "Bedrock could not serve {where}{retried} ({code_text}): "
+    "{detail}\nFix: retry later, add fallback regions (fallback_regions=[...] or "
+    "BEDROCK_FALLBACK_REGIONS), or use a cross-region inference profile.",
+)
+_model_timeout = _Message(
+    ModelTimeoutError,
+    "The model did not finish {where} in time ({code_text}): {detail}\n"
+    "Fix: stream the answer (converse_stream, invoke_model_stream, llm.stream()) so that "
+    "text arrives as it is generated, ask for less (a lower max_tokens), or retry. If your "
+    "client gives up first, raise read_timeout= / BEDROCK_READ_TIMEOUT (seconds).",
+)
+_model_error = _Message(
+    ModelError,
+    "The model failed while processing {where} ({code_text}): {detail}\n"
+    "This is an error inside the model, not in your credentials or permissions. Fix: "
+    "retry; if it repeats, the input is likely something this model cannot handle (size, "
+    "format, content): try a smaller request or another model.",
+)
+_other = _Message(ServiceError, "{where} failed ({code_text}): {detail}")
 
 
 def _model_not_found(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
@@ -693,16 +716,16 @@ def _client_error(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
 
 # -- translation -----------------------------------------------------------------------------
 
-def _endpoint_configuration(exc: BaseException, ctx: ErrorContext) -> ConfigurationError:
-    # botocore refuses before sending; the usual cause is a Bedrock API key (bearer) sent to
-    # a plain-http endpoint (a local emulator or proxy), which botocore never allows.
-    return ConfigurationError(
-        f"botocore refused the endpoint for {_where(ctx)}: {redact(str(exc))}\n"
-        "Fix: a Bedrock API key (bearer auth) needs an https endpoint: check endpoint_url= / "
-        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME (for the local emulator, BedrockEmulator(tls=True) "
-        "or `bedrock-auth emulator --tls`), or use IAM credentials, which also sign over http. "
-        "Otherwise check the endpoint settings (use_fips_endpoint, use_dualstack_endpoint)."
-    )
+# botocore refuses before sending; the usual cause is a Bedrock API key (bearer) sent to a
+# plain-http endpoint (a local emulator or proxy), which botocore never allows.
+_endpoint_configuration = _Message(
+    ConfigurationError,
+    "botocore refused the endpoint for {where}: {text}\n"
+    "Fix: a Bedrock API key (bearer auth) needs an https endpoint: check endpoint_url= / "
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME (for the local emulator, BedrockEmulator(tls=True) "
+    "or `bedrock-auth emulator --tls`), or use IAM credentials, which also sign over http. "
+    "Otherwise check the endpoint settings (use_fips_endpoint, use_dualstack_endpoint).",
+)
 
 
 _BY_CLASS_NAME: dict[str, Handler] = {
@@ -728,14 +751,14 @@ _BY_CLASS_NAME: dict[str, Handler] = {
 
 
 
-def _bad_header_value(exc: BaseException, ctx: ErrorContext) -> ConfigurationError:
-    return ConfigurationError(
-        f"A request header for {_where(ctx)} has a line break or stray whitespace in its "
-        f"value, so it was not sent: {redact(str(exc))}\n"
-        "This is usually a session token or API key read from a file with its trailing "
-        "newline. Fix: strip the value where it is read (value.strip()): session_token= / "
-        "AWS_SESSION_TOKEN, api_key= / AWS_BEARER_TOKEN_BEDROCK."
-    )
+_bad_header_value = _Message(
+    ConfigurationError,
+    "A request header for {where} has a line break or stray whitespace in its "
+    "value, so it was not sent: {text}\n"
+    "This is usually a session token or API key read from a file with its trailing "
+    "newline. Fix: strip the value where it is read (value.strip()): session_token= / "
+    "AWS_SESSION_TOKEN, api_key= / AWS_BEARER_TOKEN_BEDROCK.",
+)
 
 
 # Errors botocore raises as plain exceptions (or wraps as HTTPClientError), told apart by

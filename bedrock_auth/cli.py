@@ -9,7 +9,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -29,19 +29,76 @@ DESCRIPTION = (
     "serves that emulator until interrupted."
 )
 
+# -- arguments -------------------------------------------------------------------------------
+
+#: A command's arguments: argparse's keywords, by flag.
+Arguments = dict[str, dict[str, Any]]
+
+
+def _arg(text: str, **keywords: Any) -> dict[str, Any]:
+    return {"help": text, **keywords}
+
+
+def _switch(text: str, **keywords: Any) -> dict[str, Any]:
+    return {"action": "store_true", "help": text, **keywords}
+
+
+def _dest(flag: str, keywords: dict[str, Any]) -> str:
+    """The attribute argparse stores ``flag`` under."""
+    return str(keywords.get("dest") or flag.lstrip("-").replace("-", "_"))
+
+
+def _values(args: argparse.Namespace, arguments: Arguments) -> dict[str, Any]:
+    """What ``args`` holds for ``arguments``, by attribute name."""
+    names = [_dest(flag, keywords) for flag, keywords in arguments.items()]
+    return {name: getattr(args, name) for name in names}
+
+
 # -- doctor ----------------------------------------------------------------------------------
 
-# doctor's command-line flags -> BedrockClientManager options.
-_DOCTOR_OPTIONS = (
-    "profile",
-    "region",
-    "role_arn",
-    "external_id",
-    "mode",
-    "endpoint_url",
-    "sts_read_timeout",
-    "read_timeout",
+_DOCTOR_TEXTS = (
+    "check settings, credentials, identity, region, endpoints and model access",
+    "Check each step from settings to a one-token model call, print each result as it "
+    "finishes, and say how to fix what fails. Options default to the environment and "
+    ".env, as for the library. The exit code names the first failure: bedrock-auth "
+    "explain CODE prints its cause and fix.",
 )
+# doctor's flags that are BedrockClientManager options of the same names.
+_DOCTOR_OPTIONS: Arguments = {
+    "--profile": _arg("AWS profile to use, pinned (default: AWS_PROFILE, else the chain)"),
+    "--region": _arg("region to check (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)"),
+    "--role-arn": _arg("IAM role to assume on top of the base credentials"),
+    "--external-id": _arg("ExternalId for --role-arn, if its trust policy asks for one"),
+    # Every mode but those that need a function in code (custom).
+    "--mode": _arg("pin the credential source instead of inferring it", choices=COMMAND_LINE_MODES),
+    "--endpoint-url": _arg("bedrock-runtime endpoint URL (a VPC endpoint without private DNS)"),
+    "--sts-read-timeout": _arg(
+        "read timeout of STS and SSO calls (default: BEDROCK_STS_READ_TIMEOUT, else 10)",
+        type=float,
+        metavar="SECONDS",
+    ),
+    "--read-timeout": _arg(
+        "read timeout of the Bedrock calls (default: BEDROCK_READ_TIMEOUT, else 300)",
+        type=float,
+        metavar="SECONDS",
+    ),
+}
+_DOCTOR_ARGUMENTS: Arguments = {
+    **_DOCTOR_OPTIONS,
+    "--model": _arg("model to resolve and call (alias, id or ARN; default: BEDROCK_MODEL_ID)"),
+    "--agent-id": _arg("agent to reach (default: BEDROCK_AGENT_ID)"),
+    "--agent-alias-id": _arg("alias of that agent (default: BEDROCK_AGENT_ALIAS_ID)"),
+    "--no-invoke": _switch(
+        "make no model or agent call (by default a known model gets one 1-token Converse "
+        "and a known agent one InvokeAgent)"
+    ),
+    "--openai": _switch(
+        "also check the OpenAI-compatible endpoints (bedrock-runtime /openai/v1 and "
+        "bedrock-mantle) through the openai SDK; needs the openai extra"
+    ),
+    "--json": _switch("print one JSON object instead of lines"),
+}
+
 
 @contextmanager
 def _library_logs(verbose: bool) -> Iterator[None]:
@@ -130,9 +187,7 @@ def _summary(report: Report, invoked: bool) -> str:
 def _doctor(args: argparse.Namespace) -> int:
     from bedrock_auth.diagnostics import check
 
-    options: dict[str, Any] = {
-        name: getattr(args, name) for name in _DOCTOR_OPTIONS if getattr(args, name) is not None
-    }
+    options = {k: v for k, v in _values(args, _DOCTOR_OPTIONS).items() if v is not None}
     progress = _Progress(live=sys.stdout.isatty() and not args.json)
     with _library_logs(args.verbose):
         report = check(
@@ -164,20 +219,64 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _explain_parser(sub: Any) -> None:
-    explain = _subcommand(
-        sub,
-        "explain",
-        "print the cause and fix of a doctor exit code or error class",
-        "Print the troubleshooting section for a doctor exit code (5) or an error class "
-        "(CredentialsNotFoundError, or credentialsnotfound): the message, its cause and the "
-        "fix. Without an argument, the table of exit codes. The text ships with the package.",
-    )
-    explain.add_argument("topic", nargs="?", metavar="CODE_OR_CLASS", help="exit code or class")
-    explain.set_defaults(run=_explain)
+_EXPLAIN_TEXTS = (
+    "print the cause and fix of a doctor exit code or error class",
+    "Print the troubleshooting section for a doctor exit code (5) or an error class "
+    "(CredentialsNotFoundError, or credentialsnotfound): the message, its cause and the "
+    "fix. Without an argument, the table of exit codes. The text ships with the package.",
+)
+_EXPLAIN_ARGUMENTS: Arguments = {
+    "topic": _arg("exit code or class", nargs="?", metavar="CODE_OR_CLASS"),
+}
 
 
 # -- policy ----------------------------------------------------------------------------------
+
+_POLICY_TEXTS = (
+    "print a minimal IAM policy for this library",
+    "Print a minimal IAM policy (JSON) allowing bedrock:InvokeModel and "
+    "bedrock:InvokeModelWithResponseStream, scoped to the given models, plus the extras "
+    "asked for.",
+)
+# policy's flags that are build_policy's keywords: the extras a policy can grant.
+_POLICY_EXTRAS: Arguments = {
+    "--agents": _switch("add bedrock:InvokeAgent"),
+    "--app-profiles": _switch(
+        "add bedrock:GetInferenceProfile (application inference profiles), scoped to the "
+        "given models"
+    ),
+    "--assume-role": _arg(
+        "add sts:AssumeRole on this role, for the identity that assumes it", metavar="ROLE_ARN"
+    ),
+    "--bearer": _switch("add bedrock:CallWithBearerToken (API keys)"),
+    "--mantle": _switch(
+        "add bedrock-mantle:CreateInference (the OpenAI-compatible APIs on bedrock-mantle); "
+        "with --bearer also bedrock-mantle:CallWithBearerToken"
+    ),
+    "--list": _switch(
+        "add bedrock:ListFoundationModels and bedrock:ListInferenceProfiles (the live model "
+        "catalog and bedrock-auth models use them)",
+        dest="listing",
+    ),
+}
+_POLICY_ARGUMENTS: Arguments = {
+    "--model": _arg(
+        "limit to this model (repeatable; alias, id or ARN); default: every model",
+        action="append",
+        default=[],
+    ),
+    "--region": _arg(
+        "region the model ids are resolved for (default: AWS_REGION, AWS_DEFAULT_REGION, "
+        "the profile's region, else us-east-1)"
+    ),
+    "--allow-unknown": _switch(
+        "accept a --model the catalog does not know (a model newer than this release)"
+    ),
+    **_POLICY_EXTRAS,
+    # The policy is always JSON; accepted so that every command takes --json.
+    "--json": _switch("print JSON (the only format; for scripts)"),
+}
+
 
 def _policy(args: argparse.Namespace) -> int:
     from bedrock_auth._translate import cause_of, translate_error
@@ -196,16 +295,7 @@ def _policy(args: argparse.Namespace) -> int:
         raise translate_error(exc) from cause_of(exc)
     resolve = resolve_model_id if args.allow_unknown else known_model_id
     model_ids = [resolve(model, settings.region) for model in args.model]
-    document = build_policy(
-        model_ids,
-        settings.region,
-        agents=args.agents,
-        app_profiles=args.app_profiles,
-        assume_role=args.assume_role,
-        bearer=args.bearer,
-        listing=args.list,
-        mantle=args.mantle,
-    )
+    document = build_policy(model_ids, settings.region, **_values(args, _POLICY_EXTRAS))
     print(json.dumps(document, indent=2))
     return 0
 
@@ -278,23 +368,29 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _models_parser(sub: Any) -> None:
-    models = _subcommand(
-        sub,
-        "models",
-        "list the models this account can call in a region",
-        "List what Bedrock offers this account in a region (ListFoundationModels and "
-        "ListInferenceProfiles): the id to call each model with, on demand or through an "
-        "inference profile, and its lifecycle status (ACTIVE, or LEGACY with its end date).",
-    )
-    add = models.add_argument
-    add("--region", help="region to list (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)")
-    add("--provider", help="only this provider's models (anthropic, amazon, meta, ...)")
-    add("--json", action="store_true", help="print one JSON document instead of lines")
-    models.set_defaults(run=_models)
+_MODELS_TEXTS = (
+    "list the models this account can call in a region",
+    "List what Bedrock offers this account in a region (ListFoundationModels and "
+    "ListInferenceProfiles): the id to call each model with, on demand or through an "
+    "inference profile, and its lifecycle status (ACTIVE, or LEGACY with its end date).",
+)
+_MODELS_ARGUMENTS: Arguments = {
+    "--region": _arg("region to list (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)"),
+    "--provider": _arg("only this provider's models (anthropic, amazon, meta, ...)"),
+    "--json": _switch("print one JSON document instead of lines"),
+}
 
 
 # -- demo ------------------------------------------------------------------------------------
+
+
+_DEMO_TEXTS = (
+    "run the whole path against the embedded emulator",
+    "Run credentials, STS validation, converse, streaming, an agent and get_llm against "
+    "the embedded Bedrock emulator on 127.0.0.1. No AWS account is used.",
+)
+# Set by the demo for the child process it runs itself in.
+_DEMO_ARGUMENTS: Arguments = {"--clean-environment": _switch(argparse.SUPPRESS)}
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -345,8 +441,7 @@ def _wait_for_stop_signal() -> None:
 def _emulator(args: argparse.Namespace) -> int:
     from bedrock_auth.testing import BedrockEmulator
 
-    names = [flag[2:].replace("-", "_") for flag, *_ in _EMULATOR_LIMITS]
-    limits = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    limits = {k: v for k, v in _values(args, _EMULATOR_LIMITS).items() if v is not None}
     emulator = BedrockEmulator(
         host=args.host,
         port=args.port,
@@ -377,41 +472,6 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
-# The emulator's limits (BedrockEmulator keywords of the same names). The defaults are those of
-# bedrock_auth.testing.limits, written out because importing it would slow every command.
-_EMULATOR_LIMITS: tuple[tuple[str, type, str, str], ...] = (
-    (
-        "--max-body-bytes",
-        int,
-        "N",
-        "largest request body; a larger one is answered 413 unread (default: 64 MiB, above "
-        "Bedrock's own request limits)",
-    ),
-    ("--max-header-bytes", int, "N", "request line and headers together (default: 64 KiB)"),
-    (
-        "--idle-timeout",
-        float,
-        "SECONDS",
-        "close a connection that sends nothing for this long, or takes longer to send a "
-        "request's headers (default: 60)",
-    ),
-    (
-        "--max-connections",
-        int,
-        "N",
-        "connections open at once; the longest-idle one is closed to make room (default: 512)",
-    ),
-    ("--max-seed-bytes", int, "N", "largest --seed file (default: 8 MiB)"),
-    (
-        "--max-nesting",
-        int,
-        "N",
-        "deepest nesting of lists and objects in a --seed file or a JSON request body "
-        "(default: 128)",
-    ),
-)
-
-
 def _positive(kind: type) -> Any:
     import math
 
@@ -423,6 +483,65 @@ def _positive(kind: type) -> Any:
 
     convert.__name__ = kind.__name__  # argparse names the type in "invalid int value"
     return convert
+
+
+def _limit(kind: type, metavar: str, text: str) -> dict[str, Any]:
+    return _arg(text, type=_positive(kind), metavar=metavar)
+
+
+# The emulator's limits (BedrockEmulator keywords of the same names). The defaults are those of
+# bedrock_auth.testing.limits, written out because importing it would slow every command.
+_EMULATOR_LIMITS: Arguments = {
+    "--max-body-bytes": _limit(
+        int,
+        "N",
+        "largest request body; a larger one is answered 413 unread (default: 64 MiB, above "
+        "Bedrock's own request limits)",
+    ),
+    "--max-header-bytes": _limit(int, "N", "request line and headers together (default: 64 KiB)"),
+    "--idle-timeout": _limit(
+        float,
+        "SECONDS",
+        "close a connection that sends nothing for this long, or takes longer to send a "
+        "request's headers (default: 60)",
+    ),
+    "--max-connections": _limit(
+        int,
+        "N",
+        "connections open at once; the longest-idle one is closed to make room (default: 512)",
+    ),
+    "--max-seed-bytes": _limit(int, "N", "largest --seed file (default: 8 MiB)"),
+    "--max-nesting": _limit(
+        int,
+        "N",
+        "deepest nesting of lists and objects in a --seed file or a JSON request body "
+        "(default: 128)",
+    ),
+}
+_EMULATOR_TEXTS = (
+    "serve the local Bedrock emulator until interrupted",
+    "Serve the local Bedrock emulator (bedrock-runtime, bedrock-agent-runtime, bedrock and "
+    "STS) in the foreground, print its endpoint and the export lines that point the AWS "
+    "CLI, another SDK or a second process at it, and stop on Ctrl-C or SIGTERM.",
+)
+_EMULATOR_ARGUMENTS: Arguments = {
+    "--host": _arg("address to listen on (default: 127.0.0.1)", default="127.0.0.1"),
+    "--port": _arg("port to listen on (default: a free port)", type=int, default=0),
+    "--tls": _switch("serve https with a certificate made at start"),
+    "--region": _arg("the emulated region (default: us-east-1)", default="us-east-1"),
+    "--strict": _switch(
+        "refuse unknown model ids and bare ids that need an inference profile, as Bedrock does"
+    ),
+    "--seed": _arg(
+        "a JSON or YAML file of scripted replies and faults to load at start", metavar="FILE"
+    ),
+    "--random-seed": _arg(
+        "draw every id in the answers from this seed, so runs repeat byte for byte",
+        type=int,
+        metavar="N",
+    ),
+    **_EMULATOR_LIMITS,
+}
 
 
 def _emulator_start_error(error: Exception, args: argparse.Namespace) -> str:
@@ -447,42 +566,6 @@ def _emulator_start_error(error: Exception, args: argparse.Namespace) -> str:
     return f"{kind}: {error}"
 
 
-def _emulator_parser(sub: Any) -> None:
-    emulator = _subcommand(
-        sub,
-        "emulator",
-        "serve the local Bedrock emulator until interrupted",
-        "Serve the local Bedrock emulator (bedrock-runtime, bedrock-agent-runtime, bedrock and "
-        "STS) in the foreground, print its endpoint and the export lines that point the AWS "
-        "CLI, another SDK or a second process at it, and stop on Ctrl-C or SIGTERM.",
-    )
-    add = emulator.add_argument
-    add("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    add("--port", type=int, default=0, help="port to listen on (default: a free port)")
-    add("--tls", action="store_true", help="serve https with a certificate made at start")
-    add("--region", default="us-east-1", help="the emulated region (default: us-east-1)")
-    add(
-        "--strict",
-        action="store_true",
-        help="refuse unknown model ids and bare ids that need an inference profile, as Bedrock "
-        "does",
-    )
-    add(
-        "--seed",
-        metavar="FILE",
-        help="a JSON or YAML file of scripted replies and faults to load at start",
-    )
-    add(
-        "--random-seed",
-        type=int,
-        metavar="N",
-        help="draw every id in the answers from this seed, so runs repeat byte for byte",
-    )
-    for flag, kind, metavar, text in _EMULATOR_LIMITS:
-        add(flag, type=_positive(kind), metavar=metavar, help=text)
-    emulator.set_defaults(run=_emulator)
-
-
 # -- the parser ------------------------------------------------------------------------------
 
 
@@ -498,124 +581,20 @@ def _verbose_flag(parser: argparse.ArgumentParser, default: Any) -> None:
 
 
 def _subcommand(
-    sub: Any, name: str, summary: str, description: str
-) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(
-        name, help=summary, description=description
-    )
+    sub: Any,
+    name: str,
+    texts: tuple[str, str],
+    arguments: Arguments,
+    run: Callable[[argparse.Namespace], int],
+) -> None:
+    """Add the subcommand ``name``: ``texts`` are its one-line summary and its description."""
+    summary, description = texts
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=summary, description=description)
     # SUPPRESS: a -v given before the subcommand is not reset by the subcommand's default.
     _verbose_flag(parser, argparse.SUPPRESS)
-    parser.set_defaults(parser=parser)  # main() reports an unknown flag with this usage
-    return parser
-
-
-def _doctor_parser(sub: Any) -> None:
-    doctor = _subcommand(
-        sub,
-        "doctor",
-        "check settings, credentials, identity, region, endpoints and model access",
-        "Check each step from settings to a one-token model call, print each result as it "
-        "finishes, and say how to fix what fails. Options default to the environment and "
-        ".env, as for the library. The exit code names the first failure: bedrock-auth "
-        "explain CODE prints its cause and fix.",
-    )
-    add = doctor.add_argument
-    add("--profile", help="AWS profile to use, pinned (default: AWS_PROFILE, else the chain)")
-    add("--region", help="region to check (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)")
-    add("--role-arn", help="IAM role to assume on top of the base credentials")
-    add("--external-id", help="ExternalId for --role-arn, if its trust policy asks for one")
-    add(
-        "--mode",
-        # Every mode but those that need a function in code (custom).
-        choices=COMMAND_LINE_MODES,
-        help="pin the credential source instead of inferring it",
-    )
-    add("--endpoint-url", help="bedrock-runtime endpoint URL (a VPC endpoint without private DNS)")
-    add("--model", help="model to resolve and call (alias, id or ARN; default: BEDROCK_MODEL_ID)")
-    add("--agent-id", help="agent to reach (default: BEDROCK_AGENT_ID)")
-    add("--agent-alias-id", help="alias of that agent (default: BEDROCK_AGENT_ALIAS_ID)")
-    add(
-        "--no-invoke",
-        action="store_true",
-        help="make no model or agent call (by default a known model gets one 1-token Converse "
-        "and a known agent one InvokeAgent)",
-    )
-    add(
-        "--sts-read-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="read timeout of STS and SSO calls (default: BEDROCK_STS_READ_TIMEOUT, else 10)",
-    )
-    add(
-        "--read-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="read timeout of the Bedrock calls (default: BEDROCK_READ_TIMEOUT, else 300)",
-    )
-    add(
-        "--openai",
-        action="store_true",
-        help="also check the OpenAI-compatible endpoints (bedrock-runtime /openai/v1 and "
-        "bedrock-mantle) through the openai SDK; needs the openai extra",
-    )
-    add("--json", action="store_true", help="print one JSON object instead of lines")
-    doctor.set_defaults(run=_doctor)
-
-
-def _policy_parser(sub: Any) -> None:
-    policy = _subcommand(
-        sub,
-        "policy",
-        "print a minimal IAM policy for this library",
-        "Print a minimal IAM policy (JSON) allowing bedrock:InvokeModel and "
-        "bedrock:InvokeModelWithResponseStream, scoped to the given models, plus the extras "
-        "asked for.",
-    )
-    add = policy.add_argument
-    add(
-        "--model",
-        action="append",
-        default=[],
-        help="limit to this model (repeatable; alias, id or ARN); default: every model",
-    )
-    add(
-        "--region",
-        help="region the model ids are resolved for (default: AWS_REGION, AWS_DEFAULT_REGION, "
-        "the profile's region, else us-east-1)",
-    )
-    add(
-        "--allow-unknown",
-        action="store_true",
-        help="accept a --model the catalog does not know (a model newer than this release)",
-    )
-    add("--agents", action="store_true", help="add bedrock:InvokeAgent")
-    add(
-        "--app-profiles",
-        action="store_true",
-        help="add bedrock:GetInferenceProfile (application inference profiles), scoped to the "
-        "given models",
-    )
-    add(
-        "--assume-role",
-        metavar="ROLE_ARN",
-        help="add sts:AssumeRole on this role, for the identity that assumes it",
-    )
-    add("--bearer", action="store_true", help="add bedrock:CallWithBearerToken (API keys)")
-    add(
-        "--mantle",
-        action="store_true",
-        help="add bedrock-mantle:CreateInference (the OpenAI-compatible APIs on bedrock-mantle); "
-        "with --bearer also bedrock-mantle:CallWithBearerToken",
-    )
-    add(
-        "--list",
-        action="store_true",
-        help="add bedrock:ListFoundationModels and bedrock:ListInferenceProfiles (the live model "
-        "catalog and bedrock-auth models use them)",
-    )
-    # The policy is always JSON; accepted so that every command takes --json.
-    add("--json", action="store_true", help="print JSON (the only format; for scripts)")
-    policy.set_defaults(run=_policy)
+    for flag, keywords in arguments.items():
+        parser.add_argument(flag, **keywords)
+    parser.set_defaults(parser=parser, run=run)  # main() reports an unknown flag with this usage
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -628,21 +607,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="{doctor,policy,models,explain,demo,emulator}",
         help="run bedrock-auth COMMAND --help for its options",
     )
-    _doctor_parser(sub)
-    _policy_parser(sub)
-    _models_parser(sub)
-    _explain_parser(sub)
-    demo = _subcommand(
-        sub,
-        "demo",
-        "run the whole path against the embedded emulator",
-        "Run credentials, STS validation, converse, streaming, an agent and get_llm against "
-        "the embedded Bedrock emulator on 127.0.0.1. No AWS account is used.",
-    )
-    # Set by the demo for the child process it runs itself in.
-    demo.add_argument("--clean-environment", action="store_true", help=argparse.SUPPRESS)
-    demo.set_defaults(run=_demo)
-    _emulator_parser(sub)
+    _subcommand(sub, "doctor", _DOCTOR_TEXTS, _DOCTOR_ARGUMENTS, _doctor)
+    _subcommand(sub, "policy", _POLICY_TEXTS, _POLICY_ARGUMENTS, _policy)
+    _subcommand(sub, "models", _MODELS_TEXTS, _MODELS_ARGUMENTS, _models)
+    _subcommand(sub, "explain", _EXPLAIN_TEXTS, _EXPLAIN_ARGUMENTS, _explain)
+    _subcommand(sub, "demo", _DEMO_TEXTS, _DEMO_ARGUMENTS, _demo)
+    _subcommand(sub, "emulator", _EMULATOR_TEXTS, _EMULATOR_ARGUMENTS, _emulator)
     return parser
 
 

@@ -48,7 +48,12 @@ from bedrock_auth.errors import (
     CredentialsNotFoundError,
     EndpointUnreachableError,
 )
-from bedrock_auth.manager import BedrockClientManager, credential_config_for, mask_key_id
+from bedrock_auth.manager import (
+    AuthOptions,
+    BedrockClientManager,
+    credential_config_for,
+    mask_key_id,
+)
 from bedrock_auth.models import resolve_model_id
 from bedrock_auth.policy import model_resources
 from bedrock_auth.regions import known_regions
@@ -68,9 +73,8 @@ if TYPE_CHECKING:
     from botocore.credentials import Credentials
     from typing_extensions import Unpack
 
-    from bedrock_auth.manager import AuthOptions
 
-__all__ = ["EXIT_CODES", "Report", "Step", "acheck", "check"]
+__all__ = ["EXIT_CODES", "CheckOptions", "Report", "Step", "acheck", "check"]
 
 
 #: How the detail of a step that had nothing to check starts.
@@ -681,28 +685,39 @@ def _run_steps(
     return Report(ok, exit_code, tuple(steps), tuple(dict.fromkeys(run.warnings)))
 
 
+class CheckOptions(AuthOptions, total=False):
+    """The keyword options of :func:`check` and :func:`acheck`: doctor's own, then
+    :class:`~bedrock_auth.BedrockClientManager`'s."""
+
+    #: The agent to reach (default: ``BEDROCK_AGENT_ID``/``BEDROCK_AGENT_ALIAS_ID``).
+    agent_id: str | None
+    agent_alias_id: str | None
+    #: False: no model or agent call (default: True).
+    invoke: bool
+    #: True: also check the OpenAI-compatible endpoints (default: False).
+    openai: bool
+    #: An existing manager to check, instead of the manager options.
+    manager: BedrockClientManager | None
+    config: AuthConfig | None
+
+
 def check(
     model: str | None = None,
     *,
-    agent_id: str | None = None,
-    agent_alias_id: str | None = None,
-    invoke: bool = True,
-    openai: bool = False,
-    manager: BedrockClientManager | None = None,
-    config: AuthConfig | None = None,
     on_start: Callable[[str], None] | None = None,
     on_step: Callable[[Step], None] | None = None,
-    **options: Unpack[AuthOptions],
+    **options: Unpack[CheckOptions],
 ) -> Report:
     """Run doctor's steps and return the :class:`Report`; never raises for a failed step.
 
-    ``options`` (and ``config``) are :class:`~bedrock_auth.BedrockClientManager` options; or
+    ``options`` are :class:`~bedrock_auth.BedrockClientManager` options (and ``config``); or
     pass an existing ``manager``. ``model`` defaults to ``BEDROCK_MODEL_ID`` and the agent ids
-    to ``BEDROCK_AGENT_ID``/``BEDROCK_AGENT_ALIAS_ID``. With ``invoke=True`` a known model gets
-    one Converse call with ``maxTokens=1`` (``bedrock:InvokeModel``, a few tokens billed) and
-    a known agent one InvokeAgent call (it runs the agent once); ``invoke=False`` skips both.
-    ``openai=True`` also checks the OpenAI-compatible endpoints through the openai SDK (a
-    1-token Chat Completion on bedrock-runtime, a model listing on bedrock-mantle).
+    to ``BEDROCK_AGENT_ID``/``BEDROCK_AGENT_ALIAS_ID``. With ``invoke=True`` (the default) a
+    known model gets one Converse call with ``maxTokens=1`` (``bedrock:InvokeModel``, a few
+    tokens billed) and a known agent one InvokeAgent call (it runs the agent once);
+    ``invoke=False`` skips both. ``openai=True`` also checks the OpenAI-compatible endpoints
+    through the openai SDK (a 1-token Chat Completion on bedrock-runtime, a model listing on
+    bedrock-mantle).
 
     ``on_start(name)`` is called before each step and ``on_step(step)`` after it, in the
     calling thread: the CLI prints progress with them.
@@ -710,49 +725,31 @@ def check(
     >>> report = check("claude-sonnet-4-5")                      # doctest: +SKIP
     >>> report.ok or report.steps[-1].fix                         # doctest: +SKIP
     """
-    if manager is not None and (options or config is not None):
+    return _run_steps(_run_for(model, options), on_start, on_step)
+
+
+def _run_for(model: str | None, options: CheckOptions) -> _Run:
+    run = _Run(
+        config=options.pop("config", None),
+        model=model,
+        agent_id=options.pop("agent_id", None),
+        agent_alias_id=options.pop("agent_alias_id", None),
+        invoke=options.pop("invoke", True),
+        manager=options.pop("manager", None),
+        openai=options.pop("openai", False),
+        options=dict(options),  # what is left: the manager's options
+    )
+    if run.manager is not None and (run.options or run.config is not None):
         raise ConfigurationError(
             "check() takes either manager= or manager options (profile=, region=, ...), not "
             "both: the manager's own options are the ones checked."
         )
-    run = _Run(
-        config=config,
-        options=dict(options),
-        model=model,
-        agent_id=agent_id,
-        agent_alias_id=agent_alias_id,
-        invoke=invoke,
-        manager=manager,
-        openai=openai,
-    )
-    return _run_steps(run, on_start, on_step)
+    return run
 
 
-async def acheck(
-    model: str | None = None,
-    *,
-    agent_id: str | None = None,
-    agent_alias_id: str | None = None,
-    invoke: bool = True,
-    openai: bool = False,
-    manager: BedrockClientManager | None = None,
-    config: AuthConfig | None = None,
-    **options: Unpack[AuthOptions],
-) -> Report:
+async def acheck(model: str | None = None, **options: Unpack[CheckOptions]) -> Report:
     """:func:`check` in a worker thread, for async apps (a health endpoint, a startup hook).
 
     >>> report = await acheck("haiku", invoke=False)              # doctest: +SKIP
     """
-    return await asyncio.to_thread(
-        partial(
-            check,
-            model,
-            agent_id=agent_id,
-            agent_alias_id=agent_alias_id,
-            invoke=invoke,
-            openai=openai,
-            manager=manager,
-            config=config,
-            **options,
-        )
-    )
+    return await asyncio.to_thread(partial(check, model, **options))

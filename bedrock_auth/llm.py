@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from bedrock_auth._calls import Where, chosen_model, resolve
+from bedrock_auth._calls import Where, chosen_model, resolve_each
 from bedrock_auth._request_options import check_options
 from bedrock_auth._state import ForkSafeLock, register
 from bedrock_auth.errors import ConfigurationError
@@ -27,6 +27,7 @@ from bedrock_auth.manager import get_manager
 if TYPE_CHECKING:
     from langchain_aws import ChatBedrock, ChatBedrockConverse
 
+    from bedrock_auth._catalog import ResolvedModel
     from bedrock_auth.manager import BedrockClientManager
 
 logger = logging.getLogger("bedrock_auth")
@@ -112,11 +113,10 @@ def _build(klass: Any, manager: BedrockClientManager, kwargs: dict[str, Any]) ->
 _RESOLVED: dict[tuple[str, str], Any] = {}
 
 
-def _model_fields(model: str, region: str, manager: BedrockClientManager) -> dict[str, Any]:
-    """What the model in ``region`` is built with besides its clients and the caller's
+def _model_fields(resolved: ResolvedModel) -> dict[str, Any]:
+    """What the model in one region is built with besides its clients and the caller's
     options: the id resolved for that region, the region, and for an ARN (whose provider and
     model langchain-aws cannot read) the provider and foundation model, so it asks no one."""
-    resolved = resolve(manager, model, region)
     fields: dict[str, Any] = {"model": resolved.model_id, "region_name": resolved.region}
     _RESOLVED[resolved.model_id, resolved.region] = resolved  # not in fields: they pickle
     if resolved.model_id.startswith("arn:"):
@@ -307,7 +307,7 @@ def get_llm(
     chosen = chosen_model(model, manager, "get_llm")
     regions = where.regions(manager)
     logger.debug("get_llm(%r): regions %s", chosen, regions)
-    resolved = tuple(_model_fields(chosen, name, manager) for name in regions)
+    resolved = tuple(_model_fields(r) for r in resolve_each(manager, chosen, regions))
     spec = adapters.ModelSpec(
         manager=manager,
         api=api,

@@ -17,15 +17,15 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from botocore.config import Config
 
 from bedrock_auth._catalog import LISTING_TIMEOUT, LiveCatalog
+from bedrock_auth._delegate import Delegated
 from bedrock_auth._executor import started_executor
 from bedrock_auth._redact import redact_exception, remember_secrets
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
@@ -181,7 +181,7 @@ def _warn_bearer_pinned() -> None:
     )
 
 
-class BedrockClientManager:
+class BedrockClientManager(AbstractContextManager["BedrockClientManager"]):
     """Resolves credentials once, validates them with STS, and caches botocore clients.
 
     Options come from keyword arguments, then the environment, then `.env`; see
@@ -226,7 +226,6 @@ class BedrockClientManager:
             self._session: botocore.session.Session | None = self._configure(session)
         self._catalog = LiveCatalog(
             self._listing_client,
-            lambda region: self.client("bedrock", region),
             enabled=self._settings.live_catalog,
             profile=self._settings.profile or "",
         )
@@ -318,25 +317,19 @@ class BedrockClientManager:
 
     # -- public properties -------------------------------------------------------------------
 
-    @property
-    def region(self) -> str:
-        """The default region for clients."""
-        return self._settings.region
+    region = Delegated[str]("_settings", "The default region for clients.")
+    profile = Delegated[str | None](
+        "_settings", "The AWS profile in use (argument or ``AWS_PROFILE``), if any."
+    )
+    mode = Delegated[Mode](
+        "_settings",
+        "The auth mode in use: ``auto``, ``profile``, ``env``, ``static``, ``assume_role``, ...",
+    )
 
     @property
     def settings(self) -> Settings:
         """Every resolved option (kwargs > environment > `.env`), as one frozen value."""
         return self._settings
-
-    @property
-    def profile(self) -> str | None:
-        """The AWS profile in use (argument or ``AWS_PROFILE``), if any."""
-        return self._settings.profile
-
-    @property
-    def mode(self) -> Mode:
-        """The auth mode in use: ``auto``, ``profile``, ``env``, ``static``, ``assume_role``, ..."""
-        return self._settings.mode
 
     @property
     def source(self) -> CredentialSource:
@@ -430,7 +423,8 @@ class BedrockClientManager:
         )
 
     def _listing_client(self, region: str) -> Any:
-        """The ``bedrock`` client of the live catalog's listings: short timeouts, one attempt."""
+        """The ``bedrock`` client of every control-plane call (listings, GetInferenceProfile):
+        short timeouts, one attempt."""
         return self._cached(
             ("bedrock", region, "listing"),
             lambda: self._create_client("bedrock", region, self._listing_config),
@@ -594,15 +588,8 @@ class BedrockClientManager:
         if executor is not None:
             executor.shutdown(wait=False)  # calls in flight finish on their threads
 
-    def __enter__(self) -> BedrockClientManager:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    # __enter__ is AbstractContextManager's: it returns the manager.
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # -- helpers ----------------------------------------------------------------------------

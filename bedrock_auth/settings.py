@@ -51,6 +51,7 @@ from bedrock_auth._options import (
     option,
     proxy_userinfo,
     role_parameter_secrets,
+    timeout,
     url_userinfo,
 )
 from bedrock_auth._shapes import check_role_kwargs, check_role_options, duration_range
@@ -151,27 +152,19 @@ class AuthConfig:
     # Retries: BEDROCK_*, else AWS_MAX_ATTEMPTS/AWS_RETRY_MODE/the profile, else ours.
     max_retries: int | None = option(env="BEDROCK_MAX_RETRIES", limits=(0, 50))
     retry_mode: RetryMode | None = option(env="BEDROCK_RETRY_MODE")
-    connect_timeout: float | None = option(
-        env="BEDROCK_CONNECT_TIMEOUT", default=10.0, limits=(0.1, 3600)
-    )
-    read_timeout: float | None = option(
-        env="BEDROCK_READ_TIMEOUT", default=300.0, limits=(0.1, 3600)
-    )
+    connect_timeout: float | None = timeout("BEDROCK_CONNECT_TIMEOUT", 10.0, longest=3600)
+    read_timeout: float | None = timeout("BEDROCK_READ_TIMEOUT", 300.0, longest=3600)
     # 128: enough for 64 threads on one manager without urllib3's "Connection pool is full".
     max_pool_connections: int | None = option(
         env="BEDROCK_MAX_POOL_CONNECTIONS", default=128, limits=(1, 10000)
     )
     # STS and SSO calls (validation, AssumeRole, SSO role credentials) are short: a hung
     # endpoint must fail in well under a minute, not after Bedrock's long read timeout.
-    sts_connect_timeout: float | None = option(
-        env="BEDROCK_STS_CONNECT_TIMEOUT", default=5.0, limits=(0.1, 300)
-    )
-    sts_read_timeout: float | None = option(
-        env="BEDROCK_STS_READ_TIMEOUT", default=10.0, limits=(0.1, 300)
-    )
+    sts_connect_timeout: float | None = timeout("BEDROCK_STS_CONNECT_TIMEOUT", 5.0, longest=300)
+    sts_read_timeout: float | None = timeout("BEDROCK_STS_READ_TIMEOUT", 10.0, longest=300)
     # A credential_process is stopped and reported after this long (botocore waits forever).
-    credential_process_timeout: float | None = option(
-        env="BEDROCK_CREDENTIAL_PROCESS_TIMEOUT", default=30.0, limits=(0.1, 3600)
+    credential_process_timeout: float | None = timeout(
+        "BEDROCK_CREDENTIAL_PROCESS_TIMEOUT", 30.0, longest=3600
     )
     fallback_regions: Sequence[str] | None = option(
         env="BEDROCK_FALLBACK_REGIONS",

@@ -9,8 +9,9 @@ import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from bedrock_auth._delegate import Delegated, SettableDelegated
 
 from .catalog import INFERENCE_PROFILE, ON_DEMAND, FoundationModel
 from .faults import Fault, default_message, default_status
@@ -163,12 +164,7 @@ class BedrockEmulator:
     def __enter__(self) -> BedrockEmulator:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -292,15 +288,6 @@ class BedrockEmulator:
         return self._ca_bundle
 
     @property
-    def region(self) -> str:
-        """Region assumed when a request does not say (unsigned or bearer over 127.0.0.1)."""
-        return self._state.region
-
-    @region.setter
-    def region(self, value: str) -> None:
-        self._state.region = value
-
-    @property
     def random_seed(self) -> int | None:
         """The seed every id in the answers is drawn from (request, message, response,
         tool-use and trace ids, issued STS credentials), or None: fresh random ids.
@@ -315,38 +302,25 @@ class BedrockEmulator:
     def random_seed(self, seed: int | None) -> None:
         self._state.reseed(seed)
 
-    @property
-    def limits(self) -> Limits:
-        """The bounds this emulator enforces (``max_body_bytes``, ``idle_timeout``, ...)."""
-        return self._state.limits
-
-    @property
-    def account_id(self) -> str:
-        """The AWS account id every emulated identity belongs to."""
-        return self._state.account_id
-
-    @property
-    def assume_role_duration(self) -> int | None:
-        """When set, the lifetime (seconds) of every credential AssumeRole hands out."""
-        return self._state.assume_role_duration
-
-    @assume_role_duration.setter
-    def assume_role_duration(self, seconds: int | None) -> None:
-        self._state.assume_role_duration = seconds
-
-    @property
-    def clock_skew(self) -> float:
+    region = SettableDelegated[str](
+        "_state", "Region assumed when a request does not say (unsigned or bearer over 127.0.0.1)."
+    )
+    limits = Delegated[Limits](
+        "_state", "The bounds this emulator enforces (``max_body_bytes``, ``idle_timeout``, ...)."
+    )
+    account_id = Delegated[str]("_state", "The AWS account id every emulated identity belongs to.")
+    assume_role_duration = SettableDelegated[int | None](
+        "_state", "When set, the lifetime (seconds) of every credential AssumeRole hands out."
+    )
+    clock_skew = SettableDelegated[float](
+        "_state",
         """Seconds the emulated AWS clock runs ahead of this machine's (negative: behind).
 
         The ``Date`` header, the expiry of issued credentials and the check of each SigV4
         request's signing time (within 5 minutes; STS 15, as on AWS) all use that clock, so a
         skewed machine gets AWS's ``Signature expired`` errors.
-        """
-        return self._state.clock_skew
-
-    @clock_skew.setter
-    def clock_skew(self, seconds: float) -> None:
-        self._state.clock_skew = seconds
+        """,
+    )
 
     # -- scripting ---------------------------------------------------------------------------
 
@@ -368,7 +342,7 @@ class BedrockEmulator:
         """
         with drawing_from(self._state.ids):  # a tool call without an id gets a seeded one
             tool = _tool_use(tool_use)
-        self._state.script.add_reply(
+        self._state.script.append(
             Reply(
                 text,
                 tool,
@@ -512,7 +486,7 @@ class BedrockEmulator:
     def assert_all_replies_used(self) -> None:
         """Fail (``AssertionError``) if a scripted reply was never taken: the code under test
         made fewer calls than the test scripted, or called another model."""
-        unused = self._state.script.unused_replies()
+        unused = self._state.script.snapshot()
         if unused:
             described = ", ".join(_describe(reply) for reply in unused)
             raise AssertionError(f"{len(unused)} scripted reply(ies) never used: {described}")

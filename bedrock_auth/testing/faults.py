@@ -15,7 +15,7 @@ from typing import Literal
 from .eventstream import exception_frame
 from .responses import Response, error_for
 from .routing import RUNTIME
-from .script import CallKey, model_matches
+from .script import CallKey, Shared, model_matches
 
 #: Statuses for codes botocore's bedrock-runtime model does not give (see :func:`default_status`).
 DEFAULT_STATUS: dict[str, int] = {
@@ -138,31 +138,22 @@ def _fault_applies(fault: Fault, key: CallKey) -> bool:
     return model_matches(fault.model, key.model_id, key.resolved_model)
 
 
-class Faults:
+class Faults(Shared[_Armed]):
     """Armed faults, consumed by the handler threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._armed: list[_Armed] = []
 
     def arm(self, fault: Fault, times: int | None) -> None:
         """Apply ``fault`` to the next ``times`` matching calls (None: until :meth:`clear`)."""
-        with self._lock:
-            self._armed.append(_Armed(fault, times))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._armed.clear()
+        self.append(_Armed(fault, times))
 
     def take(self, key: CallKey) -> Fault | None:
         """Consume one use of the first armed fault that applies to this call."""
         with self._lock:
-            for armed in self._armed:
+            for armed in self._items:
                 if _fault_applies(armed.fault, key):
                     if armed.remaining is not None:
                         armed.remaining -= 1
                         if armed.remaining <= 0:
-                            self._armed.remove(armed)
+                            self._items.remove(armed)
                     return armed.fault
         return None
 

@@ -12,13 +12,15 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from . import ids
 from .auth import fingerprint
 
 #: How generated Converse tool-use ids start, as on Bedrock.
 TOOL_USE_ID_PREFIX = "tooluse_"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -117,50 +119,40 @@ class CallKey:
     streaming: bool = False
 
 
-class Script:
-    """Queued replies, consumed by the handler threads."""
+class Shared(Generic[T]):
+    """A list shared between the test thread and the handler threads: each access is locked,
+    and what is read is a copy."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._replies: list[Reply] = []
+        self._items: list[T] = []
 
-    def add_reply(self, reply: Reply) -> None:
+    def append(self, item: T) -> None:
         with self._lock:
-            self._replies.append(reply)
+            self._items.append(item)
+
+    def snapshot(self) -> list[T]:
+        """Every item, oldest first."""
+        with self._lock:
+            return list(self._items)
 
     def clear(self) -> None:
         with self._lock:
-            self._replies.clear()
+            self._items.clear()
 
-    def unused_replies(self) -> list[Reply]:
-        """Replies queued and not yet taken, oldest first."""
-        with self._lock:
-            return list(self._replies)
+
+class Script(Shared[Reply]):
+    """Queued replies (:meth:`append`; :meth:`snapshot`: those not yet taken), consumed by the
+    handler threads."""
 
     def take_reply(self, key: CallKey) -> Reply | None:
         """Pop the first queued reply that applies to this call (FIFO)."""
         with self._lock:
-            for i, reply in enumerate(self._replies):
+            for i, reply in enumerate(self._items):
                 if model_matches(reply.model, key.model_id, key.resolved_model):
-                    return self._replies.pop(i)
+                    return self._items.pop(i)
         return None
 
 
-class RequestLog:
-    """Thread-safe, append-only record of what the emulator received."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._records: list[RecordedRequest] = []
-
-    def append(self, record: RecordedRequest) -> None:
-        with self._lock:
-            self._records.append(record)
-
-    def snapshot(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._records)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._records.clear()
+class RequestLog(Shared[RecordedRequest]):
+    """Append-only record of what the emulator received."""
