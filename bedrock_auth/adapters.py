@@ -40,12 +40,26 @@ from bedrock_auth.settings import (
 )
 
 if TYPE_CHECKING:
-    from anthropic import Anthropic, AnthropicBedrock, AsyncAnthropic, AsyncAnthropicBedrock
+    from anthropic import (
+        Anthropic,
+        AnthropicBedrock,
+        AnthropicBedrockMantle,
+        AsyncAnthropic,
+        AsyncAnthropicBedrock,
+        AsyncAnthropicBedrockMantle,
+    )
     from langchain_aws import BedrockEmbeddings
     from openai import AsyncOpenAI, OpenAI
     from pydantic_ai.models.bedrock import BedrockConverseModel
 
     from bedrock_auth.manager import BedrockClientManager
+
+    AnyAnthropicBedrock = (
+        AnthropicBedrock
+        | AsyncAnthropicBedrock
+        | AnthropicBedrockMantle
+        | AsyncAnthropicBedrockMantle
+    )
 
 __all__ = [
     "DEFAULT_EMBEDDINGS_MODEL",
@@ -92,12 +106,22 @@ def _sdk(module: str, caller: str) -> Any:
 # -- the Anthropic SDK -------------------------------------------------------------------------
 
 
+#: (endpoint, async_) -> the client class of bedrock_auth._anthropic.
+_ANTHROPIC_CLASSES = {
+    ("runtime", False): "ManagedAnthropicBedrock",
+    ("runtime", True): "ManagedAsyncAnthropicBedrock",
+    ("mantle", False): "ManagedAnthropicBedrockMantle",
+    ("mantle", True): "ManagedAsyncAnthropicBedrockMantle",
+}
+
+
 @overload
 def get_anthropic_client(
     *,
     manager: BedrockClientManager | None = None,
     region: str | None = None,
     async_: Literal[False] = False,
+    endpoint: Literal["runtime"] = "runtime",
     **client_kwargs: Any,
 ) -> AnthropicBedrock: ...
 
@@ -108,6 +132,7 @@ def get_anthropic_client(
     manager: BedrockClientManager | None = None,
     region: str | None = None,
     async_: Literal[True],
+    endpoint: Literal["runtime"] = "runtime",
     **client_kwargs: Any,
 ) -> AsyncAnthropicBedrock: ...
 
@@ -117,9 +142,43 @@ def get_anthropic_client(
     *,
     manager: BedrockClientManager | None = None,
     region: str | None = None,
+    async_: Literal[False] = False,
+    endpoint: Literal["mantle"],
+    **client_kwargs: Any,
+) -> AnthropicBedrockMantle: ...
+
+
+@overload
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    async_: Literal[True],
+    endpoint: Literal["mantle"],
+    **client_kwargs: Any,
+) -> AsyncAnthropicBedrockMantle: ...
+
+
+@overload
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
     async_: bool,
+    endpoint: Literal["runtime"] = "runtime",
     **client_kwargs: Any,
 ) -> AnthropicBedrock | AsyncAnthropicBedrock: ...
+
+
+@overload
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    async_: bool,
+    endpoint: Literal["mantle"],
+    **client_kwargs: Any,
+) -> AnthropicBedrockMantle | AsyncAnthropicBedrockMantle: ...
 
 
 def get_anthropic_client(
@@ -127,8 +186,9 @@ def get_anthropic_client(
     manager: BedrockClientManager | None = None,
     region: str | None = None,
     async_: bool = False,
+    endpoint: Literal["runtime", "mantle"] = "runtime",
     **client_kwargs: Any,
-) -> AnthropicBedrock | AsyncAnthropicBedrock:
+) -> AnyAnthropicBedrock:
     """An ``anthropic.AnthropicBedrock`` (``AsyncAnthropicBedrock`` with ``async_=True``) whose
     every request is signed with the manager's current credentials.
 
@@ -143,12 +203,22 @@ def get_anthropic_client(
     :class:`~bedrock_auth.errors.AccessDeniedError` (the SDK's error is the ``__cause__``);
     other failures are the SDK's own errors. ``with_options()`` and ``copy()`` keep the manager.
 
-    ``AWS_BEARER_TOKEN_BEDROCK`` is never used unless the manager is in API-key mode.
+    ``endpoint="mantle"`` gives ``anthropic.AnthropicBedrockMantle``
+    (``AsyncAnthropicBedrockMantle``) instead: bedrock-mantle's Anthropic Messages API (``https://bedrock-mantle.{region}.api.aws
+    /anthropic``, or the manager's ``mantle_endpoint_url``), signed as ``bedrock-mantle``, with
+    ``messages.count_tokens`` for every Claude model there; ``model=`` is mapped to Mantle's id.
+
+    ``AWS_BEARER_TOKEN_BEDROCK`` is never used unless the manager is in API-key mode; then the
+    client sends the manager's key (on Mantle, ``api_key_provider()``'s), never over plain http.
     """
     sdk = _sdk("bedrock_auth._anthropic", "get_anthropic_client")  # a missing extra fails first
-    klass = sdk.ManagedAsyncAnthropicBedrock if async_ else sdk.ManagedAnthropicBedrock
+    name = _ANTHROPIC_CLASSES.get((endpoint, bool(async_)))
+    if name is None:
+        raise ConfigurationError(
+            f"endpoint={endpoint!r} is not accepted. Accepted: runtime, mantle."
+        )
     chosen = _checked(region or client_kwargs.pop("aws_region", None))
-    client: AnthropicBedrock | AsyncAnthropicBedrock = klass(
+    client: AnyAnthropicBedrock = getattr(sdk, name)(
         manager=manager or get_manager(), aws_region=chosen, **client_kwargs
     )
     return client
@@ -286,7 +356,9 @@ def anthropic_client_from_env(
     """
     env = read_app_environment(load_dotenv)
     if _uses_bedrock(use_bedrock, env):
-        return get_anthropic_client(manager=manager, region=region, async_=async_, **client_kwargs)
+        return get_anthropic_client(
+            manager=manager, region=region, async_=async_, endpoint="runtime", **client_kwargs
+        )
     sdk = _sdk("anthropic", "anthropic_client_from_env")
     if not env.has_anthropic_key and not any(
         client_kwargs.get(arg) for arg, _ in ANTHROPIC_CREDENTIALS

@@ -3,13 +3,16 @@ and ``get_anthropic_client(endpoint="mantle")`` through the real anthropic SDK."
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from test_emulator_openai import error_type, send
 
+from bedrock_auth import ConfigurationError, ModelNotAvailableError, get_anthropic_client
 from bedrock_auth.models import get_model_info
 from bedrock_auth.testing import BedrockEmulator
 
@@ -129,3 +132,138 @@ def test_the_sdks_own_mantle_client_runs_against_the_emulator(emu: BedrockEmulat
     called = client.messages.create(**ASK, tools=[WEATHER], tool_choice={"type": "any"})
     assert called.stop_reason == "tool_use" and called.content[-1].name == "get_weather"
     assert emu.requests[-1].signing_service == "bedrock-mantle"
+
+
+# -- get_anthropic_client(endpoint="mantle") -------------------------------------------------
+
+ROLE = "arn:aws:iam::210987654321:role/anthropic-mantle-user"
+
+
+def mantle_calls(emu: BedrockEmulator, since: int = 0) -> list[Any]:
+    return [
+        r for r in emu.requests[since:] if r.operation in ("CreateMessage", "CountMessageTokens")
+    ]
+
+
+@pytest.fixture(scope="module")
+def tls() -> Iterator[BedrockEmulator]:
+    with BedrockEmulator(tls=True) as emulator:
+        yield emulator
+
+
+def test_the_mantle_client_is_the_sdks_mantle_client_on_the_managers_url(
+    tls: BedrockEmulator,
+) -> None:
+    with tls.manager() as manager:
+        client = get_anthropic_client(endpoint="mantle", manager=manager)
+        assert isinstance(client, anthropic.AnthropicBedrockMantle)
+        assert str(client.base_url).rstrip("/") == f"{tls.mantle_url}/anthropic"
+        asynchronous = get_anthropic_client(endpoint="mantle", async_=True, manager=manager)
+        assert isinstance(asynchronous, anthropic.AsyncAnthropicBedrockMantle)
+        assert isinstance(get_anthropic_client(manager=manager), anthropic.AnthropicBedrock)
+        copied = client.with_options(max_retries=1)
+        assert str(copied.base_url) == str(client.base_url) and copied.manager is manager
+
+
+def test_create_stream_tools_and_count_tokens_sign_for_bedrock_mantle(
+    tls: BedrockEmulator,
+) -> None:
+    since = len(tls.requests)
+    with tls.manager() as manager:
+        client = get_anthropic_client(endpoint="mantle", manager=manager)
+        ask = {**ASK, "model": "sonnet-5"}  # an alias: mapped to Mantle's id
+        assert client.messages.create(**ask).content[0].text == "Emulated reply to: hi there"
+        with client.messages.stream(**ask) as stream:
+            assert "".join(stream.text_stream) == "Emulated reply to: hi there"
+        called = client.messages.create(**ask, tools=[WEATHER], tool_choice={"type": "any"})
+        assert called.stop_reason == "tool_use" and called.content[-1].name == "get_weather"
+        counted = client.messages.count_tokens(model="sonnet-5", messages=ASK["messages"])
+        assert counted.input_tokens > 0
+    calls = mantle_calls(tls, since)
+    assert len(calls) == 4 and {(c.status, c.signing_service) for c in calls} == {
+        (200, "bedrock-mantle")
+    }
+    assert {c.body["model"] for c in calls} == {MODEL}
+
+
+def test_the_async_mantle_client_streams_and_calls_tools(tls: BedrockEmulator) -> None:
+    async def run() -> tuple[str, str]:
+        with tls.manager() as manager:
+            client = get_anthropic_client(endpoint="mantle", async_=True, manager=manager)
+            async with client.messages.stream(**ASK) as stream:
+                text = "".join([t async for t in stream.text_stream])
+            called = await client.messages.create(
+                **ASK, tools=[WEATHER], tool_choice={"type": "tool", "name": "get_weather"}
+            )
+            await client.close()
+        return text, called.content[-1].name
+
+    assert asyncio.run(run()) == ("Emulated reply to: hi there", "get_weather")
+
+
+def test_api_key_mode_sends_the_managers_key(tls: BedrockEmulator) -> None:
+    since = len(tls.requests)
+    with tls.manager(api_key=tls.api_key) as manager:
+        client = get_anthropic_client(endpoint="mantle", manager=manager)
+        assert client.messages.create(**ASK).content[0].text == "Emulated reply to: hi there"
+    (call,) = mantle_calls(tls, since)
+    assert call.auth_scheme == "bearer" and call.status == 200
+
+
+def test_a_key_is_never_sent_to_mantle_over_plain_http(emu: BedrockEmulator) -> None:
+    manager = emu.manager(api_key="ABSK-example-not-a-real-key", validate=False)
+    with manager, pytest.raises(ConfigurationError, match="mantle_endpoint_url="):
+        get_anthropic_client(endpoint="mantle", manager=manager)
+
+
+def test_a_model_the_data_keeps_off_mantle_is_refused_before_sending(
+    tls: BedrockEmulator,
+) -> None:
+    since = len(tls.requests)
+    with tls.manager() as manager:
+        client = get_anthropic_client(endpoint="mantle", manager=manager)
+        with pytest.raises(ModelNotAvailableError, match="endpoint='runtime'"):
+            client.messages.create(**{**ASK, "model": "gpt-oss-120b"})
+    assert mantle_calls(tls, since) == []
+
+
+def test_an_unknown_endpoint_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="runtime, mantle"):
+        get_anthropic_client(endpoint="elsewhere")  # type: ignore[call-overload]
+
+
+def test_a_run_across_role_expiries_never_sends_expired_credentials_or_keys() -> None:
+    """5-second role credentials: SigV4 and API-key clients keep answering across two
+    refreshes, and the emulator (which refuses expired credentials and keys) never has to."""
+    pytest.importorskip("aws_bedrock_token_generator")
+    with (
+        BedrockEmulator(tls=True, assume_role_duration=5) as emu,
+        emu.manager(role_arn=ROLE) as manager,
+    ):
+        signed = get_anthropic_client(endpoint="mantle", manager=manager)
+        keys = manager.api_key_provider()
+
+        def assumed() -> int:
+            return sum(r.operation == "AssumeRole" for r in emu.requests)
+
+        first, deadline = assumed(), time.monotonic() + 90
+        while assumed() < first + 2:
+            assert time.monotonic() < deadline, "the role was not refreshed twice in 90 s"
+            signed.messages.create(**ASK)
+            with signed.messages.stream(**ASK) as stream:
+                stream.until_done()
+            bearer_call(emu, keys())
+        signed.messages.create(**ASK)  # the third credentials sign too
+        calls = mantle_calls(emu)
+    assert {(c.status, c.error_code) for c in calls} == {(200, None)}
+    signers = {c.access_key_id for c in calls if c.auth_scheme == "sigv4"}
+    sent_keys = {c.masked["headers.authorization"] for c in calls if c.auth_scheme == "bearer"}
+    assert len(signers) >= 3 and all(k and k.startswith("ASIA") for k in signers)
+    assert len(sent_keys) >= 3  # new keys after each expiry
+
+
+def bearer_call(emu: BedrockEmulator, key: str) -> None:
+    status = send(
+        messages_url(emu.mantle_url), ASK, bearer=key, ca_bundle=emu.ca_bundle, headers=VERSION
+    )[0]
+    assert status == 200
