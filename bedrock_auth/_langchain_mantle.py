@@ -1,0 +1,176 @@
+"""``get_llm(model, endpoint="mantle")``: langchain-aws's bedrock-mantle chat models on a manager.
+
+Claude models (the model data's ``mantle.path`` is ``/anthropic``) get ``ChatAnthropicMantle``
+running on this library's ``AnthropicBedrockMantle`` clients (:mod:`._anthropic`): each request
+signed as ``bedrock-mantle`` with the manager's refreshing credentials, or sent the manager's
+key in API-key mode. The sync client is shared per (manager, region) through the manager's
+client cache; ``ChatAnthropicMantle`` would otherwise build one per model from static keys.
+
+OpenAI-family models get ``ChatOpenAIMantle`` (bearer only): its ``api_key`` is the manager's
+``api_key_provider`` for the region (a callable langchain-openai calls per request, so keys
+are minted again before they or the credentials behind them expire), its ``base_url`` the
+manager's Mantle origin plus the model's path, its HTTP clients the manager's TLS and proxies.
+
+Both pickle as how they were built and are rebuilt on the receiving process's manager.
+Imported only by :func:`bedrock_auth.get_llm`; needs ``langchain-aws[anthropic]`` or
+``langchain-aws[openai]``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import PrivateAttr
+
+from bedrock_auth.errors import ConfigurationError
+from bedrock_auth.manager import BedrockClientManager
+from bedrock_auth.models import get_model_info
+
+__all__ = ["MantleSpec", "mantle_llm"]
+
+#: The model data's ``mantle.path`` of Claude on Mantle (Anthropic's Messages API).
+_ANTHROPIC_PATH = "/anthropic"
+#: Mantle's OpenAI-compatible path for a model the data does not know.
+_DEFAULT_OPENAI_PATH = "/v1"
+#: The langchain-aws extra each family needs.
+_EXTRAS = {_ANTHROPIC_PATH: "anthropic", _DEFAULT_OPENAI_PATH: "openai"}
+
+
+@dataclass(frozen=True)
+class MantleSpec:
+    """How a Mantle model was built: what another process needs to build it again."""
+
+    manager: BedrockClientManager
+    model: str  # Mantle's id
+    path: str  # the model data's mantle.path: /anthropic, /v1 or /openai/v1
+    region: str
+    model_kwargs: Mapping[str, Any]
+
+
+def mantle_route(model: str) -> tuple[str, str]:
+    """(Mantle's id, its path) for ``model`` (an alias too). A model unknown to the data is
+    taken as given: Claude (``anthropic.*``) on ``/anthropic``, any other on ``/v1``."""
+    info = get_model_info(model)
+    if info is None:
+        anthropic = model.startswith("anthropic.")
+        return model, _ANTHROPIC_PATH if anthropic else _DEFAULT_OPENAI_PATH
+    if info.mantle is None:
+        raise ConfigurationError(
+            f"{model} ({info.model_id}) is not served on bedrock-mantle, as far as "
+            "bedrock-auth's model data knows. Use get_llm(model) (endpoint='runtime'), or a "
+            "model the data puts on Mantle (bedrock_auth.models.get_model_info(name).mantle)."
+        )
+    return info.mantle.model_id, info.mantle.path
+
+
+def mantle_llm(
+    manager: BedrockClientManager, model: str, region: str, model_kwargs: Mapping[str, Any]
+) -> Any:
+    """The Mantle chat model for ``model`` in ``region``, on ``manager``."""
+    model_id, path = mantle_route(model)
+    return build(MantleSpec(manager, model_id, path, region, dict(model_kwargs)))
+
+
+def build(spec: MantleSpec) -> Any:
+    """The model ``spec`` describes (also what a pickled model is rebuilt with)."""
+    anthropic = spec.path == _ANTHROPIC_PATH
+    try:
+        klass = _anthropic_class() if anthropic else _openai_class()
+    except ImportError as exc:
+        extra = _EXTRAS[_ANTHROPIC_PATH if anthropic else _DEFAULT_OPENAI_PATH]
+        raise ImportError(
+            f'get_llm(endpoint="mantle") needs langchain-aws[{extra}]: '
+            f'pip install "langchain-aws[{extra}]"'
+        ) from exc
+    fields = _anthropic_fields(spec) if anthropic else _openai_fields(spec)
+    try:
+        built = klass(**{**fields, **spec.model_kwargs})
+    except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigurationError(
+            f"get_llm could not build {klass.__mro__[1].__name__} for {spec.model!r}: {exc}\n"
+            "Check the keyword arguments passed on to the model "
+            f"({', '.join(sorted(spec.model_kwargs)) or 'none'})."
+        ) from exc
+    built._mantle_spec = spec
+    return built
+
+
+def _anthropic_fields(spec: MantleSpec) -> dict[str, Any]:
+    # The region names the model's Region only: the clients (see _Claude) sign and address.
+    return {"model": spec.model, "region_name": spec.region}
+
+
+def _openai_fields(spec: MantleSpec) -> dict[str, Any]:
+    import openai
+
+    from bedrock_auth._http import mantle_origin, refuse_plain_http, sdk_options
+
+    manager = spec.manager
+    base_url = mantle_origin(manager, spec.region) + spec.path
+    sigv4 = "get_openai_client(endpoint='mantle', auth='iam')"
+    refuse_plain_http(base_url, "bedrock-mantle", "mantle_endpoint_url=", sigv4)
+    return {
+        "model": spec.model,
+        "region_name": spec.region,
+        "base_url": base_url,
+        "api_key": manager.api_key_provider(spec.region),
+        "max_retries": manager.settings.max_retries,
+        "http_client": sdk_options(manager, openai, {}, is_async=False)["http_client"],
+        "http_async_client": sdk_options(manager, openai, {}, is_async=True)["http_client"],
+    }
+
+
+def _reduce(model: Any) -> tuple[Any, ...]:
+    # The SDK clients cannot be pickled: the model travels as how it was built.
+    spec: MantleSpec = model._mantle_spec
+    return (build, (spec,))
+
+
+@functools.cache
+def _anthropic_class() -> type[Any]:
+    from langchain_aws import ChatAnthropicMantle
+
+    from bedrock_auth._anthropic import (
+        ManagedAnthropicBedrockMantle,
+        ManagedAsyncAnthropicBedrockMantle,
+    )
+
+    class SharedChatAnthropicMantle(ChatAnthropicMantle):
+        """``ChatAnthropicMantle`` on the manager's ``AnthropicBedrockMantle`` clients."""
+
+        _mantle_spec: Any = PrivateAttr(default=None)
+
+        @functools.cached_property
+        def _client(self) -> Any:
+            spec: MantleSpec = self._mantle_spec
+            key = ("langchain-mantle", "anthropic", spec.region)
+            return spec.manager._cached(
+                key,
+                lambda: ManagedAnthropicBedrockMantle(manager=spec.manager, aws_region=spec.region),
+            )
+
+        @functools.cached_property
+        def _async_client(self) -> Any:
+            spec: MantleSpec = self._mantle_spec
+            return ManagedAsyncAnthropicBedrockMantle(manager=spec.manager, aws_region=spec.region)
+
+        __reduce__ = _reduce
+
+    return SharedChatAnthropicMantle
+
+
+@functools.cache
+def _openai_class() -> type[Any]:
+    from langchain_aws import ChatOpenAIMantle
+
+    class SharedChatOpenAIMantle(ChatOpenAIMantle):
+        """``ChatOpenAIMantle`` sent the manager's keys, at the manager's Mantle address."""
+
+        _mantle_spec: Any = PrivateAttr(default=None)
+
+        __reduce__ = _reduce
+
+    return SharedChatOpenAIMantle

@@ -1,0 +1,141 @@
+"""``get_llm(endpoint="mantle")`` and ``get_pydantic_ai_model(endpoint="mantle")``: langchain-aws's
+``ChatAnthropicMantle``/``ChatOpenAIMantle`` and pydantic-ai's Mantle provider against the
+emulator's Mantle listener, on the manager's (refreshing) credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bedrock_auth import BedrockClientManager, ConfigurationError, get_llm
+from bedrock_auth.testing import BedrockEmulator
+
+pytest.importorskip("langchain_aws")
+pytest.importorskip("aws_bedrock_token_generator")
+
+#: model -> (the langchain-aws class, how the emulator saw it authenticated).
+MODELS = {
+    "sonnet-5": ("ChatAnthropicMantle", "sigv4"),
+    "gpt-oss-120b": ("ChatOpenAIMantle", "bearer"),
+}
+MANTLE_OPERATIONS = ("CreateMessage", "CreateChatCompletion", "CreateResponse")
+ROLE = "arn:aws:iam::210987654321:role/mantle-llm-user"
+REPLY = "Emulated reply to: hi there"
+
+
+def get_weather(city: str) -> str:
+    """The weather in a city."""
+    return f"sunny in {city}"
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[BedrockEmulator]:
+    with BedrockEmulator(tls=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def manager(emu: BedrockEmulator) -> Iterator[BedrockClientManager]:
+    with emu.manager() as built:
+        yield built
+
+
+def mantle_calls(emu: BedrockEmulator, since: int = 0) -> list[Any]:
+    return [r for r in emu.requests[since:] if r.operation in MANTLE_OPERATIONS]
+
+
+def base_class(llm: Any) -> str:
+    return str(type(llm).__mro__[1].__name__)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_create_stream_and_a_tool_call(
+    emu: BedrockEmulator, manager: BedrockClientManager, model: str
+) -> None:
+    pytest.importorskip("langchain_anthropic" if "sonnet" in model else "langchain_openai")
+    since = len(emu.requests)
+    llm = get_llm(model, endpoint="mantle", manager=manager, max_tokens=64)
+    klass, scheme = MODELS[model]
+    assert base_class(llm) == klass
+    assert llm.invoke("hi there").content == REPLY
+    assert "".join(str(chunk.content) for chunk in llm.stream("hi there")) == REPLY
+    called = llm.bind_tools([get_weather], tool_choice="get_weather").invoke("weather in Paris")
+    assert [c["name"] for c in called.tool_calls] == ["get_weather"]
+    answered = asyncio.run(llm.ainvoke("hi there"))
+    assert answered.content == REPLY
+    calls = mantle_calls(emu, since)
+    assert len(calls) == 4 and {(c.status, c.auth_scheme) for c in calls} == {(200, scheme)}
+    if scheme == "sigv4":
+        assert {c.signing_service for c in calls} == {"bedrock-mantle"}
+
+
+def test_claude_models_share_the_managers_client(manager: BedrockClientManager) -> None:
+    pytest.importorskip("langchain_anthropic")
+    first = get_llm("sonnet-5", endpoint="mantle", manager=manager)
+    second = get_llm("sonnet-5", endpoint="mantle", manager=manager, temperature=0)
+    assert first._client is second._client
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_model_pickles_and_is_rebuilt_on_the_manager(emu: BedrockEmulator, model: str) -> None:
+    pytest.importorskip("langchain_anthropic" if "sonnet" in model else "langchain_openai")
+    with emu.manager(allow_pickle_secrets=True) as manager:
+        llm = get_llm(model, endpoint="mantle", manager=manager, max_tokens=64)
+        again = pickle.loads(pickle.dumps(llm))
+        assert base_class(again) == MODELS[model][0] and again.max_tokens == 64
+        assert again.invoke("hi there").content == REPLY
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{"api": "invoke"}, {"api": "converse"}, {"fallback_regions": ["us-west-2"]}, {"project": "p"}],
+)
+def test_runtime_only_options_are_refused_on_mantle(
+    manager: BedrockClientManager, given: dict[str, Any]
+) -> None:
+    with pytest.raises(ConfigurationError, match=f"takes no {next(iter(given))}"):
+        get_llm("sonnet-5", endpoint="mantle", manager=manager, **given)
+
+
+def test_a_model_off_mantle_and_an_unknown_endpoint_are_refused(
+    manager: BedrockClientManager,
+) -> None:
+    with pytest.raises(ConfigurationError, match="not served on bedrock-mantle"):
+        get_llm("claude-sonnet-4-5", endpoint="mantle", manager=manager)
+    with pytest.raises(ConfigurationError, match="'runtime', 'mantle'"):
+        get_llm("sonnet-5", endpoint="elsewhere", manager=manager)  # type: ignore[call-overload]
+
+
+def test_a_run_across_role_expiries_never_sends_expired_credentials_or_keys() -> None:
+    """5-second role credentials: both Mantle models keep answering across two refreshes,
+    and the emulator (which refuses expired credentials and keys) never has to."""
+    pytest.importorskip("langchain_anthropic")
+    pytest.importorskip("langchain_openai")
+    with (
+        BedrockEmulator(tls=True, assume_role_duration=5) as emu,
+        emu.manager(role_arn=ROLE) as manager,
+    ):
+        models = [get_llm(m, endpoint="mantle", manager=manager) for m in MODELS]
+
+        def assumed() -> int:
+            return sum(r.operation == "AssumeRole" for r in emu.requests)
+
+        first, deadline = assumed(), time.monotonic() + 90
+        while assumed() < first + 2:
+            assert time.monotonic() < deadline, "the role was not refreshed twice in 90 s"
+            for llm in models:
+                llm.invoke("hi there")
+                "".join(str(chunk.content) for chunk in llm.stream("hi there"))
+        for llm in models:  # the third credentials sign too
+            llm.invoke("hi there")
+        calls = mantle_calls(emu)
+    assert {(c.status, c.error_code) for c in calls} == {(200, None)}
+    signers = {c.access_key_id for c in calls if c.auth_scheme == "sigv4"}
+    keys = {c.masked["headers.authorization"] for c in calls if c.auth_scheme == "bearer"}
+    assert len(signers) >= 3 and all(k and k.startswith("ASIA") for k in signers)
+    assert len(keys) >= 3  # new keys after each expiry
