@@ -32,6 +32,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, NoCredentialsError
 
+from bedrock_auth import _mantle as mantle
 from bedrock_auth._calls import resolve
 from bedrock_auth._http import (
     ENDPOINTS,
@@ -47,9 +48,7 @@ from bedrock_auth.errors import (
     ConfigurationError,
     ExpiredCredentialsError,
     InvalidCredentialsError,
-    ModelNotAvailableError,
 )
-from bedrock_auth.models import get_model_info
 from bedrock_auth.regions import check_region
 
 if TYPE_CHECKING:
@@ -68,8 +67,6 @@ __all__ = [
 _SERVICES = {"runtime": "bedrock-runtime", "mantle": "bedrock-mantle"}
 #: The settings that choose each endpoint's address (for the plain-http refusal).
 _URL_OPTIONS = {"runtime": "endpoint_url=", "mantle": "mantle_endpoint_url="}
-#: Where Anthropic's Messages API lives on bedrock-mantle (the model data's ``mantle.path``).
-MANTLE_PATH = "/anthropic"
 #: Constructor arguments that would give the client credentials of its own.
 FOREIGN_CREDENTIALS = ("aws_access_key", "aws_secret_key", "aws_session_token", "aws_profile")
 #: How a manager in API-key mode signs with SigV4 instead (for the plain-http refusal).
@@ -99,7 +96,7 @@ class _Binding:
     def url(self, region: str) -> str:
         """This endpoint's base URL in ``region``, from the manager's settings."""
         if self.endpoint == "mantle":
-            return mantle_origin(self.manager, region) + MANTLE_PATH
+            return mantle_origin(self.manager, region) + mantle.ANTHROPIC_PATH
         return _runtime_url(self.manager, region)
 
     def context(self, url: str) -> ErrorContext:
@@ -157,7 +154,10 @@ class _Binding:
         if not isinstance(body, Mapping) or not isinstance(body.get("model"), str):
             return request
         if self.endpoint == "mantle":
-            return request.copy(body={**body, "model": mantle_model(body["model"])})
+            model_id = mantle.route(
+                body["model"], (mantle.ANTHROPIC_PATH,), "AnthropicBedrockMantle"
+            )[0]
+            return request.copy(body={**body, "model": model_id})
         resolved = resolve(self.manager, body["model"], self.region)
         return request.copy(body={**body, "model": resolved.model_id})
 
@@ -183,23 +183,6 @@ class _Binding:
             f"Error code: {response.status_code} - {body or message}", response=response, body=body
         )
         return translated
-
-
-def mantle_model(model: str) -> str:
-    """bedrock-mantle's id for ``model`` (an alias too); a model unknown to the data passes
-    unchanged, one the data knows but not on Mantle's Messages API is refused before sending."""
-    info = get_model_info(model)
-    if info is None:
-        return model
-    route = info.mantle
-    if route is None or route.path != MANTLE_PATH:
-        raise ModelNotAvailableError(
-            f"{model} ({info.model_id}) is not served on bedrock-mantle's Anthropic Messages API "
-            "as far as bedrock-auth's model data knows. Call it on get_anthropic_client() "
-            "(endpoint='runtime'), or pick a model the data puts there "
-            "(bedrock_auth.models.get_model_info(name).mantle)."
-        )
-    return route.model_id
 
 
 def _json(response: httpx2.Response) -> dict[str, Any] | None:

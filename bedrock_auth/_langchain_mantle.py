@@ -25,18 +25,11 @@ from typing import Any
 
 from pydantic import PrivateAttr
 
+from bedrock_auth import _mantle as mantle
 from bedrock_auth.errors import ConfigurationError
 from bedrock_auth.manager import BedrockClientManager
-from bedrock_auth.models import get_model_info
 
-__all__ = ["MantleSpec", "mantle_llm"]
-
-#: The model data's ``mantle.path`` of Claude on Mantle (Anthropic's Messages API).
-_ANTHROPIC_PATH = "/anthropic"
-#: Mantle's OpenAI-compatible path for a model the data does not know.
-_DEFAULT_OPENAI_PATH = "/v1"
-#: The langchain-aws extra each family needs.
-_EXTRAS = {_ANTHROPIC_PATH: "anthropic", _DEFAULT_OPENAI_PATH: "openai"}
+__all__ = ["MantleSpec", "build", "mantle_llm"]
 
 
 @dataclass(frozen=True)
@@ -50,37 +43,22 @@ class MantleSpec:
     model_kwargs: Mapping[str, Any]
 
 
-def mantle_route(model: str) -> tuple[str, str]:
-    """(Mantle's id, its path) for ``model`` (an alias too). A model unknown to the data is
-    taken as given: Claude (``anthropic.*``) on ``/anthropic``, any other on ``/v1``."""
-    info = get_model_info(model)
-    if info is None:
-        anthropic = model.startswith("anthropic.")
-        return model, _ANTHROPIC_PATH if anthropic else _DEFAULT_OPENAI_PATH
-    if info.mantle is None:
-        raise ConfigurationError(
-            f"{model} ({info.model_id}) is not served on bedrock-mantle, as far as "
-            "bedrock-auth's model data knows. Use get_llm(model) (endpoint='runtime'), or a "
-            "model the data puts on Mantle (bedrock_auth.models.get_model_info(name).mantle)."
-        )
-    return info.mantle.model_id, info.mantle.path
-
-
 def mantle_llm(
     manager: BedrockClientManager, model: str, region: str, model_kwargs: Mapping[str, Any]
 ) -> Any:
     """The Mantle chat model for ``model`` in ``region``, on ``manager``."""
-    model_id, path = mantle_route(model)
+    paths = (mantle.ANTHROPIC_PATH, *mantle.OPENAI_PATHS)
+    model_id, path = mantle.route(model, paths, 'get_llm(endpoint="mantle")')
     return build(MantleSpec(manager, model_id, path, region, dict(model_kwargs)))
 
 
 def build(spec: MantleSpec) -> Any:
     """The model ``spec`` describes (also what a pickled model is rebuilt with)."""
-    anthropic = spec.path == _ANTHROPIC_PATH
+    anthropic = spec.path == mantle.ANTHROPIC_PATH
     try:
         klass = _anthropic_class() if anthropic else _openai_class()
     except ImportError as exc:
-        extra = _EXTRAS[_ANTHROPIC_PATH if anthropic else _DEFAULT_OPENAI_PATH]
+        extra = "anthropic" if anthropic else "openai"  # langchain-aws's extra for the class
         raise ImportError(
             f'get_llm(endpoint="mantle") needs langchain-aws[{extra}]: '
             f'pip install "langchain-aws[{extra}]"'

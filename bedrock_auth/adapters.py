@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     )
     from langchain_aws import BedrockEmbeddings
     from openai import AsyncOpenAI, OpenAI
+    from pydantic_ai.models import Model
     from pydantic_ai.models.bedrock import BedrockConverseModel
 
     from bedrock_auth.manager import BedrockClientManager
@@ -81,6 +82,7 @@ _EXTRAS = {
     "anthropic": ("anthropic", "the Anthropic SDK"),
     "bedrock_auth._openai": ("openai", "the OpenAI SDK"),
     "pydantic_ai.models.bedrock": ("pydantic-ai", "pydantic-ai"),
+    "bedrock_auth._pydantic_ai_mantle": ("pydantic-ai-mantle", "pydantic-ai's Bedrock Mantle"),
     "langchain_aws": ("langchain", "langchain-aws"),
 }
 _SWITCH = {
@@ -95,6 +97,13 @@ def _checked(region: str | None) -> str | None:
     so it is reported before missing credentials are."""
     return None if region is None else check_region(region)
 
+def _check_endpoint(endpoint: str) -> str:
+    if endpoint not in _ENDPOINTS:
+        accepted = ", ".join(_ENDPOINTS)
+        raise ConfigurationError(f"endpoint={endpoint!r} is not accepted. Accepted: {accepted}.")
+    return endpoint
+
+
 def _sdk(module: str, caller: str) -> Any:
     try:
         return import_module(module)
@@ -106,6 +115,8 @@ def _sdk(module: str, caller: str) -> Any:
 # -- the Anthropic SDK -------------------------------------------------------------------------
 
 
+#: The Bedrock endpoints the SDK adapters address (see get_openai_client).
+_ENDPOINTS = ("runtime", "mantle")
 #: (endpoint, async_) -> the client class of bedrock_auth._anthropic.
 _ANTHROPIC_CLASSES = {
     ("runtime", False): "ManagedAnthropicBedrock",
@@ -212,11 +223,7 @@ def get_anthropic_client(
     client sends the manager's key (on Mantle, ``api_key_provider()``'s), never over plain http.
     """
     sdk = _sdk("bedrock_auth._anthropic", "get_anthropic_client")  # a missing extra fails first
-    name = _ANTHROPIC_CLASSES.get((endpoint, bool(async_)))
-    if name is None:
-        raise ConfigurationError(
-            f"endpoint={endpoint!r} is not accepted. Accepted: runtime, mantle."
-        )
+    name = _ANTHROPIC_CLASSES[_check_endpoint(endpoint), bool(async_)]
     chosen = _checked(region or client_kwargs.pop("aws_region", None))
     client: AnyAnthropicBedrock = getattr(sdk, name)(
         manager=manager or get_manager(), aws_region=chosen, **client_kwargs
@@ -413,19 +420,31 @@ def get_pydantic_ai_model(
     *,
     manager: BedrockClientManager | None = None,
     region: str | None = None,
+    endpoint: Literal["runtime", "mantle"] = "runtime",
     **settings: Any,
-) -> BedrockConverseModel:
+) -> BedrockConverseModel | Model:
     """A pydantic-ai ``BedrockConverseModel`` on the manager's shared ``bedrock-runtime`` client.
 
     ``model`` (default ``BEDROCK_MODEL_ID``) is resolved for the region; ``settings`` are
     pydantic-ai model settings (``temperature``, ``max_tokens``, ``bedrock_guardrail_config``,
     ...), the model's defaults.
 
+    ``endpoint="mantle"`` gives pydantic-ai's Bedrock Mantle model for an OpenAI-family model
+    (sent keys from the manager's ``api_key_provider``); another model there is a
+    :class:`~bedrock_auth.errors.ModelNotAvailableError`.
+
     >>> from pydantic_ai import Agent                                   # doctest: +SKIP
     >>> Agent(get_pydantic_ai_model("haiku")).run_sync("Hi").output      # doctest: +SKIP
     """
-    bedrock = _sdk("pydantic_ai.models.bedrock", "get_pydantic_ai_model")
+    _check_endpoint(endpoint)
     region = _checked(region)
+    if endpoint == "mantle":
+        on_mantle = _sdk("bedrock_auth._pydantic_ai_mantle", "get_pydantic_ai_model")
+        manager = manager or get_manager()
+        chosen = chosen_model(model, manager, "get_pydantic_ai_model")
+        built: Model = on_mantle.mantle_model(manager, chosen, region or manager.region, settings)
+        return built
+    bedrock = _sdk("pydantic_ai.models.bedrock", "get_pydantic_ai_model")
     manager = manager or get_manager()
     resolved = resolve(manager, chosen_model(model, manager, "get_pydantic_ai_model"), region)
     provider = import_module("pydantic_ai.providers.bedrock").BedrockProvider(

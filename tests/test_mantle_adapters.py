@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from bedrock_auth import BedrockClientManager, ConfigurationError, get_llm
+from bedrock_auth import (
+    BedrockClientManager,
+    ConfigurationError,
+    ModelNotAvailableError,
+    get_llm,
+    get_pydantic_ai_model,
+)
 from bedrock_auth.testing import BedrockEmulator
 
 pytest.importorskip("langchain_aws")
@@ -105,7 +111,7 @@ def test_runtime_only_options_are_refused_on_mantle(
 def test_a_model_off_mantle_and_an_unknown_endpoint_are_refused(
     manager: BedrockClientManager,
 ) -> None:
-    with pytest.raises(ConfigurationError, match="not served on bedrock-mantle"):
+    with pytest.raises(ModelNotAvailableError, match="not at all"):
         get_llm("claude-sonnet-4-5", endpoint="mantle", manager=manager)
     with pytest.raises(ConfigurationError, match="'runtime', 'mantle'"):
         get_llm("sonnet-5", endpoint="elsewhere", manager=manager)  # type: ignore[call-overload]
@@ -139,3 +145,71 @@ def test_a_run_across_role_expiries_never_sends_expired_credentials_or_keys() ->
     keys = {c.masked["headers.authorization"] for c in calls if c.auth_scheme == "bearer"}
     assert len(signers) >= 3 and all(k and k.startswith("ASIA") for k in signers)
     assert len(keys) >= 3  # new keys after each expiry
+
+
+# -- get_pydantic_ai_model(endpoint="mantle") ------------------------------------------------
+
+
+def pydantic_ai_agent(manager: BedrockClientManager, model: str = "gpt-oss-120b") -> Any:
+    agent_module = pytest.importorskip("pydantic_ai")
+    pytest.importorskip("pydantic_ai.providers.bedrock_mantle")
+    agent = agent_module.Agent(get_pydantic_ai_model(model, endpoint="mantle", manager=manager))
+    agent.tool_plain(get_weather)
+    return agent
+
+
+async def test_pydantic_ai_runs_streams_and_calls_a_tool_on_mantle(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
+    since = len(emu.requests)
+    agent = pydantic_ai_agent(manager)
+    assert (await agent.run("hi there")).output == REPLY
+    # The emulator streams Chat Completions, not Responses: streamed on the model pydantic-ai
+    # sends to Chat Completions.
+    chat = pydantic_ai_agent(manager, "openai.gpt-oss-safeguard-120b")
+    async with chat.run_stream("hi there") as run:
+        assert "".join([piece async for piece in run.stream_text(delta=True)]) == REPLY
+    result = await agent.run("What is the weather in Paris? Use get_weather.")
+    calls = [p for m in result.all_messages() for p in m.parts if p.part_kind == "tool-call"]
+    assert [c.tool_name for c in calls] == ["get_weather"]
+    assert "sunny in" in result.output
+    seen = mantle_calls(emu, since)
+    assert [(c.status, c.auth_scheme, c.path) for c in seen] == [
+        (200, "bearer", "/v1/responses"),
+        (200, "bearer", "/v1/chat/completions"),
+        (200, "bearer", "/v1/responses"),
+        (200, "bearer", "/v1/responses"),
+    ]
+
+
+def test_pydantic_ai_refuses_a_model_mantle_serves_only_to_anthropic(
+    manager: BedrockClientManager,
+) -> None:
+    pytest.importorskip("pydantic_ai.providers.bedrock_mantle")
+    with pytest.raises(ModelNotAvailableError, match="only at /anthropic"):
+        get_pydantic_ai_model("sonnet-5", endpoint="mantle", manager=manager)
+    with pytest.raises(ModelNotAvailableError, match="not at all"):
+        get_pydantic_ai_model("claude-sonnet-4-5", endpoint="mantle", manager=manager)
+    with pytest.raises(ModelNotAvailableError, match="OpenAI models"):
+        get_pydantic_ai_model("mistral.unknown-model", endpoint="mantle", manager=manager)
+
+
+def test_pydantic_ai_across_role_expiries() -> None:
+    """5-second role credentials: the agent keeps answering across two refreshes with keys
+    minted from each credentials in turn, never an expired one."""
+    with (
+        BedrockEmulator(tls=True, assume_role_duration=5) as emu,
+        emu.manager(role_arn=ROLE) as manager,
+    ):
+        agent = pydantic_ai_agent(manager)
+
+        def assumed() -> int:
+            return sum(r.operation == "AssumeRole" for r in emu.requests)
+
+        first, deadline = assumed(), time.monotonic() + 90
+        while assumed() < first + 2:
+            assert time.monotonic() < deadline, "the role was not refreshed twice in 90 s"
+            assert agent.run_sync("hi there").output == REPLY
+        calls = mantle_calls(emu)
+    assert {(c.status, c.error_code) for c in calls} == {(200, None)}
+    assert len({c.masked["headers.authorization"] for c in calls}) >= 3
