@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -165,20 +165,25 @@ def test_the_mantle_client_is_the_sdks_mantle_client_on_the_managers_url(
         assert str(copied.base_url) == str(client.base_url) and copied.manager is manager
 
 
+@pytest.fixture
+def client(tls: BedrockEmulator) -> Iterator[Any]:
+    """A Mantle client on a manager of the TLS emulator's test keys."""
+    with tls.manager() as manager:
+        yield get_anthropic_client(endpoint="mantle", manager=manager)
+
+
 def test_create_stream_tools_and_count_tokens_sign_for_bedrock_mantle(
-    tls: BedrockEmulator,
+    tls: BedrockEmulator, client: Any
 ) -> None:
     since = len(tls.requests)
-    with tls.manager() as manager:
-        client = get_anthropic_client(endpoint="mantle", manager=manager)
-        ask = {**ASK, "model": "sonnet-5"}  # an alias: mapped to Mantle's id
-        assert client.messages.create(**ask).content[0].text == "Emulated reply to: hi there"
-        with client.messages.stream(**ask) as stream:
-            assert "".join(stream.text_stream) == "Emulated reply to: hi there"
-        called = client.messages.create(**ask, tools=[WEATHER], tool_choice={"type": "any"})
-        assert called.stop_reason == "tool_use" and called.content[-1].name == "get_weather"
-        counted = client.messages.count_tokens(model="sonnet-5", messages=ASK["messages"])
-        assert counted.input_tokens > 0
+    ask = {**ASK, "model": "sonnet-5"}  # an alias: mapped to Mantle's id
+    assert client.messages.create(**ask).content[0].text == "Emulated reply to: hi there"
+    with client.messages.stream(**ask) as stream:
+        assert "".join(stream.text_stream) == "Emulated reply to: hi there"
+    called = client.messages.create(**ask, tools=[WEATHER], tool_choice={"type": "any"})
+    assert called.stop_reason == "tool_use" and called.content[-1].name == "get_weather"
+    counted = client.messages.count_tokens(model="sonnet-5", messages=ASK["messages"])
+    assert counted.input_tokens > 0
     calls = mantle_calls(tls, since)
     assert len(calls) == 4 and {(c.status, c.signing_service) for c in calls} == {
         (200, "bedrock-mantle")
@@ -217,19 +222,41 @@ def test_a_key_is_never_sent_to_mantle_over_plain_http(emu: BedrockEmulator) -> 
 
 
 def test_a_model_the_data_keeps_off_mantle_is_refused_before_sending(
-    tls: BedrockEmulator,
+    tls: BedrockEmulator, client: Any
 ) -> None:
     since = len(tls.requests)
-    with tls.manager() as manager:
-        client = get_anthropic_client(endpoint="mantle", manager=manager)
-        with pytest.raises(ModelNotAvailableError, match="endpoint='runtime'"):
-            client.messages.create(**{**ASK, "model": "gpt-oss-120b"})
+    with pytest.raises(ModelNotAvailableError, match="endpoint='runtime'"):
+        client.messages.create(**{**ASK, "model": "gpt-oss-120b"})
     assert mantle_calls(tls, since) == []
 
 
 def test_an_unknown_endpoint_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="runtime, mantle"):
         get_anthropic_client(endpoint="elsewhere")  # type: ignore[call-overload]
+
+
+def across_refreshes(emu: BedrockEmulator, step: Callable[[], object]) -> None:
+    """Run ``step`` until the emulator's 5-second role has been assumed twice more, then once
+    with the third credentials."""
+
+    def assumed() -> int:
+        return sum(r.operation == "AssumeRole" for r in emu.requests)
+
+    first, deadline = assumed(), time.monotonic() + 90
+    while assumed() < first + 2:
+        assert time.monotonic() < deadline, "the role was not refreshed twice in 90 s"
+        step()
+    step()
+
+
+def check_fresh(calls: list[Any], *, signed: bool = True, keyed: bool = True) -> None:
+    """Every call answered, signed by three or more role credentials and sent three or more
+    keys: new ones after each expiry, never an expired one."""
+    assert {(c.status, c.error_code) for c in calls} == {(200, None)}
+    signers = {c.access_key_id for c in calls if c.auth_scheme == "sigv4"}
+    keys = {c.masked["headers.authorization"] for c in calls if c.auth_scheme == "bearer"}
+    assert not signed or (len(signers) >= 3 and all(k and k.startswith("ASIA") for k in signers))
+    assert not keyed or len(keys) >= 3
 
 
 def test_a_run_across_role_expiries_never_sends_expired_credentials_or_keys() -> None:
@@ -243,23 +270,14 @@ def test_a_run_across_role_expiries_never_sends_expired_credentials_or_keys() ->
         signed = get_anthropic_client(endpoint="mantle", manager=manager)
         keys = manager.api_key_provider()
 
-        def assumed() -> int:
-            return sum(r.operation == "AssumeRole" for r in emu.requests)
-
-        first, deadline = assumed(), time.monotonic() + 90
-        while assumed() < first + 2:
-            assert time.monotonic() < deadline, "the role was not refreshed twice in 90 s"
+        def step() -> None:
             signed.messages.create(**ASK)
             with signed.messages.stream(**ASK) as stream:
                 stream.until_done()
             bearer_call(emu, keys())
-        signed.messages.create(**ASK)  # the third credentials sign too
-        calls = mantle_calls(emu)
-    assert {(c.status, c.error_code) for c in calls} == {(200, None)}
-    signers = {c.access_key_id for c in calls if c.auth_scheme == "sigv4"}
-    sent_keys = {c.masked["headers.authorization"] for c in calls if c.auth_scheme == "bearer"}
-    assert len(signers) >= 3 and all(k and k.startswith("ASIA") for k in signers)
-    assert len(sent_keys) >= 3  # new keys after each expiry
+
+        across_refreshes(emu, step)
+        check_fresh(mantle_calls(emu))
 
 
 def bearer_call(emu: BedrockEmulator, key: str) -> None:
