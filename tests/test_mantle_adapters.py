@@ -17,6 +17,7 @@ from bedrock_auth import (
     ConfigurationError,
     ModelNotAvailableError,
     get_llm,
+    get_openai_client,
     get_pydantic_ai_model,
 )
 from bedrock_auth.testing import BedrockEmulator
@@ -154,17 +155,18 @@ async def test_pydantic_ai_runs_streams_and_calls_a_tool_on_mantle(
     since = len(emu.requests)
     agent = pydantic_ai_agent(manager)
     assert (await agent.run("hi there")).output == REPLY
-    # The emulator streams Chat Completions, not Responses: streamed on the model pydantic-ai
-    # sends to Chat Completions.
+    # Streamed on the Responses API and, for the model pydantic-ai sends there, Chat Completions.
     chat = pydantic_ai_agent(manager, "openai.gpt-oss-safeguard-120b")
-    async with chat.run_stream("hi there") as run:
-        assert "".join([piece async for piece in run.stream_text(delta=True)]) == REPLY
+    for streaming in (agent, chat):
+        async with streaming.run_stream("hi there") as run:
+            assert "".join([piece async for piece in run.stream_text(delta=True)]) == REPLY
     result = await agent.run("What is the weather in Paris? Use get_weather.")
     calls = [p for m in result.all_messages() for p in m.parts if p.part_kind == "tool-call"]
     assert [c.tool_name for c in calls] == ["get_weather"]
     assert "sunny in" in result.output
     seen = mantle_calls(emu, since)
     assert [(c.status, c.auth_scheme, c.path) for c in seen] == [
+        (200, "bearer", "/v1/responses"),
         (200, "bearer", "/v1/responses"),
         (200, "bearer", "/v1/chat/completions"),
         (200, "bearer", "/v1/responses"),
@@ -194,3 +196,26 @@ def test_pydantic_ai_across_role_expiries() -> None:
         agent = pydantic_ai_agent(manager)
         across_refreshes(emu, lambda: agent.run_sync("hi there"))
         check_fresh(mantle_calls(emu), signed=False)
+
+
+def test_the_emulator_streams_responses_as_the_openai_sdk_reads_them(
+    manager: BedrockClientManager,
+) -> None:
+    """Text and a function call, each as the Responses API's events (the SDK assembles them)."""
+    pytest.importorskip("openai")
+    client = get_openai_client(endpoint="mantle", manager=manager)
+    with client.responses.stream(model="gpt-oss-120b", input="hi there") as stream:
+        deltas = [e.delta for e in stream if e.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert "".join(deltas) == final.output_text == REPLY and final.usage is not None
+    tool = {
+        "type": "function",
+        "name": "get_weather",
+        "description": "The weather in a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    }
+    with client.responses.stream(
+        model="gpt-oss-120b", input="weather?", tools=[tool], tool_choice="required"
+    ) as stream:
+        called = stream.get_final_response().output[-1]
+    assert called.type == "function_call" and called.name == "get_weather"

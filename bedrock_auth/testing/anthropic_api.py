@@ -15,13 +15,12 @@ Bedrock's CountTokens refuses.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from .anthropic_body import Anthropic
 from .catalog import capabilities_for
-from .openai_api import check_model
+from .openai_api import check_model, named_sse
 from .responses import Response, json_response, validation_error
 from .runtime import invoke_generation, latency_ms
 from .state import Call
@@ -61,16 +60,8 @@ def messages(call: Call) -> Response:
     gen = invoke_generation(call, _FAMILY, body, capabilities_for(model))
     if body.get("stream") is True:
         events = _FAMILY.chunks(gen, model, latency_ms(call))
-        return _sse([{k: v for k, v in e.items() if k != _BEDROCK_METRICS} for e in events])
+        return named_sse([{k: v for k, v in e.items() if k != _BEDROCK_METRICS} for e in events])
     return json_response(_FAMILY.response(gen, model, latency_ms(call)))
-
-
-def _sse(events: list[Json]) -> Response:
-    frames = [
-        f"event: {e['type']}\ndata: {json.dumps(e, separators=(',', ':'))}\n\n".encode()
-        for e in events
-    ]
-    return Response(200, {"Content-Type": "text/event-stream"}, frames=frames)
 
 
 def count_message_tokens(call: Call) -> Response:

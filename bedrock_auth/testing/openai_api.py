@@ -1,4 +1,4 @@
-"""Bedrock's OpenAI-compatible APIs: Chat Completions (SSE streaming too), Responses, models.
+"""Bedrock's OpenAI-compatible APIs: Chat Completions and Responses (SSE streaming too), models.
 
 Served on the runtime listener under ``/openai/v1`` (SigV4 service name ``bedrock``, runtime
 ids and inference profiles) and on the Mantle listener under ``/v1`` and ``/openai/v1`` (SigV4
@@ -356,36 +356,81 @@ def _output(gen: Generation) -> list[Json]:
 
 
 def responses(call: Call) -> Response:
-    """POST .../responses: a completed ``response`` (background responses are not served)."""
+    """POST .../responses: a completed ``response``, or its events with ``stream`` (background
+    responses are not served)."""
     model, gen = _responses_generation(call)
-    body = call.body
+    answer = _response(call.body, model, gen)
+    return _responses_stream(answer) if call.body.get("stream") is True else json_response(answer)
+
+
+def _response(body: Json, model: str, gen: Generation) -> Json:
     truncated = gen.stop_reason == "max_tokens"
-    return json_response(
-        {
-            "id": f"resp_{gen.message_id}",
-            "object": "response",
-            "created_at": int(time.time()),
-            "status": "incomplete" if truncated else "completed",
-            "incomplete_details": {"reason": "max_output_tokens"} if truncated else None,
-            "error": None,
-            "model": model,
-            "instructions": body.get("instructions"),
-            "output": _output(gen),
-            "parallel_tool_calls": body.get("parallel_tool_calls", True),
-            "tool_choice": body.get("tool_choice", "auto"),
-            "tools": body.get("tools") or [],
-            "temperature": body.get("temperature"),
-            "top_p": body.get("top_p"),
-            "metadata": body.get("metadata") or {},
-            "usage": {
-                "input_tokens": gen.input_tokens,
-                "input_tokens_details": {"cached_tokens": 0},
-                "output_tokens": gen.output_tokens,
-                "output_tokens_details": {"reasoning_tokens": 0},
-                "total_tokens": gen.total_tokens,
-            },
-        }
-    )
+    return {
+        "id": f"resp_{gen.message_id}",
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "incomplete" if truncated else "completed",
+        "incomplete_details": {"reason": "max_output_tokens"} if truncated else None,
+        "error": None,
+        "model": model,
+        "instructions": body.get("instructions"),
+        "output": _output(gen),
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools") or [],
+        "temperature": body.get("temperature"),
+        "top_p": body.get("top_p"),
+        "metadata": body.get("metadata") or {},
+        "usage": {
+            "input_tokens": gen.input_tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": gen.output_tokens,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": gen.total_tokens,
+        },
+    }
+
+
+def _responses_stream(answer: Json) -> Response:
+    """``answer`` as the Responses API streams it: created, each output item with its text or
+    argument deltas, then completed (the whole answer, usage included)."""
+    events: list[Json] = []
+
+    def add(kind: str, **fields: Any) -> None:
+        events.append({"type": kind, "sequence_number": len(events), **fields})
+
+    add("response.created", response={**answer, "status": "in_progress", "output": []})
+    for index, item in enumerate(answer["output"]):
+        at = {"item_id": item["id"], "output_index": index}
+        text = item["content"][0] if item["type"] == "message" else None
+        add("response.output_item.added", output_index=index, item=_started(item))
+        if text is not None:
+            add("response.content_part.added", **at, content_index=0, part={**text, "text": ""})
+            for piece in split_words(text["text"]):
+                add("response.output_text.delta", **at, content_index=0, delta=piece, logprobs=[])
+            add("response.output_text.done", **at, content_index=0, text=text["text"], logprobs=[])
+            add("response.content_part.done", **at, content_index=0, part=text)
+        else:
+            add("response.function_call_arguments.delta", **at, delta=item["arguments"])
+            done = {"arguments": item["arguments"], "name": item["name"]}
+            add("response.function_call_arguments.done", **at, **done)
+        add("response.output_item.done", output_index=index, item=item)
+    add("response.completed", response=answer)
+    return named_sse(events)
+
+
+def _started(item: Json) -> Json:
+    empty: Json = {"content": []} if item["type"] == "message" else {"arguments": ""}
+    return {**item, **empty, "status": "in_progress"}
+
+
+def named_sse(events: list[Json]) -> Response:
+    """Server-sent events each named by its ``type`` (Responses, Anthropic Messages)."""
+    frames = [
+        f"event: {e['type']}\ndata: {json.dumps(e, separators=(',', ':'))}\n\n".encode()
+        for e in events
+    ]
+    return Response(200, {"Content-Type": "text/event-stream"}, frames=frames)
 
 
 #: Operation -> handler, merged into the dispatcher's table.
@@ -394,4 +439,3 @@ HANDLERS: dict[str, Callable[[Call], Response]] = {
     "CreateResponse": responses,
     "ListModels": list_openai_models,
 }
-
