@@ -90,14 +90,16 @@ def _openai_fields(spec: MantleSpec) -> dict[str, Any]:
     base_url = mantle_origin(manager, spec.region) + spec.path
     sigv4 = "get_openai_client(endpoint='mantle', auth='iam')"
     refuse_plain_http(base_url, "bedrock-mantle", "mantle_endpoint_url=", sigv4)
+    sync, async_ = (sdk_options(manager, openai, {}, is_async=a) for a in (False, True))
     return {
         "model": spec.model,
         "region_name": spec.region,
         "base_url": base_url,
         "api_key": manager.api_key_provider(spec.region),
-        "max_retries": manager.settings.max_retries,
-        "http_client": sdk_options(manager, openai, {}, is_async=False)["http_client"],
-        "http_async_client": sdk_options(manager, openai, {}, is_async=True)["http_client"],
+        "timeout": sync["timeout"],
+        "max_retries": sync["max_retries"],
+        "http_client": sync["http_client"],
+        "http_async_client": async_["http_client"],
     }
 
 

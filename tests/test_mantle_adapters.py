@@ -219,3 +219,13 @@ def test_the_emulator_streams_responses_as_the_openai_sdk_reads_them(
     ) as stream:
         called = stream.get_final_response().output[-1]
     assert called.type == "function_call" and called.name == "get_weather"
+
+
+def test_the_models_take_the_managers_timeouts_and_retries(emu: BedrockEmulator) -> None:
+    pytest.importorskip("langchain_anthropic")
+    pytest.importorskip("langchain_openai")
+    with emu.manager(read_timeout=7, max_retries=1) as manager:
+        claude = get_llm("sonnet-5", endpoint="mantle", manager=manager)
+        gpt = get_llm("gpt-oss-120b", endpoint="mantle", manager=manager)
+        assert (claude._client.max_retries, claude._client.timeout.read) == (1, 7)
+        assert (gpt.max_retries, gpt.request_timeout.read) == (1, 7)
