@@ -32,6 +32,14 @@ from bedrock_auth.manager import BedrockClientManager
 __all__ = ["MantleSpec", "build", "mantle_llm"]
 
 
+#: ChatAnthropicMantle's fields that configure its client, and the client's names for them.
+_CLIENT_OPTIONS = {
+    "max_retries": "max_retries",
+    "default_request_timeout": "timeout",
+    "default_headers": "default_headers",
+}
+
+
 @dataclass(frozen=True)
 class MantleSpec:
     """How a Mantle model was built: what another process needs to build it again."""
@@ -127,15 +135,28 @@ def _anthropic_class() -> type[Any]:
         def _client(self) -> Any:
             spec: MantleSpec = self._mantle_spec
             key = ("langchain-mantle", "anthropic", spec.region)
-            return spec.manager._cached(
+            shared = spec.manager._cached(
                 key,
                 lambda: ManagedAnthropicBedrockMantle(manager=spec.manager, aws_region=spec.region),
             )
+            options = self._own_client_options()
+            return shared.with_options(**options) if options else shared
 
         @functools.cached_property
         def _async_client(self) -> Any:
             spec: MantleSpec = self._mantle_spec
-            return ManagedAsyncAnthropicBedrockMantle(manager=spec.manager, aws_region=spec.region)
+            return ManagedAsyncAnthropicBedrockMantle(
+                manager=spec.manager, aws_region=spec.region, **self._own_client_options()
+            )
+
+        def _own_client_options(self) -> dict[str, Any]:
+            """The client options given to this model (the manager's are the defaults)."""
+            given = self.model_fields_set
+            return {
+                option: getattr(self, field)
+                for field, option in _CLIENT_OPTIONS.items()
+                if field in given and getattr(self, field) is not None
+            }
 
         __reduce__ = _reduce
 

@@ -229,3 +229,6 @@ def test_the_models_take_the_managers_timeouts_and_retries(emu: BedrockEmulator)
         gpt = get_llm("gpt-oss-120b", endpoint="mantle", manager=manager)
         assert (claude._client.max_retries, claude._client.timeout.read) == (1, 7)
         assert (gpt.max_retries, gpt.request_timeout.read) == (1, 7)
+        own = get_llm("sonnet-5", endpoint="mantle", manager=manager, max_retries=4, timeout=3)
+        assert (own._client.max_retries, own._client.timeout) == (4, 3)
+        assert own._client.manager is manager and claude._client.max_retries == 1
