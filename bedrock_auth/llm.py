@@ -311,8 +311,8 @@ def get_llm(
     ``service_tier``, ``project`` and ``request_metadata`` are checked here and sent with
     every call, as by :func:`~bedrock_auth.converse`.
 
-    ``endpoint="mantle"``: langchain-aws's ``ChatAnthropicMantle`` or ``ChatOpenAIMantle`` on
-    the manager (docs/api-keys-and-openai.md); runtime-only options are refused there.
+    ``endpoint="mantle"``: langchain-aws's ``ChatAnthropicMantle`` or ``ChatOpenAIMantle``
+    (docs/api-keys-and-openai.md); ``api=`` and the request options are refused there.
 
     >>> llm = get_llm("haiku", max_tokens=256)                     # doctest: +SKIP
     >>> for chunk in llm.stream("Count to 3"):                       # doctest: +SKIP
@@ -320,8 +320,8 @@ def get_llm(
     """
     options = dict(service_tier=service_tier, project=project, request_metadata=request_metadata)
     if endpoint != "runtime":
-        unused = {"api": api, "fallback_regions": fallback_regions, **options}
-        return _on_mantle(model, endpoint, region, manager, unused, model_kwargs)
+        given = (region, fallback_regions, manager)
+        return _on_mantle(model, endpoint, given, {"api": api, **options}, model_kwargs)
     api = _check_arguments(model, api, model_kwargs)
     adapters = _adapters()  # before the manager: a missing extra should fail first
     _add_request_options(model_kwargs, adapters.model_class(api), api, options)
@@ -346,8 +346,7 @@ def get_llm(
 def _on_mantle(
     model: str | None,
     endpoint: str,
-    region: str | None,
-    manager: BedrockClientManager | None,
+    where_given: tuple[str | None, Sequence[str] | None, BedrockClientManager | None],
     unused: Mapping[str, Any],
     model_kwargs: dict[str, Any],
 ) -> BaseChatModel:
@@ -358,16 +357,15 @@ def _on_mantle(
     if given:
         raise ConfigurationError(
             f"get_llm(endpoint='mantle') takes no {', '.join(given)}: those choose among "
-            "bedrock-runtime's APIs, Regions and request options. Leave them out on Mantle, "
+            "bedrock-runtime's APIs and request options. Leave them out on Mantle, "
             "or use endpoint='runtime'."
         )
     _check_arguments(model, None, model_kwargs)
     mantle = import_module("bedrock_auth._langchain_mantle")
-    where = Where.of(region, (), manager)  # a misspelt region: before credentials
-    manager = manager or get_manager()
+    where = Where.of(*where_given)  # misspelt regions: before credentials
+    manager = where_given[2] or get_manager()
     chosen = chosen_model(model, manager, "get_llm")
-    in_region = where.regions(manager)[0]
-    built: BaseChatModel = mantle.mantle_llm(manager, chosen, in_region, model_kwargs)
+    built: BaseChatModel = mantle.mantle_llm(manager, chosen, where.regions(manager), model_kwargs)
     return built
 
 
