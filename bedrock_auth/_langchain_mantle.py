@@ -11,7 +11,8 @@ OpenAI-family models get ``ChatOpenAIMantle`` (bearer only): its ``api_key`` is 
 are minted again before they or the credentials behind them expire), its ``base_url`` the
 manager's Mantle origin plus the model's path, its HTTP clients the manager's TLS and proxies.
 
-Both pickle as how they were built and are rebuilt on the receiving process's manager.
+Both fail over to the fallback Regions as the runtime models do (:class:`_FailsOver`), and
+pickle as how they were built, rebuilt on the receiving process's manager.
 Imported only by :func:`bedrock_auth.get_llm`; needs ``langchain-aws[anthropic]`` or
 ``langchain-aws[openai]``.
 """
@@ -29,12 +30,7 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from bedrock_auth import _mantle as mantle
-from bedrock_auth.errors import (
-    ConfigurationError,
-    EndpointUnreachableError,
-    ServiceUnavailableError,
-    ThrottlingError,
-)
+from bedrock_auth.errors import FAILOVER_ERRORS, ConfigurationError
 from bedrock_auth.manager import BedrockClientManager
 
 __all__ = ["MantleSpec", "build", "mantle_llm"]
@@ -134,11 +130,7 @@ def _openai_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
 def _retryable() -> tuple[type[BaseException], ...]:
     """What a call fails over on: throttled, unavailable or unreachable (the SDKs' errors, and
     this library's for what the Anthropic client translates)."""
-    found: list[type[BaseException]] = [
-        ThrottlingError,
-        ServiceUnavailableError,
-        EndpointUnreachableError,
-    ]
+    found: list[type[BaseException]] = list(FAILOVER_ERRORS)
     for name in ("anthropic", "openai"):
         sdk = sys.modules.get(name)
         if sdk is not None:
