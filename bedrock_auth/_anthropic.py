@@ -7,6 +7,11 @@ sign each request (each retry too) with botocore's SigV4 signer and the manager'
 credentials, take region, endpoint, timeouts, retries, proxies and CA bundle from the manager,
 map ``model=`` through the catalog, and turn credential failures into this library's errors.
 
+The same holds for ``anthropic.AnthropicBedrockMantle`` (bedrock-mantle's Anthropic Messages API,
+SigV4 service ``bedrock-mantle``, bare model ids such as ``anthropic.claude-sonnet-5``): it is
+built with ``skip_auth=True`` so that it neither reads credentials nor a key of its own, and each
+request is signed here; in API-key mode it sends the keys of the manager's ``api_key_provider``.
+
 Tested with anthropic 2.10 to 2.12 (the ``anthropic`` extra pins that range). Two SDK hooks are
 used: the public ``Middleware`` (models and errors) and the protected ``_prepare_request``, the
 only hook that runs on a built request before it is sent; the SDK signs there itself.
@@ -27,8 +32,15 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, NoCredentialsError
 
+from bedrock_auth import _mantle as mantle
 from bedrock_auth._calls import resolve
-from bedrock_auth._http import refuse_plain_http, sdk_options
+from bedrock_auth._http import (
+    ENDPOINTS,
+    MANTLE_OPERATION,
+    mantle_origin,
+    refuse_plain_http,
+    sdk_options,
+)
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import (
     AccessDeniedError,
@@ -44,10 +56,17 @@ if TYPE_CHECKING:
 
     from bedrock_auth.manager import BedrockClientManager
 
-__all__ = ["ManagedAnthropicBedrock", "ManagedAsyncAnthropicBedrock"]
+__all__ = [
+    "ManagedAnthropicBedrock",
+    "ManagedAnthropicBedrockMantle",
+    "ManagedAsyncAnthropicBedrock",
+    "ManagedAsyncAnthropicBedrockMantle",
+]
 
-#: bedrock-runtime signs as "bedrock" in SigV4.
-SIGNING_NAME = "bedrock"
+#: The service each endpoint is, as messages and IAM name it.
+_SERVICES = {"runtime": "bedrock-runtime", "mantle": "bedrock-mantle"}
+#: The settings that choose each endpoint's address (for the plain-http refusal).
+_URL_OPTIONS = {"runtime": "endpoint_url=", "mantle": "mantle_endpoint_url="}
 #: Constructor arguments that would give the client credentials of its own.
 FOREIGN_CREDENTIALS = ("aws_access_key", "aws_secret_key", "aws_session_token", "aws_profile")
 #: How a manager in API-key mode signs with SigV4 instead (for the plain-http refusal).
@@ -62,37 +81,48 @@ _OPERATIONS = {
 
 
 class _Binding:
-    """What ties one client to its manager: the region, and how a request is signed."""
+    """What ties one client to its manager: endpoint, region, and how a request is signed."""
 
-    def __init__(self, manager: BedrockClientManager, region: str) -> None:
+    def __init__(self, manager: BedrockClientManager, region: str, endpoint: str) -> None:
         self.manager = manager
         self.region = check_region(region)  # once: each request's model is resolved in it
-        # The key goes to this client only in the opted-in API-key mode; in IAM mode the
-        # client must never sign with AWS_BEARER_TOKEN_BEDROCK, which the SDK reads itself.
-        self.api_key = manager.settings.api_key if manager.source.signs_with_bearer else None
+        self.endpoint = endpoint
+        # Keys go to this client only in the opted-in API-key mode; in IAM mode the client
+        # must never sign with AWS_BEARER_TOKEN_BEDROCK, which the SDKs read themselves.
+        bearer = manager.source.signs_with_bearer
+        self.api_key = manager.settings.api_key if bearer and endpoint == "runtime" else None
+        self.keys = manager.api_key_provider(self.region) if bearer else None
+
+    def url(self, region: str) -> str:
+        """This endpoint's base URL in ``region``, from the manager's settings."""
+        if self.endpoint == "mantle":
+            return mantle_origin(self.manager, region) + mantle.ANTHROPIC_PATH
+        return _runtime_url(self.manager, region)
 
     def context(self, url: str) -> ErrorContext:
-        """Where a failure happened: operation and model come from the InvokeModel path."""
+        """Where a failure happened: on runtime, operation and model come from the path."""
         parts = urllib.parse.urlsplit(url).path.split("/")
         model = urllib.parse.unquote(parts[2]) if len(parts) > 3 and parts[1] == "model" else ""
+        operation = MANTLE_OPERATION if self.endpoint == "mantle" else _OPERATIONS.get(parts[-1])
         return ErrorContext(
-            service="bedrock-runtime",
-            operation=_OPERATIONS.get(parts[-1], ""),
+            service=_SERVICES[self.endpoint],
+            operation=operation or "",
             region=self.region,
             model_id=model,
             profile=self.manager.profile or "",
         )
 
     def sign(self, request: httpx2.Request) -> None:
-        """Add the Authorization headers: the API key, else SigV4 with current credentials."""
-        if self.api_key is not None:
-            request.headers["Authorization"] = f"Bearer {self.api_key}"
+        """Add the Authorization headers: an API key, else SigV4 with current credentials."""
+        if self.keys is not None:
+            request.headers["Authorization"] = f"Bearer {self.keys()}"
             return
         # Proxies may drop or rewrite "connection", so it is left out of the signature (as
         # the SDK's own signer does).
         headers = {k: v for k, v in request.headers.items() if k.lower() != "connection"}
         aws = AWSRequest(request.method, str(request.url), headers, request.read())
-        SigV4Auth(self.frozen_credentials(), SIGNING_NAME, self.region).add_auth(aws)
+        signing_name = ENDPOINTS[self.endpoint]
+        SigV4Auth(self.frozen_credentials(), signing_name, self.region).add_auth(aws)
         request.headers.update({k: v for k, v in aws.headers.items() if v is not None})
 
     def frozen_credentials(self) -> Any:
@@ -118,10 +148,16 @@ class _Binding:
             raise translate_error(exc, ctx) from cause_of(exc)
 
     def model(self, request: anthropic.APIRequest) -> anthropic.APIRequest:
-        """The request with ``model`` resolved for this client's region (aliases, API names)."""
+        """The request with ``model`` resolved for this client's region (aliases, API names),
+        or on Mantle to the id the model data gives it there."""
         body = request.json
         if not isinstance(body, Mapping) or not isinstance(body.get("model"), str):
             return request
+        if self.endpoint == "mantle":
+            model_id = mantle.route(
+                body["model"], (mantle.ANTHROPIC_PATH,), "AnthropicBedrockMantle"
+            )[0]
+            return request.copy(body={**body, "model": model_id})
         resolved = resolve(self.manager, body["model"], self.region)
         return request.copy(body={**body, "model": resolved.model_id})
 
@@ -205,17 +241,20 @@ def _options(binding: _Binding, given: dict[str, Any], *, is_async: bool) -> dic
             "BedrockClientManager(profile=...), (access_key_id=..., secret_access_key=...) or "
             "(api_key=...), and pass manager=."
         )
-    manager = binding.manager
-    base_url = given.get("base_url") or _runtime_url(manager, binding.region)
-    if binding.api_key is not None:
-        refuse_plain_http(base_url, "bedrock-runtime", "endpoint_url=", _IAM_INSTEAD)
+    manager, endpoint = binding.manager, binding.endpoint
+    base_url = given.get("base_url") or binding.url(binding.region)
+    if binding.keys is not None:
+        refuse_plain_http(base_url, _SERVICES[endpoint], _URL_OPTIONS[endpoint], _IAM_INSTEAD)
     defaults = {"base_url": base_url, **sdk_options(manager, anthropic, given, is_async=is_async)}
     ours = [m for m in given.get("middleware") or () if not isinstance(m, _ManagerMiddleware)]
+    # The Mantle client signs nothing itself (skip_auth): it would read AWS_BEARER_TOKEN_BEDROCK
+    # or a boto3 session of its own, and it can hold static keys only.
+    auth = {"skip_auth": True} if endpoint == "mantle" else {"api_key": binding.api_key}
     return {
         **defaults,
         **{k: v for k, v in given.items() if v is not None},
         "aws_region": binding.region,
-        "api_key": binding.api_key,
+        **auth,
         # First, so that later middleware sees the resolved model id.
         "middleware": [_ManagerMiddleware(binding), *ours],
     }
@@ -231,7 +270,7 @@ def _copy_changes(binding: _Binding, changes: dict[str, Any]) -> dict[str, Any]:
     """``copy()``/``with_options()`` arguments that keep the manager (and a new region's URL)."""
     region = changes.get("aws_region")
     if region and region != binding.region and not changes.get("base_url"):
-        changes["base_url"] = _runtime_url(binding.manager, region)
+        changes["base_url"] = binding.url(region)
     extra = {"manager": binding.manager, **changes.pop("_extra_kwargs", {})}
     return {**changes, "_extra_kwargs": extra}
 
@@ -244,9 +283,11 @@ class _OnManager:
 
     _bedrock: _Binding
     _is_async: bool = False
+    _endpoint: str = "runtime"
 
     def __init__(self, *, manager: BedrockClientManager, **options: Any) -> None:
-        binding = _Binding(manager, options.get("aws_region") or manager.region)
+        region = options.get("aws_region") or manager.region
+        binding = _Binding(manager, region, self._endpoint)
         super().__init__(**_options(binding, options, is_async=self._is_async))
         self._bedrock = binding
         # Undoes the SDK's own fallback to AWS_BEARER_TOKEN_BEDROCK when api_key is None.
@@ -264,8 +305,10 @@ class _OnManager:
     with_options = copy
 
 
-class ManagedAnthropicBedrock(_OnManager, anthropic.AnthropicBedrock):
-    """``anthropic.AnthropicBedrock`` on a :class:`~bedrock_auth.BedrockClientManager`."""
+class _SignsSync:
+    """The sync clients' signing hook."""
+
+    _bedrock: _Binding
 
     # anthropic 2.10-2.12: the protected hook the SDK itself signs in, called on every attempt
     # with the built request. Replaced whole: the SDK's version builds a boto3 session of its own.
@@ -273,12 +316,36 @@ class ManagedAnthropicBedrock(_OnManager, anthropic.AnthropicBedrock):
         self._bedrock.sign(request)
 
 
-class ManagedAsyncAnthropicBedrock(_OnManager, anthropic.AsyncAnthropicBedrock):
-    """``anthropic.AsyncAnthropicBedrock`` on a :class:`~bedrock_auth.BedrockClientManager`."""
+class _SignsAsync:
+    """The async clients' signing hook."""
 
+    _bedrock: _Binding
     _is_async = True
 
-    # anthropic 2.10-2.12, as for the sync client. Signing may refresh credentials (an STS or
-    # SSO call), so it runs in a worker thread, as the SDK's own signer does.
+    # anthropic 2.10-2.12, as for the sync clients. Signing may refresh credentials or mint a
+    # key (an STS or SSO call), so it runs in a worker thread, as the SDK's own signer does.
     async def _prepare_request(self, request: httpx2.Request) -> None:
         await anyio.to_thread.run_sync(self._bedrock.sign, request)
+
+
+class ManagedAnthropicBedrock(_SignsSync, _OnManager, anthropic.AnthropicBedrock):
+    """``anthropic.AnthropicBedrock`` on a :class:`~bedrock_auth.BedrockClientManager`."""
+
+
+class ManagedAsyncAnthropicBedrock(_SignsAsync, _OnManager, anthropic.AsyncAnthropicBedrock):
+    """``anthropic.AsyncAnthropicBedrock`` on a :class:`~bedrock_auth.BedrockClientManager`."""
+
+
+class ManagedAnthropicBedrockMantle(_SignsSync, _OnManager, anthropic.AnthropicBedrockMantle):
+    """``anthropic.AnthropicBedrockMantle`` on a :class:`~bedrock_auth.BedrockClientManager`."""
+
+    _endpoint = "mantle"
+
+
+class ManagedAsyncAnthropicBedrockMantle(
+    _SignsAsync, _OnManager, anthropic.AsyncAnthropicBedrockMantle
+):
+    """``anthropic.AsyncAnthropicBedrockMantle`` on a
+    :class:`~bedrock_auth.BedrockClientManager`."""
+
+    _endpoint = "mantle"

@@ -19,7 +19,29 @@ if TYPE_CHECKING:
 
     from bedrock_auth.manager import BedrockClientManager
 
-__all__ = ["http_options", "refuse_plain_http", "sdk_options", "timeout_for", "verify_for"]
+__all__ = [
+    "ENDPOINTS",
+    "MANTLE_OPERATION",
+    "http_options",
+    "mantle_origin",
+    "refuse_plain_http",
+    "sdk_options",
+    "timeout_for",
+    "verify_for",
+]
+
+#: The Bedrock endpoints an SDK client can address, and the service name each signs with in
+#: SigV4 (and its IAM prefix).
+ENDPOINTS: Mapping[str, str] = {"runtime": "bedrock", "mantle": "bedrock-mantle"}
+#: The operation (and IAM action) a bedrock-mantle inference call is, in messages.
+MANTLE_OPERATION = "CreateInference"
+
+
+def mantle_origin(manager: BedrockClientManager, region: str) -> str:
+    """bedrock-mantle's origin in ``region``: the manager's ``mantle_endpoint_url``
+    (``AWS_ENDPOINT_URL_BEDROCK_MANTLE``), else AWS's; each API adds its own path."""
+    origin = manager.settings.mantle_endpoint_url or f"https://bedrock-mantle.{region}.api.aws"
+    return origin.rstrip("/")
 
 
 def verify_for(manager: BedrockClientManager) -> ssl.SSLContext | bool:

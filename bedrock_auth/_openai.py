@@ -41,7 +41,13 @@ from openai.providers import bedrock
 
 from bedrock_auth._api_keys import ApiKeyProvider, current_credentials
 from bedrock_auth._calls import resolve
-from bedrock_auth._http import refuse_plain_http, sdk_options
+from bedrock_auth._http import (
+    ENDPOINTS,
+    MANTLE_OPERATION,
+    mantle_origin,
+    refuse_plain_http,
+    sdk_options,
+)
 from bedrock_auth._redact import redact_exception
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth.errors import (
@@ -68,8 +74,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ENDPOINTS", "ManagedAsyncOpenAI", "ManagedOpenAI", "base_url_for", "openai_client"]
 
-#: The endpoints, and the service name each signs with in SigV4 (and the IAM prefix).
-ENDPOINTS: Mapping[str, str] = {"runtime": "bedrock", "mantle": "bedrock-mantle"}
 #: The service each endpoint is, as messages and IAM name it.
 _SERVICES = {"runtime": "bedrock-runtime", "mantle": "bedrock-mantle"}
 #: Where the OpenAI-compatible APIs live on each endpoint; Mantle's is per model, this by default.
@@ -97,10 +101,10 @@ def base_url_for(manager: BedrockClientManager, endpoint: str, region: str) -> s
     ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, FIPS, partition) plus ``/openai/v1``; Mantle's is
     ``mantle_endpoint_url`` (``AWS_ENDPOINT_URL_BEDROCK_MANTLE``), else AWS's, plus ``/v1``."""
     if endpoint == "runtime":
-        origin = str(manager.client("bedrock-runtime", region).meta.endpoint_url)
+        origin = str(manager.client("bedrock-runtime", region).meta.endpoint_url).rstrip("/")
     else:
-        origin = manager.settings.mantle_endpoint_url or f"https://bedrock-mantle.{region}.api.aws"
-    return origin.rstrip("/") + _BASE_PATHS[endpoint]
+        origin = mantle_origin(manager, region)
+    return origin + _BASE_PATHS[endpoint]
 
 
 def _mantle_route(model: str) -> tuple[str, str]:
@@ -187,7 +191,7 @@ class _Binding:
         model = body.get("model")
         operation = {
             "runtime": "InvokeModelWithResponseStream" if streams else "InvokeModel",
-            "mantle": "CreateInference",
+            "mantle": MANTLE_OPERATION,
         }[self.endpoint]
         return ErrorContext(
             service=_SERVICES[self.endpoint],

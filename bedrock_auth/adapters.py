@@ -40,12 +40,27 @@ from bedrock_auth.settings import (
 )
 
 if TYPE_CHECKING:
-    from anthropic import Anthropic, AnthropicBedrock, AsyncAnthropic, AsyncAnthropicBedrock
+    from anthropic import (
+        Anthropic,
+        AnthropicBedrock,
+        AnthropicBedrockMantle,
+        AsyncAnthropic,
+        AsyncAnthropicBedrock,
+        AsyncAnthropicBedrockMantle,
+    )
     from langchain_aws import BedrockEmbeddings
     from openai import AsyncOpenAI, OpenAI
+    from pydantic_ai.models import Model
     from pydantic_ai.models.bedrock import BedrockConverseModel
 
     from bedrock_auth.manager import BedrockClientManager
+
+    AnyAnthropicBedrock = (
+        AnthropicBedrock
+        | AsyncAnthropicBedrock
+        | AnthropicBedrockMantle
+        | AsyncAnthropicBedrockMantle
+    )
 
 __all__ = [
     "DEFAULT_EMBEDDINGS_MODEL",
@@ -67,6 +82,7 @@ _EXTRAS = {
     "anthropic": ("anthropic", "the Anthropic SDK"),
     "bedrock_auth._openai": ("openai", "the OpenAI SDK"),
     "pydantic_ai.models.bedrock": ("pydantic-ai", "pydantic-ai"),
+    "bedrock_auth._pydantic_ai_mantle": ("pydantic-ai-mantle", "pydantic-ai's Bedrock Mantle"),
     "langchain_aws": ("langchain", "langchain-aws"),
 }
 _SWITCH = {
@@ -81,6 +97,13 @@ def _checked(region: str | None) -> str | None:
     so it is reported before missing credentials are."""
     return None if region is None else check_region(region)
 
+def _check_endpoint(endpoint: str) -> str:
+    if endpoint not in _ENDPOINTS:
+        accepted = ", ".join(_ENDPOINTS)
+        raise ConfigurationError(f"endpoint={endpoint!r} is not accepted. Accepted: {accepted}.")
+    return endpoint
+
+
 def _sdk(module: str, caller: str) -> Any:
     try:
         return import_module(module)
@@ -92,12 +115,24 @@ def _sdk(module: str, caller: str) -> Any:
 # -- the Anthropic SDK -------------------------------------------------------------------------
 
 
+#: The Bedrock endpoints the SDK adapters address (see get_openai_client).
+_ENDPOINTS = ("runtime", "mantle")
+#: (endpoint, async_) -> the client class of bedrock_auth._anthropic.
+_ANTHROPIC_CLASSES = {
+    ("runtime", False): "ManagedAnthropicBedrock",
+    ("runtime", True): "ManagedAsyncAnthropicBedrock",
+    ("mantle", False): "ManagedAnthropicBedrockMantle",
+    ("mantle", True): "ManagedAsyncAnthropicBedrockMantle",
+}
+
+
 @overload
 def get_anthropic_client(
     *,
     manager: BedrockClientManager | None = None,
     region: str | None = None,
     async_: Literal[False] = False,
+    endpoint: Literal["runtime"] = "runtime",
     **client_kwargs: Any,
 ) -> AnthropicBedrock: ...
 
@@ -108,6 +143,7 @@ def get_anthropic_client(
     manager: BedrockClientManager | None = None,
     region: str | None = None,
     async_: Literal[True],
+    endpoint: Literal["runtime"] = "runtime",
     **client_kwargs: Any,
 ) -> AsyncAnthropicBedrock: ...
 
@@ -117,9 +153,43 @@ def get_anthropic_client(
     *,
     manager: BedrockClientManager | None = None,
     region: str | None = None,
+    async_: Literal[False] = False,
+    endpoint: Literal["mantle"],
+    **client_kwargs: Any,
+) -> AnthropicBedrockMantle: ...
+
+
+@overload
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    async_: Literal[True],
+    endpoint: Literal["mantle"],
+    **client_kwargs: Any,
+) -> AsyncAnthropicBedrockMantle: ...
+
+
+@overload
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
     async_: bool,
+    endpoint: Literal["runtime"] = "runtime",
     **client_kwargs: Any,
 ) -> AnthropicBedrock | AsyncAnthropicBedrock: ...
+
+
+@overload
+def get_anthropic_client(
+    *,
+    manager: BedrockClientManager | None = None,
+    region: str | None = None,
+    async_: bool,
+    endpoint: Literal["mantle"],
+    **client_kwargs: Any,
+) -> AnthropicBedrockMantle | AsyncAnthropicBedrockMantle: ...
 
 
 def get_anthropic_client(
@@ -127,8 +197,9 @@ def get_anthropic_client(
     manager: BedrockClientManager | None = None,
     region: str | None = None,
     async_: bool = False,
+    endpoint: Literal["runtime", "mantle"] = "runtime",
     **client_kwargs: Any,
-) -> AnthropicBedrock | AsyncAnthropicBedrock:
+) -> AnyAnthropicBedrock:
     """An ``anthropic.AnthropicBedrock`` (``AsyncAnthropicBedrock`` with ``async_=True``) whose
     every request is signed with the manager's current credentials.
 
@@ -143,12 +214,18 @@ def get_anthropic_client(
     :class:`~bedrock_auth.errors.AccessDeniedError` (the SDK's error is the ``__cause__``);
     other failures are the SDK's own errors. ``with_options()`` and ``copy()`` keep the manager.
 
-    ``AWS_BEARER_TOKEN_BEDROCK`` is never used unless the manager is in API-key mode.
+    ``endpoint="mantle"`` gives ``anthropic.AnthropicBedrockMantle``
+    (``AsyncAnthropicBedrockMantle``) instead: bedrock-mantle's Anthropic Messages API (``https://bedrock-mantle.{region}.api.aws
+    /anthropic``, or the manager's ``mantle_endpoint_url``), signed as ``bedrock-mantle``, with
+    ``messages.count_tokens`` for every Claude model there; ``model=`` is mapped to Mantle's id.
+
+    ``AWS_BEARER_TOKEN_BEDROCK`` is never used unless the manager is in API-key mode; then the
+    client sends the manager's key (on Mantle, ``api_key_provider()``'s), never over plain http.
     """
     sdk = _sdk("bedrock_auth._anthropic", "get_anthropic_client")  # a missing extra fails first
-    klass = sdk.ManagedAsyncAnthropicBedrock if async_ else sdk.ManagedAnthropicBedrock
+    name = _ANTHROPIC_CLASSES[_check_endpoint(endpoint), bool(async_)]
     chosen = _checked(region or client_kwargs.pop("aws_region", None))
-    client: AnthropicBedrock | AsyncAnthropicBedrock = klass(
+    client: AnyAnthropicBedrock = getattr(sdk, name)(
         manager=manager or get_manager(), aws_region=chosen, **client_kwargs
     )
     return client
@@ -286,7 +363,9 @@ def anthropic_client_from_env(
     """
     env = read_app_environment(load_dotenv)
     if _uses_bedrock(use_bedrock, env):
-        return get_anthropic_client(manager=manager, region=region, async_=async_, **client_kwargs)
+        return get_anthropic_client(
+            manager=manager, region=region, async_=async_, endpoint="runtime", **client_kwargs
+        )
     sdk = _sdk("anthropic", "anthropic_client_from_env")
     if not env.has_anthropic_key and not any(
         client_kwargs.get(arg) for arg, _ in ANTHROPIC_CREDENTIALS
@@ -341,19 +420,31 @@ def get_pydantic_ai_model(
     *,
     manager: BedrockClientManager | None = None,
     region: str | None = None,
+    endpoint: Literal["runtime", "mantle"] = "runtime",
     **settings: Any,
-) -> BedrockConverseModel:
+) -> BedrockConverseModel | Model:
     """A pydantic-ai ``BedrockConverseModel`` on the manager's shared ``bedrock-runtime`` client.
 
     ``model`` (default ``BEDROCK_MODEL_ID``) is resolved for the region; ``settings`` are
     pydantic-ai model settings (``temperature``, ``max_tokens``, ``bedrock_guardrail_config``,
     ...), the model's defaults.
 
+    ``endpoint="mantle"`` gives pydantic-ai's Bedrock Mantle model for an OpenAI-family model
+    (sent keys from the manager's ``api_key_provider``); another model there is a
+    :class:`~bedrock_auth.errors.ModelNotAvailableError`.
+
     >>> from pydantic_ai import Agent                                   # doctest: +SKIP
     >>> Agent(get_pydantic_ai_model("haiku")).run_sync("Hi").output      # doctest: +SKIP
     """
-    bedrock = _sdk("pydantic_ai.models.bedrock", "get_pydantic_ai_model")
+    _check_endpoint(endpoint)
     region = _checked(region)
+    if endpoint == "mantle":
+        on_mantle = _sdk("bedrock_auth._pydantic_ai_mantle", "get_pydantic_ai_model")
+        manager = manager or get_manager()
+        chosen = chosen_model(model, manager, "get_pydantic_ai_model")
+        built: Model = on_mantle.mantle_model(manager, chosen, region or manager.region, settings)
+        return built
+    bedrock = _sdk("pydantic_ai.models.bedrock", "get_pydantic_ai_model")
     manager = manager or get_manager()
     resolved = resolve(manager, chosen_model(model, manager, "get_pydantic_ai_model"), region)
     provider = import_module("pydantic_ai.providers.bedrock").BedrockProvider(

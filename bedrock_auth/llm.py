@@ -26,11 +26,14 @@ from bedrock_auth.manager import get_manager
 
 if TYPE_CHECKING:
     from langchain_aws import ChatBedrock, ChatBedrockConverse
+    from langchain_core.language_models import BaseChatModel
 
     from bedrock_auth._catalog import ResolvedModel
     from bedrock_auth.manager import BedrockClientManager
 
 logger = logging.getLogger("bedrock_auth")
+
+Api = Literal["converse", "invoke"]
 
 INSTALL_HINT = 'get_llm needs langchain-aws: pip install "bedrock-auth[langchain]"'
 
@@ -246,6 +249,7 @@ def get_llm(
     service_tier: str | None = None,
     project: str | None = None,
     request_metadata: Mapping[str, str] | None = None,
+    endpoint: Literal["runtime"] = "runtime",
     **model_kwargs: Any,
 ) -> ChatBedrockConverse: ...
 
@@ -261,8 +265,20 @@ def get_llm(
     service_tier: str | None = None,
     project: str | None = None,
     request_metadata: Mapping[str, str] | None = None,
+    endpoint: Literal["runtime"] = "runtime",
     **model_kwargs: Any,
 ) -> ChatBedrock: ...
+
+
+@overload
+def get_llm(
+    model: str | None = None,
+    *,
+    region: str | None = None,
+    manager: BedrockClientManager | None = None,
+    endpoint: Literal["mantle"],
+    **model_kwargs: Any,
+) -> BaseChatModel: ...
 
 
 def get_llm(
@@ -270,13 +286,14 @@ def get_llm(
     *,
     region: str | None = None,
     manager: BedrockClientManager | None = None,
-    api: Literal["converse", "invoke"] = "converse",
+    api: Literal["converse", "invoke"] | None = None,
     fallback_regions: Sequence[str] | None = None,
     service_tier: str | None = None,
     project: str | None = None,
     request_metadata: Mapping[str, str] | None = None,
+    endpoint: Literal["runtime", "mantle"] = "runtime",
     **model_kwargs: Any,
-) -> ChatBedrockConverse | ChatBedrock:
+) -> ChatBedrockConverse | ChatBedrock | BaseChatModel:
     """A LangChain chat model for ``model`` on the manager's shared clients.
 
     ``model`` may be an alias (``claude-sonnet-4-5``, ``haiku``), an Anthropic API name, a
@@ -294,13 +311,19 @@ def get_llm(
     ``service_tier``, ``project`` and ``request_metadata`` are checked here and sent with
     every call, as by :func:`~bedrock_auth.converse`.
 
+    ``endpoint="mantle"``: langchain-aws's ``ChatAnthropicMantle`` or ``ChatOpenAIMantle``
+    (docs/api-keys-and-openai.md); ``api=`` and the request options are refused there.
+
     >>> llm = get_llm("haiku", max_tokens=256)                     # doctest: +SKIP
     >>> for chunk in llm.stream("Count to 3"):                       # doctest: +SKIP
     ...     print(chunk.content, end="")
     """
-    _check_arguments(model, api, model_kwargs)
-    adapters = _adapters()  # before the manager: a missing extra should fail first
     options = dict(service_tier=service_tier, project=project, request_metadata=request_metadata)
+    if endpoint != "runtime":
+        given = (region, fallback_regions, manager)
+        return _on_mantle(model, endpoint, given, {"api": api, **options}, model_kwargs)
+    api = _check_arguments(model, api, model_kwargs)
+    adapters = _adapters()  # before the manager: a missing extra should fail first
     _add_request_options(model_kwargs, adapters.model_class(api), api, options)
     where = Where.of(region, fallback_regions, manager)  # a misspelt region: before credentials
     manager = manager or get_manager()
@@ -318,6 +341,32 @@ def get_llm(
         project=project,
     )
     return _assembled(spec, lambda region: _clients(manager, region))  # type: ignore[no-any-return]
+
+
+def _on_mantle(
+    model: str | None,
+    endpoint: str,
+    where_given: tuple[str | None, Sequence[str] | None, BedrockClientManager | None],
+    unused: Mapping[str, Any],
+    model_kwargs: dict[str, Any],
+) -> BaseChatModel:
+    """``get_llm(endpoint="mantle")``: see :mod:`bedrock_auth._langchain_mantle`."""
+    if endpoint != "mantle":
+        raise ConfigurationError(f"endpoint={endpoint!r}. Accepted: 'runtime', 'mantle'.")
+    given = sorted(name for name, value in unused.items() if value is not None)
+    if given:
+        raise ConfigurationError(
+            f"get_llm(endpoint='mantle') takes no {', '.join(given)}: those choose among "
+            "bedrock-runtime's APIs and request options. Leave them out on Mantle, "
+            "or use endpoint='runtime'."
+        )
+    _check_arguments(model, None, model_kwargs)
+    mantle = import_module("bedrock_auth._langchain_mantle")
+    where = Where.of(*where_given)  # misspelt regions: before credentials
+    manager = where_given[2] or get_manager()
+    chosen = chosen_model(model, manager, "get_llm")
+    built: BaseChatModel = mantle.mantle_llm(manager, chosen, where.regions(manager), model_kwargs)
+    return built
 
 
 def _assembled(spec: Any, clients: Callable[[str], tuple[Any, Any]]) -> Any:
@@ -344,7 +393,9 @@ def _assembled(spec: Any, clients: Callable[[str], tuple[Any, Any]]) -> Any:
 _SENT_WITH = {"converse": ("Converse",), "invoke": ("InvokeModel", "Converse")}
 
 
-def _check_arguments(model: Any, api: Any, model_kwargs: dict[str, Any]) -> None:
+def _check_arguments(model: Any, api: Any, model_kwargs: dict[str, Any]) -> Api:
+    """The API to use (``converse`` when not given), once the arguments are checked."""
+    api = "converse" if api is None else api
     if not isinstance(api, str) or api not in ("converse", "invoke"):
         raise ConfigurationError(f"api={api!r}. Accepted: 'converse', 'invoke'.")
     if model is not None and not isinstance(model, str):
@@ -352,6 +403,7 @@ def _check_arguments(model: Any, api: Any, model_kwargs: dict[str, Any]) -> None
             f"model={model!r} is a {type(model).__name__}; expected a model id or alias string."
         )
     _check_clients(model_kwargs)
+    return "invoke" if api == "invoke" else "converse"
 
 
 def _add_request_options(

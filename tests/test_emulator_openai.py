@@ -40,12 +40,13 @@ def send(
     credentials: Credentials | None = None,
     region: str = "us-east-1",
     ca_bundle: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """One request, SigV4-signed for ``service`` or with a bearer token; (status, headers, body)."""
     data = json.dumps(body).encode() if body is not None else None
     request = AWSRequest(
         "POST" if data is not None else "GET", url, data=data,
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **(headers or {})},
     )
     if service is not None:
         keys = credentials or Credentials(

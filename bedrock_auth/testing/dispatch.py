@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import agents, control, openai_api, runtime, sts
+from . import agents, anthropic_api, control, openai_api, runtime, sts
 from .auth import BEARER, SIGV4, AuthInfo, Masker, read_auth, signing_time_error
 from .faults import DROP, Fault, before_handling, default_message
 from .identity import EXPIRED, MISSING, OK, UNRECOGNIZED
@@ -53,6 +53,7 @@ HANDLERS: dict[str, Handler] = {
     "GetFoundationModel": control.get_foundation_model,
     "ListFoundationModels": control.list_foundation_models,
     **openai_api.HANDLERS,
+    **anthropic_api.HANDLERS,
     **sts.ACTIONS,
 }
 
@@ -103,7 +104,7 @@ def _resolve_route(request: Request, query: dict[str, str], form: dict[str, str]
     listener = openai_api.listener_of(request.headers)
     found = openai_api.route(listener, request.method, request.path, request.body)
     if found is not None or listener == openai_api.MANTLE:
-        return found  # the Mantle listener serves only the OpenAI-compatible APIs
+        return found  # the Mantle listener serves only the OpenAI and Anthropic APIs
     found = route(request.method, request.path)
     if found is not None:
         return found

@@ -90,8 +90,8 @@ def _describe(reply: Reply) -> str:
 
 class BedrockEmulator:
     """A local server speaking bedrock-runtime, bedrock-agent-runtime, bedrock and STS, and
-    Bedrock's OpenAI-compatible APIs on runtime (``/openai/v1``) and on a Mantle listener
-    (:attr:`mantle_url`).
+    Bedrock's OpenAI-compatible APIs and Anthropic's Messages API on runtime (``/openai/v1``,
+    ``/anthropic/v1``) and on a Mantle listener (:attr:`mantle_url`).
 
     Use as a context manager (or ``start()``/``stop()``). Point clients at ``endpoint_url``;
     script answers with :meth:`reply`, failures with :meth:`fail`, and read what arrived in
@@ -269,7 +269,8 @@ class BedrockEmulator:
     @property
     def mantle_url(self) -> str:
         """``http(s)://127.0.0.1:PORT2``: bedrock-mantle's OpenAI-compatible APIs (``/v1``,
-        ``/openai/v1``), on a port of their own (real Mantle is another host)."""
+        ``/openai/v1``) and Anthropic's Messages API (``/anthropic/v1``), on a port of their own
+        (real Mantle is another host)."""
         if self._mantle is None:
             raise RuntimeError("BedrockEmulator is not running; call start() or use `with`")
         scheme = "https" if self.tls else "http"

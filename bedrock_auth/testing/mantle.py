@@ -1,8 +1,9 @@
-"""The Mantle listener: bedrock-mantle's OpenAI-compatible APIs on a port of their own.
+"""The Mantle listener: bedrock-mantle's OpenAI-compatible and Anthropic Messages APIs on a
+port of their own.
 
 Real Mantle is another host (``bedrock-mantle.{region}.api.aws``); here it is a second server
 on the same emulator state (script, faults, request log, identities), whose handler tags each
-request so the dispatcher routes it to :mod:`.openai_api` as Mantle's (see
+request so the dispatcher routes it (:mod:`.openai_api`, :mod:`.anthropic_api`) as Mantle's (see
 :data:`.openai_api.LISTENER_HEADER`).
 """
 

@@ -1,9 +1,10 @@
-"""Bedrock's OpenAI-compatible APIs: Chat Completions (SSE streaming too), Responses, models.
+"""Bedrock's OpenAI-compatible APIs: Chat Completions and Responses (SSE streaming too), models.
 
 Served on the runtime listener under ``/openai/v1`` (SigV4 service name ``bedrock``, runtime
 ids and inference profiles) and on the Mantle listener under ``/v1`` and ``/openai/v1`` (SigV4
 service name ``bedrock-mantle``, bare ids, each model on the path the model data gives it).
-A request signed for the other service is refused as AWS refuses it (403).
+A request signed for the other service is refused as AWS refuses it (403). Anthropic's Messages
+API (``/anthropic/v1``, :mod:`.anthropic_api`) is routed and checked here alongside.
 
 The model decides as it does for Converse (:mod:`.decisions`: a forced or mentioned tool, JSON
 for a schema) and answers through :mod:`.generation`: scripted replies, faults and the request
@@ -40,15 +41,28 @@ LISTENER_HEADER = "x-bedrock-emulator-listener"
 MANTLE_TAG = f"mantle-{secrets.token_hex(8)}"
 #: The SigV4 service name each endpoint accepts.
 SIGNING_NAMES = {RUNTIME: "bedrock", MANTLE: "bedrock-mantle"}
-#: Where the APIs live on each listener.
-PREFIXES = {RUNTIME: ("/openai/v1",), MANTLE: ("/v1", "/openai/v1")}
-_OPERATIONS = {
+_OPENAI = {
     ("POST", "/chat/completions"): "CreateChatCompletion",
     ("POST", "/responses"): "CreateResponse",
     ("GET", "/models"): "ListModels",
 }
-#: The operations this module serves (names of the emulator's own: AWS has no model of them).
-OPERATIONS = frozenset(_OPERATIONS.values())
+#: Anthropic's Messages API (handled by :mod:`.anthropic_api`), on the same auth rules.
+_ANTHROPIC = {
+    ("POST", "/messages"): "CreateMessage",
+    ("POST", "/messages/count_tokens"): "CountMessageTokens",
+}
+#: Where the APIs live on each listener: URL prefix -> (the model data's ``mantle.path`` of
+#: the models served there, the operations under it).
+PREFIXES: dict[str, dict[str, tuple[str, dict[tuple[str, str], str]]]] = {
+    RUNTIME: {"/openai/v1": ("/openai/v1", _OPENAI), "/anthropic/v1": ("/anthropic", _ANTHROPIC)},
+    MANTLE: {
+        "/v1": ("/v1", _OPENAI),
+        "/openai/v1": ("/openai/v1", _OPENAI),
+        "/anthropic/v1": ("/anthropic", _ANTHROPIC),
+    },
+}
+#: The operations served on these paths (names of the emulator's own: AWS has no model of them).
+OPERATIONS = frozenset({*_OPENAI.values(), *_ANTHROPIC.values()})
 _FINISH = {"tool_use": "tool_calls", "max_tokens": "length"}
 _NOT_FOUND = "ResourceNotFoundException"
 
@@ -63,13 +77,13 @@ def listener_of(headers: Mapping[str, str]) -> str:
 
 def route(listener: str, method: str, path: str, body: bytes) -> Route | None:
     """The OpenAI-compatible operation ``method`` + ``path`` addresses on ``listener``."""
-    for prefix in PREFIXES[listener]:
+    for prefix, (served_path, operations) in PREFIXES[listener].items():
         if not path.startswith(prefix + "/"):
             continue
-        operation = _OPERATIONS.get((method, path[len(prefix) :].rstrip("/")))
+        operation = operations.get((method, path[len(prefix) :].rstrip("/")))
         if operation is None:
             return None
-        params = {"path": prefix}
+        params = {"path": served_path}
         model = _model_in(body)
         if model:
             params["modelId"] = model
@@ -103,7 +117,8 @@ def scope_error(found: Route, auth: AuthInfo) -> ApiError | None:
 # -- models ----------------------------------------------------------------------------------
 
 
-def _check_model(call: Call, model: str) -> None:
+def check_model(call: Call, model: str) -> None:
+    """Refuse ``model`` as the endpoint would: Mantle by its data, runtime when strict."""
     if call.route.service == MANTLE:
         _check_mantle_model(call, model)
     elif call.state.strict_models:
@@ -164,7 +179,7 @@ def _chat_generation(call: Call) -> tuple[str, Generation]:
         raise validation_error("model is required.")
     if not isinstance(messages, list) or not messages:
         raise validation_error("messages must be a non-empty array.")
-    _check_model(call, model)
+    check_model(call, model)
     turn = replace(mistral_chat_turn(body), output_schema=_chat_schema(body))
     budget = body.get("max_completion_tokens", body.get("max_tokens"))
     gen = generate(
@@ -219,7 +234,7 @@ def _responses_generation(call: Call) -> tuple[str, Generation]:
         raise validation_error("background responses are not supported by this emulator.")
     if not isinstance(body.get("input"), (str, list)):
         raise validation_error("input must be a string or an array of input items.")
-    _check_model(call, model)
+    check_model(call, model)
     turn = _responses_turn(body)
     budget = body.get("max_output_tokens")
     gen = generate(
@@ -341,36 +356,81 @@ def _output(gen: Generation) -> list[Json]:
 
 
 def responses(call: Call) -> Response:
-    """POST .../responses: a completed ``response`` (background responses are not served)."""
+    """POST .../responses: a completed ``response``, or its events with ``stream`` (background
+    responses are not served)."""
     model, gen = _responses_generation(call)
-    body = call.body
+    answer = _response(call.body, model, gen)
+    return _responses_stream(answer) if call.body.get("stream") is True else json_response(answer)
+
+
+def _response(body: Json, model: str, gen: Generation) -> Json:
     truncated = gen.stop_reason == "max_tokens"
-    return json_response(
-        {
-            "id": f"resp_{gen.message_id}",
-            "object": "response",
-            "created_at": int(time.time()),
-            "status": "incomplete" if truncated else "completed",
-            "incomplete_details": {"reason": "max_output_tokens"} if truncated else None,
-            "error": None,
-            "model": model,
-            "instructions": body.get("instructions"),
-            "output": _output(gen),
-            "parallel_tool_calls": body.get("parallel_tool_calls", True),
-            "tool_choice": body.get("tool_choice", "auto"),
-            "tools": body.get("tools") or [],
-            "temperature": body.get("temperature"),
-            "top_p": body.get("top_p"),
-            "metadata": body.get("metadata") or {},
-            "usage": {
-                "input_tokens": gen.input_tokens,
-                "input_tokens_details": {"cached_tokens": 0},
-                "output_tokens": gen.output_tokens,
-                "output_tokens_details": {"reasoning_tokens": 0},
-                "total_tokens": gen.total_tokens,
-            },
-        }
-    )
+    return {
+        "id": f"resp_{gen.message_id}",
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "incomplete" if truncated else "completed",
+        "incomplete_details": {"reason": "max_output_tokens"} if truncated else None,
+        "error": None,
+        "model": model,
+        "instructions": body.get("instructions"),
+        "output": _output(gen),
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "tool_choice": body.get("tool_choice", "auto"),
+        "tools": body.get("tools") or [],
+        "temperature": body.get("temperature"),
+        "top_p": body.get("top_p"),
+        "metadata": body.get("metadata") or {},
+        "usage": {
+            "input_tokens": gen.input_tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": gen.output_tokens,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": gen.total_tokens,
+        },
+    }
+
+
+def _responses_stream(answer: Json) -> Response:
+    """``answer`` as the Responses API streams it: created, each output item with its text or
+    argument deltas, then completed (the whole answer, usage included)."""
+    events: list[Json] = []
+
+    def add(kind: str, **fields: Any) -> None:
+        events.append({"type": kind, "sequence_number": len(events), **fields})
+
+    add("response.created", response={**answer, "status": "in_progress", "output": []})
+    for index, item in enumerate(answer["output"]):
+        at = {"item_id": item["id"], "output_index": index}
+        text = item["content"][0] if item["type"] == "message" else None
+        add("response.output_item.added", output_index=index, item=_started(item))
+        if text is not None:
+            add("response.content_part.added", **at, content_index=0, part={**text, "text": ""})
+            for piece in split_words(text["text"]):
+                add("response.output_text.delta", **at, content_index=0, delta=piece, logprobs=[])
+            add("response.output_text.done", **at, content_index=0, text=text["text"], logprobs=[])
+            add("response.content_part.done", **at, content_index=0, part=text)
+        else:
+            add("response.function_call_arguments.delta", **at, delta=item["arguments"])
+            done = {"arguments": item["arguments"], "name": item["name"]}
+            add("response.function_call_arguments.done", **at, **done)
+        add("response.output_item.done", output_index=index, item=item)
+    add("response.completed", response=answer)
+    return named_sse(events)
+
+
+def _started(item: Json) -> Json:
+    empty: Json = {"content": []} if item["type"] == "message" else {"arguments": ""}
+    return {**item, **empty, "status": "in_progress"}
+
+
+def named_sse(events: list[Json]) -> Response:
+    """Server-sent events each named by its ``type`` (Responses, Anthropic Messages)."""
+    frames = [
+        f"event: {e['type']}\ndata: {json.dumps(e, separators=(',', ':'))}\n\n".encode()
+        for e in events
+    ]
+    return Response(200, {"Content-Type": "text/event-stream"}, frames=frames)
 
 
 #: Operation -> handler, merged into the dispatcher's table.
@@ -379,4 +439,3 @@ HANDLERS: dict[str, Callable[[Call], Response]] = {
     "CreateResponse": responses,
     "ListModels": list_openai_models,
 }
-

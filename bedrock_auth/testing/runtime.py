@@ -38,7 +38,8 @@ _ECHOED = ("performanceConfig", "serviceTier")
 _ECHOED_HEADERS = ("X-Amzn-Bedrock-Service-Tier", "X-Amzn-Bedrock-PerformanceConfig-Latency")
 
 
-def _latency_ms(call: Call) -> int:
+def latency_ms(call: Call) -> int:
+    """Milliseconds since the request arrived (at least 1), as Bedrock reports latencies."""
     return max(1, int((time.monotonic() - call.started) * 1000))
 
 
@@ -104,7 +105,7 @@ def converse(call: Call) -> Response:
             "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
             "stopReason": gen.stop_reason,
             "usage": usage,
-            "metrics": {"latencyMs": _latency_ms(call)},
+            "metrics": {"latencyMs": latency_ms(call)},
             **_answer_fields(call, gen, body),
         }
     )
@@ -115,7 +116,7 @@ def converse_stream(call: Call) -> Response:
     gen, body = _converse_generation(call)
     metadata = {
         "usage": converse_usage(gen),
-        "metrics": {"latencyMs": _latency_ms(call)},
+        "metrics": {"latencyMs": latency_ms(call)},
         **_answer_fields(call, gen, body),
     }
     events = [*stream_events(gen), ("metadata", metadata)]
@@ -144,7 +145,9 @@ def _checked_family(
     return family
 
 
-def _invoke_generation(call: Call, family: Family, body: Json, model: Capabilities) -> Generation:
+def invoke_generation(call: Call, family: Family, body: Json, model: Capabilities) -> Generation:
+    """The answer to an InvokeModel-shaped ``body`` (Anthropic's Messages API on its own
+    paths too): the model decides as for Converse, plus reasoning, cache and citations."""
     turn = family.turn(body)
     gen = generate(
         call.take_reply(),
@@ -180,11 +183,11 @@ def invoke_model(call: Call) -> Response:
             family.embed(body, model),
             headers={
                 "X-Amzn-Bedrock-Input-Token-Count": str(family.input_tokens(body)),
-                "X-Amzn-Bedrock-Invocation-Latency": str(_latency_ms(call)),
+                "X-Amzn-Bedrock-Invocation-Latency": str(latency_ms(call)),
             },
         )
-    gen = _invoke_generation(call, family, body, model)
-    latency = _latency_ms(call)
+    gen = invoke_generation(call, family, body, model)
+    latency = latency_ms(call)
     return json_response(
         family.response(gen, call.model_id, latency),
         headers={**_token_headers(gen, latency, family.cache_headers), **_echoed_headers(call)},
@@ -201,8 +204,8 @@ def invoke_model_stream(call: Call) -> Response:
     family, body, model = _invoke_setup(call)
     if not family.streams:
         raise validation_error("The model is unsupported for streaming.")
-    gen = _invoke_generation(call, family, body, model)
-    chunks = family.chunks(gen, call.model_id, _latency_ms(call))
+    gen = invoke_generation(call, family, body, model)
+    chunks = family.chunks(gen, call.model_id, latency_ms(call))
     return stream_response(
         [_chunk_frame(c) for c in chunks],
         {"X-Amzn-Bedrock-Content-Type": "application/json", **_echoed_headers(call)},

@@ -1,0 +1,279 @@
+"""``get_llm(model, endpoint="mantle")``: langchain-aws's bedrock-mantle chat models on a manager.
+
+Claude models (the model data's ``mantle.path`` is ``/anthropic``) get ``ChatAnthropicMantle``
+running on this library's ``AnthropicBedrockMantle`` clients (:mod:`._anthropic`): each request
+signed as ``bedrock-mantle`` with the manager's refreshing credentials, or sent the manager's
+key in API-key mode. The sync client is shared per (manager, region) through the manager's
+client cache; ``ChatAnthropicMantle`` would otherwise build one per model from static keys.
+
+OpenAI-family models get ``ChatOpenAIMantle`` (bearer only): its ``api_key`` is the manager's
+``api_key_provider`` for the region (a callable langchain-openai calls per request, so keys
+are minted again before they or the credentials behind them expire), its ``base_url`` the
+manager's Mantle origin plus the model's path, its HTTP clients the manager's TLS and proxies.
+
+Both fail over to the fallback Regions as the runtime models do (:class:`_FailsOver`), and
+pickle as how they were built, rebuilt on the receiving process's manager.
+Imported only by :func:`bedrock_auth.get_llm`; needs ``langchain-aws[anthropic]`` or
+``langchain-aws[openai]``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import sys
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import PrivateAttr
+
+from bedrock_auth import _mantle as mantle
+from bedrock_auth.errors import FAILOVER_ERRORS, ConfigurationError
+from bedrock_auth.manager import BedrockClientManager
+
+__all__ = ["MantleSpec", "build", "mantle_llm"]
+
+logger = logging.getLogger("bedrock_auth")
+
+
+#: ChatAnthropicMantle's fields that configure its client, and the client's names for them.
+_CLIENT_OPTIONS = {
+    "max_retries": "max_retries",
+    "default_request_timeout": "timeout",
+    "default_headers": "default_headers",
+}
+
+
+@dataclass(frozen=True)
+class MantleSpec:
+    """How a Mantle model was built: what another process needs to build it again."""
+
+    manager: BedrockClientManager
+    model: str  # Mantle's id
+    path: str  # the model data's mantle.path: /anthropic, /v1 or /openai/v1
+    regions: tuple[str, ...]  # the model's Region, then those it fails over to
+    model_kwargs: Mapping[str, Any]
+
+
+def mantle_llm(
+    manager: BedrockClientManager,
+    model: str,
+    regions: tuple[str, ...],
+    model_kwargs: Mapping[str, Any],
+) -> Any:
+    """The Mantle chat model for ``model`` in ``regions[0]``, failing over to the others."""
+    paths = (mantle.ANTHROPIC_PATH, *mantle.OPENAI_PATHS)
+    model_id, path = mantle.route(model, paths, 'get_llm(endpoint="mantle")')
+    return build(MantleSpec(manager, model_id, path, regions, dict(model_kwargs)))
+
+
+def build(spec: MantleSpec) -> Any:
+    """The model ``spec`` describes (also what a pickled model is rebuilt with): one model per
+    Region, the first holding the others as its fallbacks."""
+    models = [_one(spec, region) for region in spec.regions]
+    models[0]._fallbacks = models[1:]
+    return models[0]
+
+
+def _one(spec: MantleSpec, region: str) -> Any:
+    anthropic = spec.path == mantle.ANTHROPIC_PATH
+    try:
+        klass = _anthropic_class() if anthropic else _openai_class()
+    except ImportError as exc:
+        extra = "anthropic" if anthropic else "openai"  # langchain-aws's extra for the class
+        raise ImportError(
+            f'get_llm(endpoint="mantle") needs langchain-aws[{extra}]: '
+            f'pip install "langchain-aws[{extra}]"'
+        ) from exc
+    fields = (_anthropic_fields if anthropic else _openai_fields)(spec, region)
+    try:
+        built = klass(**{**fields, **spec.model_kwargs})
+    except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigurationError(
+            f"get_llm could not build {klass.__bases__[-1].__name__} for {spec.model!r}: {exc}\n"
+            "Check the keyword arguments passed on to the model "
+            f"({', '.join(sorted(spec.model_kwargs)) or 'none'})."
+        ) from exc
+    built._mantle_spec = spec
+    return built
+
+
+def _anthropic_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
+    # The region names the model's Region only: its clients (the manager's) sign and address.
+    return {"model": spec.model, "region_name": region}
+
+
+def _openai_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
+    import openai
+
+    from bedrock_auth._http import mantle_origin, refuse_plain_http, sdk_options
+
+    manager = spec.manager
+    base_url = mantle_origin(manager, region) + spec.path
+    sigv4 = "get_openai_client(endpoint='mantle', auth='iam')"
+    refuse_plain_http(base_url, "bedrock-mantle", "mantle_endpoint_url=", sigv4)
+    sync, async_ = (sdk_options(manager, openai, {}, is_async=a) for a in (False, True))
+    return {
+        "model": spec.model,
+        "region_name": region,
+        "base_url": base_url,
+        "api_key": manager.api_key_provider(region),
+        "timeout": sync["timeout"],
+        "max_retries": sync["max_retries"],
+        "http_client": sync["http_client"],
+        "http_async_client": async_["http_client"],
+    }
+
+
+def _retryable() -> tuple[type[BaseException], ...]:
+    """What a call fails over on: throttled, unavailable or unreachable (the SDKs' errors, and
+    this library's for what the Anthropic client translates)."""
+    found: list[type[BaseException]] = list(FAILOVER_ERRORS)
+    for name in ("anthropic", "openai"):
+        sdk = sys.modules.get(name)
+        if sdk is not None:
+            found += [sdk.RateLimitError, sdk.InternalServerError, sdk.APIConnectionError]
+    return tuple(found)
+
+
+class _FailsOver:
+    """Mixin: a call, or a stream that has yielded nothing yet, that is throttled, unavailable
+    or unreachable moves on to the same model in the next fallback Region, as ``get_llm``'s
+    runtime models do. The attempts run on copies without fallbacks, so LangChain's own calls
+    back into the model (``_generate`` streaming through ``_stream``) fail over once."""
+
+    _fallbacks: list[Any]
+
+    def _attempts(self) -> list[Any]:
+        if not self._fallbacks:
+            return [self]
+        alone = copy.copy(self)
+        alone._fallbacks = []
+        return [alone, *self._fallbacks]
+
+    def _generate(self, *args: Any, **kwargs: Any) -> Any:
+        *earlier, last = self._attempts()
+        for model in earlier:
+            try:
+                return super(_FailsOver, model)._generate(*args, **kwargs)  # type: ignore[misc]
+            except _retryable() as exc:
+                _log_failover(model, exc)
+        return super(_FailsOver, last)._generate(*args, **kwargs)  # type: ignore[misc]
+
+    async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+        *earlier, last = self._attempts()
+        for model in earlier:
+            try:
+                return await super(_FailsOver, model)._agenerate(*args, **kwargs)  # type: ignore[misc]
+            except _retryable() as exc:
+                _log_failover(model, exc)
+        return await super(_FailsOver, last)._agenerate(*args, **kwargs)  # type: ignore[misc]
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        *earlier, last = self._attempts()
+        for model in earlier:
+            started = False
+            try:
+                for chunk in super(_FailsOver, model)._stream(*args, **kwargs):  # type: ignore[misc]
+                    started = True
+                    yield chunk
+                return
+            except _retryable() as exc:
+                if started:
+                    raise
+                _log_failover(model, exc)
+        yield from super(_FailsOver, last)._stream(*args, **kwargs)  # type: ignore[misc]
+
+    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        *earlier, last = self._attempts()
+        for model in earlier:
+            started = False
+            try:
+                async for chunk in super(_FailsOver, model)._astream(*args, **kwargs):  # type: ignore[misc]
+                    started = True
+                    yield chunk
+                return
+            except _retryable() as exc:
+                if started:
+                    raise
+                _log_failover(model, exc)
+        async for chunk in super(_FailsOver, last)._astream(*args, **kwargs):  # type: ignore[misc]
+            yield chunk
+
+
+def _log_failover(model: Any, exc: BaseException) -> None:
+    logger.warning(
+        "bedrock-mantle in %s: %s; trying the next fallback region",
+        model.region_name,
+        type(exc).__name__,
+    )
+
+
+def _reduce(model: Any) -> tuple[Any, ...]:
+    # The SDK clients cannot be pickled: the model travels as how it was built.
+    spec: MantleSpec = model._mantle_spec
+    return (build, (spec,))
+
+
+@functools.cache
+def _anthropic_class() -> type[Any]:
+    from langchain_aws import ChatAnthropicMantle
+
+    from bedrock_auth._anthropic import (
+        ManagedAnthropicBedrockMantle,
+        ManagedAsyncAnthropicBedrockMantle,
+    )
+
+    class SharedChatAnthropicMantle(_FailsOver, ChatAnthropicMantle):
+        """``ChatAnthropicMantle`` on the manager's ``AnthropicBedrockMantle`` clients."""
+
+        _mantle_spec: Any = PrivateAttr(default=None)
+        _fallbacks: list[Any] = PrivateAttr(default_factory=list)
+
+        @functools.cached_property
+        def _client(self) -> Any:
+            manager, region = self._mantle_spec.manager, self.region_name
+            shared = manager._cached(
+                ("langchain-mantle", "anthropic", region),
+                lambda: ManagedAnthropicBedrockMantle(manager=manager, aws_region=region),
+            )
+            options = self._own_client_options()
+            return shared.with_options(**options) if options else shared
+
+        @functools.cached_property
+        def _async_client(self) -> Any:
+            return ManagedAsyncAnthropicBedrockMantle(
+                manager=self._mantle_spec.manager,
+                aws_region=self.region_name,
+                **self._own_client_options(),
+            )
+
+        def _own_client_options(self) -> dict[str, Any]:
+            """The client options given to this model (the manager's are the defaults)."""
+            given = self.model_fields_set
+            return {
+                option: getattr(self, field)
+                for field, option in _CLIENT_OPTIONS.items()
+                if field in given and getattr(self, field) is not None
+            }
+
+        __reduce__ = _reduce
+
+    return SharedChatAnthropicMantle
+
+
+@functools.cache
+def _openai_class() -> type[Any]:
+    from langchain_aws import ChatOpenAIMantle
+
+    class SharedChatOpenAIMantle(_FailsOver, ChatOpenAIMantle):
+        """``ChatOpenAIMantle`` sent the manager's keys, at the manager's Mantle address."""
+
+        _mantle_spec: Any = PrivateAttr(default=None)
+        _fallbacks: list[Any] = PrivateAttr(default_factory=list)
+
+        __reduce__ = _reduce
+
+    return SharedChatOpenAIMantle
