@@ -65,10 +65,11 @@ a test checks it). Refresh it from real listings with that command; see docs/mod
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -229,17 +230,59 @@ class ModelInfo:
         return self.lifecycle.status == "LEGACY"
 
 
+class _Models:
+    """The file's models, each built into a :class:`ModelInfo` on its first lookup: a call
+    needs one or two of them, and building all of them costs more than reading the file."""
+
+    def __init__(self, raw: list[Mapping[str, Any]], providers: Mapping[str, str]) -> None:
+        self._raw = raw
+        self._providers = providers
+        self._built: list[ModelInfo | None] = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def at(self, position: int) -> ModelInfo:
+        """The model at ``position`` in the file, built once (a race builds an equal copy)."""
+        info = self._built[position]
+        if info is None:
+            info = self._built[position] = _model(self._raw[position], self._providers)
+        return info
+
+
+class _Index(Mapping[str, ModelInfo]):
+    """A read-only mapping of keys to the models at their positions, built on lookup."""
+
+    def __init__(self, models: _Models, positions: Mapping[str, int]) -> None:
+        self._models = models
+        self._positions = positions
+
+    def __getitem__(self, key: str) -> ModelInfo:
+        return self._models.at(self._positions[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
 @dataclass(frozen=True)
 class Table:
     """The parsed data file, indexed for lookups."""
 
-    models: tuple[ModelInfo, ...]
+    entries: _Models = field(repr=False)
     retired: tuple[RetiredEntry, ...]
     providers: Mapping[str, str]
     by_id: Mapping[str, ModelInfo]
     by_alias: Mapping[str, ModelInfo]
     #: alias key of every retired id or name -> (display name, replacement alias)
     retired_names: Mapping[str, tuple[str, str]]
+
+    @functools.cached_property
+    def models(self) -> tuple[ModelInfo, ...]:
+        """Every model, in the file's order (builds those not looked up yet)."""
+        return tuple(map(self.entries.at, range(len(self.entries))))
 
 
 def _text() -> str:
@@ -332,19 +375,21 @@ def _model(raw: Mapping[str, Any], providers: Mapping[str, str]) -> ModelInfo:
 
 def _index(data: Mapping[str, Any]) -> Table:
     providers = MappingProxyType(dict(data["providers"]))
-    models = tuple(_model(raw, providers) for raw in data["models"])
+    raw = data["models"]
+    entries = _Models(raw, providers)
     retired = tuple(
         (r["id"], r["name"], tuple(r["aliases"]), r["replacement"]) for r in data["retired"]
     )
     # A model is also found by its bedrock-mantle id (openai.gpt-oss-120b).
-    by_id = {m.mantle.model_id: m for m in models if m.mantle}
-    by_id.update((m.model_id, m) for m in models)
+    by_id = {m["mantle"]["id"]: i for i, m in enumerate(raw) if m.get("mantle")}
+    by_id.update((m["id"], i) for i, m in enumerate(raw))
+    by_alias = {alias_key(a): i for i, m in enumerate(raw) for a in m["aliases"]}
     return Table(
-        models=models,
+        entries=entries,
         retired=retired,
         providers=providers,
-        by_id=MappingProxyType(by_id),
-        by_alias=MappingProxyType({alias_key(a): m for m in models for a in m.aliases}),
+        by_id=_Index(entries, by_id),
+        by_alias=_Index(entries, by_alias),
         retired_names=MappingProxyType(
             {
                 alias_key(name): (display, replacement)
