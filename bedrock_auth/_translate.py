@@ -566,12 +566,13 @@ def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
 
 # STS names both sides in its denial: "User: <caller> is not authorized to perform:
 # sts:AssumeRole on resource: <role>".
-_CALLER = re.compile(r"User: (arn:[\w+=,.@/:-]+)")
-_ROLE = re.compile(r"resource: (arn:[\w+=,.@/:-]+)")
+# Searched with re's own cache of compiled patterns: compiled on the first such error only.
+_CALLER = r"User: (arn:[\w+=,.@/:-]+)"
+_ROLE = r"resource: (arn:[\w+=,.@/:-]+)"
 
 
-def _arn(pattern: re.Pattern[str], message: str) -> str:
-    found = pattern.search(message)
+def _arn(pattern: str, message: str) -> str:
+    found = re.search(pattern, message)
     return found.group(1).rstrip(".,") if found else ""
 
 
