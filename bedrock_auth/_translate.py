@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from bedrock_auth import _login
@@ -282,8 +282,7 @@ def _login_source(profile: str) -> str:
     return f"aws login session of profile '{profile}'{named}"
 
 
-@dataclass(frozen=True)
-class _LoginFailure:
+class _LoginFailure(NamedTuple):
     """What one of botocore's login errors means: the error to raise, what happened (with
     ``{source}`` and ``{cache}``) and the fix (with ``{command}``, the one that signs in)."""
 
