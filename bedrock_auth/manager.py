@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from botocore.config import Config
 
 from bedrock_auth._delegate import Delegated
-from bedrock_auth._executor import started_executor
 from bedrock_auth._redact import redact_exception, remember_secrets
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
 from bedrock_auth._shared_roles import SHARED_ROLES
@@ -487,6 +486,8 @@ class BedrockClientManager(AbstractContextManager["BedrockClientManager"]):
         """
         executor = self._executor
         if executor is None:
+            from bedrock_auth._executor import started_executor  # async helpers only
+
             with self._executor_lock:
                 executor = self._executor
                 if executor is None:

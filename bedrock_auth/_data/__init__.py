@@ -65,14 +65,13 @@ a test checks it). Refresh it from real listings with that command; see docs/mod
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "CAPABILITY_KEYS",
@@ -238,9 +237,13 @@ class _Models:
         self._raw = raw
         self._providers = providers
         self._built: list[ModelInfo | None] = [None] * len(raw)
+        self._all: tuple[ModelInfo, ...] | None = None
 
-    def __len__(self) -> int:
-        return len(self._raw)
+    def all(self) -> tuple[ModelInfo, ...]:
+        """Every model, in the file's order (builds those not looked up yet)."""
+        if self._all is None:
+            self._all = tuple(map(self.at, range(len(self._raw))))
+        return self._all
 
     def at(self, position: int) -> ModelInfo:
         """The model at ``position`` in the file, built once (a race builds an equal copy)."""
@@ -267,11 +270,11 @@ class _Index(Mapping[str, ModelInfo]):
         return len(self._positions)
 
 
-@dataclass(frozen=True)
-class Table:
-    """The parsed data file, indexed for lookups."""
+class Table(NamedTuple):
+    """The parsed data file, indexed for lookups. (A named tuple: cheaper to define than a
+    dataclass, on the first call's path.)"""
 
-    entries: _Models = field(repr=False)
+    entries: _Models
     retired: tuple[RetiredEntry, ...]
     providers: Mapping[str, str]
     by_id: Mapping[str, ModelInfo]
@@ -279,10 +282,10 @@ class Table:
     #: alias key of every retired id or name -> (display name, replacement alias)
     retired_names: Mapping[str, tuple[str, str]]
 
-    @functools.cached_property
+    @property
     def models(self) -> tuple[ModelInfo, ...]:
-        """Every model, in the file's order (builds those not looked up yet)."""
-        return tuple(map(self.entries.at, range(len(self.entries))))
+        """Every model, in the file's order."""
+        return self.entries.all()
 
 
 def _text() -> str:
