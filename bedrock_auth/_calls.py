@@ -38,7 +38,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, ParamSpec, TypeVar
 
 from botocore import xform_name
 
@@ -103,8 +103,7 @@ def _regions(first: str, extra: tuple[str, ...]) -> tuple[Region, ...]:
 register(__name__, reset=_regions.cache_clear)
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(NamedTuple):
     """Where a call runs: the options every helper and ``get_llm`` take, checked once.
 
     ``region=None`` means the manager's region; ``fallback_regions=None`` the manager's

@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from bedrock_auth._redact import redact_exception
 from bedrock_auth._state import SingleFlightCache
@@ -131,8 +131,7 @@ def refused_id(exc: BaseException | None) -> bool:
     return code == "ValidationException" and any(w in message for w in _REFUSED_ID_WORDS)
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     listing: Listing | None
     why: str | None  # why the listing failed, for doctor and `bedrock-auth models`
 

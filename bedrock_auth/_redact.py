@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import enum
+import functools
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -29,30 +30,32 @@ __all__ = ["forget_secrets", "redact", "redact_exception", "remember_secrets"]
 # Secrets have recognisable shapes: a 40-character secret access key, a long session token,
 # a Bedrock API key (ABSK...), a bearer header, a value given under a secret's name. Text from
 # AWS or botocore may echo any of them.
-_SECRET_PATTERNS = (
+_SECRET_SHAPES = (
     # The token after "Bearer" has a digit or is long: "Bearer authorization requires ..." stays.
-    re.compile(
-        r"(?i)(bearer\s+)(?=[A-Za-z._~+/=-]*[0-9]|[A-Za-z0-9._~+/=-]{20})[A-Za-z0-9._~+/=-]{8,}"
-    ),
-    re.compile(r"(?<![A-Za-z0-9])ABSK[A-Za-z0-9+/=]{8,}"),
-    re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+=]{100,}"),
-    re.compile(
-        r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[/+0-9])"
-        r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"
-    ),
+    r"(?i)(bearer\s+)(?=[A-Za-z._~+/=-]*[0-9]|[A-Za-z0-9._~+/=-]{20})[A-Za-z0-9._~+/=-]{8,}",
+    r"(?<![A-Za-z0-9])ABSK[A-Za-z0-9+/=]{8,}",
+    r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+=]{100,}",
+    r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+=]*[a-z])(?=[A-Za-z0-9/+=]*[/+0-9])"
+    r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
     # name=value, "name": "value", name: 'value', <Name>value</Name>, for names of secrets.
     # Prose stays: "ExternalId: pass external_id= instead" (an unquoted value after ": ", or
     # a space after "="), and so do the placeholders of the library's own hints:
     # "AWS_SECRET_ACCESS_KEY=...", "ANTHROPIC_API_KEY=sk-ant-..." (a few letters, then an
     # ellipsis), "api_key=<your key>".
-    re.compile(
-        r"(?i)((?:secret(?:_?access)?(?:_?key)?|password|passwd|signature|token(?:[_-]?code)?"
-        r"|external[_-]?id|api[_-]?key)"
-        r"(?:[\"']\s*:\s*|:(?=\s*b?[\"'])\s*|:(?!\s)|\s*=(?!\s)|\s+=\s+|>)b?[\"']?)"
-        r"(?![A-Za-z-]{0,12}(?:\.\.\.|…)(?:[\s\"',;&<).\]]|$))"
-        r"[^\s\"',;&<]+"
-    ),
+    r"(?i)((?:secret(?:_?access)?(?:_?key)?|password|passwd|signature|token(?:[_-]?code)?"
+    r"|external[_-]?id|api[_-]?key)"
+    r"(?:[\"']\s*:\s*|:(?=\s*b?[\"'])\s*|:(?!\s)|\s*=(?!\s)|\s+=\s+|>)b?[\"']?)"
+    r"(?![A-Za-z-]{0,12}(?:\.\.\.|…)(?:[\s\"',;&<).\]]|$))"
+    r"[^\s\"',;&<]+",
 )
+
+
+@functools.cache
+def _secret_patterns() -> tuple[re.Pattern[str], ...]:
+    """:data:`_SECRET_SHAPES` compiled, on the first redaction: a few milliseconds that
+    importing bedrock_auth, and a call that goes well, need not pay."""
+    return tuple(map(re.compile, _SECRET_SHAPES))
+
 
 # Known secrets shorter than this are not registered: they would mask ordinary words.
 _MIN_SECRET_LENGTH = 6
@@ -150,7 +153,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for matcher in (_matcher(v for s in secrets for v in _variants(s)), _known.pattern()):
         if matcher is not None:
             text = matcher.sub("***", text)
-    for pattern in _SECRET_PATTERNS:
+    for pattern in _secret_patterns():
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", text)
     return text
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bedrock_auth._shapes import service_model
 from bedrock_auth.errors import ConfigurationError
@@ -29,8 +28,7 @@ from bedrock_auth.errors import ConfigurationError
 __all__ = ["OPTION_NAMES", "check_options", "request_members"]
 
 
-@dataclass(frozen=True)
-class _Option:
+class _Option(NamedTuple):
     """One request option: its keyword, its member, and how Converse and InvokeModel write it."""
 
     name: str

@@ -31,8 +31,7 @@ import time
 import weakref
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 __all__ = [
     "ForkSafeLock",
@@ -48,9 +47,9 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-@dataclass(frozen=True)
-class Hooks:
-    """What one module does on ``bedrock_auth.reset()`` and in a forked child."""
+class Hooks(NamedTuple):
+    """What one module does on ``bedrock_auth.reset()`` and in a forked child. (A named tuple:
+    the record classes loaded with the package are cheaper to define so than as dataclasses.)"""
 
     owner: str  # the module's __name__
     reset: Callable[[], None] | None = None

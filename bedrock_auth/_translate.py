@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from bedrock_auth import _login
@@ -47,11 +47,11 @@ from bedrock_auth.errors import (
     SSOLoginRequiredError,
     ThrottlingError,
 )
-from bedrock_auth.models import base_model_from_arn, get_model_info, resolve_model_id
-from bedrock_auth.policy import iam_action_for, policy_json
 from bedrock_auth.settings import DEFAULT_REGION
 from bedrock_auth.sources import SOURCE_NAMES
 
+# bedrock_auth.models and .policy are imported in the error handlers that use them: importing
+# bedrock_auth (which loads this module) then costs neither the model table's code nor policies.
 __all__ = ["DEFAULT_CHAIN_SOURCES", "SOURCE_NAMES", "ErrorContext", "cause_of", "translate_error"]
 
 
@@ -282,8 +282,7 @@ def _login_source(profile: str) -> str:
     return f"aws login session of profile '{profile}'{named}"
 
 
-@dataclass(frozen=True)
-class _LoginFailure:
+class _LoginFailure(NamedTuple):
     """What one of botocore's login errors means: the error to raise, what happened (with
     ``{source}`` and ``{cache}``) and the fix (with ``{command}``, the one that signs in)."""
 
@@ -432,20 +431,6 @@ def _connection_lost(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
     )
 
 
-def _base_model(model_id: str) -> str:
-    """The foundation model behind an id, profile id or ARN (model access is granted per model)."""
-    info = get_model_info(model_id)
-    return info.model_id if info else base_model_from_arn(model_id) or model_id
-
-
-def _profile_id_for(ctx: ErrorContext) -> str:
-    base = base_model_from_arn(ctx.model_id) or ctx.model_id
-    try:
-        return resolve_model_id(base, ctx.region or DEFAULT_REGION, prefer_profile=True)
-    except BedrockAuthError:
-        return f"us.{base}"
-
-
 # -- errors AWS returned ---------------------------------------------------------------------
 
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
@@ -555,13 +540,17 @@ def _expired_on_arrival(exc: BaseException, ctx: ErrorContext) -> BedrockAuthErr
 
 
 def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
+    from bedrock_auth.models import foundation_model
+    from bedrock_auth.policy import iam_action_for, policy_json
+
     action = iam_action_for(ctx.service, ctx.operation)
     hint = ""
     if ctx.model_id and ctx.service in ("bedrock-runtime", "bedrock"):
+        base = foundation_model(ctx.model_id)
         # Model access is on by default now; what remains per account is Anthropic's use-case
         # form and the Marketplace subscription of third-party models (best-practices.md).
         hint = (
-            f"If the policy already allows it, model access for {_base_model(ctx.model_id)} in "
+            f"If the policy already allows it, model access for {base} in "
             f"{ctx.region or 'this region'} is not set up for this account: for Anthropic "
             "models submit the one-time use-case form (Bedrock console, model catalog); for "
             "other third-party models the first call starts an AWS Marketplace subscription, "
@@ -576,12 +565,13 @@ def _access_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
 
 # STS names both sides in its denial: "User: <caller> is not authorized to perform:
 # sts:AssumeRole on resource: <role>".
-_CALLER = re.compile(r"User: (arn:[\w+=,.@/:-]+)")
-_ROLE = re.compile(r"resource: (arn:[\w+=,.@/:-]+)")
+# Searched with re's own cache of compiled patterns: compiled on the first such error only.
+_CALLER = r"User: (arn:[\w+=,.@/:-]+)"
+_ROLE = r"resource: (arn:[\w+=,.@/:-]+)"
 
 
-def _arn(pattern: re.Pattern[str], message: str) -> str:
-    found = pattern.search(message)
+def _arn(pattern: str, message: str) -> str:
+    found = re.search(pattern, message)
     return found.group(1).rstrip(".,") if found else ""
 
 
@@ -591,6 +581,8 @@ def _trust_policy_command(role_arn: str) -> str:
 
 
 def _assume_role_denied(exc: BaseException, ctx: ErrorContext) -> AccessDeniedError:
+    from bedrock_auth.policy import policy_json
+
     message = _error_message(exc)
     role = _arn(_ROLE, message)
     caller = _arn(_CALLER, message) or "the calling identity"
@@ -678,11 +670,14 @@ def _model_not_found(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
 
 
 def _needs_profile(exc: BaseException, ctx: ErrorContext) -> BedrockAuthError:
+    from bedrock_auth.models import profile_id_for
+
     if not (ctx.model_id and "inference profile" in _detail(exc)):
         return _other(exc, ctx)
+    profile = profile_id_for(ctx.model_id, ctx.region or DEFAULT_REGION)
     return ModelNotAvailableError(
         f"Model {ctx.model_id} cannot be called on demand in {ctx.region}: {_detail(exc)}\n"
-        f"Fix: use the inference profile id, e.g. use {_profile_id_for(ctx)}"
+        f"Fix: use the inference profile id, e.g. use {profile}"
     )
 
 

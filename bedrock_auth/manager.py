@@ -24,9 +24,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from botocore.config import Config
 
-from bedrock_auth._catalog import LISTING_TIMEOUT, LiveCatalog
 from bedrock_auth._delegate import Delegated
-from bedrock_auth._executor import started_executor
 from bedrock_auth._redact import redact_exception, remember_secrets
 from bedrock_auth._reresolve import SwappableProvider, needs_retry_handler
 from bedrock_auth._shared_roles import SHARED_ROLES
@@ -66,6 +64,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from bedrock_auth._api_keys import ApiKeyProvider
+    from bedrock_auth._catalog import LiveCatalog
 
 logger = logging.getLogger("bedrock_auth")
 
@@ -224,6 +223,10 @@ class BedrockClientManager(AbstractContextManager["BedrockClientManager"]):
             self._credential_config = credential_config_for(self._settings)
             self._listing_config = listing_config_for(self._settings)
             self._session: botocore.session.Session | None = self._configure(session)
+        # Imported here: the live catalog brings the model table's code, which importing
+        # bedrock_auth need not pay for.
+        from bedrock_auth._catalog import LiveCatalog
+
         self._catalog = LiveCatalog(
             self._listing_client,
             enabled=self._settings.live_catalog,
@@ -483,6 +486,8 @@ class BedrockClientManager(AbstractContextManager["BedrockClientManager"]):
         """
         executor = self._executor
         if executor is None:
+            from bedrock_auth._executor import started_executor  # async helpers only
+
             with self._executor_lock:
                 executor = self._executor
                 if executor is None:
@@ -662,6 +667,8 @@ def listing_config_for(settings: Settings) -> Config:
     A listing that fails is remembered and the static table answers, so waiting longer or
     retrying would only delay the first call (a private subnet without a bedrock endpoint).
     """
+    from bedrock_auth._catalog import LISTING_TIMEOUT  # with the catalog, as in _build
+
     return _config(settings, 1, LISTING_TIMEOUT, LISTING_TIMEOUT)
 
 

@@ -40,7 +40,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
 from bedrock_auth._state import OnceSet
-from bedrock_auth.errors import ConfigurationError, LegacyModelWarning, ModelNotAvailableError
+from bedrock_auth.errors import (
+    BedrockAuthError,
+    ConfigurationError,
+    LegacyModelWarning,
+    ModelNotAvailableError,
+)
 from bedrock_auth.regions import (
     GEOGRAPHY_PREFIXES,
     check_region,
@@ -512,6 +517,23 @@ def get_model_info(model: str) -> ModelInfo | None:
     """
     base = _base_id(model) if isinstance(model, str) else None
     return _lookup(base) if base else None
+
+
+def foundation_model(model: str) -> str:
+    """The foundation model behind an id, profile id or ARN (model access is granted per
+    foundation model); ``model`` itself when neither the table nor the ARN names one."""
+    info = get_model_info(model)
+    return info.model_id if info else base_model_from_arn(model) or model
+
+
+def profile_id_for(model: str, region: str) -> str:
+    """An inference-profile id to suggest for ``model`` from ``region`` in an error message:
+    the table's, else the ``us.`` one."""
+    base = base_model_from_arn(model) or model
+    try:
+        return resolve_model_id(base, region, prefer_profile=True)
+    except BedrockAuthError:
+        return f"us.{base}"
 
 
 def list_models() -> list[ModelInfo]:

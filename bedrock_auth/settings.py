@@ -105,7 +105,8 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_MODE: RetryMode = "standard"
 DEFAULT_STS_MAX_ATTEMPTS = 2
 
-_ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+# Matched with re's own cache of compiled patterns: compiled only when a role is configured.
+_ROLE_ARN = r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}"
 
 
 # -- the option table ------------------------------------------------------------------------
@@ -554,7 +555,7 @@ def _check_values(o: dict[str, Any], origins: Mapping[str, str]) -> None:
             "default chain."
         )
     role_arn = o["role_arn"]
-    if role_arn is not None and not _ROLE_ARN_RE.fullmatch(role_arn):
+    if role_arn is not None and not re.fullmatch(_ROLE_ARN, role_arn):
         raise ConfigurationError(
             f"{named('role_arn')}={role_arn!r} is not an IAM role ARN. Accepted: "
             "'arn:aws:iam::<12-digit account>:role/<name>'."

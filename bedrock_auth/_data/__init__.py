@@ -68,10 +68,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "CAPABILITY_KEYS",
@@ -229,17 +229,63 @@ class ModelInfo:
         return self.lifecycle.status == "LEGACY"
 
 
-@dataclass(frozen=True)
-class Table:
-    """The parsed data file, indexed for lookups."""
+class _Models:
+    """The file's models, each built into a :class:`ModelInfo` on its first lookup: a call
+    needs one or two of them, and building all of them costs more than reading the file."""
 
-    models: tuple[ModelInfo, ...]
+    def __init__(self, raw: list[Mapping[str, Any]], providers: Mapping[str, str]) -> None:
+        self._raw = raw
+        self._providers = providers
+        self._built: list[ModelInfo | None] = [None] * len(raw)
+        self._all: tuple[ModelInfo, ...] | None = None
+
+    def all(self) -> tuple[ModelInfo, ...]:
+        """Every model, in the file's order (builds those not looked up yet)."""
+        if self._all is None:
+            self._all = tuple(map(self.at, range(len(self._raw))))
+        return self._all
+
+    def at(self, position: int) -> ModelInfo:
+        """The model at ``position`` in the file, built once (a race builds an equal copy)."""
+        info = self._built[position]
+        if info is None:
+            info = self._built[position] = _model(self._raw[position], self._providers)
+        return info
+
+
+class _Index(Mapping[str, ModelInfo]):
+    """A read-only mapping of keys to the models at their positions, built on lookup."""
+
+    def __init__(self, models: _Models, positions: Mapping[str, int]) -> None:
+        self._models = models
+        self._positions = positions
+
+    def __getitem__(self, key: str) -> ModelInfo:
+        return self._models.at(self._positions[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
+class Table(NamedTuple):
+    """The parsed data file, indexed for lookups. (A named tuple: cheaper to define than a
+    dataclass, on the first call's path.)"""
+
+    entries: _Models
     retired: tuple[RetiredEntry, ...]
     providers: Mapping[str, str]
     by_id: Mapping[str, ModelInfo]
     by_alias: Mapping[str, ModelInfo]
     #: alias key of every retired id or name -> (display name, replacement alias)
     retired_names: Mapping[str, tuple[str, str]]
+
+    @property
+    def models(self) -> tuple[ModelInfo, ...]:
+        """Every model, in the file's order."""
+        return self.entries.all()
 
 
 def _text() -> str:
@@ -332,19 +378,21 @@ def _model(raw: Mapping[str, Any], providers: Mapping[str, str]) -> ModelInfo:
 
 def _index(data: Mapping[str, Any]) -> Table:
     providers = MappingProxyType(dict(data["providers"]))
-    models = tuple(_model(raw, providers) for raw in data["models"])
+    raw = data["models"]
+    entries = _Models(raw, providers)
     retired = tuple(
         (r["id"], r["name"], tuple(r["aliases"]), r["replacement"]) for r in data["retired"]
     )
     # A model is also found by its bedrock-mantle id (openai.gpt-oss-120b).
-    by_id = {m.mantle.model_id: m for m in models if m.mantle}
-    by_id.update((m.model_id, m) for m in models)
+    by_id = {m["mantle"]["id"]: i for i, m in enumerate(raw) if m.get("mantle")}
+    by_id.update((m["id"], i) for i, m in enumerate(raw))
+    by_alias = {alias_key(a): i for i, m in enumerate(raw) for a in m["aliases"]}
     return Table(
-        models=models,
+        entries=entries,
         retired=retired,
         providers=providers,
-        by_id=MappingProxyType(by_id),
-        by_alias=MappingProxyType({alias_key(a): m for m in models for a in m.aliases}),
+        by_id=_Index(entries, by_id),
+        by_alias=_Index(entries, by_alias),
         retired_names=MappingProxyType(
             {
                 alias_key(name): (display, replacement)
