@@ -2,10 +2,10 @@
 
 One home for: where a call runs (:class:`Where`: the manager and the regions, each name checked
 once, at the call's front door, then carried as a :class:`~bedrock_auth.regions.Region`); the
-one front door for a model (:func:`resolve`, :func:`chosen_model`); the failover loop; the
-manager's executor for async work; the description of a helper call (:class:`Call`), from which
-:func:`blocking` and :func:`awaited` make a sync helper and its async twin with one signature;
-and the stream base classes of the helpers.
+one front door for a model (:func:`resolve`, :func:`chosen_model`); the manager's executor for
+async work; the description of a helper call (:class:`Call`), from which :func:`blocking` and
+:func:`awaited` make a sync helper and its async twin with one signature, run through the
+failover loop (:mod:`._failover`); and the stream base classes of the helpers.
 
 Used by the Converse/InvokeModel helpers (:mod:`bedrock_auth.invoke`), the Agents helpers
 (:mod:`bedrock_auth.agents`), the LangChain models of :func:`~bedrock_auth.get_llm` and the
@@ -29,7 +29,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import contextvars
-import copy
 import functools
 import inspect
 import logging
@@ -38,7 +37,6 @@ import threading
 import time
 import weakref
 from collections.abc import (
-    AsyncIterator,
     Awaitable,
     Callable,
     Coroutine,
@@ -48,14 +46,15 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
 from botocore import xform_name
 
 from bedrock_auth._catalog import refused_id
+from bedrock_auth._failover import awith_failover, with_failover
 from bedrock_auth._state import register
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
-from bedrock_auth.errors import FAILOVER_ERRORS, BedrockAuthError, ConfigurationError
+from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.manager import get_manager
 from bedrock_auth.regions import Region, check_region
 
@@ -71,16 +70,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 A = TypeVar("A")
 P = ParamSpec("P")
-#: The failover loop's region names: checked Regions, or the regions of get_llm's models.
-K = TypeVar("K", bound=str)
 S = TypeVar("S", bound="Stream")
-
-
-class _FailsOver(Protocol):
-    _fallbacks: list[Any]
-
-
-F = TypeVar("F", bound=_FailsOver)
 #: The example ids a missing model's message shows.
 EXAMPLE_MODELS = (
     "claude-sonnet-4-5",
@@ -212,146 +202,6 @@ def resolve_each(
     """:func:`resolve` in each of ``regions``, in order; the listings this needs are made at
     once (see :meth:`~bedrock_auth._catalog.LiveCatalog.resolve_each`)."""
     return manager.catalog.resolve_each(model, regions)
-
-
-# -- failover ---------------------------------------------------------------------------------
-
-
-class _Failover:
-    """One run of the failover loop: the regions to try, what each returned, what to raise.
-
-    The sync and async loops below differ only in how they run an attempt; which errors move
-    on, what is logged and the final error all live here.
-    """
-
-    def __init__(self, regions: Sequence[str], what: str) -> None:
-        self.regions = regions
-        self.what = what
-        self.failures: list[tuple[str, BaseException]] = []
-
-    def failed(self, region: str, error: BaseException) -> None:
-        """Record a capacity failure in ``region`` and log the move to the next one, if any."""
-        self.failures.append((region, error))
-        index = len(self.failures)
-        if index < len(self.regions):
-            logger.warning(
-                "%s failed in %s (%s); failing over to %s",
-                self.what,
-                region,
-                type(error).__name__,
-                self.regions[index],
-            )
-
-    def error(self) -> BaseException:
-        """What to raise once every region failed: the one error, or a summary of each.
-
-        An SDK's error (a Mantle model's) is raised as it is: its class needs the response to
-        be built again, and callers catch it by that class."""
-        last = self.failures[-1][1]
-        if len(self.failures) == 1 or not isinstance(last, BedrockAuthError):
-            return last
-        summary = "\n".join(
-            f"  {r}: {type(e).__name__}: {str(e).splitlines()[0]}" for r, e in self.failures
-        )
-        error = type(last)(f"{self.what} failed in every region tried:\n{summary}")
-        error.__cause__ = last
-        return error
-
-
-#: The errors a call fails over on, unless its caller names others (an SDK's own classes).
-Retryable = tuple[type[BaseException], ...]
-
-
-def with_failover(
-    regions: Sequence[K], call: Callable[[K], T], what: str, on: Retryable = FAILOVER_ERRORS
-) -> T:
-    """Run ``call(region)`` in each region until one succeeds or fails for a non-capacity reason
-    (an error not in ``on``).
-
-    Each move is logged as a warning; when every region fails, the error lists what each one
-    returned.
-    """
-    run = _Failover(regions, what)
-    for region in regions:
-        try:
-            return call(region)
-        except on as error:
-            run.failed(region, error)
-    raise run.error()
-
-
-async def awith_failover(
-    regions: Sequence[K],
-    call: Callable[[K], Awaitable[T]],
-    what: str,
-    on: Retryable = FAILOVER_ERRORS,
-) -> T:
-    """:func:`with_failover` for attempts that are awaited: the same rules, logs and errors."""
-    run = _Failover(regions, what)
-    for region in regions:
-        try:
-            return await call(region)
-        except on as error:
-            run.failed(region, error)
-    raise run.error()
-
-
-def stream_with_failover(
-    regions: Sequence[K],
-    stream: Callable[[K], Iterator[T]],
-    what: str,
-    on: Retryable = FAILOVER_ERRORS,
-) -> Iterator[T]:
-    """The items of ``stream(region)`` from the first region whose stream starts: one that
-    fails before its first item (nothing has reached the caller yet) moves on as a call does;
-    a failure after it is the caller's. Items are never None."""
-
-    def started(region: K) -> tuple[T | None, Iterator[T]]:
-        items = stream(region)
-        return next(items, None), items
-
-    first, rest = with_failover(regions, started, what, on)
-    if first is not None:
-        yield first
-    yield from rest
-
-
-async def astream_with_failover(
-    regions: Sequence[K],
-    stream: Callable[[K], AsyncIterator[T]],
-    what: str,
-    on: Retryable = FAILOVER_ERRORS,
-) -> AsyncIterator[T]:
-    """:func:`stream_with_failover` for async streams (read on the loop, as their SDK does)."""
-
-    async def started(region: K) -> tuple[T | None, AsyncIterator[T]]:
-        items = stream(region)
-        return await anext(items, None), items
-
-    first, rest = await awith_failover(regions, started, what, on)
-    try:
-        if first is not None:
-            yield first
-        async for item in rest:
-            yield item
-    finally:
-        close = getattr(rest, "aclose", None)  # an async generator's HTTP stream, if left early
-        if close is not None:
-            await close()
-
-
-def by_region(model: F, region: Callable[[F], str]) -> dict[str, F]:
-    """A LangChain model and its ``_fallbacks`` (the same model in other regions) by region.
-
-    ``model`` takes part as a copy without fallbacks, so the calls LangChain makes back into
-    the model (``_generate`` streaming through ``_stream``) stay in their region instead of
-    failing over twice.
-    """
-    if not model._fallbacks:
-        return {region(model): model}
-    alone = copy.copy(model)
-    alone._fallbacks = []
-    return {region(each): each for each in (alone, *model._fallbacks)}
 
 
 # -- the manager's executor -------------------------------------------------------------------

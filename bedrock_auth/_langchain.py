@@ -19,16 +19,13 @@ from typing_extensions import Self
 
 from bedrock_auth._calls import (
     ExecutorIterator,
-    awith_failover,
-    by_region,
     interrupt_read,
     offload,
     opened_streams,
     stream_failed,
-    stream_with_failover,
-    with_failover,
 )
 from bedrock_auth._catalog import ResolvedModel, refused_id
+from bedrock_auth._failover import awith_failover, by_region, stream_with_failover, with_failover
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.manager import BedrockClientManager

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from bedrock_auth import _mantle as mantle
-from bedrock_auth._calls import (
+from bedrock_auth._failover import (
     astream_with_failover,
     awith_failover,
     by_region,
@@ -110,12 +110,11 @@ def _anthropic_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
 def _openai_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
     import openai
 
-    from bedrock_auth._http import mantle_origin, refuse_plain_http, sdk_options
+    from bedrock_auth._http import ENDPOINTS, sdk_options
 
-    manager = spec.manager
-    base_url = mantle_origin(manager, region) + spec.path
-    sigv4 = "get_openai_client(endpoint='mantle', auth='iam')"
-    refuse_plain_http(base_url, "bedrock-mantle", "mantle_endpoint_url=", sigv4)
+    manager, endpoint = spec.manager, ENDPOINTS["mantle"]
+    base_url = endpoint.origin(manager, region) + spec.path
+    endpoint.refuse_plain_http(base_url, "get_openai_client(endpoint='mantle', auth='iam')")
     sync, async_ = (sdk_options(manager, openai, {}, is_async=a) for a in (False, True))
     return {
         "model": spec.model,
