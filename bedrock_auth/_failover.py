@@ -134,9 +134,14 @@ def stream_with_failover(
         return next(items, None), items
 
     first, rest = with_failover(regions, started, what, on)
-    if first is not None:
-        yield first
-    yield from rest
+    try:
+        if first is not None:
+            yield first
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)  # a generator's HTTP stream, if left early
+        if close is not None:
+            close()
 
 
 async def astream_with_failover(
