@@ -34,13 +34,7 @@ from botocore.exceptions import ClientError, NoCredentialsError
 
 from bedrock_auth import _mantle as mantle
 from bedrock_auth._calls import resolve
-from bedrock_auth._http import (
-    ENDPOINTS,
-    MANTLE_OPERATION,
-    mantle_origin,
-    refuse_plain_http,
-    sdk_options,
-)
+from bedrock_auth._http import ENDPOINTS, sdk_options
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import (
     AccessDeniedError,
@@ -63,10 +57,8 @@ __all__ = [
     "ManagedAsyncAnthropicBedrockMantle",
 ]
 
-#: The service each endpoint is, as messages and IAM name it.
-_SERVICES = {"runtime": "bedrock-runtime", "mantle": "bedrock-mantle"}
-#: The settings that choose each endpoint's address (for the plain-http refusal).
-_URL_OPTIONS = {"runtime": "endpoint_url=", "mantle": "mantle_endpoint_url="}
+#: Where each endpoint serves the SDK, below its origin: runtime's InvokeModel paths are whole.
+_PATHS = {"runtime": "", "mantle": mantle.ANTHROPIC_PATH}
 #: Constructor arguments that would give the client credentials of its own.
 FOREIGN_CREDENTIALS = ("aws_access_key", "aws_secret_key", "aws_session_token", "aws_profile")
 #: How a manager in API-key mode signs with SigV4 instead (for the plain-http refusal).
@@ -86,7 +78,7 @@ class _Binding:
     def __init__(self, manager: BedrockClientManager, region: str, endpoint: str) -> None:
         self.manager = manager
         self.region = check_region(region)  # once: each request's model is resolved in it
-        self.endpoint = endpoint
+        self.endpoint = ENDPOINTS[endpoint]
         # Keys go to this client only in the opted-in API-key mode; in IAM mode the client
         # must never sign with AWS_BEARER_TOKEN_BEDROCK, which the SDKs read themselves.
         bearer = manager.source.signs_with_bearer
@@ -95,22 +87,14 @@ class _Binding:
 
     def url(self, region: str) -> str:
         """This endpoint's base URL in ``region``, from the manager's settings."""
-        if self.endpoint == "mantle":
-            return mantle_origin(self.manager, region) + mantle.ANTHROPIC_PATH
-        return _runtime_url(self.manager, region)
+        return self.endpoint.origin(self.manager, region) + _PATHS[self.endpoint.name]
 
     def context(self, url: str) -> ErrorContext:
         """Where a failure happened: on runtime, operation and model come from the path."""
         parts = urllib.parse.urlsplit(url).path.split("/")
         model = urllib.parse.unquote(parts[2]) if len(parts) > 3 and parts[1] == "model" else ""
-        operation = MANTLE_OPERATION if self.endpoint == "mantle" else _OPERATIONS.get(parts[-1])
-        return ErrorContext(
-            service=_SERVICES[self.endpoint],
-            operation=operation or "",
-            region=self.region,
-            model_id=model,
-            profile=self.manager.profile or "",
-        )
+        operation = _OPERATIONS.get(parts[-1], "")
+        return self.endpoint.context(self.manager, self.region, operation, model)
 
     def sign(self, request: httpx2.Request) -> None:
         """Add the Authorization headers: an API key, else SigV4 with current credentials."""
@@ -121,7 +105,7 @@ class _Binding:
         # the SDK's own signer does).
         headers = {k: v for k, v in request.headers.items() if k.lower() != "connection"}
         aws = AWSRequest(request.method, str(request.url), headers, request.read())
-        signing_name = ENDPOINTS[self.endpoint]
+        signing_name = self.endpoint.signing_name
         SigV4Auth(self.frozen_credentials(), signing_name, self.region).add_auth(aws)
         request.headers.update({k: v for k, v in aws.headers.items() if v is not None})
 
@@ -153,7 +137,7 @@ class _Binding:
         body = request.json
         if not isinstance(body, Mapping) or not isinstance(body.get("model"), str):
             return request
-        if self.endpoint == "mantle":
+        if self.endpoint.name == "mantle":
             model_id = mantle.route(
                 body["model"], (mantle.ANTHROPIC_PATH,), "AnthropicBedrockMantle"
             )[0]
@@ -244,12 +228,12 @@ def _options(binding: _Binding, given: dict[str, Any], *, is_async: bool) -> dic
     manager, endpoint = binding.manager, binding.endpoint
     base_url = given.get("base_url") or binding.url(binding.region)
     if binding.keys is not None:
-        refuse_plain_http(base_url, _SERVICES[endpoint], _URL_OPTIONS[endpoint], _IAM_INSTEAD)
+        endpoint.refuse_plain_http(base_url, _IAM_INSTEAD)
     defaults = {"base_url": base_url, **sdk_options(manager, anthropic, given, is_async=is_async)}
     ours = [m for m in given.get("middleware") or () if not isinstance(m, _ManagerMiddleware)]
     # The Mantle client signs nothing itself (skip_auth): it would read AWS_BEARER_TOKEN_BEDROCK
     # or a boto3 session of its own, and it can hold static keys only.
-    auth = {"skip_auth": True} if endpoint == "mantle" else {"api_key": binding.api_key}
+    auth = {"skip_auth": True} if endpoint.name == "mantle" else {"api_key": binding.api_key}
     return {
         **defaults,
         **{k: v for k, v in given.items() if v is not None},
@@ -258,12 +242,6 @@ def _options(binding: _Binding, given: dict[str, Any], *, is_async: bool) -> dic
         # First, so that later middleware sees the resolved model id.
         "middleware": [_ManagerMiddleware(binding), *ours],
     }
-
-
-def _runtime_url(manager: BedrockClientManager, region: str) -> str:
-    """Where the manager's bedrock-runtime client in ``region`` sends (endpoint_url= honoured)."""
-    url: str = manager.client("bedrock-runtime", region).meta.endpoint_url
-    return url
 
 
 def _copy_changes(binding: _Binding, changes: dict[str, Any]) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 
 One home for: where a call runs (:class:`Where`: the manager and the regions, each name checked
 once, at the call's front door, then carried as a :class:`~bedrock_auth.regions.Region`); the
-one front door for a model (:func:`resolve`, :func:`chosen_model`); the failover loop; the
-manager's executor for async work; the description of a helper call (:class:`Call`), from which
-:func:`blocking` and :func:`awaited` make a sync helper and its async twin with one signature;
-and the stream base classes of the helpers.
+one front door for a model (:func:`resolve`, :func:`chosen_model`); the manager's executor for
+async work; the description of a helper call (:class:`Call`), from which :func:`blocking` and
+:func:`awaited` make a sync helper and its async twin with one signature, run through the
+failover loop (:mod:`._failover`); and the stream base classes of the helpers.
 
 Used by the Converse/InvokeModel helpers (:mod:`bedrock_auth.invoke`), the Agents helpers
 (:mod:`bedrock_auth.agents`), the LangChain models of :func:`~bedrock_auth.get_llm` and the
@@ -36,16 +36,25 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, ParamSpec, TypeVar
 
 from botocore import xform_name
 
 from bedrock_auth._catalog import refused_id
+from bedrock_auth._failover import awith_failover, with_failover
 from bedrock_auth._state import register
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
-from bedrock_auth.errors import FAILOVER_ERRORS, BedrockAuthError, ConfigurationError
+from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.manager import get_manager
 from bedrock_auth.regions import Region, check_region
 
@@ -61,8 +70,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 A = TypeVar("A")
 P = ParamSpec("P")
-#: The failover loop's region names: checked Regions, or the regions of get_llm's models.
-K = TypeVar("K", bound=str)
 S = TypeVar("S", bound="Stream")
 #: The example ids a missing model's message shows.
 EXAMPLE_MODELS = (
@@ -194,73 +201,6 @@ def resolve_each(
     """:func:`resolve` in each of ``regions``, in order; the listings this needs are made at
     once (see :meth:`~bedrock_auth._catalog.LiveCatalog.resolve_each`)."""
     return manager.catalog.resolve_each(model, regions)
-
-
-# -- failover ---------------------------------------------------------------------------------
-
-
-class _Failover:
-    """One run of the failover loop: the regions to try, what each returned, what to raise.
-
-    The sync and async loops below differ only in how they run an attempt; which errors move
-    on, what is logged and the final error all live here.
-    """
-
-    def __init__(self, regions: Sequence[str], what: str) -> None:
-        self.regions = regions
-        self.what = what
-        self.failures: list[tuple[str, BedrockAuthError]] = []
-
-    def failed(self, region: str, error: BedrockAuthError) -> None:
-        """Record a capacity failure in ``region`` and log the move to the next one, if any."""
-        self.failures.append((region, error))
-        index = len(self.failures)
-        if index < len(self.regions):
-            logger.warning(
-                "%s failed in %s (%s); failing over to %s",
-                self.what,
-                region,
-                type(error).__name__,
-                self.regions[index],
-            )
-
-    def error(self) -> BedrockAuthError:
-        """What to raise once every region failed: the one error, or a summary of each."""
-        if len(self.failures) == 1:
-            return self.failures[0][1]
-        last = self.failures[-1][1]
-        summary = "\n".join(
-            f"  {r}: {type(e).__name__}: {str(e).splitlines()[0]}" for r, e in self.failures
-        )
-        error = type(last)(f"{self.what} failed in every region tried:\n{summary}")
-        error.__cause__ = last
-        return error
-
-
-def with_failover(regions: Sequence[K], call: Callable[[K], T], what: str) -> T:
-    """Run ``call(region)`` in each region until one succeeds or fails for a non-capacity reason.
-
-    Each move is logged as a warning; when every region fails, the error lists what each one
-    returned.
-    """
-    run = _Failover(regions, what)
-    for region in regions:
-        try:
-            return call(region)
-        except FAILOVER_ERRORS as error:
-            run.failed(region, error)
-    raise run.error()
-
-
-async def awith_failover(regions: Sequence[K], call: Callable[[K], Awaitable[T]], what: str) -> T:
-    """:func:`with_failover` for attempts that are awaited: the same rules, logs and errors."""
-    run = _Failover(regions, what)
-    for region in regions:
-        try:
-            return await call(region)
-        except FAILOVER_ERRORS as error:
-            run.failed(region, error)
-    raise run.error()
 
 
 # -- the manager's executor -------------------------------------------------------------------

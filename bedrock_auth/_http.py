@@ -1,8 +1,10 @@
-"""The HTTP settings an SDK client takes from a manager: TLS trust, proxies and timeouts.
+"""What an SDK client takes from a manager: the endpoint it addresses, TLS trust, proxies and
+timeouts.
 
 The Anthropic and OpenAI adapters build httpx clients of their own; these give them what the
 manager's botocore clients use, so one configuration covers every client, and refuse what
-botocore refuses for its own clients: a bearer token over plain http.
+botocore refuses for its own clients: a bearer token over plain http. :data:`ENDPOINTS`
+describes the two Bedrock endpoints they address (runtime and Mantle) once for both.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import ssl
 import urllib.parse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bedrock_auth._translate import ErrorContext
 from bedrock_auth.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -21,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENDPOINTS",
-    "MANTLE_OPERATION",
+    "Endpoint",
     "http_options",
     "mantle_origin",
     "refuse_plain_http",
@@ -30,11 +34,52 @@ __all__ = [
     "verify_for",
 ]
 
-#: The Bedrock endpoints an SDK client can address, and the service name each signs with in
-#: SigV4 (and its IAM prefix).
-ENDPOINTS: Mapping[str, str] = {"runtime": "bedrock", "mantle": "bedrock-mantle"}
-#: The operation (and IAM action) a bedrock-mantle inference call is, in messages.
-MANTLE_OPERATION = "CreateInference"
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A Bedrock endpoint an SDK client can address."""
+
+    name: str  # runtime or mantle: the adapters' endpoint= word
+    service: str  # the service as messages and IAM name it
+    signing_name: str  # its SigV4 service name (and IAM prefix)
+    url_option: str  # the manager settings that choose its address
+    #: The operation (and IAM action) every inference call is, in messages; "" when it
+    #: depends on the call (runtime's InvokeModel or its stream).
+    operation: str = ""
+
+    def origin(self, manager: BedrockClientManager, region: str) -> str:
+        """The endpoint's origin in ``region``, from the manager's settings: runtime's is
+        botocore's endpoint for bedrock-runtime (``endpoint_url=``,
+        ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, FIPS, partition); Mantle's :func:`mantle_origin`.
+        Each API adds its own path."""
+        if self.name == "mantle":
+            return mantle_origin(manager, region)
+        return str(manager.client("bedrock-runtime", region).meta.endpoint_url).rstrip("/")
+
+    def refuse_plain_http(self, url: object, instead: str) -> None:
+        """:func:`refuse_plain_http` for this endpoint."""
+        refuse_plain_http(url, self.service, self.url_option, instead)
+
+    def context(
+        self, manager: BedrockClientManager, region: str, operation: str, model: str
+    ) -> ErrorContext:
+        """Where a call failed, for its error's message."""
+        return ErrorContext(
+            service=self.service,
+            operation=self.operation or operation,
+            region=region,
+            model_id=model,
+            profile=manager.profile or "",
+        )
+
+
+#: The Bedrock endpoints an SDK client can address.
+ENDPOINTS: Mapping[str, Endpoint] = {
+    "runtime": Endpoint("runtime", "bedrock-runtime", "bedrock", "endpoint_url="),
+    "mantle": Endpoint(
+        "mantle", "bedrock-mantle", "bedrock-mantle", "mantle_endpoint_url=", "CreateInference"
+    ),
+}
 
 
 def mantle_origin(manager: BedrockClientManager, region: str) -> str:

@@ -5,7 +5,6 @@ Imported only by :func:`bedrock_auth.get_llm`, so ``import bedrock_auth`` never 
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,14 +19,13 @@ from typing_extensions import Self
 
 from bedrock_auth._calls import (
     ExecutorIterator,
-    awith_failover,
     interrupt_read,
     offload,
     opened_streams,
     stream_failed,
-    with_failover,
 )
 from bedrock_auth._catalog import ResolvedModel, refused_id
+from bedrock_auth._failover import awith_failover, by_region, stream_with_failover, with_failover
 from bedrock_auth._translate import ErrorContext, cause_of, translate_error
 from bedrock_auth.errors import BedrockAuthError, ConfigurationError
 from bedrock_auth.manager import BedrockClientManager
@@ -127,17 +125,11 @@ class _TypedErrors:
         return super().__deepcopy__(memo)  # type: ignore[misc,no-any-return]
 
     def _by_region(self) -> dict[str, Self]:
-        """The models to try, by region. ``self`` takes part as a copy without fallbacks, so the
-        calls langchain-aws makes back into the model (``_generate`` streaming through
-        ``self._stream``, ``_as_converse``) stay in their region instead of failing over twice.
-        """
+        """The models to try, by region (see :func:`~bedrock_auth._calls.by_region`), each
+        on the id the catalog now gives."""
         for model in (self, *self._fallbacks):
             model._follow_catalog()
-        if not self._fallbacks:
-            return {_region(self): self}
-        alone = copy.copy(self)
-        alone._fallbacks = []
-        return {_region(model): model for model in (alone, *self._fallbacks)}
+        return by_region(self, _region)
 
     def _follow_catalog(self) -> None:
         """Take the id the catalog now gives for the model asked (a dict read when unchanged):
@@ -194,14 +186,11 @@ class _TypedErrors:
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         models = self._by_region()
-        first, rest, _ = with_failover(
+        yield from stream_with_failover(
             list(models),
-            lambda region: models[region]._open_here(messages, stop, run_manager, **kwargs),
+            lambda region: models[region]._stream_here(messages, stop, run_manager, **kwargs),
             self._what(self._operations[1]),
         )
-        if first is not None:
-            yield first
-        yield from rest
 
     async def _agenerate(
         self,
@@ -275,10 +264,10 @@ class _TypedErrors:
         run_manager: CallbackManagerForLLMRun | None,
         **kwargs: Any,
     ) -> tuple[ChatGenerationChunk | None, _Chunks, list[Any]]:
-        """Start streaming in this model's region and read the first chunk. Called inside the
-        failover loops: until that chunk arrives nothing has reached the caller, so another
-        region can still answer instead. Also returns the HTTP responses of the streams opened
-        (for :func:`~bedrock_auth._calls.interrupt_read`)."""
+        """Start streaming in this model's region and read the first chunk, on the manager's
+        executor for ``_astream``'s failover loop: until that chunk arrives nothing has reached
+        the caller, so another region can still answer instead. Also returns the HTTP
+        responses of the streams opened (for :func:`~bedrock_auth._calls.interrupt_read`)."""
         with opened_streams(self.client) as opened:
             chunks = self._stream_here(messages, stop, run_manager, **kwargs)
             return next(chunks, None), chunks, opened

@@ -11,32 +11,34 @@ OpenAI-family models get ``ChatOpenAIMantle`` (bearer only): its ``api_key`` is 
 are minted again before they or the credentials behind them expire), its ``base_url`` the
 manager's Mantle origin plus the model's path, its HTTP clients the manager's TLS and proxies.
 
-Both fail over to the fallback Regions as the runtime models do (:class:`_FailsOver`), and
-pickle as how they were built, rebuilt on the receiving process's manager.
+Both fail over to the fallback Regions through the runtime models' loops (:class:`_FailsOver`),
+and pickle as how they were built, rebuilt on the receiving process's manager.
 Imported only by :func:`bedrock_auth.get_llm`; needs ``langchain-aws[anthropic]`` or
 ``langchain-aws[openai]``.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
-import logging
 import sys
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import PrivateAttr
 
 from bedrock_auth import _mantle as mantle
+from bedrock_auth._failover import (
+    astream_with_failover,
+    awith_failover,
+    by_region,
+    stream_with_failover,
+    with_failover,
+)
 from bedrock_auth.errors import FAILOVER_ERRORS, ConfigurationError
 from bedrock_auth.manager import BedrockClientManager
 
 __all__ = ["MantleSpec", "build", "mantle_llm"]
-
-logger = logging.getLogger("bedrock_auth")
-
 
 #: ChatAnthropicMantle's fields that configure its client, and the client's names for them.
 _CLIENT_OPTIONS = {
@@ -108,12 +110,11 @@ def _anthropic_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
 def _openai_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
     import openai
 
-    from bedrock_auth._http import mantle_origin, refuse_plain_http, sdk_options
+    from bedrock_auth._http import ENDPOINTS, sdk_options
 
-    manager = spec.manager
-    base_url = mantle_origin(manager, region) + spec.path
-    sigv4 = "get_openai_client(endpoint='mantle', auth='iam')"
-    refuse_plain_http(base_url, "bedrock-mantle", "mantle_endpoint_url=", sigv4)
+    manager, endpoint = spec.manager, ENDPOINTS["mantle"]
+    base_url = endpoint.origin(manager, region) + spec.path
+    endpoint.refuse_plain_http(base_url, "get_openai_client(endpoint='mantle', auth='iam')")
     sync, async_ = (sdk_options(manager, openai, {}, is_async=a) for a in (False, True))
     return {
         "model": spec.model,
@@ -140,75 +141,41 @@ def _retryable() -> tuple[type[BaseException], ...]:
 
 class _FailsOver:
     """Mixin: a call, or a stream that has yielded nothing yet, that is throttled, unavailable
-    or unreachable moves on to the same model in the next fallback Region, as ``get_llm``'s
-    runtime models do. The attempts run on copies without fallbacks, so LangChain's own calls
-    back into the model (``_generate`` streaming through ``_stream``) fail over once."""
+    or unreachable moves on to the same model in the next fallback Region, through the
+    runtime models' failover loops (:mod:`._calls`), on the SDKs' errors as well as ours."""
 
     _fallbacks: list[Any]
-
-    def _attempts(self) -> list[Any]:
-        if not self._fallbacks:
-            return [self]
-        alone = copy.copy(self)
-        alone._fallbacks = []
-        return [alone, *self._fallbacks]
+    _mantle_spec: MantleSpec
 
     def _generate(self, *args: Any, **kwargs: Any) -> Any:
-        *earlier, last = self._attempts()
-        for model in earlier:
-            try:
-                return super(_FailsOver, model)._generate(*args, **kwargs)  # type: ignore[misc]
-            except _retryable() as exc:
-                _log_failover(model, exc)
-        return super(_FailsOver, last)._generate(*args, **kwargs)  # type: ignore[misc]
+        return self._in_each_region("_generate", with_failover, args, kwargs)
 
     async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
-        *earlier, last = self._attempts()
-        for model in earlier:
-            try:
-                return await super(_FailsOver, model)._agenerate(*args, **kwargs)  # type: ignore[misc]
-            except _retryable() as exc:
-                _log_failover(model, exc)
-        return await super(_FailsOver, last)._agenerate(*args, **kwargs)  # type: ignore[misc]
+        return await self._in_each_region("_agenerate", awith_failover, args, kwargs)
 
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        *earlier, last = self._attempts()
-        for model in earlier:
-            started = False
-            try:
-                for chunk in super(_FailsOver, model)._stream(*args, **kwargs):  # type: ignore[misc]
-                    started = True
-                    yield chunk
-                return
-            except _retryable() as exc:
-                if started:
-                    raise
-                _log_failover(model, exc)
-        yield from super(_FailsOver, last)._stream(*args, **kwargs)  # type: ignore[misc]
+        return self._in_each_region("_stream", stream_with_failover, args, kwargs)  # type: ignore[no-any-return]
 
-    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        *earlier, last = self._attempts()
-        for model in earlier:
-            started = False
-            try:
-                async for chunk in super(_FailsOver, model)._astream(*args, **kwargs):  # type: ignore[misc]
-                    started = True
-                    yield chunk
-                return
-            except _retryable() as exc:
-                if started:
-                    raise
-                _log_failover(model, exc)
-        async for chunk in super(_FailsOver, last)._astream(*args, **kwargs):  # type: ignore[misc]
-            yield chunk
+    def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        return self._in_each_region("_astream", astream_with_failover, args, kwargs)  # type: ignore[no-any-return]
+
+    def _in_each_region(
+        self, method: str, loop: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """LangChain's ``method`` of the model class run through ``loop``, one of the
+        failover loops, Region by Region."""
+        models = by_region(self, _region)
+
+        def attempt(region: str) -> Any:
+            return getattr(super(_FailsOver, models[region]), method)(*args, **kwargs)
+
+        return loop(
+            list(models), attempt, f"bedrock-mantle {self._mantle_spec.model}", _retryable()
+        )
 
 
-def _log_failover(model: Any, exc: BaseException) -> None:
-    logger.warning(
-        "bedrock-mantle in %s: %s; trying the next fallback region",
-        model.region_name,
-        type(exc).__name__,
-    )
+def _region(model: Any) -> str:
+    return str(model.region_name)
 
 
 def _reduce(model: Any) -> tuple[Any, ...]:

@@ -41,13 +41,7 @@ from openai.providers import bedrock
 
 from bedrock_auth._api_keys import ApiKeyProvider, current_credentials
 from bedrock_auth._calls import resolve
-from bedrock_auth._http import (
-    ENDPOINTS,
-    MANTLE_OPERATION,
-    mantle_origin,
-    refuse_plain_http,
-    sdk_options,
-)
+from bedrock_auth._http import ENDPOINTS, sdk_options
 from bedrock_auth._redact import redact_exception
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth.errors import (
@@ -74,8 +68,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ENDPOINTS", "ManagedAsyncOpenAI", "ManagedOpenAI", "base_url_for", "openai_client"]
 
-#: The service each endpoint is, as messages and IAM name it.
-_SERVICES = {"runtime": "bedrock-runtime", "mantle": "bedrock-mantle"}
 #: Where the OpenAI-compatible APIs live on each endpoint; Mantle's is per model, this by default.
 _BASE_PATHS = {"runtime": "/openai/v1", "mantle": "/v1"}
 #: Mantle's OpenAI-compatible paths (the model data also knows ``/anthropic``).
@@ -100,11 +92,7 @@ def base_url_for(manager: BedrockClientManager, endpoint: str, region: str) -> s
     runtime's is botocore's endpoint for bedrock-runtime (``endpoint_url=``,
     ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, FIPS, partition) plus ``/openai/v1``; Mantle's is
     ``mantle_endpoint_url`` (``AWS_ENDPOINT_URL_BEDROCK_MANTLE``), else AWS's, plus ``/v1``."""
-    if endpoint == "runtime":
-        origin = str(manager.client("bedrock-runtime", region).meta.endpoint_url).rstrip("/")
-    else:
-        origin = mantle_origin(manager, region)
-    return origin + _BASE_PATHS[endpoint]
+    return ENDPOINTS[endpoint].origin(manager, region) + _BASE_PATHS[endpoint]
 
 
 def _mantle_route(model: str) -> tuple[str, str]:
@@ -187,18 +175,11 @@ class _Binding:
     def context(self, request: httpx2.Request) -> ErrorContext:
         """Where a request failed: the operation (and IAM action) and the model it named."""
         body = _sent_body(request)
-        streams = body.get("stream") is True
         model = body.get("model")
-        operation = {
-            "runtime": "InvokeModelWithResponseStream" if streams else "InvokeModel",
-            "mantle": MANTLE_OPERATION,
-        }[self.endpoint]
-        return ErrorContext(
-            service=_SERVICES[self.endpoint],
-            operation=operation,
-            region=self.region,
-            model_id=model if isinstance(model, str) else "",
-            profile=self.manager.profile or "",
+        # Runtime's operation depends on the call (Mantle names one for all).
+        operation = "InvokeModelWithResponseStream" if body.get("stream") is True else "InvokeModel"
+        return ENDPOINTS[self.endpoint].context(
+            self.manager, self.region, operation, model if isinstance(model, str) else ""
         )
 
     def status_error(self, error: openai.APIStatusError) -> BedrockAuthError | None:
@@ -426,7 +407,7 @@ def _auth_for(manager: BedrockClientManager, auth: str | None) -> str:
 def _binding(manager: BedrockClientManager, endpoint: str, region: str, auth: str) -> _Binding:
     base_url = base_url_for(manager, endpoint, region)
     if auth == "api_key":
-        refuse_plain_http(base_url, endpoint, "endpoint_url= / mantle_endpoint_url=", "auth='iam'")
+        ENDPOINTS[endpoint].refuse_plain_http(base_url, "auth='iam'")
     keys = manager.api_key_provider(region) if auth == "api_key" else None
     return _Binding(manager, endpoint, region, auth, base_url, keys)
 

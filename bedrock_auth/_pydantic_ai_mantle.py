@@ -26,7 +26,7 @@ from pydantic_ai.providers.bedrock_mantle import (
 )
 
 from bedrock_auth import _mantle as mantle
-from bedrock_auth._http import mantle_origin, refuse_plain_http, sdk_options
+from bedrock_auth._http import ENDPOINTS, sdk_options
 from bedrock_auth.errors import ModelNotAvailableError
 
 if TYPE_CHECKING:
@@ -51,8 +51,8 @@ def mantle_model(
             f"{caller} serves OpenAI models (ids {_OPENAI_PREFIX}*) only, as pydantic-ai's "
             f"Bedrock Mantle provider does; {model!r} is not one. Use endpoint='runtime'."
         )
-    origin = mantle_origin(manager, region)
-    refuse_plain_http(origin, "bedrock-mantle", "mantle_endpoint_url=", _SIGV4_INSTEAD)
+    origin = ENDPOINTS["mantle"].origin(manager, region)
+    ENDPOINTS["mantle"].refuse_plain_http(origin, _SIGV4_INSTEAD)
     client = openai.AsyncBedrockOpenAI(
         bedrock_token_provider=manager.api_key_provider(region).aget,
         aws_region=region,

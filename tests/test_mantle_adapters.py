@@ -5,6 +5,7 @@ emulator's Mantle listener, on the manager's (refreshing) credentials."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import pickle
 from collections.abc import Iterator
 from typing import Any
@@ -248,13 +249,20 @@ def test_a_throttled_region_fails_over_to_the_next(emu: BedrockEmulator, model: 
         calls = (
             lambda: llm.invoke("hi there").content,
             lambda: "".join(str(chunk.content) for chunk in llm.stream("hi there")),
-            lambda: asyncio.run(llm.ainvoke("hi there")).content,
+            # One loop for both async calls: the model's async client stays on its loop.
+            lambda: loop.run_until_complete(llm.ainvoke("hi there")).content,
+            lambda: loop.run_until_complete(_astreamed(llm)),
         )
-        for call in calls:
-            emu.fail("ThrottlingException", status=429)
-            assert call() == REPLY
+        with contextlib.closing(asyncio.new_event_loop()) as loop:
+            for call in calls:
+                emu.fail("ThrottlingException", status=429)
+                assert call() == REPLY
         tried = [(c.region, c.status) for c in mantle_calls(emu, since)]
     if MODELS[model][1] == "sigv4":  # signed for each model's own Region
-        assert tried == [("us-east-1", 429), ("us-west-2", 200)] * 3
+        assert tried == [("us-east-1", 429), ("us-west-2", 200)] * len(calls)
     else:
-        assert [status for _, status in tried] == [429, 200] * 3
+        assert [status for _, status in tried] == [429, 200] * len(calls)
+
+
+async def _astreamed(llm: Any) -> str:
+    return "".join([str(chunk.content) async for chunk in llm.astream("hi there")])
