@@ -204,6 +204,47 @@ def offline(**emulator_options: Any) -> Iterator[Any]:
             bedrock_auth.reset()
 
 
+@contextlib.contextmanager
+def offline_process() -> Iterator[dict[str, str]]:
+    """Like :func:`offline`, but the emulator runs in a process of its own
+    (``python -m bedrock_auth emulator``): its request handling then does not take this
+    process's GIL from the threads being measured, as real Bedrock, on another machine, does
+    not. Yields the environment its export lines give."""
+    import bedrock_auth
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bedrock_auth", "emulator", "--port", "0"],
+        env=clean_env({}),
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
+    try:
+        exported: dict[str, str] = {}
+        assert server.stdout is not None
+        for line in server.stdout:  # the export lines end with the "# Ctrl-C" line
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").strip().partition("=")
+                exported[name] = value
+            elif line.startswith("# Ctrl-C"):
+                break
+        else:
+            raise RuntimeError(f"the emulator exited with {server.wait()} before it listened")
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(clean_env(exported))
+        bedrock_auth.reset()
+        try:
+            yield exported
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            bedrock_auth.reset()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
 def run_child(code: str, args: Sequence[str], env: Mapping[str, str]) -> Any:
     """Run ``code`` in a fresh interpreter (``sys.executable``); its last stdout line is JSON."""
     out = subprocess.run(
