@@ -46,6 +46,14 @@ _CLIENT_OPTIONS = {
     "default_request_timeout": "timeout",
     "default_headers": "default_headers",
 }
+#: The same for ChatOpenAIMantle, by the keyword arguments get_llm passes on.
+_OPENAI_CLIENT_OPTIONS = {
+    "max_retries": "max_retries",
+    "timeout": "timeout",
+    "request_timeout": "timeout",
+    "default_headers": "default_headers",
+    "default_query": "default_query",
+}
 
 
 @dataclass(frozen=True)
@@ -108,23 +116,32 @@ def _anthropic_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
 
 
 def _openai_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
-    import openai
+    from bedrock_auth._http import ENDPOINTS
+    from bedrock_auth._openai import openai_client
 
-    from bedrock_auth._http import ENDPOINTS, sdk_options
-
-    manager, endpoint = spec.manager, ENDPOINTS["mantle"]
-    base_url = endpoint.origin(manager, region) + spec.path
-    endpoint.refuse_plain_http(base_url, "get_openai_client(endpoint='mantle', auth='iam')")
-    sync, async_ = (sdk_options(manager, openai, {}, is_async=a) for a in (False, True))
+    manager = spec.manager
+    own = {
+        option: spec.model_kwargs[field]
+        for field, option in _OPENAI_CLIENT_OPTIONS.items()
+        if spec.model_kwargs.get(field) is not None
+    }
+    sync, async_ = (
+        openai_client(manager, endpoint="mantle", auth="api_key", region=region, async_=a)
+        for a in (False, True)
+    )
+    # with_options() copies: the shared clients are never changed, the copies share their pools.
+    root, root_async = (c.with_options(**own) if own else c for c in (sync, async_))
     return {
         "model": spec.model,
         "region_name": region,
-        "base_url": base_url,
+        # Never used to build clients (these are given); they keep ChatOpenAIMantle from
+        # reading keys or an address of its own, and name the model's address.
+        "base_url": ENDPOINTS["mantle"].origin(manager, region) + spec.path,
         "api_key": manager.api_key_provider(region),
-        "timeout": sync["timeout"],
-        "max_retries": sync["max_retries"],
-        "http_client": sync["http_client"],
-        "http_async_client": async_["http_client"],
+        "root_client": root,
+        "client": root.chat.completions,
+        "root_async_client": root_async,
+        "async_client": root_async.chat.completions,
     }
 
 
@@ -192,6 +209,7 @@ def _anthropic_class() -> type[Any]:
         ManagedAnthropicBedrockMantle,
         ManagedAsyncAnthropicBedrockMantle,
     )
+    from bedrock_auth._http import shared_client
 
     class SharedChatAnthropicMantle(_FailsOver, ChatAnthropicMantle):
         """``ChatAnthropicMantle`` on the manager's ``AnthropicBedrockMantle`` clients."""
@@ -201,21 +219,23 @@ def _anthropic_class() -> type[Any]:
 
         @functools.cached_property
         def _client(self) -> Any:
-            manager, region = self._mantle_spec.manager, self.region_name
-            shared = manager._cached(
-                ("langchain-mantle", "anthropic", region),
-                lambda: ManagedAnthropicBedrockMantle(manager=manager, aws_region=region),
-            )
-            options = self._own_client_options()
-            return shared.with_options(**options) if options else shared
+            return self._shared(ManagedAnthropicBedrockMantle, "sync")
 
         @functools.cached_property
         def _async_client(self) -> Any:
-            return ManagedAsyncAnthropicBedrockMantle(
-                manager=self._mantle_spec.manager,
-                aws_region=self.region_name,
-                **self._own_client_options(),
+            return self._shared(ManagedAsyncAnthropicBedrockMantle, "async")
+
+        def _shared(self, klass: type[Any], kind: str) -> Any:
+            """The manager's client of ``klass`` for this Region, with this model's options
+            (``with_options`` copies: the shared client is never changed)."""
+            manager, region = self._mantle_spec.manager, str(self.region_name)
+            shared = shared_client(
+                manager,
+                ("anthropic", "mantle", region, kind),
+                lambda: klass(manager=manager, aws_region=region),
             )
+            options = self._own_client_options()
+            return shared.with_options(**options) if options else shared
 
         def _own_client_options(self) -> dict[str, Any]:
             """The client options given to this model (the manager's are the defaults)."""
