@@ -138,6 +138,8 @@ def _openai_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
         # reading keys or an address of its own, and name the model's address.
         "base_url": ENDPOINTS["mantle"].origin(manager, region) + spec.path,
         "api_key": manager.api_key_provider(region),
+        "timeout": root.timeout,  # what the clients have (the manager's, or the caller's)
+        "max_retries": root.max_retries,
         "root_client": root,
         "client": root.chat.completions,
         "root_async_client": root_async,
