@@ -3,13 +3,19 @@
 Claude models (the model data's ``mantle.path`` is ``/anthropic``) get ``ChatAnthropicMantle``
 running on this library's ``AnthropicBedrockMantle`` clients (:mod:`._anthropic`): each request
 signed as ``bedrock-mantle`` with the manager's refreshing credentials, or sent the manager's
-key in API-key mode. The sync client is shared per (manager, region) through the manager's
-client cache; ``ChatAnthropicMantle`` would otherwise build one per model from static keys.
+key in API-key mode. ``ChatAnthropicMantle`` would otherwise build them per model from static
+keys.
 
-OpenAI-family models get ``ChatOpenAIMantle`` (bearer only): its ``api_key`` is the manager's
-``api_key_provider`` for the region (a callable langchain-openai calls per request, so keys
-are minted again before they or the credentials behind them expire), its ``base_url`` the
-manager's Mantle origin plus the model's path, its HTTP clients the manager's TLS and proxies.
+OpenAI-family models get ``ChatOpenAIMantle`` (bearer only) running on the clients of
+``get_openai_client(endpoint="mantle", auth="api_key")`` (:mod:`._openai`): keys from the
+manager's ``api_key_provider`` for the region, asked per request (minted again before they or
+the credentials behind them expire), never over plain http, each model's path (``/v1`` or
+``/openai/v1``) from the model data, the manager's TLS, proxies, timeouts and retries.
+
+Both share their SDK clients, sync and async, per (manager, endpoint, region) in the manager's
+client cache (``manager.close()`` closes them); a model given client options of its own
+(timeout, retries, headers) runs on a ``with_options`` copy, which shares the connections and
+leaves the shared client unchanged.
 
 Both fail over to the fallback Regions through the runtime models' loops (:class:`_FailsOver`),
 and pickle as how they were built, rebuilt on the receiving process's manager.

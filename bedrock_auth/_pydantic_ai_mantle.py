@@ -8,7 +8,9 @@ given (for ``/v1`` and ``/openai/v1``), which the clients of :func:`get_openai_c
 ``api_key_provider``, so keys are minted from the manager's credentials again before they or
 the credentials expire (in API-key mode it gives the configured key). The address is the
 manager's Mantle origin, the HTTP client has the manager's TLS trust and proxies, and a key is
-never sent over plain http.
+never sent over plain http. One such client serves every model of a (manager, region), cached
+with the manager's clients and closed by ``manager.close()``; the provider's
+``with_options`` copies share its connections and leave it unchanged.
 
 Imported only by :func:`bedrock_auth.get_pydantic_ai_model`.
 """
