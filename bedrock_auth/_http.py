@@ -9,9 +9,12 @@ describes the two Bedrock endpoints they address (runtime and Mantle) once for b
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
 import ssl
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +33,7 @@ __all__ = [
     "mantle_origin",
     "refuse_plain_http",
     "sdk_options",
+    "shared_client",
     "timeout_for",
     "verify_for",
 ]
@@ -159,3 +163,44 @@ def refuse_plain_http(url: object, endpoint: str, options: str, instead: str) ->
         f"A Bedrock API key is never sent over plain http; the {endpoint} endpoint is {shown}. "
         f"Use an https endpoint ({options}), or {instead} to sign with SigV4."
     )
+
+
+def shared_client(
+    manager: BedrockClientManager, key: tuple[str, ...], create: Callable[[], Any]
+) -> Any:
+    """The SDK client ``create`` builds, cached on ``manager`` under ``key`` (built once, shared
+    by every caller asking for ``key``) and closed by ``manager.close()``."""
+    cached: _Shared | None = manager._clients.get(key)
+    if cached is None:
+        # Built outside the manager's client lock: building may ask for a botocore client.
+        client = create()
+        cached = manager._cached(key, lambda: _Shared(client))
+        if cached.client is not client:  # another thread's came first
+            _Shared(client).close()
+    return cached.client
+
+
+class _Shared:
+    """An SDK client in the manager's cache: ``manager.close()`` closes it, sync or async."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def close(self) -> None:
+        if not inspect.iscoroutinefunction(self.client.close):
+            self.client.close()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            _closing.add(task := loop.create_task(self.client.close()))
+            task.add_done_callback(_closing.discard)
+            return
+        # No loop: the connections' own loop has ended; close what can still be closed.
+        with contextlib.suppress(Exception):
+            asyncio.run(self.client.close())
+
+
+_closing: set[asyncio.Task[None]] = set()  # closes in flight, kept from garbage collection

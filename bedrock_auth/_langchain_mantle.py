@@ -3,13 +3,19 @@
 Claude models (the model data's ``mantle.path`` is ``/anthropic``) get ``ChatAnthropicMantle``
 running on this library's ``AnthropicBedrockMantle`` clients (:mod:`._anthropic`): each request
 signed as ``bedrock-mantle`` with the manager's refreshing credentials, or sent the manager's
-key in API-key mode. The sync client is shared per (manager, region) through the manager's
-client cache; ``ChatAnthropicMantle`` would otherwise build one per model from static keys.
+key in API-key mode. ``ChatAnthropicMantle`` would otherwise build them per model from static
+keys.
 
-OpenAI-family models get ``ChatOpenAIMantle`` (bearer only): its ``api_key`` is the manager's
-``api_key_provider`` for the region (a callable langchain-openai calls per request, so keys
-are minted again before they or the credentials behind them expire), its ``base_url`` the
-manager's Mantle origin plus the model's path, its HTTP clients the manager's TLS and proxies.
+OpenAI-family models get ``ChatOpenAIMantle`` (bearer only) running on the clients of
+``get_openai_client(endpoint="mantle", auth="api_key")`` (:mod:`._openai`): keys from the
+manager's ``api_key_provider`` for the region, asked per request (minted again before they or
+the credentials behind them expire), never over plain http, each model's path (``/v1`` or
+``/openai/v1``) from the model data, the manager's TLS, proxies, timeouts and retries.
+
+Both share their SDK clients, sync and async, per (manager, endpoint, region) in the manager's
+client cache (``manager.close()`` closes them); a model given client options of its own
+(timeout, retries, headers) runs on a ``with_options`` copy, which shares the connections and
+leaves the shared client unchanged.
 
 Both fail over to the fallback Regions through the runtime models' loops (:class:`_FailsOver`),
 and pickle as how they were built, rebuilt on the receiving process's manager.
@@ -45,6 +51,14 @@ _CLIENT_OPTIONS = {
     "max_retries": "max_retries",
     "default_request_timeout": "timeout",
     "default_headers": "default_headers",
+}
+#: The same for ChatOpenAIMantle, by the keyword arguments get_llm passes on.
+_OPENAI_CLIENT_OPTIONS = {
+    "max_retries": "max_retries",
+    "timeout": "timeout",
+    "request_timeout": "timeout",
+    "default_headers": "default_headers",
+    "default_query": "default_query",
 }
 
 
@@ -108,23 +122,34 @@ def _anthropic_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
 
 
 def _openai_fields(spec: MantleSpec, region: str) -> dict[str, Any]:
-    import openai
+    from bedrock_auth._http import ENDPOINTS
+    from bedrock_auth._openai import openai_client
 
-    from bedrock_auth._http import ENDPOINTS, sdk_options
-
-    manager, endpoint = spec.manager, ENDPOINTS["mantle"]
-    base_url = endpoint.origin(manager, region) + spec.path
-    endpoint.refuse_plain_http(base_url, "get_openai_client(endpoint='mantle', auth='iam')")
-    sync, async_ = (sdk_options(manager, openai, {}, is_async=a) for a in (False, True))
+    manager = spec.manager
+    own = {
+        option: spec.model_kwargs[field]
+        for field, option in _OPENAI_CLIENT_OPTIONS.items()
+        if spec.model_kwargs.get(field) is not None
+    }
+    sync, async_ = (
+        openai_client(manager, endpoint="mantle", auth="api_key", region=region, async_=a)
+        for a in (False, True)
+    )
+    # with_options() copies: the shared clients are never changed, the copies share their pools.
+    root, root_async = (c.with_options(**own) if own else c for c in (sync, async_))
     return {
         "model": spec.model,
         "region_name": region,
-        "base_url": base_url,
+        # Never used to build clients (these are given); they keep ChatOpenAIMantle from
+        # reading keys or an address of its own, and name the model's address.
+        "base_url": ENDPOINTS["mantle"].origin(manager, region) + spec.path,
         "api_key": manager.api_key_provider(region),
-        "timeout": sync["timeout"],
-        "max_retries": sync["max_retries"],
-        "http_client": sync["http_client"],
-        "http_async_client": async_["http_client"],
+        "timeout": root.timeout,  # what the clients have (the manager's, or the caller's)
+        "max_retries": root.max_retries,
+        "root_client": root,
+        "client": root.chat.completions,
+        "root_async_client": root_async,
+        "async_client": root_async.chat.completions,
     }
 
 
@@ -192,6 +217,7 @@ def _anthropic_class() -> type[Any]:
         ManagedAnthropicBedrockMantle,
         ManagedAsyncAnthropicBedrockMantle,
     )
+    from bedrock_auth._http import shared_client
 
     class SharedChatAnthropicMantle(_FailsOver, ChatAnthropicMantle):
         """``ChatAnthropicMantle`` on the manager's ``AnthropicBedrockMantle`` clients."""
@@ -201,21 +227,23 @@ def _anthropic_class() -> type[Any]:
 
         @functools.cached_property
         def _client(self) -> Any:
-            manager, region = self._mantle_spec.manager, self.region_name
-            shared = manager._cached(
-                ("langchain-mantle", "anthropic", region),
-                lambda: ManagedAnthropicBedrockMantle(manager=manager, aws_region=region),
-            )
-            options = self._own_client_options()
-            return shared.with_options(**options) if options else shared
+            return self._shared(ManagedAnthropicBedrockMantle, "sync")
 
         @functools.cached_property
         def _async_client(self) -> Any:
-            return ManagedAsyncAnthropicBedrockMantle(
-                manager=self._mantle_spec.manager,
-                aws_region=self.region_name,
-                **self._own_client_options(),
+            return self._shared(ManagedAsyncAnthropicBedrockMantle, "async")
+
+        def _shared(self, klass: type[Any], kind: str) -> Any:
+            """The manager's client of ``klass`` for this Region, with this model's options
+            (``with_options`` copies: the shared client is never changed)."""
+            manager, region = self._mantle_spec.manager, str(self.region_name)
+            shared = shared_client(
+                manager,
+                ("anthropic", "mantle", region, kind),
+                lambda: klass(manager=manager, aws_region=region),
             )
+            options = self._own_client_options()
+            return shared.with_options(**options) if options else shared
 
         def _own_client_options(self) -> dict[str, Any]:
             """The client options given to this model (the manager's are the defaults)."""

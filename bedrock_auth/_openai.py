@@ -25,7 +25,6 @@ client are extended, ``_prepare_options`` (the model and Mantle path) and ``_sen
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import urllib.parse
@@ -41,7 +40,7 @@ from openai.providers import bedrock
 
 from bedrock_auth._api_keys import ApiKeyProvider, current_credentials
 from bedrock_auth._calls import resolve
-from bedrock_auth._http import ENDPOINTS, sdk_options
+from bedrock_auth._http import ENDPOINTS, sdk_options, shared_client
 from bedrock_auth._redact import redact_exception
 from bedrock_auth._translate import ErrorContext, translate_error
 from bedrock_auth.errors import (
@@ -366,33 +365,6 @@ class ManagedAsyncOpenAI(_OnManager, openai.AsyncOpenAI):
             return await super().request(*args, **kwargs)
 
 
-class _Cached:
-    """A client in the manager's cache: ``manager.close()`` closes it."""
-
-    def __init__(self, client: ManagedOpenAI | ManagedAsyncOpenAI) -> None:
-        self.client = client
-
-    def close(self) -> None:
-        client = self.client
-        if isinstance(client, ManagedOpenAI):
-            client.close()
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            _closing.add(task := loop.create_task(client.close()))
-            task.add_done_callback(_closing.discard)
-            return
-        # No loop: the connections' own loop has ended; close what can still be closed.
-        with contextlib.suppress(Exception):
-            asyncio.run(client.close())
-
-
-_closing: set[asyncio.Task[None]] = set()  # closes in flight, kept from garbage collection
-
-
 def _auth_for(manager: BedrockClientManager, auth: str | None) -> str:
     if auth is None:
         return "api_key" if manager.source.signs_with_bearer else "iam"
@@ -433,9 +405,6 @@ def openai_client(
         binding = _binding(manager, endpoint, chosen_region, chosen_auth)
         return klass(binding=binding, **client_kwargs)
     key = ("openai", endpoint, chosen_region, chosen_auth, "async" if async_ else "sync")
-    cached: _Cached | None = manager._clients.get(key)
-    if cached is None:
-        # Built outside the manager's client lock: the runtime URL is a client of its own.
-        binding = _binding(manager, endpoint, chosen_region, chosen_auth)
-        cached = manager._cached(key, lambda: _Cached(klass(binding=binding)))
-    return cached.client
+    return shared_client(  # type: ignore[no-any-return]
+        manager, key, lambda: klass(binding=_binding(manager, endpoint, chosen_region, chosen_auth))
+    )

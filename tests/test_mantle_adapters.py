@@ -83,11 +83,70 @@ def test_create_stream_and_a_tool_call(
         assert {c.signing_service for c in calls} == {"bedrock-mantle"}
 
 
-def test_claude_models_share_the_managers_client(manager: BedrockClientManager) -> None:
+def test_claude_models_share_the_managers_clients(manager: BedrockClientManager) -> None:
     pytest.importorskip("langchain_anthropic")
     first = get_llm("sonnet-5", endpoint="mantle", manager=manager)
     second = get_llm("sonnet-5", endpoint="mantle", manager=manager, temperature=0)
     assert first._client is second._client
+    assert first._async_client is second._async_client
+    shared = first._client, first._async_client
+    manager.close()
+    assert first._client.is_closed() and first._async_client.is_closed()
+    again = get_llm("sonnet-5", endpoint="mantle", manager=manager)  # built again after close
+    assert again._client is not shared[0] and again._async_client is not shared[1]
+    assert again.invoke("hi there").content == REPLY
+
+
+#: OpenAI-family models on each of Mantle's OpenAI-compatible paths (/v1, /openai/v1).
+OPENAI_MODELS = ("gpt-oss-120b", "openai.gpt-5.5")
+
+
+def test_openai_models_share_the_managers_clients_until_it_closes(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
+    """Both models run on get_openai_client's Mantle clients (sync and async); the manager's
+    close() closes them, and models built afterwards get new ones."""
+    pytest.importorskip("langchain_openai")
+    first, second = (get_llm(m, endpoint="mantle", manager=manager) for m in OPENAI_MODELS)
+    sync = get_openai_client(endpoint="mantle", auth="api_key", manager=manager)
+    async_ = get_openai_client(endpoint="mantle", auth="api_key", async_=True, manager=manager)
+    for llm in (first, second):
+        assert llm.root_client is sync and llm.client is sync.chat.completions
+        assert llm.root_async_client is async_ and llm.async_client is async_.chat.completions
+    since = len(emu.requests)
+    # One loop for every async call: a shared async client's connections belong to one loop.
+    with contextlib.closing(asyncio.new_event_loop()) as loop:
+        for llm in (first, second):
+            assert llm.invoke("hi there").text == REPLY  # GPT-5.5 answers on Responses: .text
+            assert loop.run_until_complete(llm.ainvoke("hi there")).text == REPLY
+        loop.run_until_complete(_close_on_the_loop(manager))
+    calls = mantle_calls(emu, since)
+    assert {(c.status, c.auth_scheme) for c in calls} == {(200, "bearer")}
+    assert {c.path.split("/")[1] for c in calls} == {"v1", "openai"}  # both of Mantle's paths
+    assert sync.is_closed() and async_.is_closed()
+    again = get_llm(OPENAI_MODELS[0], endpoint="mantle", manager=manager)
+    assert again.root_client is not sync and not again.root_client.is_closed()
+    assert again.invoke("hi there").content == REPLY
+
+
+async def _close_on_the_loop(manager: BedrockClientManager) -> None:
+    """``manager.close()`` on a running loop: async clients close in tasks on it, awaited here."""
+    manager.close()
+    await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}))
+
+
+def test_a_models_own_client_options_leave_the_shared_client_unchanged(
+    manager: BedrockClientManager,
+) -> None:
+    pytest.importorskip("langchain_openai")
+    shared = get_llm("gpt-oss-120b", endpoint="mantle", manager=manager).root_client
+    before = shared.max_retries, shared.timeout
+    own = get_llm("gpt-oss-120b", endpoint="mantle", manager=manager, max_retries=4, timeout=3)
+    assert own.root_client is not shared and own.root_client._client is shared._client
+    assert (own.root_client.max_retries, own.root_client.timeout) == (4, 3)
+    assert (own.root_async_client.max_retries, own.root_async_client.timeout) == (4, 3)
+    assert (shared.max_retries, shared.timeout) == before
+    assert own.invoke("hi there").content == REPLY
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -98,6 +157,11 @@ def test_a_model_pickles_and_is_rebuilt_on_the_manager(emu: BedrockEmulator, mod
         again = pickle.loads(pickle.dumps(llm))
         assert base_class(again) == MODELS[model][0] and again.max_tokens == 64
         assert again.invoke("hi there").content == REPLY
+        # Rebuilt on the manager it arrived with, sharing that manager's clients.
+        rebuilt = get_llm(model, endpoint="mantle", manager=again._mantle_spec.manager)
+        shared = ("_client", "_async_client") if "sonnet" in model else ("root_client",)
+        for name in shared:
+            assert getattr(again, name) is getattr(rebuilt, name)
 
 
 @pytest.mark.parametrize(
@@ -174,6 +238,25 @@ async def test_pydantic_ai_runs_streams_and_calls_a_tool_on_mantle(
         (200, "bearer", "/v1/responses"),
         (200, "bearer", "/v1/responses"),
     ]
+
+
+def test_pydantic_ai_models_share_the_managers_client(
+    emu: BedrockEmulator, manager: BedrockClientManager
+) -> None:
+    """One client per (manager, Region) under every model's provider: the provider's own
+    with_options() copies share its connections and leave it unchanged."""
+    from bedrock_auth._pydantic_ai_mantle import _shared_client
+
+    agents = [pydantic_ai_agent(manager, m) for m in ("gpt-oss-120b", "openai.gpt-5.5")]
+    shared = _shared_client(manager, manager.region)
+    origin = str(shared.base_url)
+    for agent in agents:
+        assert agent.model.client._client is shared._client
+        assert agent.run_sync("hi there").output == REPLY
+    assert str(shared.base_url) == origin
+    manager.close()
+    assert shared.is_closed()
+    assert _shared_client(manager, manager.region) is not shared
 
 
 def test_pydantic_ai_refuses_a_model_mantle_serves_only_to_anthropic(
