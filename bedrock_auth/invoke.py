@@ -35,6 +35,7 @@ from bedrock_auth._calls import (
     model_call,
     same,
 )
+from bedrock_auth._delegate import Delegated
 from bedrock_auth._request_options import request_members
 from bedrock_auth._translate import ErrorContext
 from bedrock_auth.errors import ConfigurationError
@@ -470,21 +471,16 @@ def _invoke_stream_opener(keep_events: bool) -> Callable[[Any, ErrorContext, flo
 # -- async streams ----------------------------------------------------------------------------
 
 
+_TIER_DOC = "The tier Bedrock served the request on; final once exhausted."
+
+
 class AsyncConverseStream(AsyncStream[ConverseStream]):
     """:class:`ConverseStream`, async: ``async for`` text deltas; ``.stop_reason`` and
     ``.usage`` are final once it is exhausted."""
 
-    @property
-    def stop_reason(self) -> str:
-        return self._stream.stop_reason
-
-    @property
-    def usage(self) -> Usage:
-        return self._stream.usage
-
-    @property
-    def service_tier(self) -> str | None:
-        return self._stream.service_tier
+    stop_reason = Delegated[str]("_stream", "Why the model stopped; final once exhausted.")
+    usage = Delegated[Usage]("_stream", "Token usage; final once exhausted.")
+    service_tier = Delegated[str | None]("_stream", _TIER_DOC)
 
     @property
     def raw_events(self) -> list[Mapping[str, Any]]:
@@ -501,9 +497,7 @@ class AsyncInvokeStream(AsyncStream[InvokeStream]):
         """As :attr:`InvokeStream.events`: kept only with ``keep_events=True``."""
         return kept(self._stream._kept, "AsyncInvokeStream.events")
 
-    @property
-    def service_tier(self) -> str | None:
-        return self._stream.service_tier
+    service_tier = Delegated[str | None]("_stream", _TIER_DOC)
 
 
 aconverse_stream = awaited(
