@@ -185,23 +185,31 @@ def clean_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
+def _pointed_at(exported: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` holding only ``exported`` over the clean environment (restored
+    afterwards), bedrock_auth's process-wide caches emptied on the way in and out."""
+    import bedrock_auth
+
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(clean_env(exported))
+    bedrock_auth.reset()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        bedrock_auth.reset()
+
+
+@contextlib.contextmanager
 def offline(**emulator_options: Any) -> Iterator[Any]:
     """A running emulator, with ``os.environ`` pointing every AWS endpoint at it (restored
     afterwards) and bedrock_auth's process-wide caches emptied on the way in and out."""
-    import bedrock_auth
     from bedrock_auth.testing import BedrockEmulator
 
-    saved = dict(os.environ)
-    with BedrockEmulator(**emulator_options) as emu:
-        os.environ.clear()
-        os.environ.update(clean_env(emu.env()))
-        bedrock_auth.reset()
-        try:
-            yield emu
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-            bedrock_auth.reset()
+    with BedrockEmulator(**emulator_options) as emu, _pointed_at(emu.env()):
+        yield emu
 
 
 @contextlib.contextmanager
@@ -210,8 +218,6 @@ def offline_process() -> Iterator[dict[str, str]]:
     (``python -m bedrock_auth emulator``): its request handling then does not take this
     process's GIL from the threads being measured, as real Bedrock, on another machine, does
     not. Yields the environment its export lines give."""
-    import bedrock_auth
-
     server = subprocess.Popen(
         [sys.executable, "-m", "bedrock_auth", "emulator", "--port", "0"],
         env=clean_env({}),
@@ -230,16 +236,8 @@ def offline_process() -> Iterator[dict[str, str]]:
                 break
         else:
             raise RuntimeError(f"the emulator exited with {server.wait()} before it listened")
-        saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(clean_env(exported))
-        bedrock_auth.reset()
-        try:
+        with _pointed_at(exported):
             yield exported
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-            bedrock_auth.reset()
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -192,7 +192,7 @@ def test_a_new_key_is_minted_before_the_old_one_expires() -> None:
     with BedrockEmulator(assume_role_duration=3) as emu, emu.manager(role_arn=ROLE) as manager:
         provider = manager.api_key_provider()
         seen: list[tuple[str, datetime]] = []
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 60  # a guard against a hang: 20x the credentials' life
         while len({claims(k)["X-Amz-Credential"] for k, _ in seen}) < 3:
             assert time.monotonic() < deadline, "no new credentials within 60 s"
             key = provider()

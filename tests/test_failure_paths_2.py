@@ -359,11 +359,11 @@ def test_a_source_profiles_hanging_credential_process_is_stopped_at_the_bound(
     chained_sts: BedrockEmulator, tmp_path: Path, pids: Path
 ) -> None:
     _source_profile(helper(tmp_path, _spawns_a_child(pids) + "time.sleep(120)\n"))
-    started = time.monotonic()
     with pytest.raises(CredentialsNotFoundError) as info:
+        # The helper sleeps 120 s: _within's 30 s deadline (30x BOUND, for a busy machine)
+        # fails the test if the bound did not stop it.
         _within(30, lambda: chained_sts.manager(profile="chained",
                                                 credential_process_timeout=BOUND))
-    assert time.monotonic() - started < BOUND + 20
     assert "credential_process of profile 'base' (creds-helper) did not finish" in str(info.value)
     assert all(_gone(int(pid)) for pid in pids.read_text().split())
 
