@@ -126,14 +126,6 @@ class Extras:
     #: Client ``toolUse`` blocks carry ``"type": "tool_use"``.
     typed_tool_use: bool = False
 
-    @property
-    def output_words(self) -> str:
-        """The generated text besides the answer, for the output token count."""
-        parts = [self.reasoning.text if self.reasoning and not self.reasoning.redacted else ""]
-        if self.server_tool:
-            parts.append(str(self.server_tool.input.get("snippet", "")))
-        return " ".join(p for p in parts if p)
-
 
 def decide_extras(
     asked: Asked, model: Capabilities, prompt: str, cache: CacheUsage | None

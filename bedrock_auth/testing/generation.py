@@ -109,8 +109,17 @@ def with_extras(gen: Generation, extras: Extras) -> Generation:
         gen,
         extras=extras,
         input_tokens=max(0, gen.input_tokens - cached),
-        output_tokens=gen.output_tokens + count_tokens(extras.output_words),
+        output_tokens=gen.output_tokens + _generated_tokens(extras),
     )
+
+
+def _generated_tokens(extras: Extras) -> int:
+    """What the extras generate besides the answer: reasoning (unless redacted, which is not
+    text) and the code a server-side tool ran."""
+    reasoning = extras.reasoning
+    thought = reasoning.text if reasoning and not reasoning.redacted else ""
+    code = str(extras.server_tool.input.get("snippet", "")) if extras.server_tool else ""
+    return count_tokens(thought) + count_tokens(code)
 
 
 def text_of(value: Any) -> str:
