@@ -19,7 +19,14 @@ from typing import Any
 from .body_format import Family, Json, invocation_metrics, model_name
 from .decisions import ANY, AUTO, NONE, Tool, Turn, answers_tool, mapping
 from .features import CHAR, CHUNK, PAGE, Asked, Citation, Document, Reasoning, reasoning_requested
-from .generation import Generation, count_tokens, last_user_text, split_words, text_of
+from .generation import (
+    Generation,
+    count_tokens,
+    last_user_text,
+    reasoning_tokens,
+    split_words,
+    text_of,
+)
 from .script import TOOL_USE_ID_PREFIX
 
 #: The Anthropic tool types Bedrock takes in a Messages body: client tools and the tools the
@@ -175,8 +182,6 @@ def _halves(text: str) -> list[str]:
 
 
 def _usage(gen: Generation) -> Json:
-    reasoning = gen.extras.reasoning
-    thinking = count_tokens(reasoning.text) if reasoning and not reasoning.redacted else 0
     return {
         "input_tokens": gen.input_tokens,
         "cache_creation_input_tokens": gen.cache_write,
@@ -186,7 +191,7 @@ def _usage(gen: Generation) -> Json:
             "ephemeral_1h_input_tokens": 0,
         },
         "output_tokens": gen.output_tokens,
-        "output_tokens_details": {"thinking_tokens": thinking},
+        "output_tokens_details": {"thinking_tokens": reasoning_tokens(gen.extras)},
         "service_tier": "standard",
     }
 

@@ -113,13 +113,16 @@ def with_extras(gen: Generation, extras: Extras) -> Generation:
     )
 
 
-def _generated_tokens(extras: Extras) -> int:
-    """What the extras generate besides the answer: reasoning (unless redacted, which is not
-    text) and the code a server-side tool ran."""
+def reasoning_tokens(extras: Extras) -> int:
+    """The output tokens of the answer's reasoning: none when it is redacted (no text)."""
     reasoning = extras.reasoning
-    thought = reasoning.text if reasoning and not reasoning.redacted else ""
+    return count_tokens(reasoning.text) if reasoning and not reasoning.redacted else 0
+
+
+def _generated_tokens(extras: Extras) -> int:
+    """What the extras generate besides the answer: reasoning and a server-side tool's code."""
     code = str(extras.server_tool.input.get("snippet", "")) if extras.server_tool else ""
-    return count_tokens(thought) + count_tokens(code)
+    return reasoning_tokens(extras) + count_tokens(code)
 
 
 def text_of(value: Any) -> str:
