@@ -42,11 +42,12 @@ _PLACEHOLDERS = {
 def service_model(service: str) -> Any:
     """The installed botocore's model of ``service``, loaded on first use only (about 0.1 s):
     most managers never assume a role, most calls set no request option."""
-    import botocore.loaders
     import botocore.model
 
-    loader = botocore.loaders.create_loader()
-    return botocore.model.ServiceModel(loader.load_service_model(service, "service-2"), service)
+    from bedrock_auth._loader import shared_loader
+
+    model = shared_loader(None).load_service_model(service, "service-2")
+    return botocore.model.ServiceModel(model, service)
 
 
 def _input_shape(operation: str) -> Any:

@@ -54,6 +54,7 @@ from bedrock_auth._options import (
     timeout,
     url_userinfo,
 )
+from bedrock_auth._loader import use_shared_loader
 from bedrock_auth._shapes import check_role_kwargs, check_role_options, duration_range
 from bedrock_auth._state import ForkSafeLock, register
 from bedrock_auth.errors import ConfigurationError
@@ -638,9 +639,12 @@ def _check_role_options(
 
 
 def base_session(profile: str | None) -> botocore.session.Session:
-    """The one botocore session a manager builds; a missing profile fails here, offline."""
+    """The one botocore session a manager builds; a missing profile fails here, offline.
+
+    Its data loader is the process's shared one (see :mod:`bedrock_auth._loader`)."""
     session = botocore.session.Session(profile=profile)
     session.get_scoped_config()
+    use_shared_loader(session)
     return session
 
 
