@@ -306,10 +306,10 @@ _SETTINGS_FIELDS = frozenset(f.name for f in fields(Settings))
 
 def make_config(options: Mapping[str, Any]) -> AuthConfig:
     """Build an :class:`AuthConfig`, rejecting unknown names with a close-match hint."""
-    import difflib
-
     unknown = sorted(set(options) - AUTH_CONFIG_FIELDS)
     if unknown:
+        import difflib  # a misspelt option only: every manager is built through here
+
         name = unknown[0]
         close = difflib.get_close_matches(name, AUTH_CONFIG_FIELDS, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
