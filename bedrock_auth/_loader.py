@@ -31,7 +31,7 @@ import os
 from typing import Any
 
 from botocore.exceptions import DataNotFoundError
-from botocore.loaders import Loader, create_loader, instance_cache
+from botocore.loaders import Loader, create_loader
 
 from bedrock_auth._state import ForkSafeLock, register
 
@@ -46,14 +46,18 @@ class DirectLoader(Loader):  # type: ignore[misc]
         # Sessions sharing this loader may create clients from several threads; botocore
         # merges a model's extras into the cached file data in place, so one load at a time.
         self._load_lock = ForkSafeLock()
+        self._models: dict[tuple[str, str, str | None], Any] = {}
+        self._listings: dict[str, frozenset[str]] = {}
 
     def load_service_model(
         self, service_name: str, type_name: str, api_version: str | None = None
     ) -> Any:
+        key = (service_name, type_name, api_version)
         with self._load_lock:
-            return self._load_service_model(service_name, type_name, api_version)
+            if key not in self._models:
+                self._models[key] = self._load_service_model(service_name, type_name, api_version)
+            return self._models[key]
 
-    @instance_cache
     def _load_service_model(
         self, service_name: str, type_name: str, api_version: str | None
     ) -> Any:
@@ -82,9 +86,12 @@ class DirectLoader(Loader):  # type: ignore[misc]
             return False
         return True
 
-    @instance_cache
     def _entries(self, path: str) -> frozenset[str]:
-        return frozenset(os.listdir(path)) if os.path.isdir(path) else frozenset()
+        """The names in a search path (one listing per path, never per service)."""
+        if path not in self._listings:
+            found = os.listdir(path) if os.path.isdir(path) else ()
+            self._listings[path] = frozenset(found)
+        return self._listings[path]
 
 
 def _is_plain_name(name: str) -> bool:

@@ -36,6 +36,7 @@ from typing import Any, get_type_hints
 import botocore.session
 from botocore.config import Config
 
+from bedrock_auth._loader import use_shared_loader
 from bedrock_auth._options import (
     MODES,
     RETRY_MODES,
@@ -54,7 +55,6 @@ from bedrock_auth._options import (
     timeout,
     url_userinfo,
 )
-from bedrock_auth._loader import use_shared_loader
 from bedrock_auth._shapes import check_role_kwargs, check_role_options, duration_range
 from bedrock_auth._state import ForkSafeLock, register
 from bedrock_auth.errors import ConfigurationError
