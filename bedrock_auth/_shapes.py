@@ -40,8 +40,9 @@ _PLACEHOLDERS = {
 
 @functools.cache
 def service_model(service: str) -> Any:
-    """The installed botocore's model of ``service``, loaded on first use only (about 0.1 s):
-    most managers never assume a role, most calls set no request option."""
+    """The installed botocore's model of ``service``, loaded on first use only: most managers
+    never assume a role, most calls set no request option. Read through the shared loader, so
+    a manager's STS client later parses it no more."""
     import botocore.model
 
     from bedrock_auth._loader import shared_loader
