@@ -13,10 +13,15 @@ service that exists is found by listing its own directory only (``list_api_versi
 are those botocore's ``create_loader`` computes (``AWS_DATA_PATH`` or a profile's
 ``data_path``, then ``~/.aws/models``, then botocore's data).
 
+The files are decoded into plain dicts, where botocore asks ``json`` for ``OrderedDict``s (a
+hook kept from Python 2: dicts keep their order, and botocore's model classes build their own
+``OrderedDict``s from the data). ``json`` decodes dicts in C, ``OrderedDict``s through the
+hook: the 1.2 MB ``endpoints.json`` every first client reads takes half the time.
+
 Loaders only cache parsed, read-only data files, so sessions with the same search paths share
-one (:func:`shared_loader`): a second manager's clients skip the JSON parsing too, the 1 MB
-``endpoints.json`` included. A loader holds no socket and no thread, so a forked child keeps
-it; ``bedrock_auth.reset()`` drops it, for data files changed since.
+one (:func:`shared_loader`; boto/botocore#3078 asks for this upstream): a second manager's
+clients skip the JSON parsing too. A loader holds no socket and no thread, so a forked child
+keeps it; ``bedrock_auth.reset()`` drops it, for data files changed since.
 
 >>> loader = shared_loader(None)
 >>> loader.load_service_model("sts", "service-2")["metadata"]["serviceId"]
@@ -27,19 +32,34 @@ True
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 from botocore.exceptions import DataNotFoundError
-from botocore.loaders import Loader, create_loader
+from botocore.loaders import JSONFileLoader, Loader, create_loader
 
 from bedrock_auth._state import ForkSafeLock, register
 
 __all__ = ["DirectLoader", "shared_loader"]
 
 
+class PlainJSONFileLoader(JSONFileLoader):  # type: ignore[misc]
+    """botocore's ``JSONFileLoader`` (``.json`` and ``.json.gz``), decoding plain dicts."""
+
+    def _load_file(self, full_path: str, open_method: Callable[..., IO[bytes]]) -> Any:
+        # botocore's own _load_file (1.39.7 to 1.44.x), without object_pairs_hook=OrderedDict.
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as file:
+            return json.loads(file.read().decode("utf-8"))
+
+
 class DirectLoader(Loader):  # type: ignore[misc]
     """botocore's ``Loader``, finding a service that exists without listing all the others."""
+
+    FILE_LOADER_CLASS = PlainJSONFileLoader
 
     def __init__(self, search_paths: list[str]) -> None:
         super().__init__(extra_search_paths=search_paths, include_default_search_paths=False)

@@ -77,6 +77,15 @@ def test_a_known_service_loads_the_model_botocore_loads(service: str, type_name:
     )
 
 
+@pytest.mark.parametrize("name", ["endpoints", "partitions", "sdk-default-configuration"])
+def test_data_files_decode_into_plain_dicts_equal_to_botocores(name: str) -> None:
+    theirs, ours = _loaders()
+    data = ours.load_data(name)
+    assert data == theirs.load_data(name)
+    assert type(data) is dict  # botocore's hook gives OrderedDicts, same items in the same order
+    assert list(data) == list(theirs.load_data(name))
+
+
 @pytest.mark.parametrize("service", ["no-such-service", "STS", "", ".", "sts/../sts"])
 def test_an_unknown_service_raises_botocores_error_and_message(service: str) -> None:
     theirs, ours = _loaders()
