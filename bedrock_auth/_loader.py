@@ -42,7 +42,7 @@ from botocore.loaders import JSONFileLoader, Loader, create_loader
 
 from bedrock_auth._state import ForkSafeLock, register
 
-__all__ = ["DirectLoader", "shared_loader"]
+__all__ = ["DirectLoader", "PlainJSONFileLoader", "shared_loader", "use_shared_loader"]
 
 
 class PlainJSONFileLoader(JSONFileLoader):  # type: ignore[misc]
