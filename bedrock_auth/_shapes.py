@@ -40,13 +40,15 @@ _PLACEHOLDERS = {
 
 @functools.cache
 def service_model(service: str) -> Any:
-    """The installed botocore's model of ``service``, loaded on first use only (about 0.1 s):
-    most managers never assume a role, most calls set no request option."""
-    import botocore.loaders
+    """The installed botocore's model of ``service``, loaded on first use only: most managers
+    never assume a role, most calls set no request option. Read through the shared loader, so
+    a manager's STS client later parses it no more."""
     import botocore.model
 
-    loader = botocore.loaders.create_loader()
-    return botocore.model.ServiceModel(loader.load_service_model(service, "service-2"), service)
+    from bedrock_auth._loader import shared_loader
+
+    model = shared_loader(None).load_service_model(service, "service-2")
+    return botocore.model.ServiceModel(model, service)
 
 
 def _input_shape(operation: str) -> Any:

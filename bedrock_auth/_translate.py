@@ -149,9 +149,9 @@ _HOST_LABELS = {"sts": "sts", "portal": "sso", "oidc": "sso-oidc"}
 @cache
 def _operations(service: str) -> frozenset[str]:
     """A service's operation names, from botocore's own model (read on the error path only)."""
-    from botocore.loaders import create_loader
+    from bedrock_auth._loader import shared_loader
 
-    return frozenset(create_loader().load_service_model(service, "service-2")["operations"])
+    return frozenset(shared_loader(None).load_service_model(service, "service-2")["operations"])
 
 
 def _credential_service_of(exc: BaseException) -> str:

@@ -135,20 +135,20 @@ def known_regions() -> frozenset[str]:
 
 
 def _botocore_loader() -> Any:
-    """The data loader a botocore session uses (its search path: ``AWS_DATA_PATH``, then the
-    profile's ``data_path``). Without the event handlers a client needs, a session costs about
-    a millisecond. A profile that cannot be read (a stale ``AWS_PROFILE``) leaves botocore's
-    built-in data, as for a session that never reads the profile."""
+    """The data loader a manager's session uses (its search path: ``AWS_DATA_PATH``, then the
+    profile's ``data_path``), shared with it. Without the event handlers a client needs, a
+    session costs about a millisecond. A profile that cannot be read (a stale ``AWS_PROFILE``)
+    leaves botocore's built-in data, as for a session that never reads the profile."""
     import botocore.session
     from botocore.exceptions import BotoCoreError
-    from botocore.loaders import create_loader
+
+    from bedrock_auth._loader import shared_loader
 
     try:
-        return botocore.session.Session(include_builtin_handlers=False).get_component(
-            "data_loader"
-        )
+        session = botocore.session.Session(include_builtin_handlers=False)
+        return shared_loader(session.get_config_variable("data_path"))
     except BotoCoreError:
-        return create_loader()
+        return shared_loader(None)
 
 
 @functools.cache

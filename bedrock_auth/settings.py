@@ -36,6 +36,7 @@ from typing import Any, get_type_hints
 import botocore.session
 from botocore.config import Config
 
+from bedrock_auth._loader import use_shared_loader
 from bedrock_auth._options import (
     MODES,
     RETRY_MODES,
@@ -305,10 +306,10 @@ _SETTINGS_FIELDS = frozenset(f.name for f in fields(Settings))
 
 def make_config(options: Mapping[str, Any]) -> AuthConfig:
     """Build an :class:`AuthConfig`, rejecting unknown names with a close-match hint."""
-    import difflib
-
     unknown = sorted(set(options) - AUTH_CONFIG_FIELDS)
     if unknown:
+        import difflib  # a misspelt option only: every manager is built through here
+
         name = unknown[0]
         close = difflib.get_close_matches(name, AUTH_CONFIG_FIELDS, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
@@ -638,9 +639,12 @@ def _check_role_options(
 
 
 def base_session(profile: str | None) -> botocore.session.Session:
-    """The one botocore session a manager builds; a missing profile fails here, offline."""
+    """The one botocore session a manager builds; a missing profile fails here, offline.
+
+    Its data loader is the process's shared one (see :mod:`bedrock_auth._loader`)."""
     session = botocore.session.Session(profile=profile)
     session.get_scoped_config()
+    use_shared_loader(session)
     return session
 
 
