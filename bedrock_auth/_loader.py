@@ -33,6 +33,7 @@ True
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 from typing import IO, Any
@@ -40,7 +41,7 @@ from typing import IO, Any
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import JSONFileLoader, Loader, create_loader
 
-from bedrock_auth._state import ForkSafeLock, register
+from bedrock_auth._state import ForkSafeLock, SingleFlightCache, register
 
 __all__ = ["DirectLoader", "PlainJSONFileLoader", "shared_loader", "use_shared_loader"]
 
@@ -64,19 +65,16 @@ class DirectLoader(Loader):  # type: ignore[misc]
     def __init__(self, search_paths: list[str]) -> None:
         super().__init__(extra_search_paths=search_paths, include_default_search_paths=False)
         # Sessions sharing this loader may create clients from several threads; botocore
-        # merges a model's extras into the cached file data in place, so one load at a time.
-        self._load_lock = ForkSafeLock()
-        self._models: dict[tuple[str, str, str | None], Any] = {}
+        # merges a model's extras into the cached file data in place, so each model is loaded
+        # once however many threads ask (no lock is held while files are read).
+        self._models: SingleFlightCache[tuple[str, str, str | None], Any] = SingleFlightCache()
         self._listings: dict[str, frozenset[str]] = {}
 
     def load_service_model(
         self, service_name: str, type_name: str, api_version: str | None = None
     ) -> Any:
         key = (service_name, type_name, api_version)
-        with self._load_lock:
-            if key not in self._models:
-                self._models[key] = self._load_service_model(service_name, type_name, api_version)
-            return self._models[key]
+        return self._models.fetch(key, lambda: (self._load_service_model(*key), math.inf))
 
     def _load_service_model(
         self, service_name: str, type_name: str, api_version: str | None

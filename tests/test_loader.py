@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -172,15 +173,34 @@ def test_threads_loading_at_once_get_one_model() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
-def test_a_forked_child_loads_while_the_parent_holds_the_lock() -> None:
-    loader = shared_loader(None)
-    with loader._load_lock:  # another thread of the parent, loading at fork time
+def test_a_forked_child_loads_while_a_parent_thread_is_loading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loader = DirectLoader(list(shared_loader(None).search_paths))  # nothing loaded yet
+    inside, release = threading.Event(), threading.Event()
+    real = loader._load_service_model
+
+    def slow(*args: Any) -> Any:
+        inside.set()
+        release.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(loader, "_load_service_model", slow)
+    parent = threading.Thread(target=loader.load_service_model, args=("sts", "service-2"))
+    parent.start()
+    try:
+        assert inside.wait(30)
         pid = os.fork()
-        if pid == 0:  # the child: its lock is a new one
+        if pid == 0:  # the child: the parent's load in flight is not its to wait for
             try:
+                signal.alarm(60)  # a child left waiting for the parent's load dies, not hangs
+                del loader._load_service_model  # the real method again
                 loaded = loader.load_service_model("sts", "service-2")
                 os._exit(0 if loaded["metadata"]["serviceId"] == "STS" else 1)
             finally:
                 os._exit(2)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        release.set()
+        parent.join(30)
