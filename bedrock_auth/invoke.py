@@ -131,10 +131,11 @@ def _converse_request(
     request: dict[str, Any] = {"messages": _messages(prompt_or_messages)}
     if system:
         request["system"] = [{"text": system}]
-    config = {_INFERENCE_KEYS[k]: v for k, v in inference.items() if k in _INFERENCE_KEYS}
-    if config:
-        request["inferenceConfig"] = config
-    request.update({k: v for k, v in inference.items() if k not in _INFERENCE_KEYS})
+    if inference:
+        config = {_INFERENCE_KEYS[k]: v for k, v in inference.items() if k in _INFERENCE_KEYS}
+        if config:
+            request["inferenceConfig"] = config
+        request.update({k: v for k, v in inference.items() if k not in _INFERENCE_KEYS})
     request.update(options)
     return lambda resolved: {"modelId": resolved.model_id, **request}
 
