@@ -302,9 +302,10 @@ class Call(Generic[T]):
     attempt: Callable[[BedrockClientManager, Region], T]
 
     def run(self, manager: BedrockClientManager) -> T:
-        return with_failover(
-            self.where.regions(manager), functools.partial(self.attempt, manager), self.what
-        )
+        regions = self.where.regions(manager)
+        if len(regions) == 1:  # the common call: nothing to fail over to, no loop to build
+            return self.attempt(manager, regions[0])
+        return with_failover(regions, functools.partial(self.attempt, manager), self.what)
 
     async def arun(self, manager: BedrockClientManager) -> T:
         """:meth:`run`, each region's attempt awaited on the manager's executor."""

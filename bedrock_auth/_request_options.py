@@ -78,9 +78,9 @@ def request_members(
 ) -> dict[str, Any]:
     """The request members for the bedrock-runtime ``operation`` that the options set, checked
     against the installed botocore (nothing is loaded when none is set)."""
+    if service_tier is None and project is None and request_metadata is None:
+        return {}  # every call without them: nothing built, nothing loaded
     given = {"service_tier": service_tier, "project": project, "request_metadata": request_metadata}
-    if all(value is None for value in given.values()):
-        return {}
     api = _API[operation]
     members: dict[str, Any] = {}
     for option in _OPTIONS:

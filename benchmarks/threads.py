@@ -6,12 +6,17 @@ theirs through one ``boto3.client("bedrock-runtime")`` with botocore's defaults.
 runs in a process of its own: in this one, its handler threads (one per open connection)
 would compete for the GIL with the threads measured, and the side that opens more
 connections would pay for the server's work too. Throughput
-is calls per second of wall time, each round keeping each side's best of three alternating
+is calls per second of wall time, each round keeping each side's best of five alternating
 batches; urllib3's "Connection pool is full" warnings are counted by a handler on its logger.
+
+A control row runs the same measurement on two raw clients (no bedrock_auth on either side):
+its spread is what this machine's noise alone does to a ratio, the yardstick for reading the
+rows above it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +36,13 @@ from benchmarks._common import (
 
 MESSAGES = [{"role": "user", "content": [{"text": "Say hi"}]}]
 LEVELS = (1, 4, 16, 64)
+#: Alternating batches per round, each side keeping its best: more batches, more chances for
+#: both sides to meet a quiet moment of a shared machine (three left the 1- and 4-thread
+#: ratios moving by +/-10% from round to round).
+BATCHES = 5
+#: The thread count of the control row: the level where the measured rows sit closest to
+#: their target.
+CONTROL_THREADS = 4
 
 
 def _throughput(
@@ -55,20 +67,25 @@ def _throughput(
 
 
 def _level(
-    ours: Callable[[], Any], theirs: Callable[[], Any], threads: int, calls: int, rounds: int
+    ours: Callable[[], Any],
+    theirs: Callable[[], Any],
+    threads: int,
+    calls: int,
+    rounds: int,
+    label: str = "one manager vs one raw client",
 ) -> Row:
     warned_ours, warned_theirs = PoolFullCounter(), PoolFullCounter()
     a, b = rounds_of(
         best_of(
             lambda: _throughput(ours, threads, calls, warned_ours),
             lambda: _throughput(theirs, threads, calls, warned_theirs),
-            3,
+            BATCHES,
             max,
         ),
         rounds,
     )
     row = ratio_row(
-        f"6. {threads} threads, one manager vs one raw client: calls/s",
+        f"6. {threads} threads, {label}: calls/s",
         a,
         b,
         per_s,
@@ -95,7 +112,7 @@ def run(quick: bool) -> list[Row]:
     calls, rounds = (128, 1) if quick else (256, 10)
     rows = []
     with offline_process():
-        raw = boto3.client("bedrock-runtime")
+        raw, other_raw = boto3.client("bedrock-runtime"), boto3.client("bedrock-runtime")
 
         def ours() -> Any:
             return converse(MODEL, "Say hi")
@@ -103,7 +120,12 @@ def run(quick: bool) -> list[Row]:
         def theirs() -> Any:
             return raw.converse(modelId=MODEL, messages=MESSAGES)
 
-        ours(), theirs()  # warm-up
+        def control() -> Any:
+            return other_raw.converse(modelId=MODEL, messages=MESSAGES)
+
+        ours(), theirs(), control()  # warm-up
         for threads in LEVELS:
             rows.append(_level(ours, theirs, threads, calls, rounds))
+        noise = _level(control, theirs, CONTROL_THREADS, calls, rounds, "control: raw vs raw")
+        rows.append(dataclasses.replace(noise, target="— (noise floor)", met=None))
     return rows

@@ -77,6 +77,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self._connections: dict[socket.socket, _Connection] = {}
         self._connections_lock = threading.Lock()
+        #: Connections admitted since the server started: a client that reuses its kept-alive
+        #: connection adds none (open_connections cannot tell reuse from close-and-reopen).
+        self.accepted_connections = 0
         self._refused_before = False
         super().__init__(address, _Handler)
 
@@ -114,6 +117,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
                     return False
                 del self._connections[evicted]
             self._connections[conn] = _Connection(time.monotonic())
+            self.accepted_connections += 1
         if evicted is not None:
             _shutdown(evicted)  # its thread sees end-of-file and finishes
         return True
