@@ -44,6 +44,13 @@ def emu() -> Iterator[BedrockEmulator]:
         yield emulator
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (pytest.ini): two workers per core. Much of the suite waits rather than
+    computes (credentials expiring, deadlines, child processes, servers answering): with one
+    worker per core, half of the CPU time went unused."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Real-AWS tests run only when asked for: they cost money and need an account."""
     if os.environ.get("RUN_BEDROCK_INTEGRATION") == "1":
