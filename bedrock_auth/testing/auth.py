@@ -166,14 +166,20 @@ class Masker:
     def json(self, value: Any, where: str) -> Any:
         """A copy of a JSON value with the values of secret-named keys masked, at any depth."""
         if isinstance(value, dict):
-            return {
-                k: self._hide(f"{where}.{k}", v)
-                if is_secret_name(str(k))
-                else self.json(v, f"{where}.{k}")
-                for k, v in value.items()
-            }
+            return {k: self._json_field(where, k, v) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.json(v, f"{where}.{i}") for i, v in enumerate(value)]
+            # A scalar is kept as it is: its path is spelled only for a container to descend.
+            return [
+                self.json(v, f"{where}.{i}") if isinstance(v, (dict, list)) else v
+                for i, v in enumerate(value)
+            ]
+        return value
+
+    def _json_field(self, where: str, key: Any, value: Any) -> Any:
+        if is_secret_name(str(key)):
+            return self._hide(f"{where}.{key}", value)
+        if isinstance(value, (dict, list)):
+            return self.json(value, f"{where}.{key}")
         return value
 
 

@@ -20,7 +20,6 @@ import functools
 import random
 import secrets
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -69,7 +68,13 @@ class IdSource:
 
     def uuid(self) -> str:
         """A version-4 UUID in its usual spelling (AWS request ids, trace ids)."""
-        return str(uuid.UUID(bytes=self.bytes(16), version=4))
+        # What str(uuid.UUID(bytes=..., version=4)) spells, without building the UUID object
+        # (every answer draws one): the version and variant bits set, then 8-4-4-4-12 hex.
+        raw = bytearray(self.bytes(16))
+        raw[6] = (raw[6] & 0x0F) | 0x40
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        hex_ = raw.hex()
+        return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
 
     def token(self, count: int) -> str:
         """URL-safe base64 of ``count`` random bytes (session tokens)."""

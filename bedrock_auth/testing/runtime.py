@@ -65,9 +65,9 @@ def _finish(
     return with_extras(gen, decide_extras(asked, model, prompt, cache))
 
 
-def _converse_generation(call: Call) -> tuple[Generation, Json, str]:
-    """(answer, request body, prompt): the prompt is returned so the guardrail trace need not
-    read the request's turn a second time."""
+def _converse_generation(call: Call) -> tuple[Generation, Json, str, Capabilities]:
+    """(answer, request body, prompt, model): the prompt and the model's capabilities are
+    returned so the rest of the answer need not look them up a second time."""
     _check_model(call)
     body: Json = call.body if isinstance(call.body, dict) else {}
     model = _capabilities(call)
@@ -82,7 +82,8 @@ def _converse_generation(call: Call) -> tuple[Generation, Json, str]:
         max_tokens if isinstance(max_tokens, int) else None,
         decide(turn, forced_after_results=model.forced_choice_after_results),
     )
-    return _finish(call, gen, converse_asked(body), model, turn.prompt), body, turn.prompt
+    gen = _finish(call, gen, converse_asked(body), model, turn.prompt)
+    return gen, body, turn.prompt, model
 
 
 def _answer_fields(call: Call, gen: Generation, body: Json, prompt: str) -> Json:
@@ -100,8 +101,8 @@ def _answer_fields(call: Call, gen: Generation, body: Json, prompt: str) -> Json
 
 def converse(call: Call) -> Response:
     """POST /model/{modelId}/converse."""
-    gen, body, prompt = _converse_generation(call)
-    usage = converse_usage(gen, cache_fields=_capabilities(call).cache_usage_always)
+    gen, body, prompt, model = _converse_generation(call)
+    usage = converse_usage(gen, cache_fields=model.cache_usage_always)
     return json_response(
         {
             "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
@@ -115,7 +116,7 @@ def converse(call: Call) -> Response:
 
 def converse_stream(call: Call) -> Response:
     """POST /model/{modelId}/converse-stream: the ConverseStreamOutput event stream."""
-    gen, body, prompt = _converse_generation(call)
+    gen, body, prompt, _model = _converse_generation(call)
     metadata = {
         "usage": converse_usage(gen),
         "metrics": {"latencyMs": latency_ms(call)},
