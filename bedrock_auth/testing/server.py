@@ -401,7 +401,9 @@ class _Handler(BaseHTTPRequestHandler):
         return lines
 
     def _parse(self, head: list[bytes]) -> bool:
-        """The standard library's parse_request, fed from the head already read."""
+        """The standard library's parse_request, fed from the head already read (a plain
+        head is read here directly, to the same effect): the one place a request's line and
+        headers are parsed, for subclasses to extend."""
         self.raw_requestline = head[0]
         plain = _plain_head(head)
         if plain is not None:
