@@ -9,6 +9,7 @@ checked, signature included, in :mod:`.bearer`.
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import hmac
 import os
@@ -113,6 +114,9 @@ def fingerprint(value: str) -> str:
     return hmac.new(_FINGERPRINT_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+# Cached: every request's log entry asks this of each header and JSON key, and clients send
+# the same few dozen names again and again (bounded, since the names come from clients).
+@functools.lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """Does a header, query, form or JSON field of this name hold a secret?"""
     return bool(_SECRET_NAME.search(re.sub(r"[-_]", "", name.lower())))
@@ -162,14 +166,20 @@ class Masker:
     def json(self, value: Any, where: str) -> Any:
         """A copy of a JSON value with the values of secret-named keys masked, at any depth."""
         if isinstance(value, dict):
-            return {
-                k: self._hide(f"{where}.{k}", v)
-                if is_secret_name(str(k))
-                else self.json(v, f"{where}.{k}")
-                for k, v in value.items()
-            }
+            return {k: self._json_field(where, k, v) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.json(v, f"{where}.{i}") for i, v in enumerate(value)]
+            # A scalar is kept as it is: its path is spelled only for a container to descend.
+            return [
+                self.json(v, f"{where}.{i}") if isinstance(v, (dict, list)) else v
+                for i, v in enumerate(value)
+            ]
+        return value
+
+    def _json_field(self, where: str, key: Any, value: Any) -> Any:
+        if is_secret_name(str(key)):
+            return self._hide(f"{where}.{key}", value)
+        if isinstance(value, (dict, list)):
+            return self.json(value, f"{where}.{key}")
         return value
 
 
@@ -184,11 +194,21 @@ def _stamp(epoch: float) -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch))
 
 
+# Cached: strptime costs tens of microseconds, and a client signs many requests in the same
+# second with the same X-Amz-Date (bounded, since the values come from clients).
+@functools.lru_cache(maxsize=256)
+def _signing_epoch(amz_date: str) -> int | None:
+    """The epoch second an ``X-Amz-Date`` stamp names; None when it is not one."""
+    try:
+        return calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        return None
+
+
 def signing_time_error(service: str, amz_date: str, now: float) -> tuple[str, str] | None:
     """(code, message) when a request signed at ``amz_date`` is outside the service's window."""
-    try:
-        signed = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
-    except ValueError:
+    signed = _signing_epoch(amz_date)
+    if signed is None:
         return None
     code, minutes = _SIGNING_WINDOWS.get(service, _DEFAULT_SIGNING_WINDOW)
     window = minutes * 60

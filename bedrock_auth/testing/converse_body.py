@@ -234,6 +234,8 @@ def _cache_points(body: Json) -> tuple[tuple[str, int], ...]:
             if isinstance(block, dict)
         ),
     ]
+    if not any(_is(part, "cachePoint") for part in parts):
+        return ()  # no cache point: skip hashing and counting every block (most requests)
     for part in parts:
         if _is(part, "cachePoint"):
             points.append((digest.hexdigest(), tokens))

@@ -100,16 +100,21 @@ def _sts_form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parsed.items()}
 
 
-def _resolve_route(request: Request, query: dict[str, str], form: dict[str, str]) -> Route | None:
+def _resolve_route(request: Request, query: dict[str, str]) -> tuple[Route | None, dict[str, str]]:
+    """The route, and the body read as an STS form: only an STS call or an unrouted one (whose
+    log entry keeps the form) reads it, so other bodies are not parsed as forms for nothing."""
     listener = openai_api.listener_of(request.headers)
     found = openai_api.route(listener, request.method, request.path, request.body)
-    if found is not None or listener == openai_api.MANTLE:
-        return found  # the Mantle listener serves only the OpenAI and Anthropic APIs
-    found = route(request.method, request.path)
+    if found is None and listener != openai_api.MANTLE:
+        # (the Mantle listener serves only the OpenAI and Anthropic APIs)
+        found = route(request.method, request.path)
     if found is not None:
-        return found
+        return found, _sts_form(request) if found.service == STS else {}
+    form = _sts_form(request)
+    if listener == openai_api.MANTLE:
+        return None, form
     action = sts_action(request.method, request.path, form, query)
-    return Route(STS, action) if action else None
+    return (Route(STS, action) if action else None), form
 
 
 def _parse_json(body: bytes, max_nesting: int) -> tuple[Any, bool]:
@@ -199,6 +204,7 @@ def _record(
     key: CallKey,
     body: Any,
     masker: Masker,
+    query: dict[str, str],
 ) -> RecordedRequest:
     record = RecordedRequest(
         method=request.method,
@@ -212,7 +218,7 @@ def _record(
         access_key_id=auth.access_key_id,
         headers=masker.headers(request.headers),
         body=body,
-        query=masker.fields(flatten_query(request.raw_query), "query"),
+        query=masker.fields(query, "query"),
         params=dict(found.params) if found else {},
         masked=masker.fingerprints,
     )
@@ -258,8 +264,7 @@ def _handle(call: Call, parsed_ok: bool) -> Response:
 def process(state: EmulatorState, request: Request) -> Outcome:
     """Everything between reading a request and writing its response."""
     query = flatten_query(request.raw_query)
-    form = _sts_form(request)
-    found = _resolve_route(request, query, form)
+    found, form = _resolve_route(request, query)
     auth = read_auth(request.headers, request.raw_query)
     service = found.service if found else None
     parsed, parsed_ok = (
@@ -268,7 +273,7 @@ def process(state: EmulatorState, request: Request) -> Outcome:
     key = _call_key(state, found, auth)
     masker = Masker()
     body = _recorded_body(masker, service, form, parsed, parsed_ok, request.body)
-    record = _record(state, request, found, auth, key, body, masker)
+    record = _record(state, request, found, auth, key, body, masker, query)
     if found is None:
         message = f"Unknown operation: {request.method} {request.path}"
         return _finish(record, Outcome(json_error("UnknownOperationException", message, 404)))

@@ -81,8 +81,13 @@ def _frame(encoded_headers: bytes, payload: bytes) -> bytes:
     return message + struct.pack(">I", zlib.crc32(message))
 
 
+# One encoder for every frame: json.dumps with separators builds a new JSONEncoder per call,
+# a tenth of a short stream's cost. (encode() keeps no state between calls: thread-safe.)
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def _json_bytes(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    return _COMPACT.encode(payload).encode("utf-8")
 
 
 def event_frame(event_type: str, payload: Mapping[str, Any]) -> bytes:

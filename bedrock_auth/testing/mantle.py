@@ -18,8 +18,9 @@ from .state import EmulatorState
 
 
 class _MantleHandler(_Handler):
-    def parse_request(self) -> bool:
-        parsed = super().parse_request()
+    def _parse(self, head: list[bytes]) -> bool:
+        # _parse, not parse_request: a plain head is parsed without parse_request.
+        parsed = super()._parse(head)
         if parsed:
             del self.headers[LISTENER_HEADER]  # a client cannot choose the listener
             self.headers[LISTENER_HEADER] = MANTLE_TAG

@@ -18,6 +18,11 @@ STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
 
 
+# One encoder for every answer: json.dumps with separators builds a new JSONEncoder per call.
+# (encode() keeps no state between calls: thread-safe.)
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 @dataclass
 class Response:
     """What to send back. ``frames`` set means an event-stream (chunked) response."""
@@ -38,7 +43,7 @@ def json_response(
     payload: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     """A rest-json success response."""
-    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+    body = _COMPACT.encode(payload).encode("utf-8")
     return Response(status, {"Content-Type": JSON, **(headers or {})}, body)
 
 

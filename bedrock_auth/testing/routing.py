@@ -77,6 +77,7 @@ def service_of(operation: str) -> str | None:
     return next((svc for svc, ops in SERVED.items() if operation in ops), None)
 
 
+@functools.lru_cache(maxsize=64)  # asked per request; bounded: STS action names are the client's
 def is_streaming(operation: str) -> bool:
     """Does ``operation`` answer with an event stream?"""
     return any(op.streams for op in _rest_operations() if op.operation == operation)
@@ -96,8 +97,13 @@ class Route:
         return self.params.get("modelId") or self.params.get("agentId")
 
 
+@functools.cache  # a handful of templates, split once rather than for every request
+def _template_parts(template: str) -> tuple[str, ...]:
+    return tuple(template.strip("/").split("/"))
+
+
 def _match(template: str, segments: list[str]) -> dict[str, str] | None:
-    parts = template.strip("/").split("/")
+    parts = _template_parts(template)
     if len(parts) != len(segments):
         return None
     params: dict[str, str] = {}

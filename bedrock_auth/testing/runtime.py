@@ -65,7 +65,9 @@ def _finish(
     return with_extras(gen, decide_extras(asked, model, prompt, cache))
 
 
-def _converse_generation(call: Call) -> tuple[Generation, Json]:
+def _converse_generation(call: Call) -> tuple[Generation, Json, str, Capabilities]:
+    """(answer, request body, prompt, model): the prompt and the model's capabilities are
+    returned so the rest of the answer need not look them up a second time."""
     _check_model(call)
     body: Json = call.body if isinstance(call.body, dict) else {}
     model = _capabilities(call)
@@ -80,17 +82,18 @@ def _converse_generation(call: Call) -> tuple[Generation, Json]:
         max_tokens if isinstance(max_tokens, int) else None,
         decide(turn, forced_after_results=model.forced_choice_after_results),
     )
-    return _finish(call, gen, converse_asked(body), model, turn.prompt), body
+    gen = _finish(call, gen, converse_asked(body), model, turn.prompt)
+    return gen, body, turn.prompt, model
 
 
-def _answer_fields(call: Call, gen: Generation, body: Json) -> Json:
+def _answer_fields(call: Call, gen: Generation, body: Json, prompt: str) -> Json:
     """The answer's fields besides output and usage: the guardrail trace and echoed config."""
     fields: Json = {k: body[k] for k in _ECHOED if isinstance(body.get(k), dict)}
     trace = guardrail_trace(
         body.get("guardrailConfig"),
         call.region,
         call.state.account_id,
-        converse_turn(body).prompt,
+        prompt,
         gen.text or "",
     )
     return {**fields, "trace": trace} if trace else fields
@@ -98,26 +101,26 @@ def _answer_fields(call: Call, gen: Generation, body: Json) -> Json:
 
 def converse(call: Call) -> Response:
     """POST /model/{modelId}/converse."""
-    gen, body = _converse_generation(call)
-    usage = converse_usage(gen, cache_fields=_capabilities(call).cache_usage_always)
+    gen, body, prompt, model = _converse_generation(call)
+    usage = converse_usage(gen, cache_fields=model.cache_usage_always)
     return json_response(
         {
             "output": {"message": {"role": "assistant", "content": content_blocks(gen)}},
             "stopReason": gen.stop_reason,
             "usage": usage,
             "metrics": {"latencyMs": latency_ms(call)},
-            **_answer_fields(call, gen, body),
+            **_answer_fields(call, gen, body, prompt),
         }
     )
 
 
 def converse_stream(call: Call) -> Response:
     """POST /model/{modelId}/converse-stream: the ConverseStreamOutput event stream."""
-    gen, body = _converse_generation(call)
+    gen, body, prompt, _model = _converse_generation(call)
     metadata = {
         "usage": converse_usage(gen),
         "metrics": {"latencyMs": latency_ms(call)},
-        **_answer_fields(call, gen, body),
+        **_answer_fields(call, gen, body, prompt),
     }
     events = [*stream_events(gen), ("metadata", metadata)]
     return stream_response([event_frame(name, payload) for name, payload in events])

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
+from http.client import HTTPMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -42,6 +43,15 @@ _WRITE_BATCH = 64 * 1024  # bytes per write of a stream without faults
 _READ_PIECE = 1024 * 1024  # a body is read in pieces, so memory follows what actually arrived
 _DIGITS = re.compile(r"[0-9]+")
 _HEX = re.compile(rb"[0-9A-Fa-f]+")
+# The plainest request head, which every AWS SDK sends: "METHOD SP target SP HTTP/1.1", then
+# "Name: value" lines of printable ASCII, each under 8 KiB, at most 64 of them (well inside the
+# standard library's own line and count limits). Such a head is parsed here directly: the
+# standard library's parse_request runs the email package's feed parser, a fifth of the
+# emulator's own time per request; anything else still goes through parse_request.
+_PLAIN_REQUEST_LINE = re.compile(rb"([A-Z]+) ([!-~]+) HTTP/1\.1\r\n")
+_PLAIN_HEADER = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t\x20-\x7e]*)\r\n")
+_PLAIN_MAX_LINE = 8 * 1024
+_PLAIN_MAX_HEADERS = 64
 # After refusing a body it has not read, the server drains what the client is still sending
 # for this long before closing, so the client reads the answer instead of a reset.
 _LINGER_SECONDS = 2.0
@@ -81,6 +91,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         #: connection adds none (open_connections cannot tell reuse from close-and-reopen).
         self.accepted_connections = 0
         self._refused_before = False
+        self._last_date: tuple[int, str] = (-1, "")  # (epoch second, its Date header)
         super().__init__(address, _Handler)
 
     def get_request(self) -> tuple[Any, Any]:
@@ -154,6 +165,20 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             elif entry.idle_since is None:  # a new connection is idle from its accept
                 entry.idle_since = time.monotonic()
 
+    def http_date(self, now: float) -> str:
+        """``formatdate(now, usegmt=True)``, formatted once per second: every answer has a
+        Date header, and formatting it was a few percent of a short answer's cost."""
+        second = int(now)
+        # formatdate rounds to the microsecond, so a time this close to the next second may
+        # be written as that second: those few are formatted as they come.
+        if now < 0 or now - second >= 0.999999:
+            return formatdate(now, usegmt=True)
+        cached_second, text = self._last_date  # one tuple, read and replaced atomically
+        if cached_second != second:
+            text = formatdate(second, usegmt=True)
+            self._last_date = (second, text)
+        return text
+
     @property
     def open_connections(self) -> int:
         """How many connections are open (each has one handler thread)."""
@@ -220,6 +245,23 @@ def _refuse_connection(conn: socket.socket) -> None:
         # Take the request if it has already arrived: closing over unread bytes sends a reset,
         # which can destroy the answer before the client reads it.
         conn.recv(_READ_PIECE)
+
+
+def _plain_head(head: list[bytes]) -> tuple[str, str, HTTPMessage] | None:
+    """(command, target, headers) of a plain head (see ``_PLAIN_REQUEST_LINE``), exactly as
+    parse_request would read them; None when the head is anything else."""
+    request = _PLAIN_REQUEST_LINE.fullmatch(head[0])
+    lines = head[1:-1]
+    if request is None or len(lines) > _PLAIN_MAX_HEADERS or head[-1] != b"\r\n":
+        return None
+    headers = HTTPMessage()
+    for line in lines:
+        field = _PLAIN_HEADER.fullmatch(line) if len(line) < _PLAIN_MAX_LINE else None
+        if field is None:
+            return None
+        # The email parser's reading of a header line: the value without leading blanks.
+        headers[field[1].decode("ascii")] = field[2].decode("ascii").lstrip(" \t")
+    return request[1].decode("ascii"), request[2].decode("ascii"), headers
 
 
 class _TimedReader(io.RawIOBase):
@@ -301,11 +343,13 @@ class _Handler(BaseHTTPRequestHandler):
     def date_time_string(self, timestamp: float | None = None) -> str:
         # The Date header is how clients measure clock skew: it shows the emulated AWS clock.
         now = self.server.state.now() if timestamp is None else timestamp
-        return formatdate(now, usegmt=True)
+        return self.server.http_date(now)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # Not the request line: a presigned URL carries its signature in the query string.
-        logger.debug("%s %s -> %s", self.command, urlsplit(self.path).path, code)
+        # Checked first: the path is split out for every request, logged or not.
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s -> %s", self.command, urlsplit(self.path).path, code)
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - " + format, self.address_string(), *args)
@@ -376,13 +420,31 @@ class _Handler(BaseHTTPRequestHandler):
         return lines
 
     def _parse(self, head: list[bytes]) -> bool:
-        """The standard library's parse_request, fed from the head already read."""
+        """The standard library's parse_request, fed from the head already read (a plain
+        head is read here directly, to the same effect): the one place a request's line and
+        headers are parsed, for subclasses to extend."""
         self.raw_requestline = head[0]
+        plain = _plain_head(head)
+        if plain is not None:
+            return self._parse_plain(*plain)
         rfile, self.rfile = self.rfile, io.BytesIO(b"".join(head[1:]))
         try:
             return self.parse_request()
         finally:
             self.rfile = rfile
+
+    def _parse_plain(self, command: str, target: str, headers: HTTPMessage) -> bool:
+        """What parse_request does with an HTTP/1.1 request line and its headers."""
+        self.command, self.path, self.headers = command, target, headers
+        self.request_version = "HTTP/1.1"
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")  # reduce to a single /
+        # HTTP/1.1 keeps the connection open unless the client says Connection: close.
+        self.close_connection = headers.get("Connection", "").lower() == "close"
+        if headers.get("Expect", "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
 
     def _dispatch(self) -> None:
         method = getattr(self, "do_" + self.command, None)
