@@ -156,7 +156,8 @@ def test_sessions_share_a_loader_per_search_path(
 
 
 def test_threads_loading_at_once_get_one_model() -> None:
-    loader = shared_loader(None)
+    # A loader of its own: the shared one may hold the model already, from another test.
+    loader = DirectLoader(list(shared_loader(None).search_paths))
     start = threading.Barrier(4)
     models: list[Any] = []
 
